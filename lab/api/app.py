@@ -1,0 +1,49 @@
+"""The one FastAPI app factory: the lab's routers plus every registered plugin router.
+
+Packages that sit on top of the lab (the open-data portal, later the sandbox) register their
+routers under the ``datalab.routers`` entry-point group in ``pyproject.toml``. The lab discovers
+them at start-up, so it never imports its own dependants (DESIGN §3: imports point one way).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from fastapi import APIRouter, FastAPI
+
+from lab.api.errors import install_error_handlers
+from lab.api.middleware import RequestIdMiddleware
+from lab.api.routes import auth, health, objects
+from lab.errors import InternalError
+from lab.services import LabServices
+
+ROUTER_GROUP = "datalab.routers"
+
+
+def plugin_routers() -> list[APIRouter]:
+    """Routers registered by installed packages, in entry-point name order."""
+    routers = []
+    for entry in sorted(entry_points(group=ROUTER_GROUP), key=lambda e: e.name):
+        router = entry.load()
+        if not isinstance(router, APIRouter):
+            raise InternalError(f"entry point {entry.name!r} is not an APIRouter")
+        routers.append(router)
+    return routers
+
+
+def create_app(services: LabServices) -> FastAPI:
+    """Build the HTTP app around already-opened services (see ``lab.services.open_services``)."""
+    app = FastAPI(
+        title="City Data Lab",
+        summary="Public data, classified: open data for everyone, restricted data usable but "
+        "not visible.",
+        version="0.1.0",
+    )
+    app.state.services = services
+    app.state.object_store = services.store
+    app.state.url_signer = getattr(services.store, "url_signer", None)
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (health.router, auth.router, objects.router, *plugin_routers()):
+        app.include_router(router)
+    return app

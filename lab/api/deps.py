@@ -1,0 +1,55 @@
+"""FastAPI dependencies as ``Annotated`` aliases: services, a DB session, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from lab.errors import NotAuthenticated
+from lab.identity import Principal, authenticate_token
+from lab.services import LabServices
+
+SESSION_COOKIE = "datalab_session"
+
+
+def get_services(request: Request) -> LabServices:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[LabServices, Depends(get_services)]
+
+
+def get_db(services: ServicesDep) -> Iterator[Session]:
+    with services.sessions() as session, session.begin():
+        yield session
+
+
+DbDep = Annotated[Session, Depends(get_db)]
+
+
+def presented_credential(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "token") and value:
+        return value.strip()
+    if header and not value:
+        return header.strip()  # ckanapi-style: the bare key in Authorization
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def optional_principal(request: Request, db: DbDep) -> Principal | None:
+    credential = presented_credential(request)
+    return authenticate_token(db, credential) if credential else None
+
+
+def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]):
+    if principal is None:
+        raise NotAuthenticated("sign in or send a token in the Authorization header")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+MaybePrincipalDep = Annotated[Principal | None, Depends(optional_principal)]

@@ -1,0 +1,76 @@
+"""One JSON error shape for every error the HTTP app returns.
+
+``{"error": {"code": "<machine code>", "message": "<what to fix>", "request_id": "<id>"}}``.
+Unexpected exceptions become ``internal_error`` with a generic message: their text may carry
+data, so it goes to the log (scrubbed) and never to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from lab.errors import LabError
+from lab.logs import request_id_var
+
+log = logging.getLogger("lab.api")
+
+_CODES = {
+    400: "invalid_input",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    416: "range_not_satisfiable",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message, "request_id": request_id_var.get()}}
+
+
+def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+async def _lab_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LabError)
+    return error_response(exc.http_status, exc.code, exc.message)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return error_response(422, "invalid_input", "; ".join(problems) or "invalid request")
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+    return error_response(500, "internal_error", "internal error; quote the request id")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LabError, _lab_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""The lab's HTTP routers, one module per resource."""

@@ -1,0 +1,244 @@
+"""The hash-chained, append-only audit log: appending entries and verifying the chain.
+
+Entry ``n`` stores ``entry_hash = SHA-256(canonical JSON of seq, at, actor, action, target,
+details, prev_hash)`` where ``prev_hash`` is entry ``n-1``'s hash (64 zeros for the first). So:
+an edited entry no longer matches its own hash; a deleted one leaves a gap in ``seq`` and a
+``prev_hash`` that points at nothing; an inserted or reordered one breaks the next ``prev_hash``.
+Removing entries from the *end* leaves a valid shorter chain: to catch that, an auditor keeps
+the head (``seq:hash``) that ``datalab audit verify`` prints and passes it back as an anchor.
+
+Concurrent writers (threads, processes, SQLite or PostgreSQL) each read the head and insert
+``seq + 1``; ``seq`` is the primary key, so a writer that lost the race gets a unique-key error,
+rolls back and retries on the new head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lab.db.models import AuditEntry
+from lab.errors import InternalError, InvalidInput
+
+GENESIS_HASH = "0" * 64
+_MAX_ATTEMPTS = 200
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audit entry as written and verified."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    details: str
+    prev_hash: str
+    entry_hash: str
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """The first place the chain stops verifying, and why."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Outcome of a verification: entries checked, the head, and the first problem if any."""
+
+    entries: int
+    head_seq: int
+    head_hash: str
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def canonical_details(details: Mapping[str, Any] | None) -> str:
+    """Details as canonical JSON (sorted keys, no spaces) so the hash is reproducible."""
+    return json.dumps(
+        dict(details or {}), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def entry_hash(
+    *, seq: int, at: str, actor: str, action: str, target: str, details: str, prev_hash: str
+) -> str:
+    body = [seq, at, actor, action, target, details, prev_hash]
+    encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+class AuditLog:
+    """Appends to and verifies the chain stored in the ``audit_entries`` table."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def append(
+        self, *, actor: str, action: str, target: str, details: Mapping[str, Any] | None = None
+    ) -> AuditRecord:
+        """Add one entry at the head of the chain, retrying if another writer got there first."""
+        if not actor or not action:
+            raise InvalidInput("an audit entry needs an actor and an action")
+        body = canonical_details(details)
+        for attempt in range(_MAX_ATTEMPTS):
+            try:
+                return self._try_append(actor, action, target, body)
+            except (DbIntegrityError, OperationalError):
+                time.sleep(min(0.001 * (attempt + 1), 0.05))
+        raise InternalError("audit append kept losing the race for the chain head")
+
+    def append_in(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        action: str,
+        target: str,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditRecord:
+        """Add an entry inside the caller's transaction, so it commits with the action it records.
+
+        A lost race surfaces as the database's unique-key error; the caller retries its whole
+        transaction (or uses ``append`` for actions that stand alone).
+        """
+        return _insert_at_head(session, actor, action, target, canonical_details(details))
+
+    def _try_append(self, actor: str, action: str, target: str, details: str) -> AuditRecord:
+        with self._sessions() as session, session.begin():
+            return _insert_at_head(session, actor, action, target, details)
+
+    def records(self, *, after_seq: int = 0, limit: int | None = None) -> list[AuditRecord]:
+        with self._sessions() as session:
+            query = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq)
+            if limit is not None:
+                query = query.limit(limit)
+            return [_record(row) for row in session.scalars(query)]
+
+    def verify(self, *, anchor: tuple[int, str] | None = None, batch: int = 5000) -> ChainReport:
+        """Walk the whole chain in ``seq`` order; report the first entry that does not verify."""
+        verifier = _ChainWalker(anchor)
+        after = 0
+        while rows := self.records(after_seq=after, limit=batch):
+            if problem := verifier.feed(rows):
+                return verifier.report(problem)
+            after = rows[-1].seq
+        return verifier.report(verifier.finish())
+
+
+def _insert_at_head(
+    session: Session, actor: str, action: str, target: str, details: str
+) -> AuditRecord:
+    head = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq = head.seq + 1 if head else 1
+    prev = head.entry_hash if head else GENESIS_HASH
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    digest = entry_hash(
+        seq=seq, at=at, actor=actor, action=action, target=target, details=details, prev_hash=prev
+    )
+    row = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        details=details,
+        prev_hash=prev,
+        entry_hash=digest,
+    )
+    session.add(row)
+    session.flush()
+    return _record(row)
+
+
+def _record(row: AuditEntry) -> AuditRecord:
+    return AuditRecord(
+        row.seq,
+        row.at,
+        row.actor,
+        row.action,
+        row.target,
+        row.details,
+        row.prev_hash,
+        row.entry_hash,
+    )
+
+
+class _ChainWalker:
+    """Checks records in order, remembering the last good link."""
+
+    def __init__(self, anchor: tuple[int, str] | None) -> None:
+        self.anchor = anchor
+        self.count = 0
+        self.last_seq = 0
+        self.last_hash = GENESIS_HASH
+
+    def feed(self, rows: Iterable[AuditRecord]) -> ChainProblem | None:
+        for row in rows:
+            if problem := self._check(row):
+                return problem
+            self.count += 1
+            self.last_seq, self.last_hash = row.seq, row.entry_hash
+        return None
+
+    def _check(self, row: AuditRecord) -> ChainProblem | None:
+        expected_seq = self.last_seq + 1
+        if row.seq != expected_seq:
+            return ChainProblem(
+                expected_seq, f"entry {expected_seq} is missing (next is {row.seq})"
+            )
+        if row.prev_hash != self.last_hash:
+            return ChainProblem(
+                row.seq, "does not link to the entry before it (inserted, deleted or reordered)"
+            )
+        recomputed = entry_hash(
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            target=row.target,
+            details=row.details,
+            prev_hash=row.prev_hash,
+        )
+        if recomputed != row.entry_hash:
+            return ChainProblem(row.seq, "content does not match its hash (edited)")
+        if self.anchor and row.seq == self.anchor[0] and row.entry_hash != self.anchor[1]:
+            return ChainProblem(row.seq, "differs from the anchored head")
+        return None
+
+    def finish(self) -> ChainProblem | None:
+        if self.anchor and self.last_seq < self.anchor[0]:
+            return ChainProblem(
+                self.last_seq + 1,
+                f"chain ends at {self.last_seq} but the anchor names entry {self.anchor[0]} "
+                "(entries removed from the end)",
+            )
+        return None
+
+    def report(self, problem: ChainProblem | None) -> ChainReport:
+        return ChainReport(self.count, self.last_seq, self.last_hash, problem)
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """Parse ``SEQ:HASH`` as printed by ``datalab audit verify``."""
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise InvalidInput(f"anchor {text!r} must look like SEQ:64-hex-hash")
+    return int(seq), digest.lower()

@@ -1,0 +1,65 @@
+"""``datalab demo``: generate the demo city's data, create demo logins, then serve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lab.cli.context import console, one_line_errors, settings
+from lab.cli.serve import run_server
+from lab.db import transaction
+from lab.demo import generate_demo_data
+from lab.demo.accounts import DemoLogin, seed_demo_accounts
+from lab.services import LabServices, open_services
+
+
+@one_line_errors
+def demo(
+    prepare_only: bool = typer.Option(False, help="Stop after preparing; do not serve."),
+    scale: int | None = typer.Option(None, help="Enterprises to generate (DATALAB_DEMO_SCALE)."),
+    host: str | None = typer.Option(None, help="Bind address (default: DATALAB_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default: DATALAB_PORT)."),
+) -> None:
+    """Prepare the demo (data, logins) on the embedded defaults and serve it."""
+    lab = open_services(settings())
+    data_dir = prepare_demo_data(lab, scale or lab.settings.demo_scale)
+    with transaction(lab.sessions) as session:
+        logins = seed_demo_accounts(session, lab.audit)
+    console.print(f"demo data in {data_dir}", highlight=False)
+    print_logins(logins)
+    if prepare_only:
+        lab.close()
+        return
+    run_server(lab, host or lab.settings.host, port or lab.settings.port)
+
+
+def prepare_demo_data(lab: LabServices, scale: int) -> Path:
+    """Generate the demo files once per (scale, seed); later runs reuse them."""
+    out = lab.settings.home / "demo-data"
+    stamp = out / "generated.json"
+    wanted = {"scale": scale, "seed": lab.settings.demo_seed}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return out
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("generating demo data", total=None)
+
+        def advance(step: str, _rows: int) -> None:
+            progress.update(task, description=f"generating demo data: {step}", advance=1)
+
+        generate_demo_data(out, scale=scale, seed=lab.settings.demo_seed, progress=advance)
+    stamp.write_text(json.dumps(wanted))
+    return out
+
+
+def print_logins(logins: tuple[DemoLogin, ...]) -> None:
+    table = Table(title="demo logins (demo only)")
+    for column in ("username", "password", "roles", "for"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.username, login.password, ",".join(login.roles), login.purpose)
+    console.print(table)

@@ -1,0 +1,40 @@
+"""``datalab``: the lab's command line. Each sub-command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from lab.cli import accounts, audit, database, demo, serve
+from lab.cli.context import console, one_line_errors, settings
+from lab.services import open_services
+
+app = typer.Typer(
+    help="City Data Lab: classify public data, publish open data, answer DP queries.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(database.db_app, name="db")
+app.add_typer(accounts.user_app, name="user")
+app.add_typer(accounts.org_app, name="org")
+app.add_typer(accounts.token_app, name="token")
+app.add_typer(audit.audit_app, name="audit")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+try:  # the key commands ship with the encryption layer
+    from lab.cli.keys import keys_app
+except ImportError:  # pragma: no cover - only while the layer is absent
+    keys_app = None
+if keys_app is not None:
+    app.add_typer(keys_app, name="keys")
+
+
+@app.command("init")
+@one_line_errors
+def init() -> None:
+    """Create the data directory, secrets and keyring, and bring the database schema up to date."""
+    loaded = settings()
+    lab = open_services(loaded)
+    lab.close()
+    console.print(f"initialised {loaded.home}", highlight=False)

@@ -1,0 +1,11 @@
+"""The metadata database.
+
+* ``engine``  — engines, sessions, the reachability check.
+* ``models``  — the tables (SQLAlchemy 2.x declarative).
+* ``migrate`` — Alembic upgrades; migrations live in ``migrations/versions``.
+"""
+
+from lab.db.engine import check_database, make_engine, session_factory, transaction
+from lab.db.migrate import upgrade
+
+__all__ = ["check_database", "make_engine", "session_factory", "transaction", "upgrade"]

@@ -1,0 +1,64 @@
+"""Connecting to the metadata database: engine, sessions, and a reachability check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lab.errors import ConfigurationError, ServiceUnavailable
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout for concurrency."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            "DATALAB_DATABASE_URL: not a database URL; expected e.g. "
+            "sqlite:////path/lab.db or postgresql+psycopg://user@127.0.0.1:5432/db"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _tune_sqlite)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    raise ConfigurationError(
+        f"DATALAB_DATABASE_URL: backend {parsed.get_backend_name()!r} is not supported; "
+        "use sqlite or postgresql+psycopg"
+    )
+
+
+def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def check_database(engine: Engine) -> None:
+    """Raise ServiceUnavailable with one clear line (no password) if the database is unreachable."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        cause = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        raise ServiceUnavailable(f"database {where} is unreachable: {cause}") from None
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work commits on success and rolls back on any error."""
+    with sessions() as session, session.begin():
+        yield session

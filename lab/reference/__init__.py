@@ -1,0 +1,43 @@
+"""Public code lists: the only source of public domains for DP group keys.
+
+A group key's domain must come from a published list, never from the restricted data (keys read
+off the data would reveal who is in it). Each list is registered here under a stable name that
+dataset metadata refers to.
+
+Modules:
+
+* ``regions``: Qingdao's 10 districts (GB/T 2260 codes 3702xx), their centres and some 街道.
+* ``industries``: GB/T 4754-2017 sections A–T and the 2-digit divisions the demo uses.
+
+Public: ``PUBLIC_CODE_LISTS`` (name → codes), ``public_code_list(name)``, ``TAX_CREDIT_GRADES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from lab.reference.industries import DEMO_DIVISION_CODES, SECTION_CODES
+from lab.reference.regions import DISTRICT_CODES, DISTRICT_NAMES
+
+TAX_CREDIT_GRADES: tuple[str, ...] = ("A", "B", "M", "C", "D")
+"""纳税信用等级 as published by the State Taxation Administration (too short for its own module)."""
+
+PUBLIC_CODE_LISTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "qingdao_district_name": DISTRICT_NAMES,
+        "qingdao_district_code": DISTRICT_CODES,
+        "gb4754_section": SECTION_CODES,
+        "gb4754_demo_division": DEMO_DIVISION_CODES,
+        "tax_credit_grade": TAX_CREDIT_GRADES,
+    }
+)
+
+
+def public_code_list(name: str) -> tuple[str, ...]:
+    """The codes of the public list registered as ``name``; ``KeyError`` lists the known names."""
+    try:
+        return PUBLIC_CODE_LISTS[name]
+    except KeyError:
+        known = ", ".join(sorted(PUBLIC_CODE_LISTS))
+        raise KeyError(f"{name!r} is not a public code list; known lists: {known}") from None

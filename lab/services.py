@@ -1,0 +1,70 @@
+"""The lab's running parts, opened once from settings and passed explicitly to whoever needs them.
+
+``open_services`` prepares the data directory (0700), the secret key and the keyring, checks the
+database and object store (one clear line each if unreachable) and brings the schema up to date.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from lab.audit import AuditLog
+from lab.db import check_database, make_engine, session_factory, upgrade
+from lab.settings import LabSettings
+from lab.storage import ObjectStore, open_object_store
+from lab.storage.signing import ObjectUrlSigner
+
+
+@dataclass(frozen=True)
+class LabServices:
+    """Settings, database, audit log and object store of one running lab."""
+
+    settings: LabSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    audit: AuditLog
+    store: ObjectStore
+    secret_key: bytes
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices:
+    """Open every backing service; raises ServiceUnavailable/ConfigurationError with one line."""
+    prepare_home(settings.home)
+    engine = make_engine(settings.resolved_database_url)
+    check_database(engine)
+    if migrate:
+        upgrade(engine)
+    secret_key = load_secret_key(settings)
+    signer = ObjectUrlSigner(secret_key, settings.resolved_public_url)
+    store = open_object_store(settings, url_signer=signer)
+    store.check()
+    sessions = session_factory(engine)
+    return LabServices(settings, engine, sessions, AuditLog(sessions), store, secret_key)
+
+
+def prepare_home(home: Path) -> None:
+    """Create the data directory and its ``secrets`` folder, readable by the owner only."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (home / "secrets").mkdir(exist_ok=True, mode=0o700)
+
+
+def load_secret_key(settings: LabSettings) -> bytes:
+    """The cookie/URL-signing secret: from settings, else a 0600 file generated once."""
+    configured = settings.secret_key.get_secret_value()
+    if configured:
+        return configured.encode()
+    path = settings.home / "secrets" / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()

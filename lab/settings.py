@@ -1,0 +1,179 @@
+"""The lab's settings: declared once, each with a default and help text.
+
+Values come, highest priority first, from ``DATALAB_*`` environment variables, then from an
+optional TOML config file (``DATALAB_CONFIG``, default ``$DATALAB_HOME/datalab.toml``), then from
+the defaults below. The README's configuration table is checked against this declaration by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from lab.errors import ConfigurationError
+
+ENV_PREFIX = "DATALAB_"
+SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key"})
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("DATALAB_HOME", "~/.datalab")).expanduser()
+
+
+def _config_file() -> Path:
+    explicit = os.environ.get("DATALAB_CONFIG")
+    return Path(explicit).expanduser() if explicit else _default_home() / "datalab.toml"
+
+
+class LabSettings(BaseSettings):
+    """Every setting of City Data Lab."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+    )
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Data directory: SQLite database, local objects, keyring, logs.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the metadata database; empty means SQLite at "
+        "`$DATALAB_HOME/lab.db`. PostgreSQL: `postgresql+psycopg://user@host:5432/db`.",
+    )
+    storage_backend: Literal["local", "s3"] = Field(
+        default="local",
+        description="Object store: `local` (a directory under the home) or `s3` (the minio SDK).",
+    )
+    storage_dir: Path | None = Field(
+        default=None,
+        description="Directory of the local object store; empty means `$DATALAB_HOME/objects`.",
+    )
+    s3_endpoint: str = Field(
+        default="127.0.0.1:9000", description="S3 endpoint as `host:port` (no scheme)."
+    )
+    s3_access_key: str = Field(default="", description="S3 access key.")
+    s3_secret_key: SecretStr = Field(default=SecretStr(""), description="S3 secret key.")
+    s3_bucket: str = Field(
+        default="datalab", description="S3 bucket for all lab objects (at least 3 characters)."
+    )
+    s3_secure: bool = Field(default=False, description="Use HTTPS to reach the S3 endpoint.")
+    s3_region: str = Field(default="us-east-1", description="S3 region name.")
+    keyring_file: Path | None = Field(
+        default=None,
+        description="JSON file of key-encryption keys (created 0600 by `datalab init`); "
+        "empty means `$DATALAB_HOME/secrets/keyring.json`.",
+    )
+    kek: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key-encryption keys as `id:base64key[,id:base64key…]`; the first is active. "
+        "Overrides the keyring file when set.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret for cookies and signed URLs; empty means one generated into "
+        "`$DATALAB_HOME/secrets/secret_key` at first start.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `datalab serve` binds.")
+    port: int = Field(default=8600, ge=1, le=65535, description="Port `datalab serve` binds.")
+    public_url: str = Field(
+        default="",
+        description="URL users reach the lab at; empty means `http://HOST:PORT`.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level of the structured JSON logs."
+    )
+    log_file: Path | None = Field(
+        default=None,
+        description="File the JSON logs are appended to; empty means `$DATALAB_HOME/logs/lab.log`.",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark session cookies `Secure` (turn on behind HTTPS).",
+    )
+    session_hours: int = Field(
+        default=8, ge=1, le=720, description="Lifetime of a web login session, in hours."
+    )
+    token_days: int = Field(
+        default=90, ge=1, le=3650, description="Default lifetime of new API tokens, in days."
+    )
+    demo_scale: int = Field(
+        default=10_000,
+        ge=100,
+        description="Enterprises the demo generator creates (24 months each).",
+    )
+    demo_seed: int = Field(default=20261122, description="Seed of the demo data generator.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+    @field_validator("home", "storage_dir", "keyring_file", "log_file", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser().absolute() if value is not None else None
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _bucket_name(cls, value: str) -> str:
+        if not 3 <= len(value) <= 63 or not value.replace("-", "").replace(".", "").isalnum():
+            raise ValueError("a bucket name of 3–63 lower-case letters, digits, '-' or '.'")
+        if value != value.lower():
+            raise ValueError("a bucket name of 3–63 lower-case letters, digits, '-' or '.'")
+        return value
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'lab.db'}"
+
+    @cached_property
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or self.home / "objects"
+
+    @cached_property
+    def resolved_keyring_file(self) -> Path:
+        return self.keyring_file or self.home / "secrets" / "keyring.json"
+
+    @cached_property
+    def resolved_log_file(self) -> Path:
+        return self.log_file or self.home / "logs" / "lab.log"
+
+    @cached_property
+    def resolved_public_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def load_settings(**overrides: object) -> LabSettings:
+    """Read the settings, turning a validation failure into one clear ConfigurationError."""
+    try:
+        return LabSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(describe_invalid_settings(exc)) from None
+
+
+def describe_invalid_settings(exc: ValidationError) -> str:
+    """Name each bad setting by its environment variable and say what form it expects."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        shown = "(hidden)" if name in SECRET_SETTINGS else repr(error.get("input"))
+        parts.append(f"{ENV_PREFIX}{name.upper()}: {error['msg']} (got {shown})")
+    return "invalid setting — " + "; ".join(parts)
