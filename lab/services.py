@@ -1,6 +1,7 @@
 """The lab's running parts, opened once from settings and passed explicitly to whoever needs them.
 
-``open_services`` prepares the data directory (0700), the secret key and the keyring, checks the
+``open_services`` prepares the data directory (0700), the secret key and the keyring (created
+once, 0600, unless ``DATALAB_KEK`` supplies the keys), checks the
 database and object store (one clear line each if unreachable) and brings the schema up to date.
 """
 
@@ -15,6 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lab.audit import AuditLog
+from lab.crypto import SealedObjectStore
+from lab.crypto.keyring import Keyring, init_keyring_file, load_keyring
 from lab.db import check_database, make_engine, session_factory, upgrade
 from lab.settings import LabSettings
 from lab.storage import ObjectStore, open_object_store
@@ -30,6 +33,7 @@ class LabServices:
     sessions: sessionmaker[Session]
     audit: AuditLog
     store: ObjectStore
+    sealed: SealedObjectStore
     secret_key: bytes
 
     def close(self) -> None:
@@ -46,15 +50,23 @@ def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices
     secret_key = load_secret_key(settings)
     signer = ObjectUrlSigner(secret_key, settings.resolved_public_url)
     store = open_object_store(settings, url_signer=signer)
-    store.check()
+    store.prepare()
+    sealed = SealedObjectStore(store, ensure_keyring(settings))
     sessions = session_factory(engine)
-    return LabServices(settings, engine, sessions, AuditLog(sessions), store, secret_key)
+    return LabServices(settings, engine, sessions, AuditLog(sessions), store, sealed, secret_key)
 
 
 def prepare_home(home: Path) -> None:
     """Create the data directory and its ``secrets`` folder, readable by the owner only."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     (home / "secrets").mkdir(exist_ok=True, mode=0o700)
+
+
+def ensure_keyring(settings: LabSettings) -> Keyring:
+    """The key-encryption keys: ``DATALAB_KEK`` if set, else the keyring file (made once)."""
+    if not settings.kek.get_secret_value() and not settings.resolved_keyring_file.exists():
+        init_keyring_file(settings.resolved_keyring_file)
+    return load_keyring(settings)
 
 
 def load_secret_key(settings: LabSettings) -> bytes:

@@ -107,6 +107,11 @@ class LabSettings(BaseSettings):
     token_days: int = Field(
         default=90, ge=1, le=3650, description="Default lifetime of new API tokens, in days."
     )
+    ingest_max_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1024,
+        description="Largest file `datalab ingest` and the steward API accept, in bytes.",
+    )
     demo_scale: int = Field(
         default=10_000,
         ge=100,

@@ -7,18 +7,16 @@ data, so it goes to the log (scrubbed) and never to the caller.
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from lab.errors import LabError
 from lab.logs import request_id_var
-
-log = logging.getLogger("lab.api")
 
 _CODES = {
     400: "invalid_input",
@@ -64,13 +62,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", "; ".join(problems) or "invalid request")
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-    return error_response(500, "internal_error", "internal error; quote the request id")
+async def internal_error(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer an unexpected failure (called by the request-id middleware, which logs it)."""
+    response = error_response(500, "internal_error", "internal error; quote the request id")
+    await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LabError, _lab_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unexpected)

@@ -13,6 +13,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lab.api.errors import internal_error
 from lab.logs import request_id_var
 
 log = logging.getLogger("lab.access")
@@ -33,16 +34,22 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # the last line of defence: one shape, no data in the body
+            log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+            status = 500
+            if not started:
+                await internal_error(scope, receive, send_with_id)
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
             log.info(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, audit, database, demo, serve
+from lab.cli import accounts, audit, catalogue, database, demo, serve
 from lab.cli.context import console, one_line_errors, settings
 from lab.services import open_services
 
@@ -21,6 +21,9 @@ app.add_typer(accounts.token_app, name="token")
 app.add_typer(audit.audit_app, name="audit")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("classify")(catalogue.classify)
+app.command("ingest")(catalogue.ingest_command)
+app.add_typer(catalogue.dataset_app, name="dataset")
 
 try:  # the key commands ship with the encryption layer
     from lab.cli.keys import keys_app

@@ -10,7 +10,9 @@ Layout::
 
 Every chunk but the last holds exactly ``chunk size`` plaintext bytes and the last holds fewer,
 possibly none (so a plaintext that fills whole chunks ends with an empty final chunk). A reader
-therefore knows the final record by its length alone and never needs to look ahead.
+therefore knows the final record by its length alone and never needs to look ahead; the final
+flag in the nonce then binds that same fact cryptographically, so the end of the stream does not
+rest on framing alone.
 
 Why each attack fails:
 
@@ -156,7 +158,7 @@ def _sealed_records(
 def _exact_chunks(pieces: Iterable[Bytes], size: int) -> Iterator[tuple[Bytes, bool]]:
     """Cut ``pieces`` into chunks of exactly ``size`` bytes, then one shorter final chunk.
 
-    Each yielded chunk is sealed before the next piece is read, so views into a piece are safe.
+    Each chunk is sealed before the next piece is read, so views into a piece are safe.
     """
     pending = bytearray()
     for piece in pieces:

@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -48,12 +48,12 @@ class WrappedKey:
     ciphertext: bytes
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Keyring:
     """The KEKs by id; ``active_id`` wraps new data keys. Its repr shows ids, never keys."""
 
     active_id: str
-    keys: Mapping[str, bytes] = field(compare=False)
+    keys: Mapping[str, bytes]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))

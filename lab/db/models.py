@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -106,3 +107,85 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Dataset(Base):
+    """A catalogue entry; its served content is the version ``current_version_id`` names.
+
+    ``current_version_id`` has no foreign key on purpose: it is switched in the same transaction
+    that marks a version published, and a cycle between the two tables would complicate that.
+    """
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    department: Mapped[str] = mapped_column(String(200), index=True)
+    topic: Mapped[str] = mapped_column(String(100), default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    update_frequency: Mapped[str] = mapped_column(String(40), default="")
+    current_version_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DatasetVersion(Base):
+    """One ingested file of a dataset, from staging through classification to publication."""
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_format: Mapped[str] = mapped_column(String(20))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    source_bytes: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    profile: Mapped[list[dict]] = mapped_column(JSON)
+    classification: Mapped[dict] = mapped_column(JSON)
+    guide_version: Mapped[str] = mapped_column(String(40))
+    proposed_tier: Mapped[str] = mapped_column(String(2))
+    tier: Mapped[str | None] = mapped_column(String(2))
+    justification: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    staging_dir: Mapped[str | None] = mapped_column(String(500))
+    objects: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    publication: Mapped[str | None] = mapped_column(String(80))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DpMetadata(Base):
+    """What the steward declares for DP queries on a restricted version (DESIGN §4)."""
+
+    __tablename__ = "dp_metadata"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    privacy_unit: Mapped[str] = mapped_column(String(200))
+    max_rows_per_unit: Mapped[int] = mapped_column(Integer)
+    bounds: Mapped[dict[str, list[float]]] = mapped_column(JSON)
+    domains: Mapped[dict[str, str]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GuideRevision(Base):
+    """A steward's edit of the classification guide (e.g. the negative list), newest wins."""
+
+    __tablename__ = "guide_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guide_version: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -41,6 +41,11 @@ class District:
         if not self.streets or not all(s.endswith("街道") for s in self.streets):
             raise ValueError(f"{self.name} needs at least one 街道 name ending in 街道")
 
+    @property
+    def qualified_name(self) -> str:
+        """The name agencies and courts carry: 青岛市市南区 for a 区, 胶州市 for a 县级市."""
+        return self.name if self.name.endswith("市") else CITY_NAME + self.name
+
 
 DISTRICTS: tuple[District, ...] = (
     District(
@@ -126,7 +131,9 @@ def district_by_code(code: str) -> District:
     try:
         return _BY_CODE[code]
     except KeyError:
-        raise KeyError(f"{code!r} is not one of Qingdao's district codes {DISTRICT_CODES}") from None
+        raise KeyError(
+            f"{code!r} is not one of Qingdao's district codes {DISTRICT_CODES}"
+        ) from None
 
 
 def district_by_name(name: str) -> District:

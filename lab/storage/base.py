@@ -158,6 +158,10 @@ class ObjectStore(abc.ABC):
     def check(self) -> None:
         """Raise ServiceUnavailable with one clear line if the store cannot be used."""
 
+    def prepare(self) -> None:
+        """Make the store ready for use at start-up (create what is missing), then ``check``."""
+        self.check()
+
     def exists(self, key: str) -> bool:
         try:
             self.stat(key)

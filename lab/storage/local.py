@@ -1,9 +1,10 @@
 """The default object store: one file per object under a local directory.
 
 A put streams into a temporary file beside its target (``.partial-*``, never listed), fsyncs it
-and renames it over the target, so an object appears whole or not at all. The md5 etag is
-computed while streaming and kept in an extended attribute (recomputed where the filesystem has
-none). Folders are created 0700 and files 0600. Unlike S3, a key cannot be both an object and a
+and renames it over the target, so an object appears whole or not at all. The etag is derived
+from the file's identity (inode, size, modification time): every put makes a new file, so the
+etag changes exactly when the object does, without hashing gigabytes on the write path.
+Folders are created 0700 and files 0600. Unlike S3, a key cannot be both an object and a
 folder of objects (``a`` and ``a/b``): such a put raises Conflict.
 """
 
@@ -32,7 +33,6 @@ from lab.storage.base import (
 from lab.storage.signing import ObjectUrlSigner
 
 TEMP_PREFIX = ".partial-"
-_ETAG_ATTRIBUTE = "user.datalab.md5"
 _MISSING = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
 
 
@@ -54,7 +54,7 @@ class LocalObjectStore(ObjectStore):
         try:
             descriptor, temp = self._create_temp(target.parent)
             try:
-                etag = _write_synced(descriptor, iter_chunks(data, length=length))
+                _write_synced(descriptor, iter_chunks(data, length=length))
                 os.replace(temp, target)
             except BaseException:
                 Path(temp).unlink(missing_ok=True)
@@ -62,7 +62,7 @@ class LocalObjectStore(ObjectStore):
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
             raise Conflict(f"object key {key!r} clashes with an object or folder") from None
         _sync_folder(target.parent)
-        return self._info_of(key, target, etag)
+        return self._info_of(key, target)
 
     def get(self, key: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         path = self._path_for(key)
@@ -116,11 +116,11 @@ class LocalObjectStore(ObjectStore):
             raise InvalidInput(f"object key {key!r} leads outside the object store")
         return path
 
-    def _info_of(self, key: str, path: Path, etag: str | None = None) -> ObjectInfo:
+    def _info_of(self, key: str, path: Path) -> ObjectInfo:
         with contextlib.suppress(*_MISSING):
             status = path.stat()
             if stat.S_ISREG(status.st_mode):
-                etag = etag or _recorded_etag(path) or _md5_of_file(path)
+                etag = _etag_of(status)
                 modified = datetime.fromtimestamp(status.st_mtime, UTC)
                 return ObjectInfo(key, status.st_size, etag, modified)
         raise NotFound(f"no object {key!r}")
@@ -148,40 +148,18 @@ class LocalObjectStore(ObjectStore):
             folder = folder.parent
 
 
-def _write_synced(descriptor: int, chunks: Iterator[bytes]) -> str:
-    """Write ``chunks`` to the open temp file, record their md5 and fsync; return the md5."""
-    digest = hashlib.md5(usedforsecurity=False)
+def _write_synced(descriptor: int, chunks: Iterator[bytes]) -> None:
+    """Write ``chunks`` to the open temp file and fsync it."""
     with os.fdopen(descriptor, "wb") as sink:
         for chunk in chunks:
-            digest.update(chunk)
             sink.write(chunk)
-        etag = digest.hexdigest()
-        _record_etag(sink.fileno(), etag)
         sink.flush()
         os.fsync(sink.fileno())
-    return etag
 
 
-def _record_etag(descriptor: int, etag: str) -> None:
-    try:
-        os.setxattr(descriptor, _ETAG_ATTRIBUTE, etag.encode())
-    except (AttributeError, OSError):
-        return  # no extended attributes here: the etag is recomputed on stat
-
-
-def _recorded_etag(path: Path) -> str | None:
-    try:
-        return os.getxattr(path, _ETAG_ATTRIBUTE).decode()
-    except (AttributeError, OSError):
-        return None
-
-
-def _md5_of_file(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as source:
-        for chunk in iter(lambda: source.read(CHUNK_SIZE), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _etag_of(status: os.stat_result) -> str:
+    identity = f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}".encode()
+    return hashlib.sha256(identity).hexdigest()[:32]
 
 
 def _sync_folder(folder: Path) -> None:

@@ -87,9 +87,12 @@ class S3ObjectStore(ObjectStore):
 
     def put(self, key: str, data: BinaryIO | Chunks, *, length: int | None = None) -> ObjectInfo:
         validate_key(key)
-        reader = ChunkReader(iter_chunks(data, length=length))
-        with self._translated(key):
-            self.client.put_object(self.bucket, key, reader, length=-1, part_size=PART_SIZE)
+        reader = _ChunkReader(iter_chunks(data, length=length))
+        try:
+            with self._translated(key):
+                self.client.put_object(self.bucket, key, reader, length=-1, part_size=PART_SIZE)
+        except _SourceFailed as failed:
+            raise failed.source from None
         return self.stat(key)
 
     def get(self, key: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
@@ -106,9 +109,12 @@ class S3ObjectStore(ObjectStore):
             return _info_of(self.client.stat_object(self.bucket, key))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        # Sorted here because not every S3 server lists in key order: SeaweedFS lists folder
+        # by folder, so ``a/x`` comes before ``a-c``. The listing (not the data) is held.
         with self._translated():
-            for found in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
-                yield _info_of(found)
+            found = self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            listing = sorted((_info_of(item) for item in found), key=lambda info: info.key)
+        yield from listing
 
     def delete(self, key: str) -> None:
         validate_key(key)
@@ -126,6 +132,9 @@ class S3ObjectStore(ObjectStore):
             found = self.client.bucket_exists(self.bucket)
         if not found:
             raise ServiceUnavailable(self._no_bucket())
+
+    def prepare(self) -> None:
+        self.ensure_bucket()
 
     def ensure_bucket(self) -> None:
         """Create the bucket if it is missing (the lab's set-up step calls this)."""
@@ -151,7 +160,7 @@ class S3ObjectStore(ObjectStore):
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             cause = _root_cause(exc)
             raise ServiceUnavailable(
-                f"S3 endpoint {self.endpoint} cannot be reached: {cause}"
+                f"S3 endpoint {self.endpoint} is unreachable: {cause}"
             ) from None
 
     def _error_of(self, exc: S3Error, key: str | None) -> LabError:
@@ -175,7 +184,15 @@ class S3ObjectStore(ObjectStore):
         )
 
 
-class ChunkReader:
+class _SourceFailed(Exception):
+    """The caller's data source raised: re-raised as is, not mistaken for an S3 failure."""
+
+    def __init__(self, source: Exception) -> None:
+        super().__init__(str(source))
+        self.source = source
+
+
+class _ChunkReader:
     """A ``read()``-able view of byte chunks, as the SDK wants for a streaming upload."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
@@ -185,7 +202,10 @@ class ChunkReader:
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes (all that is left if ``size`` < 0); ``b""`` at the end."""
         while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
+            try:
+                chunk = next(self._chunks, None)
+            except Exception as exc:
+                raise _SourceFailed(exc) from exc
             if chunk is None:
                 break
             self._buffer += chunk

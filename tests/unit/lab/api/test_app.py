@@ -71,7 +71,7 @@ def test_one_error_shape_everywhere(client: TestClient) -> None:
 
 
 def test_login_sets_secure_session_cookie(client: TestClient) -> None:
-    """A password login sets an HttpOnly SameSite cookie that identifies the user; logout ends it."""
+    """A password login sets an HttpOnly SameSite session cookie; logout ends the session."""
     response = client.post("/auth/login", data={"username": "steward", "password": PASSWORD})
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]

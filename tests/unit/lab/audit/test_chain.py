@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -135,3 +137,24 @@ def test_bad_anchor_and_empty_actor_rejected(lab: LabServices) -> None:
         parse_anchor("12:abc")
     with pytest.raises(InvalidInput):
         lab.audit.append(actor="", action="x", target="y")
+
+
+APPEND_SCRIPT = """
+import sys
+from lab.audit import AuditLog
+from lab.db import make_engine, session_factory
+log = AuditLog(session_factory(make_engine(sys.argv[1])))
+for i in range(20):
+    log.append(actor=sys.argv[2], action="test.append", target=str(i))
+"""
+
+
+def test_concurrent_processes_keep_one_chain(lab: LabServices) -> None:
+    """Four processes appending at once (separate connections) leave one verifying chain."""
+    url = lab.engine.url.render_as_string(hide_password=False)
+    workers = [
+        subprocess.Popen([sys.executable, "-c", APPEND_SCRIPT, url, f"p{n}"]) for n in range(4)
+    ]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0, 0, 0]
+    report = lab.audit.verify()
+    assert report.ok and report.entries == 80

@@ -1,0 +1,107 @@
+"""Building what a publication stores, from the staged text Parquet, by tier.
+
+* Open (T1): ``data.parquet`` with numeric columns typed, everything else text.
+* Restricted (T3/T4): ``data.parquet`` with each privacy unit cut to its declared maximum rows
+  (once, here, so that every later DP query's sensitivity is bounded — DESIGN §4), bounded
+  columns as exact integers (explicit rounding), sealed by the caller before it is stored.
+
+DuckDB does the heavy lifting, streaming from and to Parquet, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from lab.db.models import DpMetadata
+
+MEMORY_LIMIT = "512MB"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(":memory:")
+    connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    connection.execute("SET preserve_insertion_order = false")
+    return connection
+
+
+def _literal_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def build_open_table(staged: Path, target: Path, numeric_columns: set[str], columns: list[str]):
+    """Copy ``staged`` to ``target`` with ``numeric_columns`` cast to DOUBLE, others text."""
+    select = ", ".join(
+        f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" if c in numeric_columns else _quote(c)
+        for c in columns
+    )
+    with _connection() as connection:
+        connection.execute(
+            f"COPY (SELECT {select} FROM read_parquet({_literal_path(staged)})) "
+            f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
+        )
+
+
+@dataclass(frozen=True)
+class BoundingRecord:
+    """What bounding the contributions did: the seed, units cut and rows dropped."""
+
+    seed: int
+    rows_in: int
+    rows_out: int
+    units: int
+    units_truncated: int
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "seed": self.seed,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "units": self.units,
+            "units_truncated": self.units_truncated,
+        }
+
+
+def build_restricted_table(
+    staged: Path, target: Path, dp: DpMetadata, columns: list[str], seed: int
+) -> BoundingRecord:
+    """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
+
+    Which rows a unit keeps is a seeded hash order over that unit's own rows only, so adding or
+    removing another unit never changes it. Bounded columns become BIGINT by explicit rounding
+    (NULL where a value is not a number); clamping to the bounds happens at query time.
+    """
+    unit = _quote(dp.privacy_unit)
+    typed = ", ".join(
+        f"CAST(ROUND(TRY_CAST({_quote(c)} AS DECIMAL(38, 6)), 0) AS BIGINT) AS {_quote(c)}"
+        if c in dp.bounds
+        else _quote(c)
+        for c in columns
+    )
+    row_text = " || chr(31) || ".join(f"coalesce({_quote(c)}, '')" for c in columns)
+    ranked = (
+        f"SELECT *, row_number() OVER (PARTITION BY {unit} ORDER BY hash({row_text}, {seed}))"
+        f" AS _rank, count(*) OVER (PARTITION BY {unit}) AS _unit_rows"
+        f" FROM read_parquet({_literal_path(staged)}) WHERE {unit} IS NOT NULL"
+    )
+    with _connection() as connection:
+        connection.execute(f"CREATE TEMP VIEW ranked AS {ranked}")
+        connection.execute(
+            f"COPY (SELECT {typed} FROM ranked WHERE _rank <= {int(dp.max_rows_per_unit)}) "
+            f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        rows_in, units, truncated = connection.execute(
+            f"SELECT (SELECT count(*) FROM read_parquet({_literal_path(staged)})), "
+            f"count(DISTINCT {unit}), count(DISTINCT CASE WHEN _unit_rows > "
+            f"{int(dp.max_rows_per_unit)} THEN {unit} END) FROM ranked"
+        ).fetchone()
+        (rows_out,) = connection.execute(
+            f"SELECT count(*) FROM read_parquet({_literal_path(target)})"
+        ).fetchone()
+    return BoundingRecord(seed, rows_in, rows_out, units, truncated)

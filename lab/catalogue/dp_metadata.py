@@ -1,0 +1,97 @@
+"""The DP metadata a steward declares for a restricted (T3/T4) version, checked on entry.
+
+Privacy unit: the column whose value identifies one contributor (a credit code, a person
+pseudonym). Max rows per unit: how many rows one contributor may add. Bounds: the clamping
+interval of each numeric column that sums or averages may use. Domains: for categorical
+columns, the name of a *public* code list (``lab.reference``) — never values read off the data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from classification import Tier
+from lab.audit import AuditLog
+from lab.db.models import DatasetVersion, DpMetadata
+from lab.errors import Conflict, InvalidInput
+from lab.identity.accounts import now
+from lab.reference import PUBLIC_CODE_LISTS
+
+MAX_ROWS_PER_UNIT = 10_000
+
+
+@dataclass(frozen=True)
+class DpDeclaration:
+    """A validated DP metadata declaration for one version."""
+
+    privacy_unit: str
+    max_rows_per_unit: int
+    bounds: Mapping[str, tuple[float, float]]
+    domains: Mapping[str, str]
+
+    def check_against(self, columns: list[str], numeric_share: Mapping[str, float]) -> None:
+        """Refuse references to unknown columns, bad bounds and non-public domains."""
+        known = set(columns)
+        if self.privacy_unit not in known:
+            raise InvalidInput(f"privacy unit {self.privacy_unit!r} is not a column")
+        if not 1 <= self.max_rows_per_unit <= MAX_ROWS_PER_UNIT:
+            raise InvalidInput(f"max rows per unit must be 1–{MAX_ROWS_PER_UNIT}")
+        for column, (low, high) in self.bounds.items():
+            if column not in known:
+                raise InvalidInput(f"bounds name an unknown column {column!r}")
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise InvalidInput(f"bounds of {column!r} must be finite with low < high")
+            if numeric_share.get(column, 0.0) < 0.99:
+                raise InvalidInput(f"column {column!r} is not numeric; it cannot have bounds")
+        for column, code_list in self.domains.items():
+            if column not in known:
+                raise InvalidInput(f"a domain names an unknown column {column!r}")
+            if code_list not in PUBLIC_CODE_LISTS:
+                lists = ", ".join(sorted(PUBLIC_CODE_LISTS))
+                raise InvalidInput(
+                    f"domain {code_list!r} of {column!r} is not a public code "
+                    f"list; use one of: {lists}"
+                )
+
+
+def set_dp_metadata(
+    session: Session,
+    audit: AuditLog,
+    *,
+    version: DatasetVersion,
+    declaration: DpDeclaration,
+    actor: str,
+) -> DpMetadata:
+    """Store (or replace) the declaration of a T3/T4 version that is not yet published."""
+    if version.tier not in (Tier.T3.value, Tier.T4.value):
+        raise Conflict("DP metadata belongs to versions decided T3 or T4")
+    if version.state == "published":
+        raise Conflict("a published version's DP metadata is fixed; ingest a new version")
+    shares = {p["name"]: p["numeric_share"] for p in version.profile}
+    declaration.check_against([p["name"] for p in version.profile], shares)
+    row = session.get(DpMetadata, version.id) or DpMetadata(version_id=version.id)
+    row.privacy_unit, row.max_rows_per_unit = (
+        declaration.privacy_unit,
+        declaration.max_rows_per_unit,
+    )
+    row.bounds = {c: [lo, hi] for c, (lo, hi) in declaration.bounds.items()}
+    row.domains = dict(declaration.domains)
+    row.updated_by, row.updated_at = actor, now()
+    session.add(row)
+    audit.append_in(
+        session,
+        actor=actor,
+        action="dp_metadata.set",
+        target=f"dataset-version:{version.id}",
+        details={
+            "privacy_unit": row.privacy_unit,
+            "max_rows_per_unit": row.max_rows_per_unit,
+            "bounds": row.bounds,
+            "domains": row.domains,
+        },
+    )
+    return row

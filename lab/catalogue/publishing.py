@@ -1,0 +1,128 @@
+"""Publishing a decided version by its tier, atomically.
+
+Objects are written into a fresh publication folder (invisible to readers), then one database
+transaction marks the version published, supersedes the previous one, points the dataset at the
+new version and writes the audit entry. Readers follow the database, so until that transaction
+commits they are served the previous version; a publish killed at any point leaves no partial
+version visible (its orphan folder is swept by ``sweep_orphans``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classification import Tier
+from lab.catalogue.artifacts import build_open_table, build_restricted_table
+from lab.catalogue.datasets import get_version
+from lab.catalogue.decisions import VersionState
+from lab.catalogue.extracts import build_extract
+from lab.catalogue.guide_store import current_guide
+from lab.db import transaction
+from lab.db.models import Dataset, DatasetVersion, DpMetadata
+from lab.errors import Conflict
+from lab.identity.accounts import now
+from lab.ingest.staging import STAGED_TABLE, purge
+from lab.services import LabServices
+
+OPEN_PREFIX = "open"
+RESTRICTED_PREFIX = "restricted"
+
+
+def object_prefix(tier: Tier, slug: str) -> str:
+    return f"{RESTRICTED_PREFIX if tier >= Tier.T3 else OPEN_PREFIX}/{slug}"
+
+
+def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
+    """Write the version's objects for its tier, then switch the dataset to it in one commit."""
+    with lab.sessions() as session:
+        version, dataset, dp = _load_for_publish(session, version_id)
+        guide = current_guide(session)
+    tier = Tier(version.tier)
+    staged = Path(version.staging_dir) / STAGED_TABLE
+    columns = [p["name"] for p in version.profile]
+    with tempfile.TemporaryDirectory(dir=staged.parent) as work:
+        built = Path(work) / "data.parquet"
+        details = _build(tier, version, staged, built, columns, dp, guide)
+        publication = lab.store.publication(object_prefix(tier, dataset.slug))
+        with built.open("rb") as data:
+            if tier >= Tier.T3:
+                lab.sealed.seal_into(publication, "data.parquet", data)
+            else:
+                publication.put("data.parquet", data)
+        publication.commit()
+    with transaction(lab.sessions) as session:
+        switched = _switch_current(session, version_id, publication)
+        lab.audit.append_in(
+            session,
+            actor=actor,
+            action="dataset.publish",
+            target=f"dataset:{dataset.slug}",
+            details={
+                "version": switched.number,
+                "tier": tier.value,
+                "publication": publication.version,
+                **details,
+            },
+        )
+    purge(staged.parent)
+    return switched
+
+
+def _load_for_publish(session: Session, version_id: int):
+    version = get_version(session, version_id)
+    if version.state != VersionState.DECIDED:
+        raise Conflict(f"version {version_id} is {version.state}; decide its tier first")
+    dataset = session.get(Dataset, version.dataset_id)
+    dp = session.get(DpMetadata, version.id)
+    if Tier(version.tier) >= Tier.T3 and dp is None:
+        raise Conflict(f"version {version_id} is {version.tier}: set its DP metadata first")
+    return version, dataset, dp
+
+
+def _build(tier: Tier, version, staged: Path, built: Path, columns: list[str], dp, guide) -> dict:
+    if tier == Tier.T1:
+        build_open_table(staged, built, _numeric_columns(version), columns)
+        return {}
+    if tier == Tier.T2:
+        return build_extract(staged, built, version.classification, guide).to_json()
+    seed = int(version.source_sha256[:12], 16)
+    return {"bounding": build_restricted_table(staged, built, dp, columns, seed).to_json()}
+
+
+def _numeric_columns(version: DatasetVersion) -> set[str]:
+    """Columns to type as numbers in open data: fully numeric and not identifier-like."""
+    categories = {c["name"]: c["category"] for c in version.classification["columns"]}
+    return {
+        p["name"]
+        for p in version.profile
+        if p["numeric_share"] == 1.0
+        and p["max_length"] <= 15
+        and categories.get(p["name"], "") in NUMERIC_CATEGORIES
+    }
+
+
+NUMERIC_CATEGORIES = frozenset({"MEASURE", "AGGREGATE_COUNT", "PUBLIC_MEASURE", "GENERIC"})
+
+
+def _switch_current(session: Session, version_id: int, publication):
+    version = session.get(DatasetVersion, version_id, with_for_update=True)
+    if version.state != VersionState.DECIDED:
+        raise Conflict(f"version {version_id} was published or changed meanwhile")
+    previous = session.scalars(
+        select(DatasetVersion).where(
+            DatasetVersion.dataset_id == version.dataset_id,
+            DatasetVersion.state == VersionState.PUBLISHED,
+        )
+    )
+    for old in previous:
+        old.state = VersionState.SUPERSEDED.value
+    version.state, version.published_at = VersionState.PUBLISHED.value, now()
+    version.objects, version.publication = dict(publication.objects), publication.version
+    version.staging_dir = None
+    dataset = session.get(Dataset, version.dataset_id)
+    dataset.current_version_id, dataset.updated_at = version.id, now()
+    return version

@@ -1,0 +1,178 @@
+"""``datalab classify``, ``datalab ingest`` and ``datalab dataset …``: the steward's shell tools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from sqlalchemy import select
+
+from classification import DatasetClassification, Tier
+from lab.catalogue.datasets import DatasetMeta, get_version
+from lab.catalogue.decisions import decide
+from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.publishing import publish
+from lab.cli.context import console, one_line_errors, services
+from lab.db import transaction
+from lab.db.models import Dataset, DatasetVersion
+from lab.errors import InvalidInput
+from lab.ingest.pipeline import classify_upload, ingest
+from lab.ingest.staging import purge
+
+dataset_app = typer.Typer(help="Review, decide and publish dataset versions.", no_args_is_help=True)
+CLI_STEWARD = "cli-steward"
+
+
+def print_classification(result: DatasetClassification, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"proposed tier: {result.tier.value} (guide {result.guide_version})",
+        highlight=False,
+        markup=False,
+    )
+    for reason in result.reasons:
+        console.print(f"  · {reason}", highlight=False, markup=False)
+    for column in result.columns:
+        console.print(
+            f"  {column.name}: {column.category} → {column.level.value}",
+            highlight=False,
+            markup=False,
+        )
+        for reason in column.reasons:
+            console.print(f"      {reason}", highlight=False, markup=False)
+
+
+@one_line_errors
+def classify(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to classify."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stable JSON shape."),
+) -> None:
+    """Propose a tier for FILE with per-column reasons, without ingesting anything."""
+    lab = services()
+    with file.open("rb") as stream:
+        staged, result = classify_upload(lab, stream, file.name)
+    purge(staged.folder)
+    print_classification(result, as_json)
+
+
+@one_line_errors
+def ingest_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to ingest."),
+    title: str = typer.Option(..., help="Dataset title (Chinese)."),
+    department: str = typer.Option(..., help="Data-owning department."),
+    description: str = typer.Option("", help="What the data is."),
+    slug: str | None = typer.Option(None, help="URL name; derived from the title if absent."),
+    as_json: bool = typer.Option(False, "--json", help="Print the classification as JSON."),
+) -> None:
+    """Ingest FILE as a new version of a dataset and print the proposed classification."""
+    lab = services()
+    meta = DatasetMeta(title=title, department=department, description=description, slug=slug)
+    with file.open("rb") as stream:
+        outcome = ingest(lab, stream, file.name, meta, actor=CLI_STEWARD)
+    print_classification(outcome.classification, as_json)
+    state = "REJECTED (T5, nothing stored)" if outcome.rejected else "awaiting decision"
+    summary = f"{outcome.slug} version {outcome.number} (id {outcome.version_id}): {state}"
+    typer.echo(summary, err=as_json)
+
+
+@dataset_app.command("list")
+@one_line_errors
+def dataset_list() -> None:
+    """Every dataset with its versions' states and tiers."""
+    lab = services()
+    with lab.sessions() as session:
+        for dataset in session.scalars(select(Dataset).order_by(Dataset.slug)):
+            versions = session.scalars(
+                select(DatasetVersion)
+                .where(DatasetVersion.dataset_id == dataset.id)
+                .order_by(DatasetVersion.number)
+            )
+            summary = " ".join(
+                f"v{v.number}[id {v.id}]:{v.state}:{v.tier or v.proposed_tier}" for v in versions
+            )
+            console.print(
+                f"{dataset.slug}\t{dataset.title}\t{summary}", highlight=False, markup=False
+            )
+
+
+@dataset_app.command("decide")
+@one_line_errors
+def dataset_decide(
+    version_id: int,
+    tier: str = typer.Option(..., help="T1–T4: confirm, raise or lower the proposal."),
+    justification: str = typer.Option("", help="Required to lower a tier."),
+) -> None:
+    """Confirm, raise or lower a proposed tier (audited)."""
+    lab = services()
+    with transaction(lab.sessions) as session:
+        version = get_version(session, version_id)
+        made = decide(
+            session,
+            lab.audit,
+            version=version,
+            tier=_tier(tier),
+            justification=justification,
+            actor=CLI_STEWARD,
+        )
+    console.print(f"version {version_id}: {made.value} → {tier}", highlight=False)
+
+
+@dataset_app.command("dp")
+@one_line_errors
+def dataset_dp(
+    version_id: int,
+    unit: str = typer.Option(..., help="Privacy unit column."),
+    max_rows: int = typer.Option(..., help="Max rows one unit may contribute."),
+    bound: list[str] = typer.Option([], help="COLUMN:LOW:HIGH (repeatable)."),
+    domain: list[str] = typer.Option([], help="COLUMN:PUBLIC_CODE_LIST (repeatable)."),
+) -> None:
+    """Declare the DP metadata of a T3/T4 version."""
+    declaration = DpDeclaration(unit, max_rows, _bounds(bound), _domains(domain))
+    lab = services()
+    with transaction(lab.sessions) as session:
+        version = get_version(session, version_id)
+        set_dp_metadata(
+            session, lab.audit, version=version, declaration=declaration, actor=CLI_STEWARD
+        )
+    console.print(f"version {version_id}: DP metadata set", highlight=False)
+
+
+@dataset_app.command("publish")
+@one_line_errors
+def dataset_publish(version_id: int) -> None:
+    """Publish a decided version by its tier; the previous version stays served until done."""
+    version = publish(services(), version_id=version_id, actor=CLI_STEWARD)
+    console.print(f"published version {version.number} as {version.tier}", highlight=False)
+
+
+def _tier(text: str) -> Tier:
+    try:
+        return Tier(text.upper())
+    except ValueError:
+        raise InvalidInput(f"tier {text!r}: expected T1, T2, T3 or T4") from None
+
+
+def _bounds(specs: list[str]) -> dict[str, tuple[float, float]]:
+    bounds = {}
+    for spec in specs:
+        parts = spec.rsplit(":", 2)
+        if len(parts) != 3:
+            raise InvalidInput(f"--bound {spec!r}: expected COLUMN:LOW:HIGH")
+        try:
+            bounds[parts[0]] = (float(parts[1]), float(parts[2]))
+        except ValueError:
+            raise InvalidInput(f"--bound {spec!r}: LOW and HIGH must be numbers") from None
+    return bounds
+
+
+def _domains(specs: list[str]) -> dict[str, str]:
+    domains = {}
+    for spec in specs:
+        column, colon, code_list = spec.rpartition(":")
+        if not colon or not column:
+            raise InvalidInput(f"--domain {spec!r}: expected COLUMN:PUBLIC_CODE_LIST")
+        domains[column] = code_list
+    return domains

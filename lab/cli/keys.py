@@ -1,0 +1,66 @@
+"""``datalab keys …``: the key-encryption keys of encryption at rest — status and rotation.
+
+Nothing here prints a key: only key ids and counts, as plain tab-separated lines for scripts.
+A running server keeps the keyring it loaded at start, so restart it after a rotation and run
+``keys rotate`` again to catch objects it sealed meanwhile; drop an old key only once
+``keys status`` shows no object under it.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from lab.cli.context import one_line_errors, services
+from lab.crypto import SealedObjectStore, add_active_key, load_keyring
+from lab.crypto.keyring import KEK_SETTING
+
+keys_app = typer.Typer(
+    help="Key-encryption keys of the restricted objects: status and rotation (keys never shown).",
+    no_args_is_help=True,
+)
+CLI_ACTOR = "cli"
+PREFIX_HELP = "Only objects whose key starts with this (default: every sealed object)."
+
+
+@keys_app.command("rotate")
+@one_line_errors
+def rotate(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
+    """Re-wrap every data key under a new active key-encryption key; the data is not rewritten.
+
+    With the keyring file, a fresh key is generated into it and made active (old keys stay for
+    reading). With DATALAB_KEK set, nothing is generated: put the new key first in DATALAB_KEK,
+    keep the old ones after it, and run this to re-wrap under the first.
+    """
+    lab = services()
+    if not lab.settings.kek.get_secret_value():
+        add_active_key(lab.settings.resolved_keyring_file)
+    keyring = load_keyring(lab.settings)
+    sealed = SealedObjectStore(lab.store, keyring, chunk_size=lab.sealed.chunk_size)
+    report = sealed.rotate(prefix)
+    details = {
+        "active_key": keyring.active_id,
+        "rewrapped": report.rewrapped,
+        "already_current": report.already_current,
+    }
+    lab.audit.append(actor=CLI_ACTOR, action="keys.rotate", target=prefix or "*", details=details)
+    typer.echo(
+        f"active key {keyring.active_id}: re-wrapped {report.rewrapped} objects, "
+        f"{report.already_current} already under it"
+    )
+
+
+@keys_app.command("status")
+@one_line_errors
+def status(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
+    """Print the active key id, where the keys come from, and the sealed objects per key id."""
+    lab = services()
+    keyring = lab.sealed.keyring
+    configured = lab.settings.kek.get_secret_value()
+    source = KEK_SETTING if configured else str(lab.settings.resolved_keyring_file)
+    typer.echo(f"active key {keyring.active_id} (keys from {source})")
+    usage = lab.sealed.kek_usage(prefix)
+    for key_id in sorted(set(keyring.keys) | set(usage)):
+        note = " (active)" if key_id == keyring.active_id else ""
+        if key_id not in keyring.keys:
+            note = " (NOT in the keyring: these objects cannot be read)"
+        typer.echo(f"{key_id}\t{usage[key_id]} objects{note}")

@@ -1,0 +1,141 @@
+"""Profiling a table chunk by chunk: rows, nulls, distinct counts, ranges, top values.
+
+Memory stays bounded whatever the file size: distinct values are counted exactly up to
+``DISTINCT_CAP`` (as 64-bit hashes) and reported as "at least" beyond it; top values are tracked
+for at most ``TOP_TRACKED`` distinct values per column. Top values are *candidates*: the caller
+keeps them only for columns the classification allows to be shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+DISTINCT_CAP = 100_000
+TOP_TRACKED = 5_000
+TOP_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What was measured of one column."""
+
+    name: str
+    rows: int
+    nulls: int
+    distinct: int
+    distinct_capped: bool
+    numeric_share: float
+    minimum: float | None
+    maximum: float | None
+    max_length: int
+    top_values: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "rows": self.rows,
+            "nulls": self.nulls,
+            "distinct": self.distinct,
+            "distinct_capped": self.distinct_capped,
+            "numeric_share": round(self.numeric_share, 4),
+            "min": self.minimum,
+            "max": self.maximum,
+            "max_length": self.max_length,
+            "top_values": [list(pair) for pair in self.top_values],
+        }
+
+    def without_values(self) -> ColumnProfile:
+        """The same profile with value-revealing fields removed (for restricted columns)."""
+        return ColumnProfile(
+            self.name,
+            self.rows,
+            self.nulls,
+            self.distinct,
+            self.distinct_capped,
+            self.numeric_share,
+            None,
+            None,
+            self.max_length,
+        )
+
+
+@dataclass
+class _ColumnTally:
+    name: str
+    rows: int = 0
+    nulls: int = 0
+    numeric: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int = 0
+    hashes: set[int] = field(default_factory=set)
+    capped: bool = False
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, series: pd.Series) -> None:
+        present = series.dropna()
+        self.rows += len(series)
+        self.nulls += len(series) - len(present)
+        if present.empty:
+            return
+        self.max_length = max(self.max_length, int(present.str.len().max()))
+        self._add_numbers(pd.to_numeric(present, errors="coerce").dropna())
+        self._add_distinct(present)
+        self._add_counts(present)
+
+    def _add_numbers(self, numbers: pd.Series) -> None:
+        if numbers.empty:
+            return
+        self.numeric += len(numbers)
+        low, high = float(numbers.min()), float(numbers.max())
+        self.minimum = low if self.minimum is None else min(self.minimum, low)
+        self.maximum = high if self.maximum is None else max(self.maximum, high)
+
+    def _add_distinct(self, present: pd.Series) -> None:
+        if self.capped:
+            return
+        self.hashes.update(pd.util.hash_pandas_object(present, index=False).tolist())
+        if len(self.hashes) > DISTINCT_CAP:
+            self.capped = True
+            self.hashes = set(list(self.hashes)[:DISTINCT_CAP])
+
+    def _add_counts(self, present: pd.Series) -> None:
+        for value, count in present.value_counts().items():
+            if value in self.counts or len(self.counts) < TOP_TRACKED:
+                self.counts[value] += int(count)
+
+    def result(self) -> ColumnProfile:
+        present = self.rows - self.nulls
+        return ColumnProfile(
+            self.name,
+            self.rows,
+            self.nulls,
+            len(self.hashes),
+            self.capped,
+            self.numeric / present if present else 0.0,
+            self.minimum,
+            self.maximum,
+            self.max_length,
+            tuple(self.counts.most_common(TOP_SHOWN)),
+        )
+
+
+class TableProfiler:
+    """Feed chunks with ``add``; ``result`` gives one ColumnProfile per column."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.tallies = {name: _ColumnTally(name) for name in columns}
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        for name, tally in self.tallies.items():
+            tally.add(chunk[name])
+
+    @property
+    def rows(self) -> int:
+        return next(iter(self.tallies.values())).rows if self.tallies else 0
+
+    def result(self) -> tuple[ColumnProfile, ...]:
+        return tuple(tally.result() for tally in self.tallies.values())

@@ -1,0 +1,94 @@
+"""The datalab command: one-line errors, accounts, tokens and audit verification end to end."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def datalab(home: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATALAB_")}
+    environment.update({"DATALAB_HOME": str(home), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "lab.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_invalid_setting_is_one_clear_line(tmp_path) -> None:
+    """A malformed setting stops the command with one line naming it, no traceback."""
+    result = datalab(tmp_path, "init", DATALAB_PORT="eighty")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "DATALAB_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATALAB_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:{port}/none"},
+        {
+            "DATALAB_STORAGE_BACKEND": "s3",
+            "DATALAB_S3_ENDPOINT": "127.0.0.1:{port}",
+            "DATALAB_S3_ACCESS_KEY": "k",
+            "DATALAB_S3_SECRET_KEY": "topsecret-value",
+        },
+    ],
+)
+def test_unreachable_service_is_one_clear_line(tmp_path, env) -> None:
+    """An unreachable database or S3 endpoint gives one line naming it, never a traceback."""
+    port = _closed_port()
+    result = datalab(tmp_path, "init", **{k: v.format(port=port) for k, v in env.items()})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and "unreachable" in result.stderr.lower()
+    assert "Traceback" not in result.stderr and "topsecret-value" not in result.stderr
+
+
+def test_user_token_and_audit_verify(tmp_path) -> None:
+    """Users and tokens are created from the shell, and audit verify finds a later edit."""
+    assert datalab(tmp_path, "init").returncode == 0
+    made = datalab(
+        tmp_path,
+        "user",
+        "create",
+        "steward1",
+        "--role",
+        "steward",
+        "--password-stdin",
+        "--print-token",
+        stdin="a long password 123\n",
+    )
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    assert token.startswith("cdl_")
+    listed = datalab(tmp_path, "user", "list")
+    assert "steward1\tsteward" in listed.stdout
+    verified = datalab(tmp_path, "audit", "verify")
+    assert verified.returncode == 0 and "audit chain ok: 2 entries" in verified.stdout
+    with sqlite3.connect(tmp_path / "lab.db") as db:
+        db.execute("UPDATE audit_entries SET actor = 'someone-else' WHERE seq = 1")
+    broken = datalab(tmp_path, "audit", "verify")
+    assert broken.returncode == 1 and "BROKEN at entry 1" in broken.stdout
+
+
+def test_unknown_role_is_refused(tmp_path) -> None:
+    """An unknown role is refused with the list of valid ones."""
+    result = datalab(tmp_path, "user", "create", "x1", "--role", "wizard")
+    assert result.returncode == 2 and "steward" in result.stderr

@@ -1,0 +1,1 @@
+"""Tests of lab.storage: one contract for every object-store backend."""
