@@ -60,10 +60,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str, log_file: Path | None, literal_secrets: Iterable[str]) -> None:
-    """Send the lab's logs, scrubbed and as JSON, to stderr and (if given) a 0600 file."""
+def configure_logging(
+    level: str, log_file: Path | None, literal_secrets: Iterable[str], *, to_stderr: bool = True
+) -> None:
+    """Send the lab's logs, scrubbed and as JSON, to a 0600 file (if given) and stderr."""
     scrubber = SecretScrubber(literal_secrets)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)] if to_stderr else []
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_file.touch(mode=0o600, exist_ok=True)

@@ -34,12 +34,12 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
-        started = False
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, started
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status, started = message["status"], True
+                status, responded = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
@@ -48,7 +48,7 @@ class RequestIdMiddleware:
         except Exception as exc:  # the last line of defence: one shape, no data in the body
             log.error("unhandled %s", type(exc).__name__, exc_info=exc)
             status = 500
-            if not started:
+            if not responded:
                 await internal_error(scope, receive, send_with_id)
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import typer
 from sqlalchemy import select
 
-from lab.cli.context import console, one_line_errors, services
+from lab.cli.context import one_line_errors, services
 from lab.db import transaction
 from lab.db.models import User
 from lab.errors import InvalidInput
@@ -65,7 +65,7 @@ def user_create(
                 name="cli",
                 lifetime=timedelta(days=days),
             )
-    console.print(f"created user {username}", highlight=False)
+    typer.echo(f"created user {username}")
     if minted:
         print(minted.plain)
 
@@ -79,7 +79,7 @@ def user_list() -> None:
         for user in session.scalars(select(User).order_by(User.username)):
             roles = ",".join(sorted(r.role for r in user.roles))
             org = user.organisation.name if user.organisation else "-"
-            console.print(f"{user.username}\t{roles}\t{org}", highlight=False)
+            typer.echo(f"{user.username}\t{roles}\t{org}")
 
 
 @org_app.command("create")
@@ -101,7 +101,7 @@ def org_create(
         create_organisation(
             session, lab.audit, actor=CLI_ACTOR, name=name, kind=org_kind, credit_code=credit_code
         )
-    console.print(f"created organisation {name}", highlight=False)
+    typer.echo(f"created organisation {name}")
 
 
 @token_app.command("create")
@@ -136,4 +136,4 @@ def token_revoke(prefix: str) -> None:
     lab = services()
     with transaction(lab.sessions) as session:
         revoke_token(session, lab.audit, actor=CLI_ACTOR, prefix=prefix)
-    console.print(f"revoked token {prefix}", highlight=False)
+    typer.echo(f"revoked token {prefix}")

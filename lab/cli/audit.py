@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lab.audit import parse_anchor
-from lab.cli.context import console, one_line_errors, services
+from lab.cli.context import one_line_errors, services
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -20,14 +20,12 @@ def verify(
     """Check every link of the chain; exit 1 naming the first bad entry."""
     report = services().audit.verify(anchor=parse_anchor(anchor) if anchor else None)
     if report.problem:
-        console.print(
+        typer.echo(
             f"audit chain BROKEN at entry {report.problem.seq}: {report.problem.reason}",
-            highlight=False,
         )
         raise typer.Exit(1)
-    console.print(
+    typer.echo(
         f"audit chain ok: {report.entries} entries; head {report.head_seq}:{report.head_hash}",
-        highlight=False,
     )
 
 
@@ -38,9 +36,7 @@ def show(last: int = typer.Option(20, help="How many of the newest entries to pr
     log = services().audit
     head = log.verify().head_seq
     for record in log.records(after_seq=max(0, head - last)):
-        console.print(
+        typer.echo(
             f"{record.seq}\t{record.at}\t{record.actor}\t{record.action}\t"
             f"{record.target}\t{record.details}",
-            highlight=False,
-            markup=False,
         )

@@ -13,7 +13,7 @@ from lab.catalogue.datasets import DatasetMeta, get_version
 from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
-from lab.cli.context import console, one_line_errors, services
+from lab.cli.context import one_line_errors, services
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import InvalidInput
@@ -28,21 +28,17 @@ def print_classification(result: DatasetClassification, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
-    console.print(
+    typer.echo(
         f"proposed tier: {result.tier.value} (guide {result.guide_version})",
-        highlight=False,
-        markup=False,
     )
     for reason in result.reasons:
-        console.print(f"  · {reason}", highlight=False, markup=False)
+        typer.echo(f"  · {reason}")
     for column in result.columns:
-        console.print(
+        typer.echo(
             f"  {column.name}: {column.category} → {column.level.value}",
-            highlight=False,
-            markup=False,
         )
         for reason in column.reasons:
-            console.print(f"      {reason}", highlight=False, markup=False)
+            typer.echo(f"      {reason}")
 
 
 @one_line_errors
@@ -93,9 +89,7 @@ def dataset_list() -> None:
             summary = " ".join(
                 f"v{v.number}[id {v.id}]:{v.state}:{v.tier or v.proposed_tier}" for v in versions
             )
-            console.print(
-                f"{dataset.slug}\t{dataset.title}\t{summary}", highlight=False, markup=False
-            )
+            typer.echo(f"{dataset.slug}\t{dataset.title}\t{summary}")
 
 
 @dataset_app.command("decide")
@@ -117,7 +111,7 @@ def dataset_decide(
             justification=justification,
             actor=CLI_STEWARD,
         )
-    console.print(f"version {version_id}: {made.value} → {tier}", highlight=False)
+    typer.echo(f"version {version_id}: {made.value} → {tier}")
 
 
 @dataset_app.command("dp")
@@ -137,7 +131,7 @@ def dataset_dp(
         set_dp_metadata(
             session, lab.audit, version=version, declaration=declaration, actor=CLI_STEWARD
         )
-    console.print(f"version {version_id}: DP metadata set", highlight=False)
+    typer.echo(f"version {version_id}: DP metadata set")
 
 
 @dataset_app.command("publish")
@@ -145,7 +139,7 @@ def dataset_dp(
 def dataset_publish(version_id: int) -> None:
     """Publish a decided version by its tier; the previous version stays served until done."""
     version = publish(services(), version_id=version_id, actor=CLI_STEWARD)
-    console.print(f"published version {version.number} as {version.tier}", highlight=False)
+    typer.echo(f"published version {version.number} as {version.tier}")
 
 
 def _tier(text: str) -> Tier:

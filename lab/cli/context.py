@@ -15,7 +15,7 @@ from lab.logs import configure_logging
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings, load_settings
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -34,14 +34,15 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def settings() -> LabSettings:
+def settings(*, log_to_stderr: bool = False) -> LabSettings:
+    """The settings, with logging configured: commands log to the file, servers also to stderr."""
     loaded = load_settings()
     secrets = [
         loaded.s3_secret_key.get_secret_value(),
         loaded.secret_key.get_secret_value(),
         loaded.kek.get_secret_value(),
     ]
-    configure_logging(loaded.log_level, loaded.resolved_log_file, secrets)
+    configure_logging(loaded.log_level, loaded.resolved_log_file, secrets, to_stderr=log_to_stderr)
     return loaded
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli.context import console, one_line_errors, settings
+from lab.cli.context import one_line_errors, settings
 from lab.db import check_database, make_engine
 from lab.db.migrate import current_revision, head_revision, upgrade
 
@@ -18,7 +18,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     engine = make_engine(settings().resolved_database_url)
     check_database(engine)
     upgrade(engine, revision)
-    console.print(f"database at revision {current_revision(engine)}", highlight=False)
+    typer.echo(f"database at revision {current_revision(engine)}")
 
 
 @db_app.command("current")
@@ -27,4 +27,4 @@ def db_current() -> None:
     """Show the database's revision and the newest one available."""
     engine = make_engine(settings().resolved_database_url)
     check_database(engine)
-    console.print(f"current {current_revision(engine)} · newest {head_revision()}", highlight=False)
+    typer.echo(f"current {current_revision(engine)} · newest {head_revision()}")

@@ -14,6 +14,7 @@ from lab.cli.serve import run_server
 from lab.db import transaction
 from lab.demo import generate_demo_data
 from lab.demo.accounts import DemoLogin, seed_demo_accounts
+from lab.demo.catalogue import DemoLoadResult, load_demo_catalogue
 from lab.services import LabServices, open_services
 
 
@@ -25,11 +26,12 @@ def demo(
     port: int | None = typer.Option(None, help="Port (default: DATALAB_PORT)."),
 ) -> None:
     """Prepare the demo (data, logins) on the embedded defaults and serve it."""
-    lab = open_services(settings())
+    lab = open_services(settings(log_to_stderr=True))
     data_dir = prepare_demo_data(lab, scale or lab.settings.demo_scale)
     with transaction(lab.sessions) as session:
         logins = seed_demo_accounts(session, lab.audit)
     console.print(f"demo data in {data_dir}", highlight=False)
+    print_catalogue(load_catalogue(lab, data_dir))
     print_logins(logins)
     if prepare_only:
         lab.close()
@@ -54,6 +56,25 @@ def prepare_demo_data(lab: LabServices, scale: int) -> Path:
         generate_demo_data(out, scale=scale, seed=lab.settings.demo_seed, progress=advance)
     stamp.write_text(json.dumps(wanted))
     return out
+
+
+def load_catalogue(lab: LabServices, data_dir: Path) -> list[DemoLoadResult]:
+    """Ingest, classify, decide and publish each demo dataset, with a progress bar."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("loading the catalogue", total=None)
+        return load_demo_catalogue(
+            lab, data_dir, lambda slug: progress.update(task, description=f"ingesting {slug}")
+        )
+
+
+def print_catalogue(results: list[DemoLoadResult]) -> None:
+    table = Table(title="demo catalogue")
+    for column in ("dataset", "intended", "proposed", "state"):
+        table.add_column(column)
+    for result in results:
+        table.add_row(result.slug, result.intended, result.proposed, result.state)
+    console.print(table)
 
 
 def print_logins(logins: tuple[DemoLogin, ...]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lab.cli import accounts, audit, catalogue, database, demo, serve
-from lab.cli.context import console, one_line_errors, settings
+from lab.cli.context import one_line_errors, settings
 from lab.services import open_services
 
 app = typer.Typer(
@@ -40,4 +40,4 @@ def init() -> None:
     loaded = settings()
     lab = open_services(loaded)
     lab.close()
-    console.print(f"initialised {loaded.home}", highlight=False)
+    typer.echo(f"initialised {loaded.home}")

@@ -6,7 +6,7 @@ import typer
 import uvicorn
 
 from lab.api.app import create_app
-from lab.cli.context import console, one_line_errors, settings
+from lab.cli.context import one_line_errors, settings
 from lab.services import LabServices, open_services
 
 
@@ -16,16 +16,15 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default: DATALAB_PORT)."),
 ) -> None:
     """Serve the lab's API and the open-data portal until interrupted (Ctrl-C stops it)."""
-    lab = open_services(settings())
+    lab = open_services(settings(log_to_stderr=True))
     run_server(lab, host or lab.settings.host, port or lab.settings.port)
 
 
 def run_server(lab: LabServices, host: str, port: int) -> None:
     url = f"http://{host}:{port}"
-    console.print(
+    typer.echo(
         f"City Data Lab is serving at {url}  (portal {url}/ · API docs {url}/docs · "
         f"health {url}/healthz) — Ctrl-C stops it",
-        highlight=False,
     )
     try:
         uvicorn.run(create_app(lab), host=host, port=port, log_config=None, access_log=False)

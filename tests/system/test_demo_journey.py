@@ -62,4 +62,5 @@ def test_demo_serves_health_and_logins(tmp_path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+        process.stdout.close()
     assert process.returncode is not None

@@ -1,0 +1,107 @@
+"""Loading the demo city into the lab the way a steward would: ingest, decide, declare, publish.
+
+Each generated file goes through the real ingest path. The steward's decision confirms the
+proposed tier (the demo needs no override; if a proposal ever differs from the intended tier,
+the proposal is kept and reported). Restricted versions get the DP metadata the generator
+describes, and everything publishable is published. A dataset already in the catalogue is left
+as it is, so running the demo again is quick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from classification import Tier
+from lab.catalogue.datasets import DatasetMeta, get_version
+from lab.catalogue.decisions import decide
+from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.publishing import publish
+from lab.db import transaction
+from lab.db.models import Dataset
+from lab.demo.manifest import DemoDataset, DemoManifest
+from lab.ingest.pipeline import ingest
+from lab.services import LabServices
+
+DEMO_STEWARD = "steward"
+
+
+@dataclass(frozen=True)
+class DemoLoadResult:
+    """What happened to one demo dataset."""
+
+    slug: str
+    intended: str
+    proposed: str
+    state: str
+
+
+def load_demo_catalogue(
+    lab: LabServices, data_dir: Path, progress: Callable[[str], None] | None = None
+) -> list[DemoLoadResult]:
+    """Ingest and publish every dataset of the demo manifest not yet served."""
+    manifest = DemoManifest.read(data_dir / "manifest.json")
+    results = []
+    for dataset in manifest.datasets:
+        if progress:
+            progress(dataset.id)
+        if _in_catalogue(lab, dataset.id):
+            results.append(DemoLoadResult(dataset.id, dataset.intended_tier, "-", "already loaded"))
+            continue
+        results.append(_load_one(lab, data_dir, dataset))
+    return results
+
+
+def _in_catalogue(lab: LabServices, slug: str) -> bool:
+    with lab.sessions() as session:
+        return session.scalar(select(Dataset.id).where(Dataset.slug == slug)) is not None
+
+
+def _load_one(lab: LabServices, data_dir: Path, dataset: DemoDataset) -> DemoLoadResult:
+    meta = DatasetMeta(
+        title=dataset.title,
+        department=dataset.department,
+        description=dataset.description,
+        slug=dataset.id,
+        title_en=dataset.title_en,
+        topic=dataset.topic,
+        tags=tuple(dataset.tags),
+        update_frequency=dataset.update_frequency,
+    )
+    with (data_dir / dataset.file_name).open("rb") as stream:
+        outcome = ingest(lab, stream, dataset.file_name, meta, actor=DEMO_STEWARD)
+    proposed = outcome.classification.tier
+    if outcome.rejected:
+        return DemoLoadResult(dataset.id, dataset.intended_tier, proposed.value, "rejected")
+    with transaction(lab.sessions) as session:
+        version = get_version(session, outcome.version_id)
+        decide(
+            session, lab.audit, version=version, tier=proposed, justification="", actor=DEMO_STEWARD
+        )
+        if proposed >= Tier.T3:
+            if dataset.dp is None:
+                return DemoLoadResult(
+                    dataset.id, dataset.intended_tier, proposed.value, "awaiting DP metadata"
+                )
+            set_dp_metadata(
+                session,
+                lab.audit,
+                version=version,
+                declaration=_declaration(dataset),
+                actor=DEMO_STEWARD,
+            )
+    publish(lab, version_id=outcome.version_id, actor=DEMO_STEWARD)
+    return DemoLoadResult(dataset.id, dataset.intended_tier, proposed.value, "published")
+
+
+def _declaration(dataset: DemoDataset) -> DpDeclaration:
+    hints = dataset.dp
+    return DpDeclaration(
+        privacy_unit=hints.privacy_unit,
+        max_rows_per_unit=hints.max_rows_per_unit,
+        bounds={b.column: (float(b.lower), float(b.upper)) for b in hints.numeric_bounds},
+        domains={d.column: d.code_list for d in hints.categorical_domains},
+    )
