@@ -126,7 +126,8 @@ def _dataset_rules(
 
 def _scope(frame: pd.DataFrame, positions: np.ndarray, scanned: int, total_rows: int | None) -> str:
     """What was read: sampled rows for detection, rows scanned for free text, the file's size."""
-    of_file = f" (a part of a file of {total_rows:,} rows)" if total_rows is not None else ""
+    partial = total_rows is not None and total_rows != len(frame)
+    of_file = f" (a sample of a file of {total_rows:,} rows)" if partial else ""
     return (
         f"scope: {len(frame.columns)} columns, {len(frame):,} rows{of_file}; detection on "
         f"{len(positions):,} sampled rows; free text scanned in every row of {scanned} column(s)"

@@ -96,14 +96,15 @@ def repair_mojibake(text: str) -> str:
     """Undo a wrong decoding (GBK or UTF-8 bytes read as Latin-1/cp1252, UTF-8 read as GBK).
 
     A candidate is accepted only if re-encoding and decoding both succeed strictly and change
-    the text; a GBK reading must also yield Chinese. Correct Chinese text cannot be encoded as
-    Latin-1, and its GBK bytes are almost never valid UTF-8, so it is left alone.
+    the text, and the result must contain Chinese. Correct Chinese text cannot be encoded as
+    Latin-1; its GBK bytes are sometimes valid UTF-8 (``住址`` reads as Hebrew points), which
+    the Chinese-result check refuses, so it is left alone.
     """
     for wrong, right in _MOJIBAKE_ROUTES:
         try:
             repaired = text.encode(wrong).decode(right)
         except (UnicodeEncodeError, UnicodeDecodeError):
             continue
-        if repaired != text and (right == "utf-8" or _CJK.search(repaired)):
+        if repaired != text and _CJK.search(repaired):
             return repaired
     return text

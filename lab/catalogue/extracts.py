@@ -25,10 +25,11 @@ from classification.errors import GateFailed
 from lab.errors import Conflict
 
 K_ANONYMITY = 10
+# category → (transform, header of the generalised column: it now holds coarser facts)
 _GENERALISERS = {
-    "BIRTH_DATE": lambda s: di.generalise_dates(s, to="year"),
-    "AGE": di.generalise_ages,
-    "PERSONAL_ADDRESS": di.generalise_addresses,
+    "BIRTH_DATE": (lambda s: di.generalise_dates(s, to="year"), "出生年份"),
+    "AGE": (di.generalise_ages, "年龄段"),
+    "PERSONAL_ADDRESS": (di.generalise_addresses, "所在街道"),
 }
 
 
@@ -59,8 +60,12 @@ def plan(classification: dict, guide: Guide) -> tuple[list[str], list[str], list
     """(drop, generalise, mask, quasi-identifiers) for the columns of a classification."""
     drop, generalise, masked, qis = [], [], [], []
     for column in classification["columns"]:
-        name, code, level = column["name"], column["category"], Tier(column["level"])
-        role = guide.category(code).role if _known(guide, code) else "attribute"
+        name, code = column["name"], column["category"]
+        # The category's own level decides: combination rules raise every member column, but
+        # generalising the quasi-identifiers is what answers them.
+        known = _known(guide, code)
+        role = guide.category(code).role if known else "attribute"
+        level = guide.category(code).level if known else Tier(column["level"])
         if code in _GENERALISERS:
             generalise.append(name)
             qis.append(name)
@@ -87,8 +92,15 @@ def build_extract(staged: Path, target: Path, classification: dict, guide: Guide
     categories = {c["name"]: c["category"] for c in classification["columns"]}
     frame = pq.read_table(staged).to_pandas().astype(object).where(lambda f: f.notna(), None)
     frame = di.drop(frame, drop)
+    if frame.columns.empty:
+        raise Conflict("nothing is left after de-identification: every column was dropped")
+    renamed = {}
     for name in generalise:
-        frame[name] = _GENERALISERS[categories[name]](frame[name])
+        transform, header = _GENERALISERS[categories[name]]
+        frame[name] = transform(frame[name])
+        renamed[name] = header if header not in frame.columns else name
+    frame = frame.rename(columns=renamed)
+    qis = [renamed.get(q, q) for q in qis]
     for name in masked:
         frame[name] = di.mask_embedded(frame[name])
     smallest = _check_gates(frame, qis, guide)

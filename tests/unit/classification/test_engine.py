@@ -45,7 +45,7 @@ def test_dataset_reasons_give_scope_and_the_deciding_columns() -> None:
     frame = _frame(联系电话=PHONES, 所属区=["市南区"] * 1000)
     result = classify_frame(frame, guide=GUIDE, sample_rows=500, total_rows=2_000_000)
     assert result.reasons[0].startswith(
-        "scope: 2 columns, 1,000 rows (a part of a file of 2,000,000"
+        "scope: 2 columns, 1,000 rows (a sample of a file of 2,000,000"
     )
     assert "detection on 500 sampled rows" in result.reasons[0]
     assert result.reasons[1].startswith("tier T4 (高敏·授权使用) = strictest column level")

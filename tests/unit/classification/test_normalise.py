@@ -58,3 +58,8 @@ def test_correct_headers_are_left_alone() -> None:
     assert normalise_header("联系电话") == "联系电话"
     assert normalise_header("sfzh") == "sfzh"
     assert normalise_header("罚款金额（元）") == "罚款金额(元)"
+
+
+def test_correct_chinese_whose_gbk_bytes_are_valid_utf8_is_kept() -> None:
+    """住址's GBK bytes happen to be valid UTF-8 (Hebrew); the header must stay 住址."""
+    assert normalise_header("住址") == "住址"
