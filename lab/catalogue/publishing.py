@@ -27,6 +27,7 @@ from lab.errors import Conflict
 from lab.identity.accounts import now
 from lab.ingest.staging import STAGED_TABLE, purge
 from lab.services import LabServices
+from lab.storage.base import VERSIONS_FOLDER
 
 OPEN_PREFIX = "open"
 RESTRICTED_PREFIX = "restricted"
@@ -126,3 +127,31 @@ def _switch_current(session: Session, version_id: int, publication):
     dataset = session.get(Dataset, version.dataset_id)
     dataset.current_version_id, dataset.updated_at = version.id, now()
     return version
+
+
+def sweep_orphans(lab: LabServices, slug: str) -> int:
+    """Delete version folders of ``slug`` that no recorded version owns; return objects removed.
+
+    The database, not the store's ``_CURRENT`` pointer, says which publications exist: a publish
+    killed between writing its pointer and committing its transaction leaves a pointer to a
+    version no reader is ever sent to. Run when no publish of ``slug`` is in flight.
+    """
+    with lab.sessions() as session:
+        dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
+        if dataset is None:
+            return 0
+        owned = set(
+            session.scalars(
+                select(DatasetVersion.publication).where(
+                    DatasetVersion.dataset_id == dataset.id, DatasetVersion.publication.is_not(None)
+                )
+            )
+        )
+    removed = 0
+    for tier in (Tier.T1, Tier.T3):
+        prefix = f"{object_prefix(tier, slug)}/{VERSIONS_FOLDER}/"
+        for info in list(lab.store.list(prefix)):
+            if info.key[len(prefix) :].split("/", 1)[0] not in owned:
+                lab.store.delete(info.key)
+                removed += 1
+    return removed

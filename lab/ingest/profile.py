@@ -2,8 +2,11 @@
 
 Memory stays bounded whatever the file size: distinct values are counted exactly up to
 ``DISTINCT_CAP`` (as 64-bit hashes) and reported as "at least" beyond it; top values are tracked
-for at most ``TOP_TRACKED`` distinct values per column. Top values are *candidates*: the caller
-keeps them only for columns the classification allows to be shown.
+for at most ``TOP_TRACKED`` distinct values per column, and not at all once a column proves
+nearly unique (its top values say nothing). Numbers are parsed only while a column still looks
+numeric: once under half of a chunk parses, ranges and numeric share stop being measured (the
+share then reports what was measured, and is below the thresholds that use it). Top values are
+*candidates*: the caller keeps them only for columns the classification allows to be shown.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ class _ColumnTally:
     hashes: set[int] = field(default_factory=set)
     capped: bool = False
     counts: Counter[str] = field(default_factory=Counter)
+    numeric_seen: int = 0
+    numbers_wanted: bool = True
+    counts_wanted: bool = True
 
     def add(self, series: pd.Series) -> None:
         present = series.dropna()
@@ -82,9 +88,14 @@ class _ColumnTally:
         if present.empty:
             return
         self.max_length = max(self.max_length, int(present.str.len().max()))
-        self._add_numbers(pd.to_numeric(present, errors="coerce").dropna())
+        if self.numbers_wanted:
+            numbers = pd.to_numeric(present, errors="coerce").dropna()
+            self._add_numbers(numbers)
+            self.numeric_seen += len(present)
+            self.numbers_wanted = len(numbers) >= len(present) / 2
         self._add_distinct(present)
-        self._add_counts(present)
+        if self.counts_wanted:
+            self._add_counts(present)
 
     def _add_numbers(self, numbers: pd.Series) -> None:
         if numbers.empty:
@@ -103,7 +114,11 @@ class _ColumnTally:
             self.hashes = set(list(self.hashes)[:DISTINCT_CAP])
 
     def _add_counts(self, present: pd.Series) -> None:
-        for value, count in present.value_counts().items():
+        tallied = present.value_counts()
+        if len(tallied) > 0.9 * len(present) and len(present) >= 1000:
+            self.counts_wanted, self.counts = False, Counter()
+            return
+        for value, count in tallied.items():
             if value in self.counts or len(self.counts) < TOP_TRACKED:
                 self.counts[value] += int(count)
 

@@ -1,6 +1,7 @@
 """Reading a source file as chunks of text columns, with bounded memory.
 
-Every value is read as text (``None`` for an empty cell), so identifiers never pass through a
+Every value is read as text, exactly as written (``None`` for an empty cell; surrounding spaces
+are the classifier's to normalise), so identifiers never pass through a
 float: ``13812345678`` stays ``13812345678`` and an 18-digit ID keeps its last digits. Each
 reader yields DataFrames of at most ``chunk_rows`` rows and refuses, with the row or cell at
 fault, what it cannot read faithfully: ragged rows, mixed encodings, formulas, nested JSON.
@@ -78,7 +79,7 @@ def _csv_chunks(reader, header: list[str], name: str, chunk_rows: int) -> Iterat
             raise InvalidInput(
                 f"{name}: line {reader.line_num} has {len(row)} fields, the header has {width}"
             )
-        rows.append([_text_or_none(cell) for cell in row])
+        rows.append([cell or None for cell in row])
         if len(rows) >= chunk_rows:
             yield _frame(rows, header)
             rows = []

@@ -73,13 +73,19 @@ def sniff_encoding(path: Path) -> str:
 
 
 class _EncodingTally:
-    """Counts, block by block, how much of a file is valid UTF-8."""
+    """Follows, block by block, whether a file is UTF-8, GB18030, or a mix of the two.
+
+    While the file decodes as UTF-8, only "has it held non-ASCII text yet" is noted (cheap).
+    Once it stops decoding, blocks are weighed by how many of their high bytes form UTF-8
+    Chinese: GB18030 text rarely does by chance (a few per cent), UTF-8 text always does.
+    """
 
     def __init__(self) -> None:
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.first = True
         self.bom = False
         self.utf8_valid = True
+        self.utf8_text_seen = False
         self.high_bytes = 0
         self.utf8_cjk_bytes = 0
 
@@ -88,13 +94,15 @@ class _EncodingTally:
             self.bom, self.first = block.startswith(codecs.BOM_UTF8), False
             if b"\x00" in block[:8192]:
                 raise InvalidInput("the file holds NUL bytes: it is binary, not CSV text")
-        self.high_bytes += len(block.translate(None, _ASCII))
-        self.utf8_cjk_bytes += 3 * len(_UTF8_CJK.findall(block))
         if self.utf8_valid:
             try:
                 self.decoder.decode(block)
+                self.utf8_text_seen = self.utf8_text_seen or len(block.translate(None, _ASCII)) > 0
+                return
             except UnicodeDecodeError:
                 self.utf8_valid = False
+        self.high_bytes += len(block.translate(None, _ASCII))
+        self.utf8_cjk_bytes += 3 * len(_UTF8_CJK.findall(block))
 
     def verdict(self) -> str:
         if self.utf8_valid:
@@ -104,7 +112,8 @@ class _EncodingTally:
                 self.utf8_valid = False
         if self.utf8_valid:
             return "utf-8-sig" if self.bom else "utf-8"
-        if self.bom or (self.high_bytes and self.utf8_cjk_bytes / self.high_bytes >= 0.2):
+        mostly_utf8 = self.high_bytes and self.utf8_cjk_bytes / self.high_bytes >= 0.2
+        if self.bom or self.utf8_text_seen or mostly_utf8:
             raise InvalidInput(
                 "the CSV mixes encodings (UTF-8 text next to bytes that are not UTF-8); "
                 "re-save the whole file in one encoding"

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from classification import Tier
 from lab.catalogue.datasets import DatasetMeta, get_dataset, get_version
 from lab.catalogue.decisions import decide
-from lab.catalogue.publishing import publish
+from lab.catalogue.publishing import publish, sweep_orphans
 from lab.db import transaction
 from lab.ingest.pipeline import ingest
 from lab.services import open_services
@@ -77,7 +77,7 @@ def test_killed_publish_never_shows_a_partial_version(tmp_path) -> None:
                 break
     assert kills >= 1, "every publish finished before it could be killed"
     assert lab.audit.verify().ok
-    lab.store.sweep_unpublished(f"open/{SLUG}")
+    sweep_orphans(lab, SLUG)
     with lab.sessions() as s:
         served = get_version(s, get_dataset(s, SLUG).current_version_id)
     assert lab.store.exists(served.objects["data.parquet"]), "sweeping removed a live object"

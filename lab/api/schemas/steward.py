@@ -1,0 +1,218 @@
+"""The steward API's shapes: what a steward sends (``…In``) and what the lab answers (``…Out``).
+
+Outputs carry only what the stored version already holds: the classification's stable JSON and
+a profile whose top values and ranges were dropped at ingest for every column that may not be
+shown (see ``lab.ingest.pipeline``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from classification import Guide, NegativeEntry, Tier
+from lab.catalogue.decisions import Decision, VersionState
+from lab.catalogue.dp_metadata import DpDeclaration
+from lab.db.models import Dataset, DatasetVersion
+from lab.ingest.pipeline import IngestOutcome
+
+NUMERIC_SHARE_FOR_BOUNDS = 0.99
+"""Share of numeric values a column needs for DP bounds (what ``DpDeclaration`` checks)."""
+
+
+class _In(BaseModel):
+    """Inputs refuse unknown fields, so a misspelt key is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ColumnFindingOut(BaseModel):
+    """One column's category, level and the reasons for them."""
+
+    name: str
+    category: str
+    level: Tier
+    reasons: list[str]
+
+
+class ClassificationOut(BaseModel):
+    """The proposed tier under one guide version, with the dataset's and each column's reasons."""
+
+    tier: Tier
+    guide_version: str
+    reasons: list[str]
+    columns: list[ColumnFindingOut]
+
+
+class IngestOut(BaseModel):
+    """What an ingest recorded: the version and its proposal (``rejected`` for T5)."""
+
+    version_id: int
+    slug: str
+    number: int
+    rejected: bool
+    classification: ClassificationOut
+
+    @classmethod
+    def of(cls, outcome: IngestOutcome) -> IngestOut:
+        return cls(
+            version_id=outcome.version_id,
+            slug=outcome.slug,
+            number=outcome.number,
+            rejected=outcome.rejected,
+            classification=ClassificationOut.model_validate(outcome.classification.to_json()),
+        )
+
+
+class ColumnProfileOut(BaseModel):
+    """What was measured of one column; ``min``/``max``/``top_values`` only for shown columns."""
+
+    name: str
+    rows: int
+    nulls: int
+    distinct: int
+    distinct_capped: bool
+    numeric_share: float
+    min: float | None
+    max: float | None
+    max_length: int
+    top_values: list[tuple[str, int]]
+
+    @property
+    def numeric(self) -> bool:
+        """True when DP bounds may be declared for this column."""
+        return self.numeric_share >= NUMERIC_SHARE_FOR_BOUNDS
+
+
+class VersionSummaryOut(BaseModel):
+    """One dataset version as a line of the steward's queue."""
+
+    id: int
+    dataset_slug: str
+    dataset_title: str
+    department: str
+    number: int
+    state: VersionState
+    proposed_tier: Tier
+    tier: Tier | None
+    rows: int
+    source_name: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, version: DatasetVersion, dataset: Dataset, **extra: object) -> Self:
+        """The shape filled from the stored version and its dataset (plus ``extra`` fields)."""
+        stored = {
+            name: getattr(version, name) for name in cls.model_fields if hasattr(version, name)
+        }
+        return cls(
+            **stored,
+            dataset_slug=dataset.slug,
+            dataset_title=dataset.title,
+            department=dataset.department,
+            **extra,
+        )
+
+
+class DpMetadataOut(BaseModel):
+    """The DP metadata declared for a T3/T4 version."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    privacy_unit: str
+    max_rows_per_unit: int
+    bounds: dict[str, tuple[float, float]]
+    domains: dict[str, str]
+    updated_by: str
+    updated_at: datetime
+
+
+class VersionDetailOut(VersionSummaryOut):
+    """Everything a steward reviews: profile, classification with reasons, DP metadata."""
+
+    guide_version: str
+    justification: str
+    decided_by: str | None
+    source_format: str
+    source_bytes: int
+    published_at: datetime | None
+    profile: list[ColumnProfileOut]
+    classification: ClassificationOut
+    dp_metadata: DpMetadataOut | None
+
+
+class DecisionIn(_In):
+    """The steward's tier; lowering the proposal needs a written justification."""
+
+    tier: Tier
+    justification: str = Field("", max_length=4000)
+
+
+class DecisionOut(BaseModel):
+    """The recorded decision: confirm, raise or lower, and the version's new state."""
+
+    version_id: int
+    decision: Decision
+    tier: Tier
+    state: VersionState
+
+
+class DpMetadataIn(_In):
+    """A DP declaration: privacy unit, rows per unit, numeric bounds, public-list domains."""
+
+    privacy_unit: str = Field(min_length=1, max_length=200)
+    max_rows_per_unit: int
+    bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    domains: dict[str, str] = Field(default_factory=dict)
+
+    def declaration(self) -> DpDeclaration:
+        """The domain's value object (checked against the version when it is set)."""
+        return DpDeclaration(self.privacy_unit, self.max_rows_per_unit, self.bounds, self.domains)
+
+
+class PublishOut(BaseModel):
+    """The version now served, by its tier."""
+
+    version_id: int
+    number: int
+    tier: Tier
+    state: VersionState
+    published_at: datetime | None
+
+
+class NegativeEntryIn(_In):
+    """A category code or header cue that forces T5, why, and the note kept with the revision."""
+
+    kind: Literal["category", "header"]
+    value: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=200)
+    note: str = Field("", max_length=500)
+
+    def entry(self) -> NegativeEntry:
+        return NegativeEntry(kind=self.kind, value=self.value, reason=self.reason)
+
+
+class NegativeEntryOut(BaseModel):
+    """One entry of the negative list in force."""
+
+    kind: str
+    value: str
+    reason: str
+
+
+class NegativeListOut(BaseModel):
+    """The negative list of the guide in force, with that guide's version."""
+
+    guide_version: str
+    entries: list[NegativeEntryOut]
+
+    @classmethod
+    def of(cls, guide: Guide) -> NegativeListOut:
+        entries = [
+            NegativeEntryOut(kind=e.kind, value=e.value, reason=e.reason)
+            for e in guide.negative_list
+        ]
+        return cls(guide_version=guide.version, entries=entries)

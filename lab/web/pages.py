@@ -1,0 +1,123 @@
+"""What every steward page shares: templates, the signed-in steward, CSRF, flash and redirects.
+
+Pages sign in with the same HttpOnly, SameSite=Lax session cookie as ``POST /auth/login``. Every
+form also carries a CSRF token: an HMAC of that cookie under the lab's secret key, so it changes
+with each session and cannot be computed by another site. Flash messages travel as a fixed code
+in the redirect's query string (``?done=decided``), never as free text a link could forge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from classification import Tier
+from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.catalogue.decisions import VersionState
+from lab.errors import LabError, NotAuthenticated, PermissionDenied
+from lab.identity import Principal, Role, authenticate_token
+
+LOGIN_PATH = "/steward/login"
+_CSRF_PURPOSE = b"steward-page-csrf\x00"
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+TEMPLATES.env.globals["state_labels"] = {
+    VersionState.PROPOSED: "待决定",
+    VersionState.DECIDED: "已决定，待发布",
+    VersionState.PUBLISHED: "已发布",
+    VersionState.SUPERSEDED: "已被新版本取代",
+    VersionState.REJECTED: "已拒绝（T5，数据未保存）",
+}
+TEMPLATES.env.globals["decidable_tiers"] = (Tier.T1, Tier.T2, Tier.T3, Tier.T4)
+
+FLASH = {
+    "ingested": "文件已接收，系统已给出分级建议，请审核。",
+    "rejected": "该文件被判定为 T5（禁止·不予开放）：已拒绝，暂存文件已清除，仅保留审计记录。",
+    "decided": "分级决定已记录，并已写入审计日志。",
+    "dp-saved": "差分隐私元数据已保存，并已写入审计日志。",
+    "published": "已按决定的级别发布，原版本已被取代。",
+    "listed": "已加入负面清单，新的分级指南版本立即生效。",
+    "unlisted": "已从负面清单移除，新的分级指南版本立即生效。",
+}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The steward behind a page request and the CSRF token their forms must carry."""
+
+    principal: Principal
+    csrf_token: str
+
+    @property
+    def username(self) -> str:
+        return self.principal.username
+
+
+def csrf_token_for(secret_key: bytes, session_cookie: str) -> str:
+    """The CSRF token of one browser session (an HMAC of its cookie)."""
+    return hmac.new(secret_key, _CSRF_PURPOSE + session_cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def _session_principal(db: Session, cookie: str) -> Principal | None:
+    try:
+        return authenticate_token(db, cookie) if cookie else None
+    except NotAuthenticated:
+        return None
+
+
+def signed_in_steward(request: Request, services: ServicesDep, db: DbDep) -> SignedIn:
+    """The steward signed in by cookie; others are sent to the sign-in page (303) or refused."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    principal = _session_principal(db, cookie)
+    if principal is None:
+        raise HTTPException(303, "sign in first", headers={"Location": LOGIN_PATH})
+    principal.require_role(Role.STEWARD)
+    return SignedIn(principal, csrf_token_for(services.secret_key, cookie))
+
+
+StewardPageDep = Annotated[SignedIn, Depends(signed_in_steward)]
+
+
+def checked_form(steward: StewardPageDep, csrf_token: Annotated[str, Form()] = "") -> SignedIn:
+    """The steward, once the submitted form's CSRF token matches their session's."""
+    if not hmac.compare_digest(csrf_token.encode(), steward.csrf_token.encode()):
+        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    return steward
+
+
+StewardFormDep = Annotated[SignedIn, Depends(checked_form)]
+
+
+def render(
+    request: Request,
+    template: str,
+    steward: SignedIn | None,
+    *,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page with the layout's shared context: the steward, their CSRF token, a flash."""
+    shared = {"steward": steward, "flash": FLASH.get(request.query_params.get("done", ""))}
+    return TEMPLATES.TemplateResponse(
+        request, f"steward/{template}", {**shared, **context}, status_code=status
+    )
+
+
+def redirect(path: str, done: str | None = None) -> RedirectResponse:
+    """303 to ``path`` (a page of this site), with a flash code when given."""
+    return RedirectResponse(f"{path}?done={done}" if done else path, status_code=303)
+
+
+def shown_inline(error: LabError) -> LabError:
+    """``error`` if its message belongs on the page (a caller error); server faults re-raise."""
+    if error.http_status >= 500:
+        raise error
+    return error
