@@ -43,13 +43,15 @@ def classify_upload(
     root = lab.settings.home / "staging"
     staged = stage(stream, name, root, max_bytes=lab.settings.ingest_max_bytes)
     try:
-        return staged, _classify(staged, guide)
+        return staged, classify_staged(staged, guide)
     except BaseException:
         purge(staged.folder)
         raise
 
 
-def _classify(staged: StagedTable, guide: Guide) -> DatasetClassification:
+def classify_staged(staged: StagedTable, guide: Guide) -> DatasetClassification:
+    """Classify a staged table: detection on its sample, free text scanned in every row."""
+
     def full_scan(column: str):
         return scan_staged_column(staged.table_path, column)
 

@@ -1,23 +1,23 @@
 """Profiling a table chunk by chunk: rows, nulls, distinct counts, ranges, top values.
 
 Memory stays bounded whatever the file size: distinct values are counted exactly up to
-``DISTINCT_CAP`` (as 64-bit hashes) and reported as "at least" beyond it; top values are tracked
-for at most ``TOP_TRACKED`` distinct values per column, and not at all once a column proves
-nearly unique (its top values say nothing). Numbers are parsed only while a column still looks
-numeric: once under half of a chunk parses, ranges and numeric share stop being measured (the
-share then reports what was measured, and is below the thresholds that use it). Top values are
-*candidates*: the caller keeps them only for columns the classification allows to be shown.
+``DISTINCT_CAP`` (as 64-bit hashes) and reported as "at least" beyond it. Numbers are parsed
+only while a column still looks numeric: once under half of a chunk parses, ranges and numeric
+share stop being measured (the share then reports what was measured, below the thresholds that
+use it). Top values are counted in the uniform row sample the ingest keeps (their counts are
+counts in that sample); they are *candidates*: the caller keeps them only for columns the
+classification allows to be shown.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 DISTINCT_CAP = 100_000
-TOP_TRACKED = 5_000
 TOP_SHOWN = 10
 
 
@@ -76,10 +76,8 @@ class _ColumnTally:
     max_length: int = 0
     hashes: set[int] = field(default_factory=set)
     capped: bool = False
-    counts: Counter[str] = field(default_factory=Counter)
     numeric_seen: int = 0
     numbers_wanted: bool = True
-    counts_wanted: bool = True
 
     def add(self, series: pd.Series) -> None:
         present = series.dropna()
@@ -89,13 +87,11 @@ class _ColumnTally:
             return
         self.max_length = max(self.max_length, int(present.str.len().max()))
         if self.numbers_wanted:
-            numbers = pd.to_numeric(present, errors="coerce").dropna()
+            numbers = _numbers_in(present)
             self._add_numbers(numbers)
             self.numeric_seen += len(present)
             self.numbers_wanted = len(numbers) >= len(present) / 2
         self._add_distinct(present)
-        if self.counts_wanted:
-            self._add_counts(present)
 
     def _add_numbers(self, numbers: pd.Series) -> None:
         if numbers.empty:
@@ -108,34 +104,45 @@ class _ColumnTally:
     def _add_distinct(self, present: pd.Series) -> None:
         if self.capped:
             return
-        self.hashes.update(pd.util.hash_pandas_object(present, index=False).tolist())
+        uniques = pd.Series(present.unique())
+        self.hashes.update(pd.util.hash_pandas_object(uniques, index=False).tolist())
         if len(self.hashes) > DISTINCT_CAP:
             self.capped = True
             self.hashes = set(list(self.hashes)[:DISTINCT_CAP])
 
-    def _add_counts(self, present: pd.Series) -> None:
-        tallied = present.value_counts()
-        if len(tallied) > 0.9 * len(present) and len(present) >= 1000:
-            self.counts_wanted, self.counts = False, Counter()
-            return
-        for value, count in tallied.items():
-            if value in self.counts or len(self.counts) < TOP_TRACKED:
-                self.counts[value] += int(count)
-
-    def result(self) -> ColumnProfile:
-        present = self.rows - self.nulls
+    def result(self, sample: pd.Series | None = None) -> ColumnProfile:
         return ColumnProfile(
             self.name,
             self.rows,
             self.nulls,
             len(self.hashes),
             self.capped,
-            self.numeric / present if present else 0.0,
+            self.numeric / self.numeric_seen if self.numeric_seen else 0.0,
             self.minimum,
             self.maximum,
             self.max_length,
-            tuple(self.counts.most_common(TOP_SHOWN)),
+            _top_values(sample),
         )
+
+
+def _top_values(sample: pd.Series | None) -> tuple[tuple[str, int], ...]:
+    if sample is None:
+        return ()
+    counted = sample.dropna().value_counts().head(TOP_SHOWN)
+    return tuple((str(value), int(count)) for value, count in counted.items())
+
+
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def _numbers_in(present: pd.Series) -> pd.Series:
+    """The values that parse as numbers, as floats (Arrow's RE2 and cast where available)."""
+    dtype = present.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        values = pa.array(present.array)
+        numeric = values.filter(pc.match_substring_regex(values, _NUMBER))
+        return pd.Series(pc.cast(pc.utf8_trim_whitespace(numeric), pa.float64()).to_numpy())
+    return pd.to_numeric(present, errors="coerce").dropna()
 
 
 class TableProfiler:
@@ -152,5 +159,9 @@ class TableProfiler:
     def rows(self) -> int:
         return next(iter(self.tallies.values())).rows if self.tallies else 0
 
-    def result(self) -> tuple[ColumnProfile, ...]:
-        return tuple(tally.result() for tally in self.tallies.values())
+    def result(self, sample: pd.DataFrame | None = None) -> tuple[ColumnProfile, ...]:
+        """Profiles; top values (with their counts) come from ``sample``, a uniform sample."""
+        return tuple(
+            tally.result(sample[name] if sample is not None else None)
+            for name, tally in self.tallies.items()
+        )

@@ -97,7 +97,7 @@ def _read_into_parquet(folder: Path, source: SourceFile, sha256: str) -> StagedT
             if writer is None:
                 columns = list(chunk.columns)
                 schema = pa.schema([(c, pa.string()) for c in columns])
-                writer = pq.ParquetWriter(folder / STAGED_TABLE, schema, compression="zstd")
+                writer = pq.ParquetWriter(folder / STAGED_TABLE, schema, compression="lz4")
                 profiler = TableProfiler(columns)
             writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
             profiler.add(chunk)
@@ -107,8 +107,10 @@ def _read_into_parquet(folder: Path, source: SourceFile, sha256: str) -> StagedT
             writer.close()
     if profiler is None or profiler.rows == 0:
         raise InvalidInput(f"{source.name}: has a header but no data rows")
-    return StagedTable(folder, source, sha256, tuple(columns), profiler.rows, profiler.result(),
-                       sampler.result())  # fmt: skip
+    sample = sampler.result()
+    return StagedTable(
+        folder, source, sha256, tuple(columns), profiler.rows, profiler.result(sample), sample
+    )
 
 
 def purge(folder: Path) -> None:

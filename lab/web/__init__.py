@@ -1,7 +1,9 @@
 """The lab's server-rendered pages (Chinese), calling the same domain functions as the API.
 
-* ``pages``   — templates, the signed-in steward with its CSRF token, flash messages, redirects.
-* ``forms``   — turning a submitted DP-metadata form into the domain's ``DpDeclaration``.
-* ``steward`` — the steward's pages under ``/steward/…``: sign-in, queue, review and decision,
-  DP metadata, publication, upload, negative list. Its ``router`` is what the app includes.
+* ``pages``         — templates, the signed-in steward and CSRF check, flash, inline errors.
+* ``forms``         — a submitted DP-metadata form read into the domain's ``DpDeclaration``.
+* ``signin``        — the steward's sign-in and sign-out pages.
+* ``negative_list`` — the negative-list page: list, add, remove with a note.
+* ``steward``       — queue, review and decision, DP metadata, publication, upload; its
+  ``router`` (``/steward/…``, the two modules above included) is what the app mounts.
 """

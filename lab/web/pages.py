@@ -18,6 +18,7 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from classification import Tier
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
@@ -96,28 +97,41 @@ def checked_form(steward: StewardPageDep, csrf_token: Annotated[str, Form()] = "
 StewardFormDep = Annotated[SignedIn, Depends(checked_form)]
 
 
+async def submitted_form(request: Request) -> FormData:
+    """The posted form, read once so that synchronous routes can take it as a value."""
+    return await request.form()
+
+
+SubmittedFormDep = Annotated[FormData, Depends(submitted_form)]
+
+
 def render(
     request: Request,
     template: str,
     steward: SignedIn | None,
     *,
-    status: int = 200,
+    failure: LabError | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """A page with the layout's shared context: the steward, their CSRF token, a flash."""
-    shared = {"steward": steward, "flash": FLASH.get(request.query_params.get("done", ""))}
+    """A page with the layout's context: the steward (and CSRF token), a flash, an error.
+
+    ``failure`` is a caller error to show inline, with its status; server faults re-raise.
+    """
+    if failure is not None and failure.http_status >= 500:
+        raise failure
+    shared = {
+        "steward": steward,
+        "flash": FLASH.get(request.query_params.get("done", "")),
+        "error": failure.message if failure else None,
+    }
     return TEMPLATES.TemplateResponse(
-        request, f"steward/{template}", {**shared, **context}, status_code=status
+        request,
+        f"steward/{template}",
+        {**shared, **context},
+        status_code=failure.http_status if failure else 200,
     )
 
 
 def redirect(path: str, done: str | None = None) -> RedirectResponse:
     """303 to ``path`` (a page of this site), with a flash code when given."""
     return RedirectResponse(f"{path}?done={done}" if done else path, status_code=303)
-
-
-def shown_inline(error: LabError) -> LabError:
-    """``error`` if its message belongs on the page (a caller error); server faults re-raise."""
-    if error.http_status >= 500:
-        raise error
-    return error

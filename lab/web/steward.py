@@ -30,9 +30,9 @@ from lab.web.pages import (
     SignedIn,
     StewardFormDep,
     StewardPageDep,
+    SubmittedFormDep,
     redirect,
     render,
-    shown_inline,
 )
 
 router = APIRouter(prefix="/steward", include_in_schema=False)
@@ -43,7 +43,7 @@ router.include_router(negative_list.router)
 def review_page(
     request: Request, db: DbDep, steward: SignedIn, version_id: int, **extra: object
 ) -> HTMLResponse:
-    """The review page of one version (``extra`` carries an inline error and its status)."""
+    """The review page of one version (``extra``: a failure to show, the justification typed)."""
     return render(
         request,
         "review.html",
@@ -96,18 +96,22 @@ def decision(
                 actor=steward.username,
             )
     except LabError as exc:
-        error = shown_inline(exc)
-        return review_page(request, db, steward, version_id, error=error.message,
-                           status=error.http_status, justification=justification)  # fmt: skip
+        return review_page(
+            request, db, steward, version_id, failure=exc, justification=justification
+        )
     return redirect(f"/steward/versions/{version_id}", "decided")
 
 
 @router.post("/versions/{version_id}/dp-metadata", response_class=HTMLResponse)
-async def dp_metadata(
-    request: Request, version_id: int, services: ServicesDep, db: DbDep, steward: StewardFormDep
+def dp_metadata(
+    request: Request,
+    version_id: int,
+    services: ServicesDep,
+    db: DbDep,
+    steward: StewardFormDep,
+    form: SubmittedFormDep,
 ) -> Response:
     """Declare the DP metadata of a T3/T4 version from the form."""
-    form = await request.form()
     try:
         with transaction(services.sessions) as session:
             version = get_version(session, version_id)
@@ -120,7 +124,55 @@ async def dp_metadata(
                 actor=steward.username,
             )
     except LabError as exc:
-        error = shown_inline(exc)
-        return review_page(request, db, steward, version_id, error=error.message,
-                           status=error.http_status)  # fmt: skip
+        return review_page(request, db, steward, version_id, failure=exc)
     return redirect(f"/steward/versions/{version_id}", "dp-saved")
+
+
+@router.post("/versions/{version_id}/publish", response_class=HTMLResponse)
+def publication(
+    request: Request, version_id: int, services: ServicesDep, db: DbDep, steward: StewardFormDep
+) -> Response:
+    """Publish a decided version by its tier."""
+    try:
+        publish(services, version_id=version_id, actor=steward.username)
+    except LabError as exc:
+        return review_page(request, db, steward, version_id, failure=exc)
+    return redirect(f"/steward/versions/{version_id}", "published")
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, services: ServicesDep, steward: StewardPageDep) -> HTMLResponse:
+    """The form to ingest a file as a new dataset version."""
+    return upload_page(request, services, steward)
+
+
+def upload_page(
+    request: Request, services: ServicesDep, steward: SignedIn, **extra: object
+) -> HTMLResponse:
+    """The upload page (``extra``: a failure to show and the fields entered)."""
+    limit_mb = services.settings.ingest_max_bytes / 1024**2
+    return render(request, "upload.html", steward, limit_mb=limit_mb, **extra)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+def upload(
+    request: Request,
+    services: ServicesDep,
+    steward: StewardFormDep,
+    file: Annotated[UploadFile, File()],
+    title: Annotated[str, Form(max_length=300)] = "",
+    department: Annotated[str, Form(max_length=200)] = "",
+    description: Annotated[str, Form(max_length=4000)] = "",
+    slug: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    """Ingest the uploaded file and open its review page (a T5 file is rejected there)."""
+    entered = {"title": title, "department": department, "description": description, "slug": slug}
+    try:
+        meta = DatasetMeta(
+            title=title, department=department, description=description, slug=slug or None
+        )
+        outcome = ingest(services, file.file, upload_name(file), meta, actor=steward.username)
+    except LabError as exc:
+        return upload_page(request, services, steward, failure=exc, **entered)
+    done = "rejected" if outcome.rejected else "ingested"
+    return redirect(f"/steward/versions/{outcome.version_id}", done)

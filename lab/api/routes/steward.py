@@ -4,6 +4,8 @@ Every route needs the steward role. Changes commit in their own transaction befo
 sent (the request's ``DbDep`` session commits only after the response), so a caller that got a
 success can rely on it. Uploads are streamed from the spooled request file into staging; the
 pipeline refuses one over ``ingest_max_bytes`` with a clear error and leaves nothing behind.
+The queue queries and negative-list edits defined above the routes also serve the steward pages
+(``lab.web``), so both edges call the domain the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classification import Guide, GuideError
+from classification import Guide, GuideError, NegativeEntry
 from lab.api.deps import DbDep, PrincipalDep, ServicesDep
 from lab.api.schemas.steward import (
     ClassificationOut,
@@ -85,9 +87,7 @@ def version_detail(session: Session, version_id: int) -> VersionDetailOut:
     )
 
 
-def revise_negative_list(
-    lab: LabServices, *, edit: Callable[[Guide], Guide], note: str, actor: str
-) -> Guide:
+def _revise_guide(lab: LabServices, edit: Callable[[Guide], Guide], note: str, actor: str) -> Guide:
     """Apply ``edit`` to the guide in force and store the result as the newest revision."""
     with transaction(lab.sessions) as session:
         try:
@@ -96,6 +96,32 @@ def revise_negative_list(
             raise InvalidInput(str(exc)) from None
         save_guide(session, lab.audit, guide=guide, actor=actor, note=note)
     return guide
+
+
+def _audit_note(change: str, note: str) -> str:
+    return f"{change}: {note.strip()}" if note.strip() else change
+
+
+def list_negative(
+    lab: LabServices, *, kind: str, value: str, reason: str, note: str, actor: str
+) -> Guide:
+    """Put a category code or header cue on the negative list (audited with ``note``)."""
+    return _revise_guide(
+        lab,
+        lambda guide: guide.with_negative_entry(NegativeEntry(kind, value.strip(), reason.strip())),
+        _audit_note(f"negative list + {kind} {value.strip()!r}", note),
+        actor,
+    )
+
+
+def unlist_negative(lab: LabServices, *, value: str, note: str, actor: str) -> Guide:
+    """Take every entry with ``value`` off the negative list (audited with ``note``)."""
+    return _revise_guide(
+        lab,
+        lambda guide: guide.without_negative_entry(value),
+        _audit_note(f"negative list - {value!r}", note),
+        actor,
+    )
 
 
 @router.post("/ingest", status_code=201)
@@ -193,10 +219,12 @@ def add_negative_entry(
     body: NegativeEntryIn, services: ServicesDep, actor: StewardDep
 ) -> NegativeListOut:
     """Add a category or header cue whose presence rejects a file as T5; audited."""
-    guide = revise_negative_list(
+    guide = list_negative(
         services,
-        edit=lambda current: current.with_negative_entry(body.entry()),
-        note=body.note or f"negative list + {body.value}",
+        kind=body.kind,
+        value=body.value,
+        reason=body.reason,
+        note=body.note,
         actor=actor,
     )
     return NegativeListOut.of(guide)
@@ -210,10 +238,5 @@ def remove_negative_entry(
     note: Annotated[str, Query(max_length=500)] = "",
 ) -> NegativeListOut:
     """Remove every entry with ``value`` from the negative list; audited with ``note``."""
-    guide = revise_negative_list(
-        services,
-        edit=lambda current: current.without_negative_entry(value),
-        note=note or f"negative list - {value}",
-        actor=actor,
-    )
+    guide = unlist_negative(services, value=value, note=note, actor=actor)
     return NegativeListOut.of(guide)

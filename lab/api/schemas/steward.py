@@ -12,7 +12,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from classification import Guide, NegativeEntry, Tier
+from classification import Guide, Tier
 from lab.catalogue.decisions import Decision, VersionState
 from lab.catalogue.dp_metadata import DpDeclaration
 from lab.db.models import Dataset, DatasetVersion
@@ -190,9 +190,6 @@ class NegativeEntryIn(_In):
     value: str = Field(min_length=1, max_length=100)
     reason: str = Field(min_length=1, max_length=200)
     note: str = Field("", max_length=500)
-
-    def entry(self) -> NegativeEntry:
-        return NegativeEntry(kind=self.kind, value=self.value, reason=self.reason)
 
 
 class NegativeEntryOut(BaseModel):

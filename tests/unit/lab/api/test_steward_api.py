@@ -229,7 +229,11 @@ def test_negative_list_entry_rejects_then_releases_a_header(
     notes = [
         json.loads(r.details)["note"] for r in lab.audit.records() if r.action == "guide.revise"
     ]
-    assert notes == ["演练", "演练结束"] and lab.audit.verify().ok
+    assert notes == [
+        "negative list + header '站点名称': 演练",
+        "negative list - '站点名称': 演练结束",
+    ]
+    assert lab.audit.verify().ok
 
 
 def test_oversized_upload_is_refused_cleanly(lab: LabServices, tmp_path: Path) -> None:
