@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -92,3 +93,28 @@ def test_unknown_role_is_refused(tmp_path) -> None:
     """An unknown role is refused with the list of valid ones."""
     result = datalab(tmp_path, "user", "create", "x1", "--role", "wizard")
     assert result.returncode == 2 and "steward" in result.stderr
+
+
+def test_classify_json_shape_is_stable(tmp_path) -> None:
+    """`datalab classify --json` prints the documented keys and stores nothing."""
+    from tests.unit.lab.ingest.tables import person_table
+
+    result = datalab(tmp_path / "home", "classify", "--json", str(person_table(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    shape = json.loads(result.stdout)
+    assert shape["tier"] == "T4" and {"tier", "guide_version", "reasons", "columns"} <= set(shape)
+    for column in shape["columns"]:
+        assert {"name", "category", "level", "reasons"} <= set(column)
+        assert column["level"] in {"T1", "T2", "T3", "T4", "T5"}
+    assert not any((tmp_path / "home" / "staging").iterdir())
+
+
+def test_ingest_bad_file_is_one_line(tmp_path) -> None:
+    """Ingesting a ragged CSV fails with one line naming the line, nothing recorded."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,c\n1,2,3\n4,5\n", encoding="utf-8")
+    result = datalab(
+        tmp_path / "home", "ingest", str(bad), "--title", "坏文件", "--department", "市大数据局"
+    )
+    assert result.returncode == 2 and "line 3 has 2 fields" in result.stderr
+    assert result.stderr.strip().count("\n") == 0

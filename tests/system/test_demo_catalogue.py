@@ -1,0 +1,23 @@
+"""Every demo dataset reaches its intended tier through the real ingest path, with no override."""
+
+from __future__ import annotations
+
+from lab.demo import generate_demo_data
+from lab.demo.catalogue import load_demo_catalogue
+from lab.services import LabServices
+
+
+def test_demo_catalogue_tiers(lab: LabServices, tmp_path) -> None:
+    """Ingest → classify → decide → publish: proposals equal intended tiers; T5 rejected."""
+    data = tmp_path / "demo"
+    generate_demo_data(data, scale=300, seed=11)
+    results = load_demo_catalogue(lab, data)
+    assert len(results) >= 20
+    for result in results:
+        assert result.proposed == result.intended, result
+    states = {r.slug: r.state for r in results}
+    assert {r.state for r in results if r.intended == "T5"} == {"rejected"}
+    assert sum(state == "published" for state in states.values()) >= 18
+    assert lab.audit.verify().ok
+    again = load_demo_catalogue(lab, data)
+    assert {r.state for r in again} == {"already loaded"}
