@@ -24,6 +24,7 @@ from types import MappingProxyType
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from lab.durability import sync_folder
 from lab.errors import ConfigurationError, Conflict, IntegrityError
 from lab.settings import LabSettings
 
@@ -211,7 +212,7 @@ def _write_private(path: Path, keyring: Keyring, *, replace: bool) -> None:
         _install(temp, path, replace=replace)
     finally:
         temp.unlink(missing_ok=True)
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def _install(temp: Path, path: Path, *, replace: bool) -> None:
@@ -236,11 +237,3 @@ def _make_private_folders(folder: Path) -> None:
         except FileExistsError:
             continue
         each.chmod(0o700)
-
-
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

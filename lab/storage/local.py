@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from lab.durability import sync_folder
 from lab.errors import ConfigurationError, Conflict, InvalidInput, NotFound, ServiceUnavailable
 from lab.storage.base import (
     CHUNK_SIZE,
@@ -61,7 +62,7 @@ class LocalObjectStore(ObjectStore):
                 raise
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
             raise Conflict(f"object key {key!r} clashes with an object or folder") from None
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
         return self._info_of(key, target)
 
     def get(self, key: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
@@ -160,15 +161,6 @@ def _write_synced(descriptor: int, chunks: Iterator[bytes]) -> None:
 def _etag_of(status: os.stat_result) -> str:
     identity = f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}".encode()
     return hashlib.sha256(identity).hexdigest()[:32]
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _read_span(source: BinaryIO, start: int, stop: int) -> Iterator[bytes]:
