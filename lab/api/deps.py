@@ -27,7 +27,8 @@ def get_db(services: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-DbDep = Annotated[Session, Depends(get_db)]
+# scope="function": the transaction commits when the route returns, before the response is sent.
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def presented_credential(request: Request) -> str | None:

@@ -22,6 +22,8 @@ from lab.identity.accounts import now
 from lab.reference import PUBLIC_CODE_LISTS
 
 MAX_ROWS_PER_UNIT = 10_000
+NUMERIC_SHARE_FOR_BOUNDS = 0.99
+"""A column may have clamping bounds when at least this share of its values are numbers."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class DpDeclaration:
                 raise InvalidInput(f"bounds name an unknown column {column!r}")
             if not (math.isfinite(low) and math.isfinite(high) and low < high):
                 raise InvalidInput(f"bounds of {column!r} must be finite with low < high")
-            if numeric_share.get(column, 0.0) < 0.99:
+            if numeric_share.get(column, 0.0) < NUMERIC_SHARE_FOR_BOUNDS:
                 raise InvalidInput(f"column {column!r} is not numeric; it cannot have bounds")
         for column, code_list in self.domains.items():
             if column not in known:

@@ -26,7 +26,7 @@ from lab.errors import InvalidInput
 from lab.ingest.sources import SourceFile
 from lab.ingest.workbook import iter_sheet_rows
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 50_000
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -77,7 +77,7 @@ def read_csv(source: SourceFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.Da
         raise InvalidInput(f"{source.name}: the CSV cannot be parsed") from None
 
 
-BLOCK_BYTES = 8 * 1024 * 1024
+BLOCK_BYTES = 4 * 1024 * 1024
 
 
 def _arrow_encoding(source: SourceFile) -> str:

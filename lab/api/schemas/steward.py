@@ -14,11 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from classification import Guide, Tier
 from lab.catalogue.decisions import Decision, VersionState
-from lab.catalogue.dp_metadata import DpDeclaration
+from lab.catalogue.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS, DpDeclaration
 from lab.db.models import Dataset, DatasetVersion
 from lab.ingest.pipeline import IngestOutcome
 
-NUMERIC_SHARE_FOR_BOUNDS = 0.99
 """Share of numeric values a column needs for DP bounds (what ``DpDeclaration`` checks)."""
 
 

@@ -69,7 +69,7 @@ def test_database_and_logs_hold_no_plain_secrets(lab: LabServices, tmp_path) -> 
     logged = log_file.read_text(encoding="utf-8")
     stored = _database_dump(lab)
     assert "/auth/me" in logged  # the log really captured the requests
-    for secret in (token, token.split("_")[2], session_cookie, secret_key):
+    for secret in (token, token.split("_", 2)[2], session_cookie, secret_key):
         assert secret not in logged
         assert secret not in stored
     assert PASSWORD not in stored

@@ -62,7 +62,7 @@ def test_token_round_trip_and_storage_is_hashed(lab: LabServices) -> None:
         stored = s.scalar(select(ApiToken))
     assert principal.username == "alice" and principal.roles == {Role.ANALYST}
     assert principal.scopes == {"gateway"}
-    assert plain.split("_")[2] not in stored.secret_hash and stored.prefix in plain
+    assert plain.split("_", 2)[2] not in stored.secret_hash and stored.prefix in plain
 
 
 @pytest.mark.parametrize(
@@ -144,6 +144,7 @@ def test_account_changes_are_audited(lab: LabServices) -> None:
     actions = [r.action for r in lab.audit.records()]
     assert actions == ["organisation.create", "user.create", "token.create"]
     assert all(
-        plain not in r.details and plain.split("_")[2] not in r.details for r in lab.audit.records()
+        plain not in r.details and plain.split("_", 2)[2] not in r.details
+        for r in lab.audit.records()
     )
     assert lab.audit.verify().ok
