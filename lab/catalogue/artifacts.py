@@ -35,8 +35,18 @@ def _literal_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+# Digits that a number type would change: a leading zero (codes such as 00123) or more digits
+# than a double holds exactly.
+_CODE_LIKE = r"^[-+]?0[0-9]|^[-+]?[0-9]{16,}$"
+
+
 def build_open_table(staged: Path, target: Path, numeric_columns: set[str], columns: list[str]):
-    """Copy ``staged`` to ``target`` with ``numeric_columns`` cast to DOUBLE, others text."""
+    """Copy ``staged`` to ``target`` with ``numeric_columns`` cast to DOUBLE, others text.
+
+    A candidate column keeps its text if any value looks like a code rather than a quantity.
+    """
+    with _connection() as connection:
+        numeric_columns = {c for c in numeric_columns if not _code_like(connection, staged, c)}
     select = ", ".join(
         f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" if c in numeric_columns else _quote(c)
         for c in columns
@@ -46,6 +56,15 @@ def build_open_table(staged: Path, target: Path, numeric_columns: set[str], colu
             f"COPY (SELECT {select} FROM read_parquet({_literal_path(staged)})) "
             f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
+
+
+def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str) -> bool:
+    (found,) = connection.execute(
+        f"SELECT bool_or(regexp_matches({_quote(column)}, ?)) "
+        f"FROM read_parquet({_literal_path(staged)})",
+        [_CODE_LIKE],
+    ).fetchone()
+    return bool(found)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def _load_for_publish(session: Session, version_id: int):
 
 def _build(tier: Tier, version, staged: Path, built: Path, columns: list[str], dp, guide) -> dict:
     if tier == Tier.T1:
-        build_open_table(staged, built, _numeric_columns(version), columns)
+        build_open_table(staged, built, _numeric_columns(version, guide), columns)
         return {}
     if tier == Tier.T2:
         return build_extract(staged, built, version.classification, guide).to_json()
@@ -94,19 +94,19 @@ def _build(tier: Tier, version, staged: Path, built: Path, columns: list[str], d
     return {"bounding": build_restricted_table(staged, built, dp, columns, seed).to_json()}
 
 
-def _numeric_columns(version: DatasetVersion) -> set[str]:
-    """Columns to type as numbers in open data: fully numeric and not identifier-like."""
-    categories = {c["name"]: c["category"] for c in version.classification["columns"]}
+def _numeric_columns(version: DatasetVersion, guide) -> set[str]:
+    """Columns to type as numbers in open data: every value a number, and not an identifier."""
+    roles = {}
+    for column in version.classification["columns"]:
+        try:
+            roles[column["name"]] = guide.category(column["category"]).role
+        except KeyError:  # UNMATCHED, or a category this guide no longer has
+            roles[column["name"]] = "attribute"
     return {
         p["name"]
         for p in version.profile
-        if p["numeric_share"] == 1.0
-        and p["max_length"] <= 15
-        and categories.get(p["name"], "") in NUMERIC_CATEGORIES
+        if p["numeric_share"] == 1.0 and roles.get(p["name"]) in ("attribute", "count")
     }
-
-
-NUMERIC_CATEGORIES = frozenset({"MEASURE", "AGGREGATE_COUNT", "PUBLIC_MEASURE", "GENERIC"})
 
 
 def _switch_current(session: Session, version_id: int, publication):

@@ -6,6 +6,7 @@ import typer
 
 from lab.cli import accounts, audit, catalogue, database, demo, serve
 from lab.cli.context import one_line_errors, settings
+from lab.cli.keys import keys_app
 from lab.services import open_services
 
 app = typer.Typer(
@@ -25,12 +26,7 @@ app.command("classify")(catalogue.classify)
 app.command("ingest")(catalogue.ingest_command)
 app.add_typer(catalogue.dataset_app, name="dataset")
 
-try:  # the key commands ship with the encryption layer
-    from lab.cli.keys import keys_app
-except ImportError:  # pragma: no cover - only while the layer is absent
-    keys_app = None
-if keys_app is not None:
-    app.add_typer(keys_app, name="keys")
+app.add_typer(keys_app, name="keys")
 
 
 @app.command("init")

@@ -205,3 +205,16 @@ def test_conditional_extract_generalised_and_gated(lab: LabServices, tmp_path) -
     assert set(frame["出生年份"]) == {"1950", "1951"}
     assert not frame["所在街道"].str.contains("号").any()
     assert '"smallest_class":' in lab.audit.records()[-1].details
+
+
+def test_open_table_types_numbers_but_not_identifiers(lab: LabServices, tmp_path) -> None:
+    """Published open data types measures as numbers; identifier-like digits stay text."""
+    rows = [[f"站点{i}", f"0{i:04d}", 120.3 + i / 100, i * 3] for i in range(30)]
+    path = tables.write_csv(tmp_path / "t.csv", ["站点名称", "站点编号", "经度", "日客流量"], rows)
+    outcome = _ingest(lab, path)
+    _decide(lab, outcome.version_id, Tier.T1)
+    published = publish(lab, version_id=outcome.version_id, actor=STEWARD)
+    schema = pq.read_schema(io.BytesIO(lab.store.read_bytes(published.objects["data.parquet"])))
+    assert str(schema.field("经度").type) == "double"
+    assert str(schema.field("日客流量").type) == "double"
+    assert str(schema.field("站点编号").type) == "string"
