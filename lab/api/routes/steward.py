@@ -1,9 +1,9 @@
 """``/api/steward/…``: ingest, review, decide, declare DP metadata, publish, edit the negative list.
 
 Every route needs the steward role. Changes commit in their own transaction before the answer is
-sent (the request's ``DbDep`` session commits only after the response), so a caller that got a
-success can rely on it. Uploads are streamed from the spooled request file into staging; the
-pipeline refuses one over ``ingest_max_bytes`` with a clear error and leaves nothing behind.
+sent, so a caller that got a success can rely on it. Uploads are streamed from the spooled
+request file into staging; the pipeline refuses one over ``ingest_max_bytes`` with a clear error
+and leaves nothing behind.
 The queue queries and negative-list edits defined above the routes also serve the steward pages
 (``lab.web``), so both edges call the domain the same way.
 """
