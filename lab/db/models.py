@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -189,3 +190,61 @@ class GuideRevision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SandboxProject(Base):
+    """An organisation's application to analyse restricted datasets in the sandbox."""
+
+    __tablename__ = "sandbox_projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    applied_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PrivacyBudget(Base):
+    """A project's privacy budget on one dataset, in micro-ε (integers, so arithmetic is exact).
+
+    ``spent_micro`` only grows, by conditional updates that never pass ``limit_micro``.
+    """
+
+    __tablename__ = "privacy_budgets"
+    __table_args__ = (UniqueConstraint("project_id", "dataset_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("sandbox_projects.id"), index=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    limit_micro: Mapped[int] = mapped_column(BigInteger)
+    spent_micro: Mapped[int] = mapped_column(BigInteger, default=0)
+    delta_limit: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QueryRelease(Base):
+    """One charged query: reserved before any data is touched, its answer stored before release.
+
+    ``query_key`` identifies (project, dataset version, canonical query, ε); a second identical
+    query returns the stored answer at no cost, so noise cannot be averaged away.
+    """
+
+    __tablename__ = "query_releases"
+    __table_args__ = (UniqueConstraint("budget_id", "query_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("privacy_budgets.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("dataset_versions.id"))
+    query_key: Mapped[str] = mapped_column(String(64))
+    query_text: Mapped[str] = mapped_column(Text)
+    cost_micro: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(20))
+    answer: Mapped[dict | None] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,189 @@
+"""The privacy-budget ledger: a query's cost is reserved atomically before any data is touched.
+
+Costs are integers in micro-ε, so budget arithmetic is exact. ``reserve`` runs one transaction:
+
+1. an identical query (same budget, same dataset version, same canonical text and ε — the
+   ``query_key``) that was already answered returns its stored answer, free, so noise cannot be
+   averaged away by asking again;
+2. otherwise a conditional ``UPDATE … SET spent = spent + cost WHERE spent + cost <= limit``
+   charges the budget — it either applies whole or not at all, so concurrent queries can never
+   overspend, on SQLite (one writer at a time) as on PostgreSQL (row lock on the update);
+3. a release row is inserted in state ``reserved``; the unique (budget, query_key) constraint
+   makes a concurrent identical query fail its insert, which rolls its charge back.
+
+Refund rule: none. Once reserved, a cost stays charged whatever happens next — an engine error,
+a timeout or a killed gateway may depend on the data, and refunding it would let the failure
+itself leak. Rejections happen before ``reserve`` (they depend on the query text and metadata
+only) and cost nothing. ``record_answer`` stores the answer before the caller returns it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lab.db.models import PrivacyBudget, QueryRelease
+from lab.errors import Conflict, InternalError, InvalidInput, PermissionDenied
+from lab.identity.accounts import now
+
+MICRO = 1_000_000
+
+
+class ReleaseState(StrEnum):
+    RESERVED = "reserved"
+    RELEASED = "released"
+    FAILED = "failed"
+
+
+class BudgetExhausted(PermissionDenied):
+    """The query costs more than the budget has left; nothing was charged."""
+
+    code = "budget_exhausted"
+
+
+def to_micro(epsilon: float) -> int:
+    """ε in whole micro-ε, rounded up (a cost is never under-charged)."""
+    if not math.isfinite(epsilon) or epsilon <= 0:
+        raise InvalidInput("ε must be a positive number")
+    return math.ceil(round(epsilon * MICRO, 6))
+
+
+def query_key(*, version_id: int, canonical_query: str, epsilon_micro: int) -> str:
+    """The cache identity of a query: dataset version, canonical text and ε."""
+    material = f"{version_id}\x1f{epsilon_micro}\x1f{canonical_query}".encode()
+    return hashlib.sha256(material).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A charged (or cached) query: run it and record its answer, or return the cached one."""
+
+    release_id: int
+    cost_micro: int
+    cached_answer: dict[str, Any] | None
+
+    @property
+    def is_cached(self) -> bool:
+        return self.cached_answer is not None
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """A budget's limit and what has been spent, in ε."""
+
+    limit: float
+    spent: float
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.limit - self.spent)
+
+
+class BudgetLedger:
+    """Reserves, records and reports privacy costs in the ``privacy_budgets`` table."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def reserve(
+        self,
+        *,
+        budget_id: int,
+        version_id: int,
+        key: str,
+        query_text: str,
+        cost_micro: int,
+        actor: str,
+    ) -> Reservation:
+        """Charge ``cost_micro`` and open a release, or return the cached answer for free."""
+        if cost_micro <= 0:
+            raise InternalError("a query must cost something")
+        try:
+            with self._sessions() as session, session.begin():
+                cached = _earlier_release(session, budget_id, key)
+                if cached is not None:
+                    return cached
+                _charge(session, budget_id, cost_micro)
+                release = QueryRelease(
+                    budget_id=budget_id,
+                    version_id=version_id,
+                    query_key=key,
+                    query_text=query_text,
+                    cost_micro=cost_micro,
+                    state=ReleaseState.RESERVED.value,
+                    requested_by=actor,
+                    reserved_at=now(),
+                )
+                session.add(release)
+                session.flush()
+                return Reservation(release.id, cost_micro, None)
+        except DbIntegrityError:
+            raise Conflict(
+                "the same query is already running; ask again when it finishes"
+            ) from None
+
+    def record_answer(self, release_id: int, answer: dict[str, Any]) -> None:
+        """Store the answer (before it is returned to anyone)."""
+        self._finish(release_id, ReleaseState.RELEASED, answer)
+
+    def record_failure(self, release_id: int) -> None:
+        """Mark a reserved query failed; its cost stays charged (see the refund rule)."""
+        self._finish(release_id, ReleaseState.FAILED, None)
+
+    def _finish(self, release_id: int, state: ReleaseState, answer: dict | None) -> None:
+        with self._sessions() as session, session.begin():
+            release = session.get(QueryRelease, release_id)
+            if release is None or release.state != ReleaseState.RESERVED:
+                raise InternalError(f"release {release_id} is not awaiting an answer")
+            release.state, release.answer, release.finished_at = state.value, answer, now()
+
+    def state(self, budget_id: int) -> BudgetState:
+        with self._sessions() as session:
+            budget = session.get(PrivacyBudget, budget_id)
+            if budget is None:
+                raise InternalError(f"no budget {budget_id}")
+            return BudgetState(budget.limit_micro / MICRO, budget.spent_micro / MICRO)
+
+
+def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation | None:
+    earlier = session.scalar(
+        select(QueryRelease).where(
+            QueryRelease.budget_id == budget_id, QueryRelease.query_key == key
+        )
+    )
+    if earlier is None:
+        return None
+    if earlier.state == ReleaseState.RELEASED:
+        return Reservation(earlier.id, 0, earlier.answer)
+    if earlier.state == ReleaseState.FAILED:
+        raise Conflict(
+            "this exact query failed before; its cost stayed charged and it is not rerun"
+        )
+    raise Conflict(
+        "the same query is already running (or its run was interrupted); its cost stays charged"
+    )
+
+
+def _charge(session: Session, budget_id: int, cost_micro: int) -> None:
+    result = session.execute(
+        update(PrivacyBudget)
+        .where(
+            PrivacyBudget.id == budget_id,
+            PrivacyBudget.spent_micro + cost_micro <= PrivacyBudget.limit_micro,
+        )
+        .values(spent_micro=PrivacyBudget.spent_micro + cost_micro, updated_at=now())
+    )
+    if result.rowcount != 1:
+        exists = session.get(PrivacyBudget, budget_id) is not None
+        if not exists:
+            raise PermissionDenied("no privacy budget for this project and dataset")
+        raise BudgetExhausted(
+            "the query costs more privacy budget than is left; nothing was charged"
+        )
