@@ -1,0 +1,47 @@
+"""The DP gateway: analysts' SQL in, differentially private aggregates out (DESIGN §4).
+
+Modules:
+
+* ``errors`` — ``QueryRejected``, raised from query text and metadata alone.
+* ``metadata`` — ``TableMetadata``, ``Bounds``, ``ColumnKind``: what a query is planned against.
+* ``query`` — ``plan_query`` parses and checks the closed SQL subset into a ``QueryPlan``.
+* ``predicate`` — the WHERE allow-list used by ``query``.
+* ``planner`` — ``compile_plan`` turns a plan into one bounded-aggregation SQL statement.
+* ``engine`` — ``QueryEngine`` interface and ``DuckDBEngine``, which scans the Parquet in place.
+* ``noise`` — OpenDP discrete Laplace releases of count, sum and sum-of-squares vectors.
+* ``mechanisms`` — mean, variance, quantile (DP histogram) and partition selection.
+* ``intervals`` — exact 95% intervals of the released values.
+* ``accounting`` — ``PrivacyCost``, composition and budget splits (known before a query runs).
+* ``ledger`` — ``BudgetLedger``: atomic reservation, cached answers, no refunds.
+* ``projects`` — sandbox projects and their per-dataset budgets.
+
+Not yet built: the service that joins these into one query path, its HTTP API and the notebook
+client.
+"""
+
+from lab.gateway.engine import DuckDBEngine, QueryEngine, parquet_path, run_compiled
+from lab.gateway.errors import QueryRejected
+from lab.gateway.metadata import Bounds, ColumnKind, TableMetadata
+from lab.gateway.planner import BINS, CompiledQuery, Measure, MeasureKind, compile_plan
+from lab.gateway.query import Aggregate, AggregateKind, GroupKey, QueryPlan, plan_query
+
+__all__ = [
+    "BINS",
+    "Aggregate",
+    "AggregateKind",
+    "Bounds",
+    "ColumnKind",
+    "CompiledQuery",
+    "DuckDBEngine",
+    "GroupKey",
+    "Measure",
+    "MeasureKind",
+    "QueryEngine",
+    "QueryPlan",
+    "QueryRejected",
+    "TableMetadata",
+    "compile_plan",
+    "parquet_path",
+    "plan_query",
+    "run_compiled",
+]

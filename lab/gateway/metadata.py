@@ -1,0 +1,83 @@
+"""What the gateway knows about a restricted table: its schema and the steward's privacy settings.
+
+The lab builds one ``TableMetadata`` per published dataset version from its database; the gateway
+plans every query against it alone, never against data.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+class ColumnKind(enum.StrEnum):
+    """The storage kind of a column, which decides the comparisons and aggregates it allows."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    FLOAT = "float"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The steward's clamping bounds of a numeric column, in its stored integer units."""
+
+    lo: int
+    hi: int
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.lo, int) and isinstance(self.hi, int)):
+            raise ValueError(f"bounds must be integers in stored units: ({self.lo!r}, {self.hi!r})")
+        if self.lo >= self.hi:
+            raise ValueError(f"lower bound {self.lo} must be below upper bound {self.hi}")
+
+
+@dataclass(frozen=True)
+class TableMetadata:
+    """A restricted table as the gateway sees it: name, columns, privacy unit, bounds, domains.
+
+    ``bounds`` accepts ``(lo, hi)`` pairs and ``public_domains`` any sequence of public codes;
+    both are frozen on creation. Bounded columns are stored as BIGINT.
+    """
+
+    name: str
+    columns: Mapping[str, ColumnKind]
+    privacy_unit: str
+    max_rows_per_unit: int
+    bounds: Mapping[str, Bounds] = field(default_factory=dict)
+    public_domains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        columns = {name: ColumnKind(kind) for name, kind in self.columns.items()}
+        bounds = {name: _as_bounds(b) for name, b in self.bounds.items()}
+        domains = {name: tuple(codes) for name, codes in self.public_domains.items()}
+        object.__setattr__(self, "columns", MappingProxyType(columns))
+        object.__setattr__(self, "bounds", MappingProxyType(bounds))
+        object.__setattr__(self, "public_domains", MappingProxyType(domains))
+        self._check()
+
+    def _check(self) -> None:
+        if self.privacy_unit not in self.columns:
+            raise ValueError(f"privacy unit {self.privacy_unit!r} is not a column of {self.name!r}")
+        if self.max_rows_per_unit < 1:
+            raise ValueError(f"max_rows_per_unit must be at least 1, got {self.max_rows_per_unit}")
+        for name in self.bounds:
+            if self.columns.get(name) not in (ColumnKind.INTEGER, ColumnKind.FLOAT):
+                raise ValueError(f"bounds given for {name!r}, which is not a numeric column")
+        for name, codes in self.public_domains.items():
+            if name not in self.columns:
+                raise ValueError(f"public domain given for unknown column {name!r}")
+            if not codes or len(set(codes)) != len(codes):
+                raise ValueError(f"public domain of {name!r} must be non-empty without duplicates")
+
+    @property
+    def aliases(self) -> frozenset[str]:
+        """The names a query may use for this table: the slug and the slug with ``_`` for ``-``."""
+        return frozenset({self.name, self.name.replace("-", "_")})
+
+
+def _as_bounds(value: Bounds | tuple[int, int]) -> Bounds:
+    """A ``Bounds`` from itself or an ``(lo, hi)`` pair."""
+    return value if isinstance(value, Bounds) else Bounds(*value)

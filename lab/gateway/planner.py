@@ -1,0 +1,219 @@
+"""Compile a ``QueryPlan`` into one bounded-aggregation SQL statement over the restricted Parquet.
+
+The statement reads ``read_parquet(?)`` (the one parameter is the file's path) and returns, per
+group, the exact aggregates the noise layer needs. The rules it encodes:
+
+* Rows per privacy unit are already bounded: the published table holds at most
+  ``max_rows_per_unit`` rows per unit, and a filter only removes rows, so no window is needed.
+* A bounded value is clamped to its bounds (``LEAST``/``GREATEST`` after a NULL guard, since
+  DuckDB's ``GREATEST(NULL, lo)`` is ``lo``), rounded explicitly and cast to BIGINT; sums and sums
+  of squares are HUGEINT, so they are exact.
+* NULL values add nothing to a sum and are not counted by ``count:<col>``; ``rows`` counts rows.
+* A histogram splits ``[lo, hi]`` into ``bins`` equal-width bins: value v falls in bin
+  ``min(⌊(v − lo)·bins / (hi − lo)⌋, bins − 1)``; it is returned dense, one count per bin.
+* When every group key has a public domain, the full key set (the cross product of the domains)
+  is the left side of a join, so every public group is present, with zeros when empty; rows whose
+  key lies outside the domain (NULL included) are in no group. Otherwise the groups are those
+  found in the data, for DP partition selection to filter later. Groups come ordered by key.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from lab.errors import InternalError
+from lab.gateway.metadata import Bounds, ColumnKind
+from lab.gateway.query import DIALECT, AggregateKind, GroupKey, QueryPlan
+
+BINS = 256
+_NEEDS: dict[AggregateKind, tuple[str, ...]] = {
+    AggregateKind.COUNT_ROWS: (),
+    AggregateKind.COUNT: ("count",),
+    AggregateKind.SUM: ("sum",),
+    AggregateKind.AVG: ("sum", "count"),
+    AggregateKind.VARIANCE: ("sum", "sum_squares", "count"),
+    AggregateKind.STDDEV: ("sum", "sum_squares", "count"),
+    AggregateKind.MEDIAN: ("histogram",),
+    AggregateKind.QUANTILE: ("histogram",),
+}
+
+
+class MeasureKind(enum.StrEnum):
+    """An exact per-group aggregate the engine computes for the noise layer."""
+
+    ROWS = "rows"
+    COUNT = "count"
+    SUM = "sum"
+    SUM_SQUARES = "sum_squares"
+    HISTOGRAM = "histogram"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One output column of the compiled statement: a measure of a column (or of rows)."""
+
+    kind: MeasureKind
+    column: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The output column's name, e.g. ``rows`` or ``sum:应纳税额（元）``."""
+        return self.kind.value if self.column is None else f"{self.kind.value}:{self.column}"
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """The SQL statement for a plan, with the names of its key and measure columns."""
+
+    sql: str
+    group_columns: tuple[str, ...]
+    measures: tuple[Measure, ...]
+    bins: int
+
+
+def compile_plan(plan: QueryPlan, *, bins: int = BINS) -> CompiledQuery:
+    """One DuckDB statement computing ``plan``'s bounded aggregates per group."""
+    if bins < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    measures = measures_for(plan)
+    columns = list(dict.fromkeys(m.column for m in measures if m.column is not None))
+    aliases = {column: f"v{index}" for index, column in enumerate(columns)}
+    keys = ", ".join(_quote(key.column) for key in plan.group_keys)
+    group_by = f" GROUP BY {keys}" if keys else ""
+    # Identifiers and codes pass through ``_quote``/``_literal``; WHERE is a validated tree.
+    sql = (
+        f"WITH bounded AS ({_bounded_rows(plan, aliases)}), "  # noqa: S608
+        f"grouped AS (SELECT {_select_list(keys, _raw_measures(measures, aliases, plan, bins))}"
+        f" FROM bounded{group_by}) "
+        f"SELECT {_select_list(keys, _final_measures(measures, bins))} FROM {_groups_source(plan)}"
+        f"{f' ORDER BY {keys}' if keys else ''}"
+    )
+    return CompiledQuery(sql, tuple(k.column for k in plan.group_keys), measures, bins)
+
+
+def measures_for(plan: QueryPlan) -> tuple[Measure, ...]:
+    """The measures ``plan``'s aggregates need, without repeats, ``rows`` always first."""
+    measures = [Measure(MeasureKind.ROWS)]
+    for aggregate in plan.aggregates:
+        for kind in _NEEDS[aggregate.kind]:
+            measures.append(Measure(MeasureKind(kind), aggregate.column))
+    return tuple(dict.fromkeys(measures))
+
+
+def _bounded_rows(plan: QueryPlan, aliases: dict[str, str]) -> str:
+    """The filtered rows: group keys (as text when joined to a domain) and clamped values."""
+    items = [_key_expression(key, plan) for key in plan.group_keys]
+    items += [f"{_value_expression(plan, column)} AS {alias}" for column, alias in aliases.items()]
+    conditions = [f"({plan.where.sql(DIALECT, identify=True)})"] if plan.where else []
+    if plan.needs_partition_selection:
+        conditions += [_in_domain(key) for key in plan.group_keys if key.public_domain]
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT {', '.join(items) or '1 AS one'} FROM read_parquet(?){where}"  # noqa: S608
+
+
+def _key_expression(key: GroupKey, plan: QueryPlan) -> str:
+    """A group key as selected: cast to text when it must match public codes of another kind."""
+    name = _quote(key.column)
+    if key.public_domain is None or plan.table.columns[key.column] is ColumnKind.TEXT:
+        return name
+    return f"CAST({name} AS VARCHAR) AS {name}"
+
+
+def _value_expression(plan: QueryPlan, column: str) -> str:
+    """A column's value: clamped to its bounds and exact in BIGINT, or raw when unbounded."""
+    name = _quote(column)
+    bounds = plan.table.bounds.get(column)
+    if bounds is None:
+        return name
+    clamped = f"CAST(ROUND(LEAST(GREATEST({name}, {bounds.lo}), {bounds.hi})) AS BIGINT)"
+    return f"CASE WHEN {name} IS NULL THEN NULL ELSE {clamped} END"
+
+
+def _raw_measures(
+    measures: tuple[Measure, ...], aliases: dict[str, str], plan: QueryPlan, bins: int
+) -> list[str]:
+    """The per-group aggregates over the bounded rows, named after their measures."""
+    items = []
+    for measure in measures:
+        if measure.column is None:
+            sql = "COUNT(*)"
+        else:
+            bounds = plan.table.bounds.get(measure.column)
+            sql = _column_measure(measure.kind, aliases[measure.column], bounds, bins)
+        items.append(f"{sql} AS {_quote(measure.name)}")
+    return items
+
+
+def _column_measure(kind: MeasureKind, value: str, bounds: Bounds | None, bins: int) -> str:
+    """The aggregate of one column's bounded ``value`` for a measure kind."""
+    wide = f"CAST({value} AS HUGEINT)"
+    if kind is MeasureKind.SUM:
+        return f"SUM({wide})"
+    if kind is MeasureKind.SUM_SQUARES:
+        return f"SUM({wide} * {wide})"
+    if kind is MeasureKind.HISTOGRAM and bounds is not None:
+        return _histogram(value, bounds, bins)
+    if kind is MeasureKind.COUNT:
+        return f"COUNT({value})"
+    raise InternalError(f"no aggregate for measure {kind} with bounds {bounds}")
+
+
+def _histogram(value: str, bounds: Bounds, bins: int) -> str:
+    """A sparse map bin → count of the non-NULL clamped values (see the module docstring)."""
+    offset = f"(CAST({value} AS HUGEINT) - {bounds.lo}) * {bins} // {bounds.hi - bounds.lo}"
+    bin_of = f"LEAST(CAST({offset} AS BIGINT), {bins - 1})"
+    return f"histogram({bin_of}) FILTER (WHERE {value} IS NOT NULL)"
+
+
+def _final_measures(measures: tuple[Measure, ...], bins: int) -> list[str]:
+    """The measures with empty groups as zeros and histograms made dense."""
+    items = []
+    for measure in measures:
+        name = _quote(measure.name)
+        if measure.kind is MeasureKind.HISTOGRAM:
+            sql = f"list_transform(range({bins}), lambda i: COALESCE({name}[i], 0))"
+        elif measure.kind in (MeasureKind.SUM, MeasureKind.SUM_SQUARES):
+            sql = f"CAST(COALESCE({name}, 0) AS HUGEINT)"
+        else:
+            sql = f"COALESCE({name}, 0)"
+        items.append(f"{sql} AS {name}")
+    return items
+
+
+def _groups_source(plan: QueryPlan) -> str:
+    """The full public key set joined to the groups, or the groups alone."""
+    if not plan.group_keys or plan.needs_partition_selection:
+        return "grouped"
+    domains = [_domain_relation(key, index) for index, key in enumerate(plan.group_keys)]
+    keys = ", ".join(_quote(key.column) for key in plan.group_keys)
+    return f"{' CROSS JOIN '.join(domains)} LEFT JOIN grouped USING ({keys})"
+
+
+def _domain_relation(key: GroupKey, index: int) -> str:
+    """A VALUES list of a key's public codes, as a relation with the key's column name."""
+    rows = ", ".join(f"({_literal(code)})" for code in key.public_domain or ())
+    return f"(VALUES {rows}) AS domain{index}({_quote(key.column)})"
+
+
+def _in_domain(key: GroupKey) -> str:
+    """The condition that a key's value is one of its public codes."""
+    codes = ", ".join(_literal(code) for code in key.public_domain or ())
+    return f"CAST({_quote(key.column)} AS VARCHAR) IN ({codes})"
+
+
+def _select_list(keys: str, measures: list[str]) -> str:
+    """Keys then measures, as one select list."""
+    return ", ".join([keys, *measures] if keys else measures)
+
+
+def _quote(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return exp.to_identifier(name, quoted=True).sql(DIALECT)
+
+
+def _literal(text: str) -> str:
+    """``text`` as a quoted SQL string literal."""
+    return exp.Literal.string(text).sql(DIALECT)

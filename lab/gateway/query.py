@@ -1,0 +1,261 @@
+"""Parse an analyst's SQL and check it against the gateway's allow-list, giving a ``QueryPlan``.
+
+The language is the closed subset of DESIGN §4::
+
+    SELECT <group keys>, <aggregates> FROM <table> [WHERE <row predicates>] [GROUP BY <keys>]
+
+with the aggregates COUNT(*), COUNT(col), SUM, AVG, VARIANCE, STDDEV, MEDIAN and QUANTILE(col, q).
+Every check reads the query text and the table metadata only, never data, so a rejection leaks
+nothing and costs nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+from lab.gateway.errors import QueryRejected
+from lab.gateway.metadata import TableMetadata
+from lab.gateway.predicate import check_predicate, resolve_column
+
+DIALECT = "duckdb"
+_CLAUSE_NAMES = {
+    "joins": "joins",
+    "distinct": "SELECT DISTINCT",
+    "with_": "WITH",
+    "order": "ORDER BY",
+}
+
+
+class AggregateKind(enum.StrEnum):
+    """An aggregate the gateway can release."""
+
+    COUNT_ROWS = "count(*)"
+    COUNT = "count"
+    SUM = "sum"
+    AVG = "avg"
+    VARIANCE = "variance"
+    STDDEV = "stddev"
+    MEDIAN = "median"
+    QUANTILE = "quantile"
+
+    @property
+    def needs_bounds(self) -> bool:
+        """Whether the aggregate reads clamped values, so its column must have bounds."""
+        return self not in (AggregateKind.COUNT_ROWS, AggregateKind.COUNT)
+
+
+_FUNCTIONS: dict[type[exp.Expression], AggregateKind] = {
+    exp.Count: AggregateKind.COUNT,
+    exp.Sum: AggregateKind.SUM,
+    exp.Avg: AggregateKind.AVG,
+    exp.Variance: AggregateKind.VARIANCE,
+    exp.Stddev: AggregateKind.STDDEV,
+    exp.Median: AggregateKind.MEDIAN,
+    exp.Quantile: AggregateKind.QUANTILE,
+}
+_ARGS = ("this", "quantile", "big_int")
+_FUNCTION_LIST = "COUNT(*), COUNT, SUM, AVG, VARIANCE, STDDEV, MEDIAN, QUANTILE(col, q)"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One requested aggregate; ``column`` is None for COUNT(*), ``quantile`` set for quantiles."""
+
+    kind: AggregateKind
+    column: str | None
+    quantile: float | None = None
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    """A GROUP BY column; without a public domain its groups need DP partition selection."""
+
+    column: str
+    public_domain: tuple[str, ...] | None
+
+    @property
+    def needs_partition_selection(self) -> bool:
+        """Whether the key's groups can only be released through DP partition selection."""
+        return self.public_domain is None
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A validated query: what to aggregate, over which rows, grouped how."""
+
+    table: TableMetadata
+    group_keys: tuple[GroupKey, ...]
+    aggregates: tuple[Aggregate, ...]
+    where: exp.Expression | None
+    canonical_text: str
+
+    @property
+    def needs_partition_selection(self) -> bool:
+        """Whether any group key lacks a public domain."""
+        return any(key.needs_partition_selection for key in self.group_keys)
+
+
+def plan_query(text: str, tables: Iterable[TableMetadata], *, delta: float = 0.0) -> QueryPlan:
+    """Check ``text`` against the metadata of ``tables``; ``QueryRejected`` says what to change."""
+    select = _parse_single_select(text)
+    _reject_extra_clauses(select)
+    table = _resolve_table(select, tables)
+    group_keys = _group_keys(select, table, delta)
+    aggregates = _aggregates(select, table, {key.column for key in group_keys})
+    where = select.args.get("where")
+    if where is not None:
+        check_predicate(where.this, table)
+    return QueryPlan(
+        table=table,
+        group_keys=group_keys,
+        aggregates=aggregates,
+        where=where.this.copy() if where is not None else None,
+        canonical_text=_canonical_text(select, table),
+    )
+
+
+def _parse_single_select(text: str) -> exp.Select:
+    """The one SELECT statement in ``text``; rejects comments, several statements, other kinds."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(text)
+        if any(token.comments for token in tokens):
+            raise QueryRejected("remove the comments from the query")
+        if any(token.token_type is TokenType.SEMICOLON for token in tokens[:-1]):
+            raise QueryRejected("send one statement at a time")
+        statement = sqlglot.parse_one(text, read=DIALECT)
+    except (ParseError, TokenError) as error:
+        raise QueryRejected(f"the query is not valid SQL: {error}") from None
+    if not isinstance(statement, exp.Select):
+        raise QueryRejected("only a single SELECT … FROM … [WHERE …] [GROUP BY …] is accepted")
+    if any(node is not statement for node in statement.find_all(exp.Query, exp.Subquery)):
+        raise QueryRejected("subqueries are not supported; write one SELECT over one table")
+    return statement
+
+
+def _reject_extra_clauses(select: exp.Select) -> None:
+    """Reject every clause other than the select list, FROM, WHERE and GROUP BY."""
+    for key, value in select.args.items():
+        if value and key not in ("expressions", "from_", "where", "group"):
+            name = _CLAUSE_NAMES.get(key, key.upper())
+            raise QueryRejected(f"{name} is not supported; use SELECT, FROM, WHERE and GROUP BY")
+
+
+def _resolve_table(select: exp.Select, tables: Iterable[TableMetadata]) -> TableMetadata:
+    """The metadata of the one plain table named in FROM."""
+    source = select.args.get("from_")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+        raise QueryRejected('FROM must name one dataset, e.g. FROM "tax-monthly"')
+    if table.args.get("db") or table.args.get("catalog") or table.alias:
+        raise QueryRejected("write the dataset name alone in FROM, without prefix or alias")
+    known = list(tables)
+    for metadata in known:
+        if table.name in metadata.aliases:
+            return metadata
+    names = ", ".join(f'"{metadata.name}"' for metadata in known)
+    raise QueryRejected(f'"{table.name}" is not a dataset you can query; datasets: {names}')
+
+
+def _group_keys(select: exp.Select, table: TableMetadata, delta: float) -> tuple[GroupKey, ...]:
+    """The GROUP BY columns with their public domains; checks partition selection is possible."""
+    group = select.args.get("group")
+    if group is None:
+        return ()
+    extra = [key for key, value in group.args.items() if value and key != "expressions"]
+    if extra or not all(isinstance(node, exp.Column) for node in group.expressions):
+        raise QueryRejected("GROUP BY accepts only column names")
+    names = [resolve_column(node, table) for node in group.expressions]
+    if len(set(names)) != len(names):
+        raise QueryRejected("name each GROUP BY column once")
+    keys = tuple(GroupKey(name, table.public_domains.get(name)) for name in names)
+    for key in keys:
+        _check_group_key(key, table, delta)
+    return keys
+
+
+def _check_group_key(key: GroupKey, table: TableMetadata, delta: float) -> None:
+    """Reject grouping by the privacy unit, or by a key without public domain when δ = 0."""
+    if key.column == table.privacy_unit:
+        raise QueryRejected(f'"{key.column}" identifies privacy units and cannot be a group key')
+    if key.needs_partition_selection and delta <= 0:
+        raise QueryRejected(
+            f'"{key.column}" has no public domain, so its groups need DP partition selection, '
+            "which requires delta > 0; set delta or group by a column with a public domain"
+        )
+
+
+def _aggregates(
+    select: exp.Select, table: TableMetadata, group_columns: set[str]
+) -> tuple[Aggregate, ...]:
+    """The aggregates of the select list; group keys may also appear there, nothing else."""
+    aggregates = []
+    for node in select.expressions:
+        if isinstance(node, exp.Column):
+            _check_selected_key(node, table, group_columns)
+        else:
+            aggregates.append(_aggregate(node, table))
+    if not aggregates:
+        raise QueryRejected(f"select at least one aggregate: {_FUNCTION_LIST}")
+    return tuple(aggregates)
+
+
+def _check_selected_key(node: exp.Column, table: TableMetadata, group_columns: set[str]) -> None:
+    """A bare column in the select list must be a GROUP BY key."""
+    if isinstance(node.this, exp.Star):
+        raise QueryRejected("SELECT * is not supported; select group keys and aggregates")
+    name = resolve_column(node, table)
+    if name not in group_columns:
+        raise QueryRejected(f'"{name}" is selected raw; add it to GROUP BY or aggregate it')
+
+
+def _aggregate(node: exp.Expression, table: TableMetadata) -> Aggregate:
+    """The aggregate ``node`` asks for, checked against the allow-list and the column bounds."""
+    if isinstance(node, exp.Star):
+        raise QueryRejected("SELECT * is not supported; select group keys and aggregates")
+    if isinstance(node, exp.Alias):
+        raise QueryRejected("remove the alias: the answer names each aggregate itself")
+    kind = _FUNCTIONS.get(type(node))
+    extra = [key for key, value in node.args.items() if value and key not in _ARGS]
+    if kind is None or extra:
+        raise QueryRejected(f"`{node.sql(DIALECT)}` is not allowed; aggregates: {_FUNCTION_LIST}")
+    if kind is AggregateKind.COUNT and isinstance(node.this, exp.Star):
+        return Aggregate(AggregateKind.COUNT_ROWS, None)
+    if isinstance(node.this, exp.Distinct):
+        raise QueryRejected("DISTINCT inside an aggregate is not supported")
+    if not isinstance(node.this, exp.Column):
+        raise QueryRejected(f"`{node.sql(DIALECT)}`: aggregate a plain column, not an expression")
+    column = resolve_column(node.this, table)
+    if kind.needs_bounds and column not in table.bounds:
+        raise QueryRejected(
+            f'{kind.name} needs clamping bounds on "{column}", which has none; '
+            "ask the data steward to set them, or use COUNT"
+        )
+    if kind is AggregateKind.MEDIAN:
+        return Aggregate(kind, column, 0.5)
+    if kind is AggregateKind.QUANTILE:
+        return Aggregate(kind, column, _quantile(node))
+    return Aggregate(kind, column)
+
+
+def _quantile(node: exp.Expression) -> float:
+    """The literal ``q`` of QUANTILE(col, q), which must lie in [0, 1]."""
+    literal = node.args.get("quantile")
+    if isinstance(literal, exp.Literal) and not literal.is_string:
+        q = float(literal.this)
+        if 0.0 <= q <= 1.0:
+            return q
+    raise QueryRejected("QUANTILE(col, q) needs a literal q between 0 and 1, e.g. 0.9")
+
+
+def _canonical_text(select: exp.Select, table: TableMetadata) -> str:
+    """The query in one spelling (identifiers quoted, the table's own name), for the cache."""
+    canonical = select.copy()
+    canonical.args["from_"].this.set("this", exp.to_identifier(table.name, quoted=True))
+    return canonical.sql(dialect=DIALECT, identify=True)
