@@ -1,0 +1,222 @@
+"""One DP query, end to end: plan from metadata, price, reserve, compute, noise, record, answer.
+
+Order matters and is the privacy argument of the whole path:
+
+1. the query is planned against metadata only — a rejection costs nothing and says nothing
+   about the data;
+2. its cost is known from the plan (each aggregate gets an equal share of ε) and reserved in the
+   ledger before any data is read; an identical earlier query returns its stored answer, free;
+3. the restricted table is decrypted into an anonymous in-memory file and scanned once;
+4. the small exact aggregate vector is noised with OpenDP, each value with its 95% interval;
+5. the answer is stored, then returned. Any failure after step 2 keeps the cost charged and
+   surfaces as one generic message.
+
+Group keys without a public domain (partition selection) are not served yet: such queries are
+rejected before anything is charged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy.orm import Session
+
+from classification import Tier
+from lab.catalogue.datasets import current_version, get_dataset
+from lab.db.models import DpMetadata
+from lab.errors import InternalError, NotFound
+from lab.gateway.accounting import PrivacyCost, split_budget
+from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
+from lab.gateway.errors import QueryRejected
+from lab.gateway.intervals import Estimate
+from lab.gateway.ledger import BudgetLedger, query_key, to_micro
+from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
+from lab.gateway.metadata import ColumnKind, TableMetadata
+from lab.gateway.noise import make_count_release, make_sum_release
+from lab.gateway.planner import compile_plan
+from lab.gateway.projects import budget_for
+from lab.gateway.query import Aggregate, AggregateKind, QueryPlan, plan_query
+from lab.reference import public_code_list
+from lab.services import LabServices
+
+log = logging.getLogger("lab.gateway")
+GENERIC_FAILURE = "the query could not be answered; its cost stays charged"
+
+
+@dataclass(frozen=True)
+class DpAnswer:
+    """Released values per group, each with its 95% interval, and what the query cost."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    epsilon: float
+    cached: bool
+    budget_left: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "columns": list(self.columns),
+            "rows": list(self.rows),
+            "epsilon": self.epsilon,
+            "delta": 0.0,
+            "cached": self.cached,
+            "budget_left": self.budget_left,
+        }
+
+
+def table_metadata(session: Session, slug: str) -> tuple[TableMetadata, int, str]:
+    """The gateway's view of a published restricted dataset: (metadata, version id, object key)."""
+    dataset = get_dataset(session, slug)
+    version = current_version(session, dataset)
+    dp = session.get(DpMetadata, version.id) if version else None
+    if version is None or dp is None or Tier(version.tier) < Tier.T3:
+        raise NotFound(f"no restricted dataset {slug!r} is published")
+    kinds = {
+        p["name"]: ColumnKind.INTEGER if p["name"] in dp.bounds else ColumnKind.TEXT
+        for p in version.profile
+    }
+    metadata = TableMetadata(
+        name=slug,
+        columns=kinds,
+        privacy_unit=dp.privacy_unit,
+        max_rows_per_unit=dp.max_rows_per_unit,
+        bounds={c: (int(lo), int(hi)) for c, (lo, hi) in dp.bounds.items()},
+        public_domains={c: public_code_list(name) for c, name in dp.domains.items()},
+    )
+    return metadata, version.id, version.objects["data.parquet"]
+
+
+def plan_cost(plan: QueryPlan, epsilon: float) -> tuple[PrivacyCost, tuple[PrivacyCost, ...]]:
+    """The total cost and each aggregate's share, known before any data is read."""
+    total = PrivacyCost(epsilon)
+    return total, split_budget(total, len(plan.aggregates))
+
+
+class DpGateway:
+    """Answers DP queries for approved sandbox projects."""
+
+    def __init__(self, lab: LabServices, engine: QueryEngine | None = None) -> None:
+        self.lab = lab
+        self.engine = engine or DuckDBEngine()
+        self.ledger = BudgetLedger(lab.sessions)
+
+    def estimate_cost(self, *, slug: str, sql: str, epsilon: float) -> PrivacyCost:
+        """Plan only: the cost the query would be charged (or QueryRejected)."""
+        with self.lab.sessions() as session:
+            metadata, _, _ = table_metadata(session, slug)
+        return plan_cost(self._plan(sql, metadata), epsilon)[0]
+
+    def query(
+        self, *, project_id: int, slug: str, sql: str, epsilon: float, actor: str
+    ) -> DpAnswer:
+        """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc)."""
+        with self.lab.sessions() as session:
+            metadata, version_id, object_key = table_metadata(session, slug)
+            budget_id = budget_for(
+                session, project_id=project_id, dataset_id=get_dataset(session, slug).id
+            ).id
+        plan = self._plan(sql, metadata)
+        total, shares = plan_cost(plan, epsilon)
+        cost = to_micro(total.epsilon)
+        key = query_key(
+            version_id=version_id, canonical_query=plan.canonical_text, epsilon_micro=cost
+        )
+        reservation = self.ledger.reserve(
+            budget_id=budget_id,
+            version_id=version_id,
+            key=key,
+            query_text=plan.canonical_text,
+            cost_micro=cost,
+            actor=actor,
+        )
+        if reservation.cached_answer is None:
+            answer = self._compute(plan, shares, object_key, reservation.release_id)
+        else:
+            answer = reservation.cached_answer
+        left = self.ledger.state(budget_id).remaining
+        return DpAnswer(
+            tuple(answer["columns"]),
+            tuple(answer["rows"]),
+            total.epsilon,
+            reservation.is_cached,
+            left,
+        )
+
+    def _plan(self, sql: str, metadata: TableMetadata) -> QueryPlan:
+        plan = plan_query(sql, [metadata], delta=0.0)
+        if plan.needs_partition_selection:
+            raise QueryRejected(
+                "group keys need a public domain (partition selection is not available yet)"
+            )
+        return plan
+
+    def _compute(self, plan: QueryPlan, shares, object_key: str, release_id: int) -> dict:
+        try:
+            with self.lab.sealed.open_plaintext_memfd(object_key) as plaintext:
+                exact = run_compiled(self.engine, compile_plan(plan), plaintext)
+            answer = release_answer(plan, exact, shares)
+        except Exception as exc:  # data-dependent failures: charged, generic, logged by type only
+            log.error("gateway query failed: %s", type(exc).__name__)
+            self.ledger.record_failure(release_id)
+            raise InternalError(GENERIC_FAILURE) from None
+        self.ledger.record_answer(release_id, answer)
+        return answer
+
+
+def release_answer(plan: QueryPlan, exact: pa.Table, shares) -> dict[str, Any]:
+    """Noise every aggregate of the exact per-group table; rows of keys, values and intervals."""
+    keys = [k.column for k in plan.group_keys]
+    groups = exact.select(keys).to_pylist() if keys else [{}]
+    columns = list(keys)
+    for aggregate, share in zip(plan.aggregates, shares, strict=True):
+        name = _label(aggregate)
+        columns += [name, f"{name}_low", f"{name}_high"]
+        for group, estimate in zip(groups, _estimates(plan, aggregate, share, exact), strict=True):
+            group.update(
+                {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}
+            )
+    return {"columns": columns, "rows": groups}
+
+
+def _label(aggregate: Aggregate) -> str:
+    if aggregate.kind is AggregateKind.COUNT_ROWS:
+        return "count(*)"
+    column = f"({aggregate.column})"
+    suffix = f"@{aggregate.quantile}" if aggregate.kind is AggregateKind.QUANTILE else ""
+    return f"{aggregate.kind.value.lower()}{column}{suffix}"
+
+
+def _ints(table: pa.Table, name: str) -> list[int]:
+    return [int(v or 0) for v in table.column(name).to_pylist()]
+
+
+def _estimates(plan: QueryPlan, aggregate: Aggregate, share: PrivacyCost, exact: pa.Table):
+    rows, eps, column = plan.table.max_rows_per_unit, share.epsilon, aggregate.column
+    kind, bounds = aggregate.kind, plan.table.bounds.get(column) if column else None
+    if kind is AggregateKind.COUNT_ROWS:
+        return _vector(make_count_release(rows, eps), _ints(exact, "rows"))
+    if kind is AggregateKind.COUNT:
+        return _vector(make_count_release(rows, eps), _ints(exact, f"count:{column}"))
+    if kind is AggregateKind.SUM:
+        return _vector(make_sum_release(rows, bounds, eps), _ints(exact, f"sum:{column}"))
+    if kind is AggregateKind.AVG:
+        release = make_mean_release(rows, bounds, eps)
+        return release.release(_ints(exact, f"count:{column}"), _ints(exact, f"sum:{column}"))
+    if kind in (AggregateKind.VARIANCE, AggregateKind.STDDEV):
+        variances = make_variance_release(rows, bounds, eps).release(
+            _ints(exact, f"count:{column}"),
+            _ints(exact, f"sum:{column}"),
+            _ints(exact, f"sum_squares:{column}"),
+        )
+        return [v.square_root() for v in variances] if kind is AggregateKind.STDDEV else variances
+    histograms = exact.column(f"histogram:{column}").to_pylist()
+    release = make_quantile_release(rows, bounds, len(histograms[0]), eps)
+    return [release.release(h, [aggregate.quantile])[0] for h in histograms]
+
+
+def _vector(release, exact: list[int]) -> list[Estimate]:
+    noisy = release.release(exact)
+    return [Estimate(float(n), *map(float, release.interval95(n))) for n in noisy]

@@ -1,0 +1,146 @@
+"""The gateway path end to end: priced and reserved before data, cached, keys complete, generic."""
+
+from __future__ import annotations
+
+import pytest
+
+from classification import Tier
+from lab.catalogue.datasets import DatasetMeta, get_version
+from lab.catalogue.decisions import decide
+from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.publishing import publish
+from lab.db import transaction
+from lab.db.models import QueryRelease
+from lab.gateway.errors import QueryRejected
+from lab.gateway.ledger import BudgetExhausted
+from lab.gateway.projects import apply_for_project, approve_project
+from lab.gateway.service import DpGateway
+from lab.identity import OrganisationKind
+from lab.identity.accounts import create_organisation
+from lab.ingest.pipeline import ingest
+from lab.reference import public_code_list
+from lab.services import LabServices
+from tests.unit.lab.ingest import tables
+
+TAX = '"应纳税额（元）"'
+
+
+class CountingEngine:
+    """Wraps the real engine and counts its runs (our own extension point)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.runs = inner, 0
+
+    def run(self, plan_sql, parameters):
+        self.runs += 1
+        return self.inner.run(plan_sql, parameters)
+
+
+@pytest.fixture
+def gateway(sqlite_lab: LabServices, tmp_path):
+    lab = sqlite_lab
+    path = tables.monthly_table(tmp_path, units=40, months=6)
+    with path.open("rb") as stream:
+        outcome = ingest(
+            lab,
+            stream,
+            path.name,
+            DatasetMeta(title="纳税", department="税务局", slug="tax"),
+            actor="steward",
+        )
+    with transaction(lab.sessions) as s:
+        version = get_version(s, outcome.version_id)
+        decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
+        set_dp_metadata(
+            s,
+            lab.audit,
+            version=version,
+            actor="steward",
+            declaration=DpDeclaration(
+                "统一社会信用代码",
+                6,
+                {"应纳税额（元）": (0, 100_000)},
+                {"所属区": "qingdao_district_name"},
+            ),
+        )
+    publish(lab, version_id=outcome.version_id, actor="steward")
+    with transaction(lab.sessions) as s:
+        org = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
+        project = apply_for_project(
+            s,
+            lab.audit,
+            organisation_id=org.id,
+            title="基准",
+            purpose="district tax benchmark",
+            actor="banker",
+        )
+        approve_project(s, lab.audit, project=project, budgets={"tax": 1.0}, actor="steward")
+        project_id = project.id
+    from lab.gateway.engine import DuckDBEngine
+
+    engine = CountingEngine(DuckDBEngine())
+    return DpGateway(lab, engine), engine, project_id
+
+
+def _ask(gw: DpGateway, project_id: int, sql: str, eps: float = 0.25):
+    return gw.query(project_id=project_id, slug="tax", sql=sql, epsilon=eps, actor="analyst")
+
+
+def test_grouped_answer_has_every_public_key(gateway) -> None:
+    """COUNT and AVG by district: all 10 districts, each value inside its interval, ε charged."""
+    gw, _, project_id = gateway
+    answer = _ask(
+        gw, project_id, f'SELECT "所属区", COUNT(*), AVG({TAX}) FROM tax GROUP BY "所属区"'
+    )
+    assert sorted(r["所属区"] for r in answer.rows) == sorted(
+        public_code_list("qingdao_district_name")
+    )
+    for row in answer.rows:
+        for name in ("count(*)", f"avg({TAX.strip(chr(34))})"):
+            assert row[f"{name}_low"] <= row[name] <= row[f"{name}_high"]
+    assert answer.budget_left == pytest.approx(0.75) and not answer.cached
+
+
+def test_repeat_is_cached_and_free(gateway) -> None:
+    """The same query again returns the identical answer, charges nothing, runs nothing."""
+    gw, engine, project_id = gateway
+    sql = f"SELECT SUM({TAX}) FROM tax"
+    first = _ask(gw, project_id, sql)
+    second = _ask(gw, project_id, sql)
+    assert second.cached and second.rows == first.rows and engine.runs == 1
+    assert second.budget_left == first.budget_left
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM tax",
+        'SELECT "所属区" FROM tax',
+        "SELECT COUNT(*) FROM tax; DROP TABLE tax",
+        'SELECT SUM("所属期") FROM tax',
+        'SELECT COUNT(*) FROM tax GROUP BY "所属期"',
+    ],
+)
+def test_rejections_touch_nothing_and_charge_nothing(gateway, sql) -> None:
+    """Rejected queries never reach the engine and leave the budget untouched."""
+    gw, engine, project_id = gateway
+    with pytest.raises(QueryRejected):
+        _ask(gw, project_id, sql)
+    assert engine.runs == 0
+    with gw.lab.sessions() as s:
+        assert s.query(QueryRelease).count() == 0
+
+
+def test_budget_exhaustion_refuses_before_data(gateway) -> None:
+    """A query beyond the budget is refused without running."""
+    gw, engine, project_id = gateway
+    with pytest.raises(BudgetExhausted):
+        _ask(gw, project_id, "SELECT COUNT(*) FROM tax", eps=1.5)
+    assert engine.runs == 0
+
+
+def test_estimate_cost_needs_no_data(gateway) -> None:
+    """The cost of a query is known from the plan alone."""
+    gw, engine, _ = gateway
+    cost = gw.estimate_cost(slug="tax", sql=f"SELECT COUNT(*), MEDIAN({TAX}) FROM tax", epsilon=0.4)
+    assert cost.epsilon == 0.4 and engine.runs == 0
