@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
-from lab.api.routes import auth, health, objects, steward
+from lab.api.routes import auth, gateway, health, objects, steward
 from lab.errors import InternalError
 from lab.services import LabServices
 from lab.web import steward as steward_pages
@@ -45,7 +45,14 @@ def create_app(services: LabServices) -> FastAPI:
     app.state.url_signer = getattr(services.store, "url_signer", None)
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
-    lab_routers = (health.router, auth.router, objects.router, steward.router, steward_pages.router)
+    lab_routers = (
+        health.router,
+        auth.router,
+        objects.router,
+        steward.router,
+        steward_pages.router,
+        gateway.router,
+    )
     for router in (*lab_routers, *plugin_routers()):
         app.include_router(router)
     return app

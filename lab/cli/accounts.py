@@ -111,9 +111,14 @@ def token_create(
     name: str = typer.Option("cli", help="A label for the token."),
     scope: list[str] = typer.Option([], "--scope", help="Scope to grant (repeatable)."),
     days: int | None = typer.Option(None, help="Lifetime in days (default: DATALAB_TOKEN_DAYS)."),
+    sandbox_project: int | None = typer.Option(
+        None, help="Mint a sandbox-session token for this project (gateway access, for tests)."
+    ),
 ) -> None:
     """Mint an API token for a user and print it once; only its hash is stored."""
     lab = services()
+    kind = TokenKind.API if sandbox_project is None else TokenKind.SANDBOX
+    scopes = [*scope, *([f"project:{sandbox_project}"] if sandbox_project is not None else [])]
     with transaction(lab.sessions) as session:
         user = get_user(session, username)
         minted = issue_token(
@@ -121,9 +126,9 @@ def token_create(
             lab.audit,
             actor=CLI_ACTOR,
             user=user,
-            kind=TokenKind.API,
+            kind=kind,
             name=name,
-            scopes=scope,
+            scopes=scopes,
             lifetime=timedelta(days=days or lab.settings.token_days),
         )
     print(minted.plain)

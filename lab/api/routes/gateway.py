@@ -1,0 +1,169 @@
+"""``/api/gateway/…``: the DP gateway for sandbox kernels — datasets, mock rows, cost, query.
+
+Only tokens minted for a sandbox session reach it: kind ``sandbox`` with a ``project:<id>``
+scope, for a member of that project's organisation. Answers carry values, intervals and the
+cost — never timings; errors after a charge are generic.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from lab.api.deps import PrincipalDep, ServicesDep
+from lab.api.schemas.gateway import (
+    AnswerOut,
+    BudgetOut,
+    BudgetsOut,
+    ColumnOut,
+    CostOut,
+    DatasetOut,
+    DatasetsOut,
+    HistoryOut,
+    MockOut,
+    QueryIn,
+)
+from lab.errors import PermissionDenied
+from lab.gateway.catalogue import (
+    ProjectDataset,
+    approved_project,
+    history,
+    project_dataset,
+    project_datasets,
+)
+from lab.gateway.ledger import MICRO
+from lab.gateway.mock import mock_rows
+from lab.gateway.service import DpGateway
+from lab.identity import Principal, TokenKind
+
+router = APIRouter(prefix="/api/gateway", tags=["gateway"])
+
+
+def sandbox_project(principal: PrincipalDep, services: ServicesDep) -> int:
+    """The project a sandbox token was minted for; 403 for any other credential."""
+    projects = [s.split(":", 1)[1] for s in principal.scopes if s.startswith("project:")]
+    if principal.token_kind is not TokenKind.SANDBOX or len(projects) != 1:
+        raise PermissionDenied("restricted data is served only to sandbox session tokens")
+    if not projects[0].isdigit():
+        raise PermissionDenied("this token names no sandbox project")
+    with services.sessions() as session:
+        approved_project(session, int(projects[0]), principal.organisation_id)
+    return int(projects[0])
+
+
+ProjectDep = Annotated[int, Depends(sandbox_project)]
+
+
+def gateway(services: ServicesDep) -> DpGateway:
+    return DpGateway(services)
+
+
+def _dataset_out(item: ProjectDataset) -> DatasetOut:
+    meta = item.metadata
+    columns = [
+        ColumnOut(
+            name=name,
+            kind=kind.value,
+            bounds=[meta.bounds[name].lo, meta.bounds[name].hi] if name in meta.bounds else None,
+            domain=list(meta.public_domains[name]) if name in meta.public_domains else None,
+        )
+        for name, kind in meta.columns.items()
+    ]
+    return DatasetOut(
+        name=item.dataset.slug,
+        title=item.dataset.title,
+        tier="T3+",
+        version=item.version_number,
+        privacy_unit=meta.privacy_unit,
+        max_rows_per_unit=meta.max_rows_per_unit,
+        columns=columns,
+    )
+
+
+@router.get("/datasets")
+def list_datasets(project: ProjectDep, services: ServicesDep) -> DatasetsOut:
+    """The restricted datasets this project holds a budget on, with their schemas."""
+    with services.sessions() as session:
+        return DatasetsOut(datasets=[_dataset_out(i) for i in project_datasets(session, project)])
+
+
+@router.get("/datasets/{name}")
+def dataset_schema(name: str, project: ProjectDep, services: ServicesDep) -> DatasetOut:
+    """One dataset's schema: columns, kinds, bounds, public domains, privacy unit."""
+    with services.sessions() as session:
+        return _dataset_out(project_dataset(session, project, name))
+
+
+@router.get("/datasets/{name}/mock")
+def dataset_mock(
+    name: str,
+    project: ProjectDep,
+    services: ServicesDep,
+    n: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> MockOut:
+    """Fake rows generated from metadata alone (no real values), free of charge."""
+    with services.sessions() as session:
+        meta = project_dataset(session, project, name).metadata
+    return MockOut(columns=list(meta.columns), rows=mock_rows(meta, n))
+
+
+@router.post("/cost")
+def query_cost(
+    body: QueryIn,
+    project: ProjectDep,
+    services: ServicesDep,
+    gw: Annotated[DpGateway, Depends(gateway)],
+) -> CostOut:
+    """What the query would cost; plans it against metadata only, charges nothing."""
+    with services.sessions() as session:
+        project_dataset(session, project, body.dataset)
+    cost = gw.estimate_cost(slug=body.dataset.replace("_", "-"), sql=body.sql, epsilon=body.epsilon)
+    return CostOut(epsilon=cost.epsilon, delta=cost.delta)
+
+
+@router.post("/query")
+def run_query(
+    body: QueryIn,
+    project: ProjectDep,
+    principal: PrincipalDep,
+    gw: Annotated[DpGateway, Depends(gateway)],
+) -> AnswerOut:
+    """Run a DP query, charging its ε to the project's budget on that dataset."""
+    answer = gw.query(
+        project_id=project,
+        slug=body.dataset.replace("_", "-"),
+        sql=body.sql,
+        epsilon=body.epsilon,
+        actor=_actor(principal),
+    )
+    return AnswerOut(**answer.to_json())
+
+
+@router.get("/budget")
+def budgets(project: ProjectDep, services: ServicesDep) -> BudgetsOut:
+    """Each dataset's limit, spent and remaining ε for this project."""
+    with services.sessions() as session:
+        items = project_datasets(session, project)
+    return BudgetsOut(
+        budgets=[
+            BudgetOut(
+                dataset=i.dataset.slug,
+                limit=i.budget.limit_micro / MICRO,
+                spent=i.budget.spent_micro / MICRO,
+                remaining=max(0, i.budget.limit_micro - i.budget.spent_micro) / MICRO,
+            )
+            for i in items
+        ]
+    )
+
+
+@router.get("/history")
+def query_history(project: ProjectDep, services: ServicesDep) -> HistoryOut:
+    """This project's queries, newest first: text, ε charged, state."""
+    with services.sessions() as session:
+        return HistoryOut(queries=history(session, project))
+
+
+def _actor(principal: Principal) -> str:
+    return principal.username

@@ -1,0 +1,80 @@
+"""Request and response shapes of the DP gateway API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class QueryIn(BaseModel):
+    """A DP query: the dataset, the SQL and the ε to spend on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(min_length=1, max_length=120)
+    sql: str = Field(min_length=1, max_length=10_000)
+    epsilon: float = Field(gt=0, le=10)
+
+
+class CostOut(BaseModel):
+    epsilon: float
+    delta: float
+
+
+class ColumnOut(BaseModel):
+    name: str
+    kind: str
+    bounds: list[int] | None
+    domain: list[str] | None
+
+
+class DatasetOut(BaseModel):
+    name: str
+    title: str
+    tier: str
+    version: int
+    privacy_unit: str
+    max_rows_per_unit: int
+    columns: list[ColumnOut]
+
+
+class DatasetsOut(BaseModel):
+    datasets: list[DatasetOut]
+
+
+class MockOut(BaseModel):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class AnswerOut(BaseModel):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    epsilon: float
+    delta: float
+    cached: bool
+    budget_left: float
+
+
+class BudgetOut(BaseModel):
+    dataset: str
+    limit: float
+    spent: float
+    remaining: float
+
+
+class BudgetsOut(BaseModel):
+    budgets: list[BudgetOut]
+
+
+class HistoryItemOut(BaseModel):
+    dataset: str
+    query: str
+    epsilon: float
+    state: str
+    at: str
+
+
+class HistoryOut(BaseModel):
+    queries: list[HistoryItemOut]
