@@ -17,16 +17,20 @@ import duckdb
 
 from lab.db.models import DpMetadata
 
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "1GB"
+# Bounding a large table sorts every unit's rows; beyond the memory limit DuckDB spills to a
+# folder beside the staged file (inside the private staging folder, removed with it).
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
+def _connection(spill_to: Path | None = None) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    if spill_to is not None:
+        connection.execute(f"SET temp_directory = {_literal_path(spill_to)}")
     connection.execute("SET preserve_insertion_order = false")
     return connection
 
@@ -109,7 +113,7 @@ def build_restricted_table(
         f" AS _rank, count(*) OVER (PARTITION BY {unit}) AS _unit_rows"
         f" FROM read_parquet({_literal_path(staged)}) WHERE {unit} IS NOT NULL"
     )
-    with _connection() as connection:
+    with _connection(spill_to=staged.parent / "spill") as connection:
         connection.execute(f"CREATE TEMP VIEW ranked AS {ranked}")
         connection.execute(
             f"COPY (SELECT {typed} FROM ranked WHERE _rank <= {int(dp.max_rows_per_unit)}) "

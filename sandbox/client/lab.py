@@ -1,0 +1,126 @@
+"""``Lab``: the analyst's handle on the DP gateway, answering in pandas DataFrames.
+
+The gateway's URL and the kernel's token come from ``DATALAB_GATEWAY_URL`` and
+``DATALAB_GATEWAY_TOKEN`` (set at spawn, DESIGN §5) unless passed explicitly. Nothing here
+touches data: the gateway answers schemas, mock rows and DP releases (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from .http import GatewayCaller, LabError
+
+URL_ENV = "DATALAB_GATEWAY_URL"
+TOKEN_ENV = "DATALAB_GATEWAY_TOKEN"  # noqa: S105 (the variable's name, not a secret)
+API = "/api/gateway"
+
+DATASET_COLUMNS = ["name", "title", "tier", "version"]
+SCHEMA_COLUMNS = ["name", "kind", "bounds", "domain"]
+BUDGET_COLUMNS = ["dataset", "limit", "spent", "remaining"]
+HISTORY_COLUMNS = ["dataset", "query", "epsilon", "state", "at"]
+RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left")
+
+# The first FROM names the dataset: "tax-monthly" quoted, or a bare name such as tax_monthly.
+_FROM = re.compile(r'\bFROM\s+(?:"([^"]+)"|([\w\-]+))', re.IGNORECASE)
+
+
+class Lab:
+    """A connection to the DP gateway: list datasets, read schemas, try mock rows, spend budget.
+
+    ``Lab()`` reads ``DATALAB_GATEWAY_URL`` and ``DATALAB_GATEWAY_TOKEN``; ``url`` and ``token``
+    override them. ``timeout`` (seconds) bounds every request.
+    """
+
+    def __init__(
+        self, url: str | None = None, token: str | None = None, timeout: float = 60
+    ) -> None:
+        url = _setting(url, URL_ENV, "gateway URL", "url")
+        token = _setting(token, TOKEN_ENV, "gateway token", "token")
+        self._gateway = GatewayCaller(url, token, timeout)
+
+    def __repr__(self) -> str:
+        return f"Lab({self.url!r})"
+
+    @property
+    def url(self) -> str:
+        """The gateway this handle talks to (the token is never shown)."""
+        return self._gateway.base_url
+
+    def datasets(self) -> pd.DataFrame:
+        """The datasets this token may query: one row each (name, title, tier, version)."""
+        answer = self._gateway.get(f"{API}/datasets")
+        return pd.DataFrame(answer["datasets"], columns=DATASET_COLUMNS)
+
+    def schema(self, name: str) -> pd.DataFrame:
+        """The columns of dataset ``name`` (name, kind, bounds, domain).
+
+        ``df.attrs`` holds the dataset's other metadata, among them ``privacy_unit`` and
+        ``max_rows_per_unit``.
+        """
+        answer = self._gateway.get(f"{API}/datasets/{_segment(name)}")
+        frame = pd.DataFrame(answer["columns"], columns=SCHEMA_COLUMNS)
+        frame.attrs = {key: value for key, value in answer.items() if key != "columns"}
+        return frame
+
+    def mock(self, name: str, n: int = 100) -> pd.DataFrame:
+        """``n`` fake rows shaped like dataset ``name``, made from its metadata alone (no cost)."""
+        answer = self._gateway.get(f"{API}/datasets/{_segment(name)}/mock", {"n": n})
+        return pd.DataFrame(answer["rows"], columns=answer["columns"])
+
+    def cost(self, sql: str, *, epsilon: float, dataset: str | None = None) -> dict[str, float]:
+        """What ``sql`` would cost at ``epsilon``, as ``{"epsilon", "delta"}``; spends nothing."""
+        return self._gateway.post(f"{API}/cost", _request(sql, epsilon, dataset))
+
+    def query(self, sql: str, *, epsilon: float, dataset: str | None = None) -> pd.DataFrame:
+        """Run ``sql`` on the gateway, spending up to ``epsilon`` of the dataset's budget.
+
+        The frame has the group keys, each DP value and its 95% interval as ``<value>_low`` and
+        ``<value>_high``. ``df.attrs`` holds ``epsilon``, ``delta``, ``cached`` (a repeated query
+        is answered from the cache at no cost) and ``budget_left``. ``dataset`` defaults to the
+        name after the SQL's ``FROM``.
+        """
+        answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, dataset))
+        frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
+        frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
+        return frame
+
+    def budget(self) -> pd.DataFrame:
+        """Privacy budget per dataset: limit, spent and remaining ε."""
+        answer = self._gateway.get(f"{API}/budget")
+        return pd.DataFrame(answer["budgets"], columns=BUDGET_COLUMNS)
+
+    def history(self) -> pd.DataFrame:
+        """The project's charged queries, newest first: dataset, text, ε, state, time."""
+        answer = self._gateway.get(f"{API}/history")
+        return pd.DataFrame(answer["queries"], columns=HISTORY_COLUMNS)
+
+
+def _setting(explicit: str | None, env: str, what: str, argument: str) -> str:
+    value = explicit if explicit is not None else os.environ.get(env)
+    if not value:
+        raise LabError("not_configured", f"no {what}: set {env} or pass Lab({argument}=...)")
+    return value
+
+
+def _segment(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _request(sql: str, epsilon: float, dataset: str | None) -> dict[str, Any]:
+    return {"dataset": dataset or _dataset_from_sql(sql), "sql": sql, "epsilon": epsilon}
+
+
+def _dataset_from_sql(sql: str) -> str:
+    match = _FROM.search(sql)
+    if match is None:
+        raise LabError(
+            "invalid_input",
+            "cannot tell the dataset from the SQL (no FROM <name>): pass dataset=...",
+        )
+    return match.group(1) or match.group(2)

@@ -1,0 +1,65 @@
+"""Test set-up shared by gateway tests: a published T3 table and an approved sandbox project."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from classification import Tier
+from lab.catalogue.datasets import DatasetMeta, get_version
+from lab.catalogue.decisions import decide
+from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.publishing import publish
+from lab.db import transaction
+from lab.gateway.projects import apply_for_project, approve_project
+from lab.identity import OrganisationKind, Role, TokenKind
+from lab.identity.accounts import create_organisation, create_user, issue_token
+from lab.ingest.pipeline import ingest
+from lab.services import LabServices
+from tests.unit.lab.ingest import tables
+
+
+def publish_tax_table(lab: LabServices, folder, *, units: int = 30, canary: int = 0) -> int:
+    """Ingest, decide T3, declare DP metadata and publish a monthly tax table as ``tax``."""
+    path = tables.monthly_table(folder, units=units, months=4, canary=canary)
+    meta = DatasetMeta(title="纳税", department="税务局", slug="tax")
+    with path.open("rb") as stream:
+        outcome = ingest(lab, stream, path.name, meta, actor="steward")
+    declaration = DpDeclaration(
+        "统一社会信用代码", 4, {"应纳税额（元）": (0, 10**9)}, {"所属区": "qingdao_district_name"}
+    )
+    with transaction(lab.sessions) as s:
+        version = get_version(s, outcome.version_id)
+        decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
+        set_dp_metadata(s, lab.audit, version=version, declaration=declaration, actor="steward")
+    publish(lab, version_id=outcome.version_id, actor="steward")
+    return outcome.version_id
+
+
+def sandbox_token(lab: LabServices, *, epsilon: float = 1.0, username: str = "analyst") -> str:
+    """An approved project with ``epsilon`` on ``tax`` and a sandbox token for its analyst."""
+    with transaction(lab.sessions) as s:
+        org = create_organisation(
+            s, lab.audit, actor="t", name=f"{username}银行", kind=OrganisationKind.BANK
+        )
+        user = create_user(
+            s, lab.audit, actor="t", username=username, roles=[Role.ANALYST], organisation=org.name
+        )
+        project = apply_for_project(
+            s,
+            lab.audit,
+            organisation_id=org.id,
+            title="基准",
+            purpose="district tax benchmark",
+            actor=username,
+        )
+        approve_project(s, lab.audit, project=project, budgets={"tax": epsilon}, actor="steward")
+        return issue_token(
+            s,
+            lab.audit,
+            actor="t",
+            user=user,
+            kind=TokenKind.SANDBOX,
+            name="t",
+            scopes=[f"project:{project.id}"],
+            lifetime=timedelta(hours=1),
+        ).plain
