@@ -97,10 +97,13 @@ def build_restricted_table(
     """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
 
     Which rows a unit keeps is a seeded hash order over that unit's own rows only, so adding or
-    removing another unit never changes it. Bounded columns become BIGINT by explicit rounding
-    (NULL where a value is not a number); clamping to the bounds happens at query time.
+    removing another unit never changes it. Only units over the bound go through the ranking
+    window (usually few), so memory stays small for tables of tens of millions of rows. Rows
+    without a privacy unit are dropped: their contribution could not be bounded. Bounded
+    columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping
+    to the bounds happens at query time.
     """
-    unit = _quote(dp.privacy_unit)
+    unit, bound, source = _quote(dp.privacy_unit), int(dp.max_rows_per_unit), _literal_path(staged)
     typed = ", ".join(
         f"CAST(ROUND(TRY_CAST({_quote(c)} AS DECIMAL(38, 6)), 0) AS BIGINT) AS {_quote(c)}"
         if c in dp.bounds
@@ -108,22 +111,28 @@ def build_restricted_table(
         for c in columns
     )
     row_text = " || chr(31) || ".join(f"coalesce({_quote(c)}, '')" for c in columns)
-    ranked = (
-        f"SELECT *, row_number() OVER (PARTITION BY {unit} ORDER BY hash({row_text}, {seed}))"
-        f" AS _rank, count(*) OVER (PARTITION BY {unit}) AS _unit_rows"
-        f" FROM read_parquet({_literal_path(staged)}) WHERE {unit} IS NOT NULL"
+    light = (
+        f"SELECT * FROM read_parquet({source}) "
+        f"WHERE {unit} IS NOT NULL AND {unit} NOT IN (SELECT u FROM heavy)"
+    )
+    heavy = (
+        f"SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY {unit} "
+        f"ORDER BY hash({row_text}, {seed})) AS _rank FROM read_parquet({source}) "
+        f"WHERE {unit} IN (SELECT u FROM heavy)) WHERE _rank <= {bound}"
     )
     with _connection(spill_to=staged.parent / "spill") as connection:
-        connection.execute(f"CREATE TEMP VIEW ranked AS {ranked}")
         connection.execute(
-            f"COPY (SELECT {typed} FROM ranked WHERE _rank <= {int(dp.max_rows_per_unit)}) "
+            f"CREATE TEMP TABLE heavy AS SELECT {unit} AS u FROM read_parquet({source}) "
+            f"WHERE {unit} IS NOT NULL GROUP BY {unit} HAVING count(*) > {bound}"
+        )
+        connection.execute(
+            f"COPY (SELECT {typed} FROM ({light} UNION ALL {heavy})) "
             f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
-        rows_in, units, truncated = connection.execute(
-            f"SELECT (SELECT count(*) FROM read_parquet({_literal_path(staged)})), "
-            f"count(DISTINCT {unit}), count(DISTINCT CASE WHEN _unit_rows > "
-            f"{int(dp.max_rows_per_unit)} THEN {unit} END) FROM ranked"
+        rows_in, units = connection.execute(
+            f"SELECT count(*), count(DISTINCT {unit}) FROM read_parquet({source})"
         ).fetchone()
+        (truncated,) = connection.execute("SELECT count(*) FROM heavy").fetchone()
         (rows_out,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({_literal_path(target)})"
         ).fetchone()

@@ -1,0 +1,51 @@
+"""Bounding contributions once at publication: each unit keeps at most its bound, chosen alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lab.catalogue.artifacts import build_restricted_table
+from lab.db.models import DpMetadata
+
+COLUMNS = ["unit", "amount"]
+
+
+def _staged(folder, rows: list[tuple[str | None, str]]):
+    path = folder / "table.parquet"
+    table = pa.table(
+        {"unit": [r[0] for r in rows], "amount": [r[1] for r in rows]},
+        schema=pa.schema([("unit", pa.string()), ("amount", pa.string())]),
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def _bounded(folder, rows, bound: int = 3) -> pd.DataFrame:
+    dp = DpMetadata(
+        privacy_unit="unit", max_rows_per_unit=bound, bounds={"amount": [0, 100]}, domains={}
+    )
+    target = folder / "out.parquet"
+    record = build_restricted_table(_staged(folder, rows), target, dp, COLUMNS, seed=42)
+    frame = pq.read_table(target).to_pandas()
+    assert record.rows_out == len(frame)
+    return frame
+
+
+def test_heavy_units_cut_light_units_kept(tmp_path) -> None:
+    """A unit over the bound keeps exactly the bound; others keep all; NULL units are dropped."""
+    rows = [("A", str(i)) for i in range(10)] + [("B", "7"), ("B", "8"), (None, "9")]
+    frame = _bounded(tmp_path, rows)
+    assert frame.groupby("unit").size().to_dict() == {"A": 3, "B": 2}
+    assert str(frame["amount"].dtype) == "int64"
+
+
+def test_kept_rows_depend_on_the_unit_alone(tmp_path) -> None:
+    """Adding another unit's rows never changes which rows a heavy unit keeps."""
+    base = [("A", str(i)) for i in range(10)]
+    alone = _bounded(tmp_path, base)
+    (tmp_path / "more").mkdir()
+    more = _bounded(tmp_path / "more", base + [("C", str(i)) for i in range(8)])
+    kept = sorted(alone.loc[alone.unit == "A", "amount"])
+    assert kept == sorted(more.loc[more.unit == "A", "amount"])
