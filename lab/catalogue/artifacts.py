@@ -96,14 +96,16 @@ def build_restricted_table(
 ) -> BoundingRecord:
     """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
 
-    Which rows a unit keeps is a seeded hash order over that unit's own rows only, so adding or
-    removing another unit never changes it. Only units over the bound go through the ranking
-    window (usually few), so memory stays small for tables of tens of millions of rows. Rows
+    A unit over the bound keeps its rows with the smallest seeded hash of their content — a
+    choice made from that unit's own rows alone, so adding or removing another unit never
+    changes it (identical rows tie and are broken by file position, which cannot change what is
+    kept, since they are identical). The cut uses a top-N aggregate per heavy unit and a join,
+    not a window over the table, so memory stays small at tens of millions of rows. Rows
     without a privacy unit are dropped: their contribution could not be bounded. Bounded
-    columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping
-    to the bounds happens at query time.
+    columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping to
+    the bounds happens at query time.
     """
-    unit, bound, source = _quote(dp.privacy_unit), int(dp.max_rows_per_unit), _literal_path(staged)
+    unit, bound = _quote(dp.privacy_unit), int(dp.max_rows_per_unit)
     typed = ", ".join(
         f"CAST(ROUND(TRY_CAST({_quote(c)} AS DECIMAL(38, 6)), 0) AS BIGINT) AS {_quote(c)}"
         if c in dp.bounds
@@ -111,28 +113,29 @@ def build_restricted_table(
         for c in columns
     )
     row_text = " || chr(31) || ".join(f"coalesce({_quote(c)}, '')" for c in columns)
-    light = (
-        f"SELECT * FROM read_parquet({source}) "
-        f"WHERE {unit} IS NOT NULL AND {unit} NOT IN (SELECT u FROM heavy)"
+    keyed = (
+        f"SELECT *, {{'h': hash({row_text}, {seed}), 'r': file_row_number}} AS _key "
+        f"FROM read_parquet({_literal_path(staged)}, file_row_number = true) "
+        f"WHERE {unit} IS NOT NULL"
     )
-    heavy = (
-        f"SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY {unit} "
-        f"ORDER BY hash({row_text}, {seed})) AS _rank FROM read_parquet({source}) "
-        f"WHERE {unit} IN (SELECT u FROM heavy)) WHERE _rank <= {bound}"
+    kept = (
+        f"SELECT k.* FROM keyed k LEFT JOIN cut ON k.{unit} = cut.u "
+        f"WHERE cut.u IS NULL OR k._key <= cut.last_kept"
     )
     with _connection(spill_to=staged.parent / "spill") as connection:
+        connection.execute(f"CREATE TEMP VIEW keyed AS {keyed}")
         connection.execute(
-            f"CREATE TEMP TABLE heavy AS SELECT {unit} AS u FROM read_parquet({source}) "
-            f"WHERE {unit} IS NOT NULL GROUP BY {unit} HAVING count(*) > {bound}"
+            f"CREATE TEMP TABLE cut AS SELECT {unit} AS u, list_last(min(_key, {bound})) "
+            f"AS last_kept FROM keyed GROUP BY {unit} HAVING count(*) > {bound}"
         )
         connection.execute(
-            f"COPY (SELECT {typed} FROM ({light} UNION ALL {heavy})) "
+            f"COPY (SELECT {typed} FROM ({kept})) "
             f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
         rows_in, units = connection.execute(
-            f"SELECT count(*), count(DISTINCT {unit}) FROM read_parquet({source})"
+            f"SELECT count(*), count(DISTINCT {unit}) FROM read_parquet({_literal_path(staged)})"
         ).fetchone()
-        (truncated,) = connection.execute("SELECT count(*) FROM heavy").fetchone()
+        (truncated,) = connection.execute("SELECT count(*) FROM cut").fetchone()
         (rows_out,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({_literal_path(target)})"
         ).fetchone()

@@ -49,3 +49,9 @@ def test_kept_rows_depend_on_the_unit_alone(tmp_path) -> None:
     more = _bounded(tmp_path / "more", base + [("C", str(i)) for i in range(8)])
     kept = sorted(alone.loc[alone.unit == "A", "amount"])
     assert kept == sorted(more.loc[more.unit == "A", "amount"])
+
+
+def test_identical_rows_still_cut_to_the_bound(tmp_path) -> None:
+    """Ten identical rows of one unit (hash ties) are still cut to exactly the bound."""
+    frame = _bounded(tmp_path, [("A", "5")] * 10)
+    assert len(frame) == 3
