@@ -17,9 +17,9 @@ import duckdb
 
 from lab.db.models import DpMetadata
 
-MEMORY_LIMIT = "1GB"
-# Bounding a large table sorts every unit's rows; beyond the memory limit DuckDB spills to a
-# folder beside the staged file (inside the private staging folder, removed with it).
+MEMORY_LIMIT = "4GB"
+# Building a restricted table keeps per-unit state (10M rows needed more than 1 GB); beyond the
+# limit DuckDB spills to a folder inside the private staging folder, removed with it.
 
 
 def _quote(name: str) -> str:
