@@ -7,19 +7,13 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from classification import Tier
 from lab.api.app import create_app
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.gateway.projects import apply_for_project, approve_project
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token
-from lab.ingest.pipeline import ingest
 from lab.services import LabServices
-from tests.unit.lab.ingest import tables
+from tests.unit.lab.gateway.restricted import publish_tax_table
 
 SQL = 'SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"'
 
@@ -39,31 +33,7 @@ def _token(lab, session, user, kind: TokenKind, scopes) -> str:
 
 @pytest.fixture
 def api(lab: LabServices, tmp_path):
-    path = tables.monthly_table(tmp_path, units=30, months=4, canary=918273645)
-    with path.open("rb") as stream:
-        outcome = ingest(
-            lab,
-            stream,
-            path.name,
-            DatasetMeta(title="纳税", department="税务局", slug="tax"),
-            actor="steward",
-        )
-    with transaction(lab.sessions) as s:
-        version = get_version(s, outcome.version_id)
-        decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
-        set_dp_metadata(
-            s,
-            lab.audit,
-            version=version,
-            actor="steward",
-            declaration=DpDeclaration(
-                "统一社会信用代码",
-                4,
-                {"应纳税额（元）": (0, 10**9)},
-                {"所属区": "qingdao_district_name"},
-            ),
-        )
-    publish(lab, version_id=outcome.version_id, actor="steward")
+    publish_tax_table(lab, tmp_path, canary=918273645)
     with transaction(lab.sessions) as s:
         bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
         other = create_organisation(

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from classification import Tier
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.db.models import QueryRelease
+from lab.gateway.engine import DuckDBEngine
 from lab.gateway.errors import QueryRejected
 from lab.gateway.ledger import BudgetExhausted
 from lab.gateway.projects import apply_for_project, approve_project
 from lab.gateway.service import DpGateway
 from lab.identity import OrganisationKind
 from lab.identity.accounts import create_organisation
-from lab.ingest.pipeline import ingest
 from lab.reference import public_code_list
 from lab.services import LabServices
-from tests.unit.lab.ingest import tables
+from tests.unit.lab.gateway.restricted import publish_tax_table
 
 TAX = '"应纳税额（元）"'
 
@@ -38,48 +33,23 @@ class CountingEngine:
 
 @pytest.fixture
 def gateway(sqlite_lab: LabServices, tmp_path):
-    lab = sqlite_lab
-    path = tables.monthly_table(tmp_path, units=40, months=6)
-    with path.open("rb") as stream:
-        outcome = ingest(
-            lab,
-            stream,
-            path.name,
-            DatasetMeta(title="纳税", department="税务局", slug="tax"),
-            actor="steward",
+    publish_tax_table(sqlite_lab, tmp_path, units=40)
+    with transaction(sqlite_lab.sessions) as s:
+        org = create_organisation(
+            s, sqlite_lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK
         )
-    with transaction(lab.sessions) as s:
-        version = get_version(s, outcome.version_id)
-        decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
-        set_dp_metadata(
-            s,
-            lab.audit,
-            version=version,
-            actor="steward",
-            declaration=DpDeclaration(
-                "统一社会信用代码",
-                6,
-                {"应纳税额（元）": (0, 100_000)},
-                {"所属区": "qingdao_district_name"},
-            ),
-        )
-    publish(lab, version_id=outcome.version_id, actor="steward")
-    with transaction(lab.sessions) as s:
-        org = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
         project = apply_for_project(
             s,
-            lab.audit,
+            sqlite_lab.audit,
             organisation_id=org.id,
             title="基准",
             purpose="district tax benchmark",
             actor="banker",
         )
-        approve_project(s, lab.audit, project=project, budgets={"tax": 1.0}, actor="steward")
+        approve_project(s, sqlite_lab.audit, project=project, budgets={"tax": 1.0}, actor="steward")
         project_id = project.id
-    from lab.gateway.engine import DuckDBEngine
-
     engine = CountingEngine(DuckDBEngine())
-    return DpGateway(lab, engine), engine, project_id
+    return DpGateway(sqlite_lab, engine), engine, project_id
 
 
 def _ask(gw: DpGateway, project_id: int, sql: str, eps: float = 0.25):
