@@ -112,6 +112,11 @@ class LabSettings(BaseSettings):
         ge=1024,
         description="Largest file `datalab ingest` and the steward API accept, in bytes.",
     )
+    gateway_cache_bytes: int = Field(
+        default=1024**3,
+        ge=0,
+        description="Memory the DP gateway may keep decrypted restricted tables in (bytes).",
+    )
     demo_scale: int = Field(
         default=10_000,
         ge=100,

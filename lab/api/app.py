@@ -7,6 +7,8 @@ them at start-up, so it never imports its own dependants (DESIGN §3: imports po
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import entry_points
 
 from fastapi import APIRouter, FastAPI
@@ -15,6 +17,7 @@ from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, gateway, health, objects, steward
 from lab.errors import InternalError
+from lab.gateway.service import DpGateway
 from lab.services import LabServices
 from lab.web import steward as steward_pages
 
@@ -32,15 +35,24 @@ def plugin_routers() -> list[APIRouter]:
     return routers
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Close what the app holds open (the gateway's decrypted tables) when it stops."""
+    yield
+    app.state.gateway.tables.close()
+
+
 def create_app(services: LabServices) -> FastAPI:
     """Build the HTTP app around already-opened services (see ``lab.services.open_services``)."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="City Data Lab",
         summary="Public data, classified: open data for everyone, restricted data usable but "
         "not visible.",
         version="0.1.0",
     )
     app.state.services = services
+    app.state.gateway = DpGateway(services)
     app.state.object_store = services.store
     app.state.url_signer = getattr(services.store, "url_signer", None)
     install_error_handlers(app)

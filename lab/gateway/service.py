@@ -6,7 +6,8 @@ Order matters and is the privacy argument of the whole path:
    about the data;
 2. its cost is known from the plan (each aggregate gets an equal share of ε) and reserved in the
    ledger before any data is read; an identical earlier query returns its stored answer, free;
-3. the restricted table is decrypted into an anonymous in-memory file and scanned once;
+3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
+   in a bounded cache of open tables, ``open_tables``);
 4. the small exact aggregate vector is noised with OpenDP, each value with its 95% interval;
 5. the answer is stored, then returned. Any failure after step 2 keeps the cost charged and
    surfaces as one generic message.
@@ -36,6 +37,7 @@ from lab.gateway.ledger import BudgetLedger, query_key, to_micro
 from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
 from lab.gateway.metadata import ColumnKind, TableMetadata
 from lab.gateway.noise import make_count_release, make_sum_release
+from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.planner import compile_plan
 from lab.gateway.projects import budget_for
 from lab.gateway.query import Aggregate, AggregateKind, QueryPlan, plan_query
@@ -98,10 +100,18 @@ def plan_cost(plan: QueryPlan, epsilon: float) -> tuple[PrivacyCost, tuple[Priva
 class DpGateway:
     """Answers DP queries for approved sandbox projects."""
 
-    def __init__(self, lab: LabServices, engine: QueryEngine | None = None) -> None:
+    def __init__(
+        self,
+        lab: LabServices,
+        engine: QueryEngine | None = None,
+        tables: OpenTableCache | None = None,
+    ) -> None:
         self.lab = lab
         self.engine = engine or DuckDBEngine()
         self.ledger = BudgetLedger(lab.sessions)
+        self.tables = tables or OpenTableCache(
+            lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
+        )
 
     def estimate_cost(self, *, slug: str, sql: str, epsilon: float) -> PrivacyCost:
         """Plan only: the cost the query would be charged (or QueryRejected)."""
@@ -155,7 +165,7 @@ class DpGateway:
 
     def _compute(self, plan: QueryPlan, shares, object_key: str, release_id: int) -> dict:
         try:
-            with self.lab.sealed.open_plaintext_memfd(object_key) as plaintext:
+            with self.tables.lease(object_key) as plaintext:
                 exact = run_compiled(self.engine, compile_plan(plan), plaintext)
             answer = release_answer(plan, exact, shares)
         except Exception as exc:  # data-dependent failures: charged, generic, logged by type only

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from lab.api.deps import PrincipalDep, ServicesDep
 from lab.api.schemas.gateway import (
@@ -55,8 +55,9 @@ def sandbox_project(principal: PrincipalDep, services: ServicesDep) -> int:
 ProjectDep = Annotated[int, Depends(sandbox_project)]
 
 
-def gateway(services: ServicesDep) -> DpGateway:
-    return DpGateway(services)
+def gateway(request: Request) -> DpGateway:
+    """The app's one gateway (it holds the cache of open tables)."""
+    return request.app.state.gateway
 
 
 def _dataset_out(item: ProjectDataset) -> DatasetOut:

@@ -49,7 +49,9 @@ def gateway(sqlite_lab: LabServices, tmp_path):
         approve_project(s, sqlite_lab.audit, project=project, budgets={"tax": 1.0}, actor="steward")
         project_id = project.id
     engine = CountingEngine(DuckDBEngine())
-    return DpGateway(sqlite_lab, engine), engine, project_id
+    gw = DpGateway(sqlite_lab, engine)
+    yield gw, engine, project_id
+    gw.tables.close()
 
 
 def _ask(gw: DpGateway, project_id: int, sql: str, eps: float = 0.25):
