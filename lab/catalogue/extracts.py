@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from classification import Guide, Tier, classify_frame, gate, measure_anonymity
 from classification import deidentify as di
 from classification.errors import GateFailed
+from lab.catalogue.guide_store import known_category
 from lab.errors import Conflict
 
 K_ANONYMITY = 10
@@ -63,9 +64,9 @@ def plan(classification: dict, guide: Guide) -> tuple[list[str], list[str], list
         name, code = column["name"], column["category"]
         # The category's own level decides: combination rules raise every member column, but
         # generalising the quasi-identifiers is what answers them.
-        known = _known(guide, code)
-        role = guide.category(code).role if known else "attribute"
-        level = guide.category(code).level if known else Tier(column["level"])
+        category = known_category(guide, code)
+        role = category.role if category else "attribute"
+        level = category.level if category else Tier(column["level"])
         if code in _GENERALISERS:
             generalise.append(name)
             qis.append(name)
@@ -76,14 +77,6 @@ def plan(classification: dict, guide: Guide) -> tuple[list[str], list[str], list
         elif role == "quasi_identifier":
             qis.append(name)
     return drop, generalise, masked, qis
-
-
-def _known(guide: Guide, code: str) -> bool:
-    try:
-        guide.category(code)
-    except KeyError:  # a category the current guide no longer has: treated as an attribute
-        return False
-    return True
 
 
 def build_extract(staged: Path, target: Path, classification: dict, guide: Guide) -> ExtractRecord:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classification import Guide, load_guide
+from classification import Category, Guide, load_guide
 from lab.audit import AuditLog
 from lab.db.models import GuideRevision
 from lab.identity.accounts import now
@@ -35,3 +35,11 @@ def save_guide(session: Session, audit: AuditLog, *, guide: Guide, actor: str, n
         target=f"guide:{guide.version}",
         details={"note": note},
     )
+
+
+def known_category(guide: Guide, code: str) -> Category | None:
+    """``code``'s category in ``guide``, or None (UNMATCHED, or a category it no longer has)."""
+    try:
+        return guide.category(code)
+    except KeyError:
+        return None

@@ -20,7 +20,7 @@ from lab.catalogue.artifacts import build_open_table, build_restricted_table
 from lab.catalogue.datasets import get_version
 from lab.catalogue.decisions import VersionState
 from lab.catalogue.extracts import build_extract
-from lab.catalogue.guide_store import current_guide
+from lab.catalogue.guide_store import current_guide, known_category
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict
@@ -98,10 +98,8 @@ def _numeric_columns(version: DatasetVersion, guide) -> set[str]:
     """Columns to type as numbers in open data: every value a number, and not an identifier."""
     roles = {}
     for column in version.classification["columns"]:
-        try:
-            roles[column["name"]] = guide.category(column["category"]).role
-        except KeyError:  # UNMATCHED, or a category this guide no longer has
-            roles[column["name"]] = "attribute"
+        category = known_category(guide, column["category"])
+        roles[column["name"]] = category.role if category else "attribute"
     return {
         p["name"]
         for p in version.profile
