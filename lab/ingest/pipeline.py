@@ -1,9 +1,10 @@
 """Ingest: stage an upload, profile it, classify it, and record the proposal (or reject T5).
 
-The classification sees a seeded sample for column detection, while the free-text scanner sees
-every row of every chunk as it streams past, so a remarks column with a handful of embedded ID
-numbers in millions of rows is still caught. A proposed T5 is rejected on the spot: its staging
-folder is purged and only the decision (no data) is kept and audited.
+The classification sees a seeded sample for column detection, while the free-text scanner reads
+every row of each free-text column back from the staged Parquet (``scanning``), so a remarks
+column with a handful of embedded ID numbers in millions of rows is still caught. A proposed T5
+is rejected on the spot: its staging folder is purged and only the decision (no data) is kept
+and audited.
 """
 
 from __future__ import annotations
