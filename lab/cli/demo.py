@@ -15,6 +15,7 @@ from lab.db import transaction
 from lab.demo import generate_demo_data
 from lab.demo.accounts import DemoLogin, seed_demo_accounts
 from lab.demo.catalogue import DemoLoadResult, load_demo_catalogue
+from lab.demo.projects import seed_demo_projects
 from lab.services import LabServices, open_services
 
 
@@ -32,6 +33,12 @@ def demo(
         logins = seed_demo_accounts(session, lab.audit)
     console.print(f"demo data in {data_dir}", highlight=False)
     print_catalogue(load_catalogue(lab, data_dir))
+    with transaction(lab.sessions) as session:
+        projects = seed_demo_projects(session, lab.audit)
+        console.print(
+            "sandbox projects: " + "; ".join(f"{p.id} {p.title} ({p.state})" for p in projects),
+            highlight=False,
+        )
     print_logins(logins)
     if prepare_only:
         lab.close()

@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
-    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -201,6 +200,7 @@ class SandboxProject(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(Text)
+    datasets: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     state: Mapped[str] = mapped_column(String(20))
     applied_by: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str | None] = mapped_column(String(64))
@@ -210,9 +210,10 @@ class SandboxProject(Base):
 
 
 class PrivacyBudget(Base):
-    """A project's privacy budget on one dataset, in micro-ε (integers, so arithmetic is exact).
+    """A project's privacy budget on one dataset, in micro-ε and pico-δ (integers: exact sums).
 
-    ``spent_micro`` only grows, by conditional updates that never pass ``limit_micro``.
+    ``spent_micro`` and ``delta_spent_pico`` only grow, by one conditional update that never
+    passes ``limit_micro`` or ``delta_limit_pico``.
     """
 
     __tablename__ = "privacy_budgets"
@@ -223,7 +224,8 @@ class PrivacyBudget(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     limit_micro: Mapped[int] = mapped_column(BigInteger)
     spent_micro: Mapped[int] = mapped_column(BigInteger, default=0)
-    delta_limit: Mapped[float] = mapped_column(Float, default=0.0)
+    delta_limit_pico: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    delta_spent_pico: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -243,6 +245,7 @@ class QueryRelease(Base):
     query_key: Mapped[str] = mapped_column(String(64))
     query_text: Mapped[str] = mapped_column(Text)
     cost_micro: Mapped[int] = mapped_column(BigInteger)
+    cost_delta_pico: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(20))
     answer: Mapped[dict | None] = mapped_column(JSON)
     requested_by: Mapped[str] = mapped_column(String(64))

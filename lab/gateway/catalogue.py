@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lab.db.models import Dataset, DatasetVersion, PrivacyBudget, QueryRelease, SandboxProject
 from lab.errors import NotFound, PermissionDenied
-from lab.gateway.ledger import MICRO
+from lab.gateway.ledger import MICRO, PICO
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.projects import ProjectState
 from lab.gateway.service import table_metadata
@@ -72,6 +72,7 @@ def history(session: Session, project_id: int, limit: int = 500) -> list[dict]:
             "dataset": d.slug,
             "query": r.query_text,
             "epsilon": r.cost_micro / MICRO,
+            "delta": r.cost_delta_pico / PICO,
             "state": r.state,
             "at": r.reserved_at.isoformat(),
         }

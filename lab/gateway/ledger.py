@@ -1,13 +1,15 @@
 """The privacy-budget ledger: a query's cost is reserved atomically before any data is touched.
 
-Costs are integers in micro-ε, so budget arithmetic is exact. ``reserve`` runs one transaction:
+Costs are integers in micro-ε and pico-δ, so budget arithmetic is exact. ``reserve`` runs one
+transaction:
 
 1. an identical query (same budget, same dataset version, same canonical text and ε — the
    ``query_key``) that was already answered returns its stored answer, free, so noise cannot be
    averaged away by asking again;
 2. otherwise a conditional ``UPDATE … SET spent = spent + cost WHERE spent + cost <= limit``
-   charges the budget — it either applies whole or not at all, so concurrent queries can never
-   overspend, on SQLite (one writer at a time) as on PostgreSQL (row lock on the update);
+   (for ε and δ together) charges the budget — it either applies whole or not at all, so
+   concurrent queries can never overspend, on SQLite (one writer at a time) as on PostgreSQL
+   (row lock on the update);
 3. a release row is inserted in state ``reserved``; the unique (budget, query_key) constraint
    makes a concurrent identical query fail its insert, which rolls its charge back.
 
@@ -34,6 +36,7 @@ from lab.errors import Conflict, InternalError, InvalidInput, PermissionDenied
 from lab.identity.accounts import now
 
 MICRO = 1_000_000
+PICO = 1_000_000_000_000
 
 
 class ReleaseState(StrEnum):
@@ -55,9 +58,19 @@ def to_micro(epsilon: float) -> int:
     return math.ceil(round(epsilon * MICRO, 6))
 
 
-def query_key(*, version_id: int, canonical_query: str, epsilon_micro: int) -> str:
-    """The cache identity of a query: dataset version, canonical text and ε."""
-    material = f"{version_id}\x1f{epsilon_micro}\x1f{canonical_query}".encode()
+def to_pico(delta: float) -> int:
+    """δ in whole pico-δ, rounded up; 0 for pure ε-DP."""
+    if not math.isfinite(delta) or not 0 <= delta < 1:
+        raise InvalidInput("δ must be a number in [0, 1)")
+    return math.ceil(round(delta * PICO, 3))
+
+
+def query_key(
+    *, version_id: int, canonical_query: str, epsilon_micro: int, delta_pico: int = 0
+) -> str:
+    """The cache identity of a query: dataset version, canonical text, ε and δ."""
+    spend = f"{epsilon_micro}/{delta_pico}" if delta_pico else str(epsilon_micro)
+    material = f"{version_id}\x1f{spend}\x1f{canonical_query}".encode()
     return hashlib.sha256(material).hexdigest()
 
 
@@ -67,6 +80,7 @@ class Reservation:
 
     release_id: int
     cost_micro: int
+    cost_delta_pico: int
     cached_answer: dict[str, Any] | None
 
     @property
@@ -76,14 +90,30 @@ class Reservation:
 
 @dataclass(frozen=True)
 class BudgetState:
-    """A budget's limit and what has been spent, in ε."""
+    """A budget's limits and what has been spent, in ε and δ."""
 
     limit: float
     spent: float
+    delta_limit: float = 0.0
+    delta_spent: float = 0.0
 
     @property
     def remaining(self) -> float:
         return max(0.0, self.limit - self.spent)
+
+    @property
+    def delta_remaining(self) -> float:
+        return max(0.0, self.delta_limit - self.delta_spent)
+
+    @classmethod
+    def of(cls, budget: PrivacyBudget) -> BudgetState:
+        """The state of a budget row, converted from its integer units."""
+        return cls(
+            budget.limit_micro / MICRO,
+            budget.spent_micro / MICRO,
+            budget.delta_limit_pico / PICO,
+            budget.delta_spent_pico / PICO,
+        )
 
 
 class BudgetLedger:
@@ -101,8 +131,10 @@ class BudgetLedger:
         query_text: str,
         cost_micro: int,
         actor: str,
+        cost_delta_pico: int = 0,
     ) -> Reservation:
-        """Charge ``cost_micro`` and open a release, or return the cached answer for free."""
+        """Charge ``cost_micro`` (and ``cost_delta_pico``) and open a release, or return the
+        cached answer for free."""
         if cost_micro <= 0:
             raise InternalError("a query must cost something")
         try:
@@ -110,20 +142,21 @@ class BudgetLedger:
                 cached = _earlier_release(session, budget_id, key)
                 if cached is not None:
                     return cached
-                _charge(session, budget_id, cost_micro)
+                _charge(session, budget_id, cost_micro, cost_delta_pico)
                 release = QueryRelease(
                     budget_id=budget_id,
                     version_id=version_id,
                     query_key=key,
                     query_text=query_text,
                     cost_micro=cost_micro,
+                    cost_delta_pico=cost_delta_pico,
                     state=ReleaseState.RESERVED.value,
                     requested_by=actor,
                     reserved_at=now(),
                 )
                 session.add(release)
                 session.flush()
-                return Reservation(release.id, cost_micro, None)
+                return Reservation(release.id, cost_micro, cost_delta_pico, None)
         except DbIntegrityError:
             raise Conflict(
                 "the same query is already running; ask again when it finishes"
@@ -149,7 +182,7 @@ class BudgetLedger:
             budget = session.get(PrivacyBudget, budget_id)
             if budget is None:
                 raise InternalError(f"no budget {budget_id}")
-            return BudgetState(budget.limit_micro / MICRO, budget.spent_micro / MICRO)
+            return BudgetState.of(budget)
 
 
 def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation | None:
@@ -161,7 +194,7 @@ def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation 
     if earlier is None:
         return None
     if earlier.state == ReleaseState.RELEASED:
-        return Reservation(earlier.id, 0, earlier.answer)
+        return Reservation(earlier.id, 0, 0, earlier.answer)
     if earlier.state == ReleaseState.FAILED:
         raise Conflict(
             "this exact query failed before; its cost stayed charged and it is not rerun"
@@ -171,14 +204,19 @@ def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation 
     )
 
 
-def _charge(session: Session, budget_id: int, cost_micro: int) -> None:
+def _charge(session: Session, budget_id: int, cost_micro: int, cost_delta_pico: int) -> None:
     result = session.execute(
         update(PrivacyBudget)
         .where(
             PrivacyBudget.id == budget_id,
             PrivacyBudget.spent_micro + cost_micro <= PrivacyBudget.limit_micro,
+            PrivacyBudget.delta_spent_pico + cost_delta_pico <= PrivacyBudget.delta_limit_pico,
         )
-        .values(spent_micro=PrivacyBudget.spent_micro + cost_micro, updated_at=now())
+        .values(
+            spent_micro=PrivacyBudget.spent_micro + cost_micro,
+            delta_spent_pico=PrivacyBudget.delta_spent_pico + cost_delta_pico,
+            updated_at=now(),
+        )
     )
     if result.rowcount != 1:
         exists = session.get(PrivacyBudget, budget_id) is not None

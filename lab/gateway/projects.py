@@ -1,13 +1,15 @@
 """Sandbox projects: an enterprise or bank applies, a steward approves with a budget per dataset.
 
-Only published T3/T4 datasets can be named; budgets are in ε (stored as micro-ε) and can be
-raised or lowered by a steward, never below what is already spent. Every decision and budget
-change is written to the audit log.
+An application names its purpose and the restricted datasets it needs; only published T3/T4
+datasets can be named, and a steward grants budgets only on datasets the application named.
+Budgets are in ε (stored as micro-ε) with a δ (stored as pico-δ) that only DP partition
+selection spends; a steward can raise or lower them, never below what is already spent. Every
+decision and budget change is written to the audit log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -16,13 +18,15 @@ from sqlalchemy.orm import Session
 from classification import Tier
 from lab.audit import AuditLog
 from lab.catalogue.datasets import current_version, get_dataset
-from lab.db.models import Organisation, PrivacyBudget, SandboxProject
+from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.gateway.ledger import MICRO, to_micro
+from lab.gateway.ledger import MICRO, PICO, to_micro, to_pico
 from lab.identity import OrganisationKind
 from lab.identity.accounts import now
 
 MAX_EPSILON_PER_DATASET = 20.0
+MAX_DELTA_PER_DATASET = 1e-5
+DEFAULT_DELTA_PER_DATASET = 1e-6
 
 
 class ProjectState(StrEnum):
@@ -39,17 +43,21 @@ def apply_for_project(
     title: str,
     purpose: str,
     actor: str,
+    datasets: Sequence[str] = (),
 ) -> SandboxProject:
-    """Record an organisation's application (enterprises and banks only)."""
+    """Record an organisation's application (enterprises and banks only) for ``datasets``."""
     org = session.get(Organisation, organisation_id)
     if org is None or org.kind not in (OrganisationKind.ENTERPRISE, OrganisationKind.BANK):
         raise InvalidInput("sandbox projects are for enterprises and banks")
     if len(purpose.strip()) < 10 or not title.strip():
         raise InvalidInput("a project needs a title and a purpose of at least 10 characters")
+    for slug in datasets:
+        _restricted_dataset(session, slug)
     project = SandboxProject(
         organisation_id=org.id,
         title=title.strip(),
         purpose=purpose.strip(),
+        datasets=list(dict.fromkeys(datasets)),
         state=ProjectState.APPLIED.value,
         applied_by=actor,
         created_at=now(),
@@ -61,7 +69,7 @@ def apply_for_project(
         actor=actor,
         action="project.apply",
         target=f"project:{project.id}",
-        details={"organisation": org.name, "title": project.title},
+        details={"organisation": org.name, "title": project.title, "datasets": project.datasets},
     )
     return project
 
@@ -74,42 +82,109 @@ def approve_project(
     budgets: Mapping[str, float],
     actor: str,
     note: str = "",
+    delta: float = DEFAULT_DELTA_PER_DATASET,
 ) -> list[PrivacyBudget]:
-    """Approve ``project`` with an ε budget per restricted dataset slug."""
+    """Approve ``project`` with an ε budget per restricted dataset slug, each with ``delta``."""
     if project.state != ProjectState.APPLIED:
         raise Conflict(f"project {project.id} is {project.state}, not awaiting a decision")
     if not budgets:
         raise InvalidInput("approve a project with a budget for at least one dataset")
+    unasked = sorted(set(budgets) - set(project.datasets)) if project.datasets else []
+    if unasked:
+        raise InvalidInput(f"the application did not ask for {', '.join(unasked)}")
     project.state, project.decided_by = ProjectState.APPROVED.value, actor
     project.decided_at, project.decision_note = now(), note
-    made = [_new_budget(session, project, slug, eps) for slug, eps in budgets.items()]
+    delta_pico = _checked_delta(delta)
+    made = [_new_budget(session, project, slug, eps, delta_pico) for slug, eps in budgets.items()]
     audit.append_in(
         session,
         actor=actor,
         action="project.approve",
         target=f"project:{project.id}",
-        details={"budgets": dict(budgets), "note": note},
+        details={"budgets": dict(budgets), "delta": delta, "note": note},
     )
     return made
 
 
-def set_budget(
-    session: Session, audit: AuditLog, *, budget: PrivacyBudget, epsilon: float, actor: str
+def reject_project(
+    session: Session, audit: AuditLog, *, project: SandboxProject, actor: str, note: str
 ) -> None:
-    """Change a budget's limit; it may not drop below what has been spent."""
+    """Reject an application, with the reason the applicant will read."""
+    if project.state != ProjectState.APPLIED:
+        raise Conflict(f"project {project.id} is {project.state}, not awaiting a decision")
+    if not note.strip():
+        raise InvalidInput("a rejection needs a reason")
+    project.state, project.decided_by = ProjectState.REJECTED.value, actor
+    project.decided_at, project.decision_note = now(), note.strip()
+    audit.append_in(
+        session,
+        actor=actor,
+        action="project.reject",
+        target=f"project:{project.id}",
+        details={"note": project.decision_note},
+    )
+
+
+def list_projects(session: Session, *, organisation_id: int | None = None) -> list[SandboxProject]:
+    """Projects, newest first: all of them, or one organisation's."""
+    query = select(SandboxProject).order_by(SandboxProject.id.desc())
+    if organisation_id is not None:
+        query = query.where(SandboxProject.organisation_id == organisation_id)
+    return list(session.scalars(query))
+
+
+def get_project(session: Session, project_id: int) -> SandboxProject:
+    """One project; NotFound otherwise."""
+    project = session.get(SandboxProject, project_id)
+    if project is None:
+        raise NotFound(f"no sandbox project {project_id}")
+    return project
+
+
+def project_budgets(session: Session, project_id: int) -> list[tuple[str, PrivacyBudget]]:
+    """A project's budgets with their dataset slugs."""
+    rows = session.execute(
+        select(Dataset.slug, PrivacyBudget)
+        .join(Dataset, Dataset.id == PrivacyBudget.dataset_id)
+        .where(PrivacyBudget.project_id == project_id)
+        .order_by(Dataset.slug)
+    )
+    return [(slug, budget) for slug, budget in rows]
+
+
+def set_budget(
+    session: Session,
+    audit: AuditLog,
+    *,
+    budget: PrivacyBudget,
+    epsilon: float,
+    actor: str,
+    delta: float | None = None,
+) -> None:
+    """Change a budget's limits (δ kept unless given); neither may drop below what is spent."""
     limit = _checked_limit(epsilon)
+    delta_limit = budget.delta_limit_pico if delta is None else _checked_delta(delta)
     if limit < budget.spent_micro:
         raise Conflict(
             f"{budget.spent_micro / MICRO} ε is already spent; the limit cannot be lower"
         )
-    old = budget.limit_micro
-    budget.limit_micro, budget.updated_at = limit, now()
+    if delta_limit < budget.delta_spent_pico:
+        raise Conflict(
+            f"δ = {budget.delta_spent_pico / PICO} is already spent; the limit cannot be lower"
+        )
+    old, old_delta = budget.limit_micro, budget.delta_limit_pico
+    budget.limit_micro, budget.delta_limit_pico, budget.updated_at = limit, delta_limit, now()
     audit.append_in(
         session,
         actor=actor,
         action="budget.set",
         target=f"budget:{budget.id}",
-        details={"from": old / MICRO, "to": limit / MICRO},
+        details={
+            "from": old / MICRO,
+            "to": limit / MICRO,
+            "delta_from": old_delta / PICO,
+            "delta_to": delta_limit / PICO,
+        },
     )
 
 
@@ -119,16 +194,31 @@ def _checked_limit(epsilon: float) -> int:
     return to_micro(epsilon)
 
 
-def _new_budget(session: Session, project: SandboxProject, slug: str, eps: float) -> PrivacyBudget:
+def _checked_delta(delta: float) -> int:
+    if not 0 <= delta <= MAX_DELTA_PER_DATASET:
+        raise InvalidInput(f"a budget's δ is in [0, {MAX_DELTA_PER_DATASET}]")
+    return to_pico(delta)
+
+
+def _restricted_dataset(session: Session, slug: str) -> Dataset:
     dataset = get_dataset(session, slug)
     version = current_version(session, dataset)
     if version is None or Tier(version.tier) < Tier.T3:
         raise InvalidInput(f"{slug!r} is not a published restricted (T3/T4) dataset")
+    return dataset
+
+
+def _new_budget(
+    session: Session, project: SandboxProject, slug: str, eps: float, delta_pico: int
+) -> PrivacyBudget:
+    dataset = _restricted_dataset(session, slug)
     budget = PrivacyBudget(
         project_id=project.id,
         dataset_id=dataset.id,
         limit_micro=_checked_limit(eps),
         spent_micro=0,
+        delta_limit_pico=delta_pico,
+        delta_spent_pico=0,
         updated_at=now(),
     )
     session.add(budget)

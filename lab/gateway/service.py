@@ -4,16 +4,17 @@ Order matters and is the privacy argument of the whole path:
 
 1. the query is planned against metadata only — a rejection costs nothing and says nothing
    about the data;
-2. its cost is known from the plan (each aggregate gets an equal share of ε) and reserved in the
-   ledger before any data is read; an identical earlier query returns its stored answer, free;
+2. its cost is known from the plan (each aggregate — and partition selection, when a group key
+   has no public domain — gets an equal share of ε; selection alone spends δ) and reserved in
+   the ledger before any data is read; an identical earlier query returns its stored answer,
+   free;
 3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
    in a bounded cache of open tables, ``open_tables``);
-4. the small exact aggregate vector is noised with OpenDP, each value with its 95% interval;
-5. the answer is stored, then returned. Any failure after step 2 keeps the cost charged and
+4. groups found in the data (keys without a public domain) are kept only if DP partition
+   selection releases them (``partitions``); public groups are all present;
+5. the small exact aggregate vector is noised with OpenDP, each value with its 95% interval;
+6. the answer is stored, then returned. Any failure after step 2 keeps the cost charged and
    surfaces as one generic message.
-
-Group keys without a public domain (partition selection) are not served yet: such queries are
-rejected before anything is charged.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ from lab.db.models import DpMetadata
 from lab.errors import InternalError, NotFound
 from lab.gateway.accounting import PrivacyCost, split_budget
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
-from lab.gateway.errors import QueryRejected
 from lab.gateway.intervals import Estimate
-from lab.gateway.ledger import BudgetLedger, query_key, to_micro
+from lab.gateway.ledger import BudgetLedger, query_key, to_micro, to_pico
 from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
 from lab.gateway.metadata import ColumnKind, TableMetadata
 from lab.gateway.noise import make_count_release, make_sum_release
 from lab.gateway.open_tables import OpenTableCache
+from lab.gateway.partitions import released_groups, selection_for
 from lab.gateway.planner import compile_plan
 from lab.gateway.projects import budget_for
 from lab.gateway.query import Aggregate, AggregateKind, QueryPlan, plan_query
@@ -55,17 +56,20 @@ class DpAnswer:
     columns: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
     epsilon: float
+    delta: float
     cached: bool
     budget_left: float
+    delta_left: float
 
     def to_json(self) -> dict[str, Any]:
         return {
             "columns": list(self.columns),
             "rows": list(self.rows),
             "epsilon": self.epsilon,
-            "delta": 0.0,
+            "delta": self.delta,
             "cached": self.cached,
             "budget_left": self.budget_left,
+            "delta_left": self.delta_left,
         }
 
 
@@ -91,10 +95,27 @@ def table_metadata(session: Session, slug: str) -> tuple[TableMetadata, int, str
     return metadata, version.id, version.objects["data.parquet"]
 
 
-def plan_cost(plan: QueryPlan, epsilon: float) -> tuple[PrivacyCost, tuple[PrivacyCost, ...]]:
-    """The total cost and each aggregate's share, known before any data is read."""
-    total = PrivacyCost(epsilon)
-    return total, split_budget(total, len(plan.aggregates))
+@dataclass(frozen=True)
+class PlanCost:
+    """A plan's total (ε, δ) and its parts: one per aggregate, and partition selection's."""
+
+    total: PrivacyCost
+    aggregates: tuple[PrivacyCost, ...]
+    selection: PrivacyCost | None
+
+
+def plan_cost(plan: QueryPlan, epsilon: float, delta: float = 0.0) -> PlanCost:
+    """What ``plan`` costs and how it is shared, known before any data is read.
+
+    δ is spent only when a group key needs partition selection; a pure-ε plan costs δ = 0
+    whatever ``delta`` says.
+    """
+    if not plan.needs_partition_selection:
+        total = PrivacyCost(epsilon)
+        return PlanCost(total, split_budget(total, len(plan.aggregates)), None)
+    total = PrivacyCost(epsilon, delta)
+    *shares, selection = split_budget(PrivacyCost(epsilon), len(plan.aggregates) + 1)
+    return PlanCost(total, tuple(shares), PrivacyCost(selection.epsilon, delta))
 
 
 class DpGateway:
@@ -113,14 +134,23 @@ class DpGateway:
             lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
         )
 
-    def estimate_cost(self, *, slug: str, sql: str, epsilon: float) -> PrivacyCost:
+    def estimate_cost(
+        self, *, slug: str, sql: str, epsilon: float, delta: float = 0.0
+    ) -> PrivacyCost:
         """Plan only: the cost the query would be charged (or QueryRejected)."""
         with self.lab.sessions() as session:
             metadata, _, _ = table_metadata(session, slug)
-        return plan_cost(self._plan(sql, metadata), epsilon)[0]
+        return plan_cost(plan_query(sql, [metadata], delta=delta), epsilon, delta).total
 
     def query(
-        self, *, project_id: int, slug: str, sql: str, epsilon: float, actor: str
+        self,
+        *,
+        project_id: int,
+        slug: str,
+        sql: str,
+        epsilon: float,
+        actor: str,
+        delta: float = 0.0,
     ) -> DpAnswer:
         """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc)."""
         with self.lab.sessions() as session:
@@ -128,46 +158,46 @@ class DpGateway:
             budget_id = budget_for(
                 session, project_id=project_id, dataset_id=get_dataset(session, slug).id
             ).id
-        plan = self._plan(sql, metadata)
-        total, shares = plan_cost(plan, epsilon)
-        cost = to_micro(total.epsilon)
+        plan = plan_query(sql, [metadata], delta=delta)
+        cost = plan_cost(plan, epsilon, delta)
+        micro, pico = to_micro(cost.total.epsilon), to_pico(cost.total.delta)
         key = query_key(
-            version_id=version_id, canonical_query=plan.canonical_text, epsilon_micro=cost
+            version_id=version_id,
+            canonical_query=plan.canonical_text,
+            epsilon_micro=micro,
+            delta_pico=pico,
         )
         reservation = self.ledger.reserve(
             budget_id=budget_id,
             version_id=version_id,
             key=key,
             query_text=plan.canonical_text,
-            cost_micro=cost,
+            cost_micro=micro,
+            cost_delta_pico=pico,
             actor=actor,
         )
         if reservation.cached_answer is None:
-            answer = self._compute(plan, shares, object_key, reservation.release_id)
+            answer = self._compute(plan, cost, object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
-        left = self.ledger.state(budget_id).remaining
+        state = self.ledger.state(budget_id)
         return DpAnswer(
             tuple(answer["columns"]),
             tuple(answer["rows"]),
-            total.epsilon,
+            cost.total.epsilon,
+            cost.total.delta,
             reservation.is_cached,
-            left,
+            state.remaining,
+            state.delta_remaining,
         )
 
-    def _plan(self, sql: str, metadata: TableMetadata) -> QueryPlan:
-        plan = plan_query(sql, [metadata], delta=0.0)
-        if plan.needs_partition_selection:
-            raise QueryRejected(
-                "group keys need a public domain (partition selection is not available yet)"
-            )
-        return plan
-
-    def _compute(self, plan: QueryPlan, shares, object_key: str, release_id: int) -> dict:
+    def _compute(self, plan: QueryPlan, cost: PlanCost, object_key: str, release_id: int) -> dict:
         try:
             with self.tables.lease(object_key) as plaintext:
                 exact = run_compiled(self.engine, compile_plan(plan), plaintext)
-            answer = release_answer(plan, exact, shares)
+            if cost.selection is not None:
+                exact = released_groups(plan, exact, selection_for(plan, cost.selection))
+            answer = release_answer(plan, exact, cost.aggregates)
         except Exception as exc:  # data-dependent failures: charged, generic, logged by type only
             log.error("gateway query failed: %s", type(exc).__name__)
             self.ledger.record_failure(release_id)
@@ -184,6 +214,8 @@ def release_answer(plan: QueryPlan, exact: pa.Table, shares) -> dict[str, Any]:
     for aggregate, share in zip(plan.aggregates, shares, strict=True):
         name = _label(aggregate)
         columns += [name, f"{name}_low", f"{name}_high"]
+        if not groups:  # partition selection released no group: nothing to noise
+            continue
         for group, estimate in zip(groups, _estimates(plan, aggregate, share, exact), strict=True):
             group.update(
                 {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}

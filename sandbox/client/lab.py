@@ -22,9 +22,17 @@ API = "/api/gateway"
 
 DATASET_COLUMNS = ["name", "title", "tier", "version"]
 SCHEMA_COLUMNS = ["name", "kind", "bounds", "domain"]
-BUDGET_COLUMNS = ["dataset", "limit", "spent", "remaining"]
-HISTORY_COLUMNS = ["dataset", "query", "epsilon", "state", "at"]
-RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left")
+BUDGET_COLUMNS = [
+    "dataset",
+    "limit",
+    "spent",
+    "remaining",
+    "delta_limit",
+    "delta_spent",
+    "delta_remaining",
+]
+HISTORY_COLUMNS = ["dataset", "query", "epsilon", "delta", "state", "at"]
+RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left", "delta_left")
 
 # The first FROM names the dataset: "tax-monthly" quoted, or a bare name such as tax_monthly.
 _FROM = re.compile(r'\bFROM\s+(?:"([^"]+)"|([\w\-]+))', re.IGNORECASE)
@@ -73,19 +81,24 @@ class Lab:
         answer = self._gateway.get(f"{API}/datasets/{_segment(name)}/mock", {"n": n})
         return pd.DataFrame(answer["rows"], columns=answer["columns"])
 
-    def cost(self, sql: str, *, epsilon: float, dataset: str | None = None) -> dict[str, float]:
+    def cost(
+        self, sql: str, *, epsilon: float, delta: float = 0.0, dataset: str | None = None
+    ) -> dict[str, float]:
         """What ``sql`` would cost at ``epsilon``, as ``{"epsilon", "delta"}``; spends nothing."""
-        return self._gateway.post(f"{API}/cost", _request(sql, epsilon, dataset))
+        return self._gateway.post(f"{API}/cost", _request(sql, epsilon, delta, dataset))
 
-    def query(self, sql: str, *, epsilon: float, dataset: str | None = None) -> pd.DataFrame:
+    def query(
+        self, sql: str, *, epsilon: float, delta: float = 0.0, dataset: str | None = None
+    ) -> pd.DataFrame:
         """Run ``sql`` on the gateway, spending up to ``epsilon`` of the dataset's budget.
 
         The frame has the group keys, each DP value and its 95% interval as ``<value>_low`` and
         ``<value>_high``. ``df.attrs`` holds ``epsilon``, ``delta``, ``cached`` (a repeated query
-        is answered from the cache at no cost) and ``budget_left``. ``dataset`` defaults to the
-        name after the SQL's ``FROM``.
+        is answered from the cache at no cost), ``budget_left`` and ``delta_left``. Grouping by a
+        column without a public domain needs ``delta`` > 0: only groups that DP partition
+        selection releases appear. ``dataset`` defaults to the name after the SQL's ``FROM``.
         """
-        answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, dataset))
+        answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, delta, dataset))
         frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
         frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
         return frame
@@ -112,8 +125,13 @@ def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def _request(sql: str, epsilon: float, dataset: str | None) -> dict[str, Any]:
-    return {"dataset": dataset or _dataset_from_sql(sql), "sql": sql, "epsilon": epsilon}
+def _request(sql: str, epsilon: float, delta: float, dataset: str | None) -> dict[str, Any]:
+    return {
+        "dataset": dataset or _dataset_from_sql(sql),
+        "sql": sql,
+        "epsilon": epsilon,
+        "delta": delta,
+    }
 
 
 def _dataset_from_sql(sql: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from lab.db import transaction
 from lab.demo import generate_demo_data
+from lab.demo.accounts import seed_demo_accounts
 from lab.demo.catalogue import load_demo_catalogue
+from lab.demo.projects import DEMO_PROJECTS, seed_demo_projects
 from lab.services import LabServices
 
 
@@ -21,3 +24,17 @@ def test_demo_catalogue_tiers(lab: LabServices, tmp_path) -> None:
     assert lab.audit.verify().ok
     again = load_demo_catalogue(lab, data)
     assert {r.state for r in again} == {"already loaded"}
+
+
+def test_demo_projects_are_approved_once(lab: LabServices, tmp_path) -> None:
+    """The demo's enterprise and bank get approved projects with budgets, created only once."""
+    data = tmp_path / "demo"
+    generate_demo_data(data, scale=300, seed=11)
+    load_demo_catalogue(lab, data)
+    with transaction(lab.sessions) as session:
+        seed_demo_accounts(session, lab.audit)
+        first = [(p.id, p.state) for p in seed_demo_projects(session, lab.audit)]
+    with transaction(lab.sessions) as session:
+        second = [(p.id, p.state) for p in seed_demo_projects(session, lab.audit)]
+    assert first == second and len(first) == len(DEMO_PROJECTS)
+    assert {state for _, state in first} == {"approved"}

@@ -32,7 +32,7 @@ from lab.gateway.catalogue import (
     project_dataset,
     project_datasets,
 )
-from lab.gateway.ledger import MICRO
+from lab.gateway.ledger import BudgetState
 from lab.gateway.mock import mock_rows
 from lab.gateway.service import DpGateway
 from lab.identity import Principal, TokenKind
@@ -119,7 +119,9 @@ def query_cost(
     """What the query would cost; plans it against metadata only, charges nothing."""
     with services.sessions() as session:
         project_dataset(session, project, body.dataset)
-    cost = gw.estimate_cost(slug=body.dataset.replace("_", "-"), sql=body.sql, epsilon=body.epsilon)
+    cost = gw.estimate_cost(
+        slug=body.dataset.replace("_", "-"), sql=body.sql, epsilon=body.epsilon, delta=body.delta
+    )
     return CostOut(epsilon=cost.epsilon, delta=cost.delta)
 
 
@@ -130,12 +132,13 @@ def run_query(
     principal: PrincipalDep,
     gw: Annotated[DpGateway, Depends(gateway)],
 ) -> AnswerOut:
-    """Run a DP query, charging its ε to the project's budget on that dataset."""
+    """Run a DP query, charging its ε (and δ, for partition selection) to the project's budget."""
     answer = gw.query(
         project_id=project,
         slug=body.dataset.replace("_", "-"),
         sql=body.sql,
         epsilon=body.epsilon,
+        delta=body.delta,
         actor=_actor(principal),
     )
     return AnswerOut(**answer.to_json())
@@ -143,19 +146,11 @@ def run_query(
 
 @router.get("/budget")
 def budgets(project: ProjectDep, services: ServicesDep) -> BudgetsOut:
-    """Each dataset's limit, spent and remaining ε for this project."""
+    """Each dataset's limit, spent and remaining ε and δ for this project."""
     with services.sessions() as session:
         items = project_datasets(session, project)
     return BudgetsOut(
-        budgets=[
-            BudgetOut(
-                dataset=i.dataset.slug,
-                limit=i.budget.limit_micro / MICRO,
-                spent=i.budget.spent_micro / MICRO,
-                remaining=max(0, i.budget.limit_micro - i.budget.spent_micro) / MICRO,
-            )
-            for i in items
-        ]
+        budgets=[_budget_out(i.dataset.slug, BudgetState.of(i.budget)) for i in items]
     )
 
 
@@ -164,6 +159,18 @@ def query_history(project: ProjectDep, services: ServicesDep) -> HistoryOut:
     """This project's queries, newest first: text, ε charged, state."""
     with services.sessions() as session:
         return HistoryOut(queries=history(session, project))
+
+
+def _budget_out(slug: str, state: BudgetState) -> BudgetOut:
+    return BudgetOut(
+        dataset=slug,
+        limit=state.limit,
+        spent=state.spent,
+        remaining=state.remaining,
+        delta_limit=state.delta_limit,
+        delta_spent=state.delta_spent,
+        delta_remaining=state.delta_remaining,
+    )
 
 
 def _actor(principal: Principal) -> str:

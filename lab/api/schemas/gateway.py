@@ -8,13 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class QueryIn(BaseModel):
-    """A DP query: the dataset, the SQL and the ε to spend on it."""
+    """A DP query: the dataset, the SQL, the ε to spend and the δ partition selection may spend."""
 
     model_config = ConfigDict(extra="forbid")
 
     dataset: str = Field(min_length=1, max_length=120)
     sql: str = Field(min_length=1, max_length=10_000)
     epsilon: float = Field(gt=0, le=10)
+    delta: float = Field(default=0.0, ge=0, le=1e-5)
 
 
 class CostOut(BaseModel):
@@ -55,6 +56,7 @@ class AnswerOut(BaseModel):
     delta: float
     cached: bool
     budget_left: float
+    delta_left: float
 
 
 class BudgetOut(BaseModel):
@@ -62,6 +64,9 @@ class BudgetOut(BaseModel):
     limit: float
     spent: float
     remaining: float
+    delta_limit: float
+    delta_spent: float
+    delta_remaining: float
 
 
 class BudgetsOut(BaseModel):
@@ -72,6 +77,7 @@ class HistoryItemOut(BaseModel):
     dataset: str
     query: str
     epsilon: float
+    delta: float
     state: str
     at: str
 

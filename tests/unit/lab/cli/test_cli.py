@@ -118,3 +118,30 @@ def test_ingest_bad_file_is_one_line(tmp_path) -> None:
     )
     assert result.returncode == 2 and "line 3 has 2 fields" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_project_apply_approve_budget_from_the_shell(tmp_path) -> None:
+    """apply → approve with DATASET=EPSILON → budget → list; bad --budget text is one line."""
+    from lab.services import open_services
+    from lab.settings import LabSettings
+    from tests.unit.lab.gateway.restricted import publish_tax_table
+
+    lab = open_services(LabSettings(home=tmp_path / "home"))
+    try:
+        publish_tax_table(lab, tmp_path)
+    finally:
+        lab.close()
+    home = tmp_path / "home"
+    assert datalab(home, "org", "create", "银行", "--kind", "bank").returncode == 0
+    applied = datalab(
+        home,
+        *("project", "apply", "--org", "银行", "--title", "基准"),
+        *("--purpose", "district benchmark", "--dataset", "tax"),
+    )
+    assert applied.returncode == 0, applied.stderr
+    bad = datalab(home, "project", "approve", "1", "--budget", "tax:1")
+    assert bad.returncode == 2 and "DATASET=EPSILON" in bad.stderr
+    assert datalab(home, "project", "approve", "1", "--budget", "tax=1.5").returncode == 0
+    assert datalab(home, "project", "budget", "1", "tax", "--epsilon", "2").returncode == 0
+    listed = datalab(home, "project", "list").stdout
+    assert "approved" in listed and "ε 0/2" in listed and "δ 0/1e-06" in listed

@@ -31,9 +31,8 @@ class CountingEngine:
         return self.inner.run(plan_sql, parameters)
 
 
-@pytest.fixture
-def gateway(sqlite_lab: LabServices, tmp_path):
-    publish_tax_table(sqlite_lab, tmp_path, units=40)
+def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: float):
+    publish_tax_table(sqlite_lab, tmp_path, units=units)
     with transaction(sqlite_lab.sessions) as s:
         org = create_organisation(
             s, sqlite_lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK
@@ -46,16 +45,33 @@ def gateway(sqlite_lab: LabServices, tmp_path):
             purpose="district tax benchmark",
             actor="banker",
         )
-        approve_project(s, sqlite_lab.audit, project=project, budgets={"tax": 1.0}, actor="steward")
+        approve_project(
+            s, sqlite_lab.audit, project=project, budgets={"tax": epsilon}, actor="steward"
+        )
         project_id = project.id
     engine = CountingEngine(DuckDBEngine())
-    gw = DpGateway(sqlite_lab, engine)
-    yield gw, engine, project_id
-    gw.tables.close()
+    return DpGateway(sqlite_lab, engine), engine, project_id
 
 
-def _ask(gw: DpGateway, project_id: int, sql: str, eps: float = 0.25):
-    return gw.query(project_id=project_id, slug="tax", sql=sql, epsilon=eps, actor="analyst")
+@pytest.fixture
+def gateway(sqlite_lab: LabServices, tmp_path):
+    opened = _open_gateway(sqlite_lab, tmp_path, units=40, epsilon=1.0)
+    yield opened
+    opened[0].tables.close()
+
+
+@pytest.fixture
+def wide_gateway(sqlite_lab: LabServices, tmp_path):
+    """400 enterprises over 4 months: every month is held by many units."""
+    opened = _open_gateway(sqlite_lab, tmp_path, units=400, epsilon=4.0)
+    yield opened
+    opened[0].tables.close()
+
+
+def _ask(gw: DpGateway, project_id: int, sql: str, eps: float = 0.25, delta: float = 0.0):
+    return gw.query(
+        project_id=project_id, slug="tax", sql=sql, epsilon=eps, delta=delta, actor="analyst"
+    )
 
 
 def test_grouped_answer_has_every_public_key(gateway) -> None:
@@ -116,3 +132,37 @@ def test_estimate_cost_needs_no_data(gateway) -> None:
     gw, engine, _ = gateway
     cost = gw.estimate_cost(slug="tax", sql=f"SELECT COUNT(*), MEDIAN({TAX}) FROM tax", epsilon=0.4)
     assert cost.epsilon == 0.4 and engine.runs == 0
+
+
+BY_MONTH = f'SELECT "所属期", COUNT(*), SUM({TAX}) FROM tax GROUP BY "所属期"'
+
+
+def test_keys_without_domain_are_released_by_partition_selection(wide_gateway) -> None:
+    """Months (no public code list) held by 400 units each are released, with δ charged."""
+    gw, _, project_id = wide_gateway
+    answer = _ask(gw, project_id, BY_MONTH, eps=1.0, delta=1e-6)
+    assert sorted(r["所属期"] for r in answer.rows) == [f"2026-0{m}" for m in range(1, 5)]
+    for row in answer.rows:
+        assert row["count(*)_low"] <= row["count(*)"] <= row["count(*)_high"]
+    assert (answer.epsilon, answer.delta) == (1.0, 1e-6)
+    assert answer.budget_left == pytest.approx(3.0) and answer.delta_left == 0.0
+    assert gw.estimate_cost(slug="tax", sql=BY_MONTH, epsilon=1.0, delta=1e-6).delta == 1e-6
+
+
+def test_partition_selection_without_delta_is_rejected_for_free(wide_gateway) -> None:
+    """Grouping by a key without a public domain at δ = 0 is refused before any charge."""
+    gw, engine, project_id = wide_gateway
+    with pytest.raises(QueryRejected, match="delta"):
+        _ask(gw, project_id, BY_MONTH, eps=1.0)
+    assert engine.runs == 0 and gw.ledger.state(1).spent == 0
+
+
+def test_delta_budget_is_never_overspent(wide_gateway) -> None:
+    """Once δ is spent, another selection query is refused uncharged; pure-ε queries go on."""
+    gw, engine, project_id = wide_gateway
+    _ask(gw, project_id, BY_MONTH, eps=1.0, delta=1e-6)
+    with pytest.raises(BudgetExhausted):
+        _ask(gw, project_id, 'SELECT "所属期", COUNT(*) FROM tax GROUP BY "所属期"', 1.0, 1e-6)
+    assert engine.runs == 1 and gw.ledger.state(1).spent == pytest.approx(1.0)
+    answer = _ask(gw, project_id, "SELECT COUNT(*) FROM tax", eps=0.5, delta=1e-6)
+    assert answer.delta == 0.0 and answer.budget_left == pytest.approx(2.5)

@@ -43,6 +43,7 @@ RELEASE = {
     "delta": 0.0,
     "cached": False,
     "budget_left": 0.75,
+    "delta_left": 1e-6,
 }
 COUNT_SQL = 'SELECT "所属区", COUNT(*) FROM "tax-monthly" GROUP BY "所属区"'
 
@@ -255,7 +256,12 @@ def test_cost_posts_dataset_sql_and_epsilon(lab, gateway) -> None:
     gateway.answer("POST", "/api/gateway/cost", {"epsilon": 0.5, "delta": 0.0})
     assert lab.cost(COUNT_SQL, epsilon=0.5) == {"epsilon": 0.5, "delta": 0.0}
     seen = gateway.seen[0]
-    assert seen.body == {"dataset": "tax-monthly", "sql": COUNT_SQL, "epsilon": 0.5}
+    assert seen.body == {
+        "dataset": "tax-monthly",
+        "sql": COUNT_SQL,
+        "epsilon": 0.5,
+        "delta": 0.0,
+    }
     assert seen.headers["Content-Type"] == "application/json"
     assert seen.headers["Authorization"] == f"Bearer {TOKEN}"
 
@@ -264,10 +270,21 @@ def test_query_returns_values_intervals_and_release_facts(lab, gateway) -> None:
     """query() keeps the value and interval columns and puts ε, δ, cached, budget in attrs."""
     gateway.answer("POST", "/api/gateway/query", RELEASE)
     frame = lab.query(COUNT_SQL, epsilon=0.5)
-    assert gateway.seen[0].body == {"dataset": "tax-monthly", "sql": COUNT_SQL, "epsilon": 0.5}
+    assert gateway.seen[0].body == {
+        "dataset": "tax-monthly",
+        "sql": COUNT_SQL,
+        "epsilon": 0.5,
+        "delta": 0.0,
+    }
     assert list(frame.columns) == RELEASE["columns"]
     assert list(frame["count(*)_high"]) == [130, 90]
-    assert frame.attrs == {"epsilon": 0.5, "delta": 0.0, "cached": False, "budget_left": 0.75}
+    assert frame.attrs == {
+        "epsilon": 0.5,
+        "delta": 0.0,
+        "cached": False,
+        "budget_left": 0.75,
+        "delta_left": 1e-6,
+    }
 
 
 @pytest.mark.parametrize(
@@ -306,11 +323,20 @@ def test_sql_without_from_needs_a_dataset(lab, gateway) -> None:
 
 def test_budget_and_history_are_frames(lab, gateway) -> None:
     """budget() and history() give one row per dataset and per query with fixed columns."""
-    budget = {"dataset": "tax-monthly", "limit": 1.0, "spent": 0.25, "remaining": 0.75}
+    budget = {
+        "dataset": "tax-monthly",
+        "limit": 1.0,
+        "spent": 0.25,
+        "remaining": 0.75,
+        "delta_limit": 1e-6,
+        "delta_spent": 0.0,
+        "delta_remaining": 1e-6,
+    }
     past = {
         "dataset": "tax-monthly",
         "query": COUNT_SQL,
         "epsilon": 0.25,
+        "delta": 0.0,
         "state": "released",
         "at": "2025-01-01T00:00:00Z",
     }
@@ -318,7 +344,7 @@ def test_budget_and_history_are_frames(lab, gateway) -> None:
     gateway.answer("GET", "/api/gateway/history", {"queries": [past]})
     assert lab.budget().to_dict("records") == [budget]
     assert lab.history().to_dict("records") == [past]
-    assert list(lab.budget().columns) == ["dataset", "limit", "spent", "remaining"]
+    assert list(lab.budget().columns) == list(budget)
     assert list(pd.DataFrame(columns=list(past)).columns) == list(lab.history().columns)
 
 

@@ -1,0 +1,80 @@
+"""The demo's approved sandbox projects: one for the demo enterprise, one for the demo bank.
+
+They go through the same application and approval path a steward uses, so the demo's analysts
+can run DP queries (and, with the sandbox, get a server) as soon as ``datalab demo`` is up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.audit import AuditLog
+from lab.db.models import Organisation, SandboxProject
+from lab.demo.catalogue import DEMO_STEWARD
+from lab.gateway.projects import apply_for_project, approve_project
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    """A project the demo applies for and approves, with its ε per dataset."""
+
+    organisation: str
+    applicant: str
+    title: str
+    purpose: str
+    budgets: dict[str, float]
+
+
+DEMO_PROJECTS: tuple[DemoProject, ...] = (
+    DemoProject(
+        "青岛海湾数据科技有限公司",
+        "analyst",
+        "行业纳税与就业趋势",
+        "研究各行业纳税额与参保人数的月度趋势，用于企业经营分析。",
+        {"tax-monthly": 5.0, "social-insurance-monthly": 5.0},
+    ),
+    DemoProject(
+        "青岛城市商业银行（演示）",
+        "banker",
+        "小微企业区域行业基准",
+        "按区和行业建立小微企业纳税、用工和水电用量基准，用于信贷产品设计。",
+        {"tax-monthly": 5.0, "social-insurance-monthly": 5.0, "utilities-monthly": 5.0},
+    ),
+)
+
+
+def seed_demo_projects(session: Session, audit: AuditLog) -> list[SandboxProject]:
+    """Apply for and approve the demo projects not yet present; return all of them."""
+    projects = []
+    for demo in DEMO_PROJECTS:
+        org = session.scalar(select(Organisation).where(Organisation.name == demo.organisation))
+        if org is None:
+            continue
+        existing = session.scalar(
+            select(SandboxProject).where(
+                SandboxProject.organisation_id == org.id, SandboxProject.title == demo.title
+            )
+        )
+        projects.append(existing or _approved(session, audit, org, demo))
+    return projects
+
+
+def _approved(
+    session: Session, audit: AuditLog, org: Organisation, demo: DemoProject
+) -> SandboxProject:
+    project = apply_for_project(
+        session,
+        audit,
+        organisation_id=org.id,
+        title=demo.title,
+        purpose=demo.purpose,
+        datasets=list(demo.budgets),
+        actor=demo.applicant,
+    )
+    approve_project(
+        session, audit, project=project, budgets=demo.budgets, actor=DEMO_STEWARD, note="演示"
+    )
+    return project
