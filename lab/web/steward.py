@@ -3,7 +3,8 @@
 Forms post to these routes, which call the same domain functions as ``/api/steward`` and answer
 with a 303 back to the page and a flash code, or re-render the page with the error inline. Each
 change commits in its own transaction before the redirect, so the page it leads to shows it.
-The sign-in and negative-list pages live in ``signin`` and ``negative_list``, included here.
+The sign-in, negative-list and sandbox-project pages live in ``signin``, ``negative_list`` and
+``projects``, included here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from lab.db import transaction
 from lab.errors import LabError
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
-from lab.web import negative_list, signin
+from lab.web import negative_list, projects, signin
 from lab.web.forms import dp_declaration
 from lab.web.pages import (
     SignedIn,
@@ -38,6 +39,7 @@ from lab.web.pages import (
 router = APIRouter(prefix="/steward", include_in_schema=False)
 router.include_router(signin.router)
 router.include_router(negative_list.router)
+router.include_router(projects.router)
 
 
 def review_page(

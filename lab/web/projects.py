@@ -1,0 +1,130 @@
+"""The sandbox-project page: applications awaiting a decision, approval with budgets, rejection.
+
+Approval takes an ε per dataset the application named (form fields ``epsilon:<slug>``) and one δ
+for each; a rejection needs the reason the applicant will read. Both call the same domain
+functions as ``/api/steward/projects`` and are audited there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from lab.api.deps import DbDep, ServicesDep
+from lab.db import transaction
+from lab.db.models import Organisation
+from lab.errors import InvalidInput, LabError
+from lab.gateway.ledger import BudgetState
+from lab.gateway.projects import (
+    DEFAULT_DELTA_PER_DATASET,
+    approve_project,
+    get_project,
+    list_projects,
+    project_budgets,
+    reject_project,
+)
+from lab.web.pages import (
+    SignedIn,
+    StewardFormDep,
+    StewardPageDep,
+    SubmittedFormDep,
+    redirect,
+    render,
+)
+
+router = APIRouter(prefix="/projects")
+PAGE = "/steward/projects"
+EPSILON_FIELD = "epsilon:"
+
+
+def projects_page(request: Request, db: Session, steward: SignedIn, **extra: object):
+    """Every project, newest first, with its organisation and budgets."""
+    rows = []
+    for project in list_projects(db):
+        budgets = [(slug, BudgetState.of(b)) for slug, b in project_budgets(db, project.id)]
+        organisation = db.get(Organisation, project.organisation_id)
+        rows.append({"project": project, "organisation": organisation.name, "budgets": budgets})
+    return render(
+        request,
+        "projects.html",
+        steward,
+        rows=rows,
+        default_delta=DEFAULT_DELTA_PER_DATASET,
+        **extra,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def show(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
+    """Applications and approved projects."""
+    return projects_page(request, db, steward)
+
+
+@router.post("/{project_id}/approve", response_class=HTMLResponse)
+def approve(
+    request: Request,
+    project_id: int,
+    services: ServicesDep,
+    db: DbDep,
+    steward: StewardFormDep,
+    form: SubmittedFormDep,
+) -> Response:
+    """Approve with the ε typed for each requested dataset (blank: no budget on it)."""
+    try:
+        budgets = _budgets(form)
+        delta = _number(str(form.get("delta") or DEFAULT_DELTA_PER_DATASET), "δ")
+        with transaction(services.sessions) as session:
+            approve_project(
+                session,
+                services.audit,
+                project=get_project(session, project_id),
+                budgets=budgets,
+                delta=delta,
+                note=str(form.get("note") or ""),
+                actor=steward.username,
+            )
+    except LabError as exc:
+        return projects_page(request, db, steward, failure=exc)
+    return redirect(PAGE, "project-approved")
+
+
+@router.post("/{project_id}/reject", response_class=HTMLResponse)
+def reject(
+    request: Request,
+    project_id: int,
+    services: ServicesDep,
+    db: DbDep,
+    steward: StewardFormDep,
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Reject with the reason the applicant will read."""
+    try:
+        with transaction(services.sessions) as session:
+            reject_project(
+                session,
+                services.audit,
+                project=get_project(session, project_id),
+                note=note,
+                actor=steward.username,
+            )
+    except LabError as exc:
+        return projects_page(request, db, steward, failure=exc)
+    return redirect(PAGE, "project-rejected")
+
+
+def _budgets(form) -> dict[str, float]:
+    return {
+        key.removeprefix(EPSILON_FIELD): _number(str(value), "ε")
+        for key, value in form.items()
+        if key.startswith(EPSILON_FIELD) and str(value).strip()
+    }
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"{what} must be a number, got {text!r}") from None
