@@ -31,6 +31,8 @@ ROUTES = {
     ("GET", "/api/steward/guide/negative-list"),
     ("POST", "/api/steward/guide/negative-list"),
     ("DELETE", "/api/steward/guide/negative-list/{value}"),
+    ("POST", "/api/steward/projects/{project_id}/decision"),
+    ("PUT", "/api/steward/projects/{project_id}/budgets/{dataset}"),
 }
 META = {"title": "青岛市企业月度纳税", "department": "市税务局", "slug": "monthly-tax"}
 
@@ -98,7 +100,7 @@ def test_every_route_needs_a_signed_in_steward(lab: LabServices) -> None:
     analyst = bearer(lab, "analyst", Role.ANALYST)
     with TestClient(app) as anonymous:
         for method, template in sorted(ROUTES):
-            path = template.format(version_id=1, value="CREDENTIAL")
+            path = template.format(version_id=1, value="CREDENTIAL", project_id=1, dataset="tax")
             assert anonymous.request(method, path).status_code == 401, path
             refused = anonymous.request(method, path, headers=analyst)
             assert refused.status_code == 403, path
