@@ -122,7 +122,7 @@ def build_restricted_table(
         f"SELECT k.* FROM keyed k LEFT JOIN cut ON k.{unit} = cut.u "
         f"WHERE cut.u IS NULL OR k._key <= cut.last_kept"
     )
-    with _connection(spill_to=staged.parent / "spill") as connection:
+    with _connection(spill_to=target.parent / "spill") as connection:
         connection.execute(f"CREATE TEMP VIEW keyed AS {keyed}")
         connection.execute(
             f"CREATE TEMP TABLE cut AS SELECT {unit} AS u, list_last(min(_key, {bound})) "

@@ -25,7 +25,7 @@ from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict
 from lab.identity.accounts import now
-from lab.ingest.staging import STAGED_TABLE, purge
+from lab.ingest.staging import open_staged, purge
 from lab.services import LabServices
 from lab.storage.base import VERSIONS_FOLDER
 
@@ -43,9 +43,13 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
         version, dataset, dp = _load_for_publish(session, version_id)
         guide = current_guide(session)
     tier = Tier(version.tier)
-    staged = Path(version.staging_dir) / STAGED_TABLE
+    folder = Path(version.staging_dir)
     columns = [p["name"] for p in version.profile]
-    with tempfile.TemporaryDirectory(dir=staged.parent) as work:
+    with (
+        open_staged(folder, lab.sealed.keyring) as plaintext,
+        tempfile.TemporaryDirectory(dir=folder) as work,
+    ):
+        staged = Path(f"/proc/self/fd/{plaintext.fileno()}")
         built = Path(work) / "data.parquet"
         details = _build(tier, version, staged, built, columns, dp, guide)
         publication = lab.store.publication(object_prefix(tier, dataset.slug))
@@ -69,7 +73,7 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
                 **details,
             },
         )
-    purge(staged.parent)
+    purge(folder)
     return switched
 
 

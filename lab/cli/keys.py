@@ -13,13 +13,17 @@ import typer
 from lab.cli.context import one_line_errors, services
 from lab.crypto import SealedObjectStore, add_active_key, load_keyring
 from lab.crypto.keyring import KEK_SETTING
+from lab.ingest.staging import sealed_staging, staging_root
 
 keys_app = typer.Typer(
     help="Key-encryption keys of the restricted objects: status and rotation (keys never shown).",
     no_args_is_help=True,
 )
 CLI_ACTOR = "cli"
-PREFIX_HELP = "Only objects whose key starts with this (default: every sealed object)."
+PREFIX_HELP = (
+    "Only published objects whose key starts with this (default: every sealed object, "
+    "staged tables awaiting a decision included)."
+)
 
 
 @keys_app.command("rotate")
@@ -36,16 +40,22 @@ def rotate(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
         add_active_key(lab.settings.resolved_keyring_file)
     keyring = load_keyring(lab.settings)
     sealed = SealedObjectStore(lab.store, keyring, chunk_size=lab.sealed.chunk_size)
-    report = sealed.rotate(prefix)
+    reports = [sealed.rotate(prefix)]
+    if not prefix:
+        reports += [
+            store.rotate() for store in sealed_staging(staging_root(lab.settings.home), keyring)
+        ]
+    rewrapped = sum(r.rewrapped for r in reports)
+    already_current = sum(r.already_current for r in reports)
     details = {
         "active_key": keyring.active_id,
-        "rewrapped": report.rewrapped,
-        "already_current": report.already_current,
+        "rewrapped": rewrapped,
+        "already_current": already_current,
     }
     lab.audit.append(actor=CLI_ACTOR, action="keys.rotate", target=prefix or "*", details=details)
     typer.echo(
-        f"active key {keyring.active_id}: re-wrapped {report.rewrapped} objects, "
-        f"{report.already_current} already under it"
+        f"active key {keyring.active_id}: re-wrapped {rewrapped} objects, "
+        f"{already_current} already under it"
     )
 
 
@@ -59,6 +69,9 @@ def status(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
     source = KEK_SETTING if configured else str(lab.settings.resolved_keyring_file)
     typer.echo(f"active key {keyring.active_id} (keys from {source})")
     usage = lab.sealed.kek_usage(prefix)
+    if not prefix:
+        for store in sealed_staging(staging_root(lab.settings.home), keyring):
+            usage.update(store.kek_usage())
     for key_id in sorted(set(keyring.keys) | set(usage)):
         note = " (active)" if key_id == keyring.active_id else ""
         if key_id not in keyring.keys:

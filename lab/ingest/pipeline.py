@@ -20,7 +20,7 @@ from lab.db import transaction
 from lab.db.models import DatasetVersion
 from lab.identity.accounts import now
 from lab.ingest.scanning import scan_staged_column
-from lab.ingest.staging import StagedTable, purge, stage
+from lab.ingest.staging import StagedTable, purge, seal, stage, staging_root
 from lab.services import LabServices
 
 
@@ -41,7 +41,7 @@ def classify_upload(
     """Stage and classify without recording anything (the caller purges the staging folder)."""
     with lab.sessions() as session:
         guide = current_guide(session)
-    root = lab.settings.home / "staging"
+    root = staging_root(lab.settings.home)
     staged = stage(stream, name, root, max_bytes=lab.settings.ingest_max_bytes)
     try:
         return staged, classify_staged(staged, guide)
@@ -66,6 +66,8 @@ def ingest(
     staged, result = classify_upload(lab, stream, name)
     rejected = result.tier == Tier.T5
     try:
+        if not rejected:
+            seal(staged.folder, lab.sealed.keyring)
         with transaction(lab.sessions) as session:
             version = _record(session, lab, staged, result, meta, actor, rejected=rejected)
             outcome = IngestOutcome(

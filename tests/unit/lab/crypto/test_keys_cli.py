@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lab.crypto import SealedObjectStore, init_keyring_file
 from lab.crypto.keyring import Keyring, read_keyring_file
+from lab.ingest.staging import open_staged, seal, staging_root
 from lab.storage import LocalObjectStore
 
 RUN_KEYS_APP = "from lab.cli.keys import keys_app; keys_app(prog_name='datalab keys')"
@@ -102,3 +103,21 @@ def test_a_malformed_kek_setting_is_one_line_without_the_key(tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "DATALAB_KEK entry 1" in result.stderr
     assert bad_value not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rotate_and_status_cover_staged_tables(tmp_path: Path) -> None:
+    """A staged table awaiting a decision is re-wrapped too and counted by status."""
+    keyring_file = tmp_path / "secrets" / "keyring.json"
+    init_keyring_file(keyring_file)
+    folder = staging_root(tmp_path) / "abc"
+    folder.mkdir(parents=True)
+    (folder / "table.parquet").write_bytes(b"staged plaintext")
+    seal(folder, read_keyring_file(keyring_file))
+    result = datalab_keys(tmp_path, "rotate")
+    assert "re-wrapped 1 objects" in result.stdout, result.stderr
+    keyring = read_keyring_file(keyring_file)
+    only_new = Keyring(keyring.active_id, {keyring.active_id: keyring.keys[keyring.active_id]})
+    with open_staged(folder, only_new) as plaintext:
+        assert plaintext.read() == b"staged plaintext"
+    status = datalab_keys(tmp_path, "status").stdout
+    assert f"{keyring.active_id}\t1 objects (active)" in status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -17,6 +18,7 @@ from lab.db import transaction
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InvalidInput, PermissionDenied
 from lab.ingest.pipeline import ingest
+from lab.ingest.staging import SEALED_FOLDER, open_staged
 from lab.services import LabServices
 from tests.unit.lab.ingest import tables
 
@@ -130,6 +132,20 @@ def test_restricted_table_sealed_and_bounded(lab: LabServices, tmp_path) -> None
     table = pq.read_table(io.BytesIO(b"".join(lab.sealed.get(key)))).to_pandas()
     assert len(table) == 20 * 4 and table.groupby("统一社会信用代码").size().max() == 4
     assert str(table["应纳税额（元）"].dtype) == "int64"
+
+
+def test_version_awaiting_decision_is_encrypted_at_rest(lab: LabServices, tmp_path) -> None:
+    """After ingest, staging holds only ciphertext: no upload copy, no plaintext table."""
+    canary = 987654321
+    outcome = _ingest(lab, tables.monthly_table(tmp_path, units=20, months=6, canary=canary))
+    with lab.sessions() as s:
+        folder = Path(get_version(s, outcome.version_id).staging_dir)
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files and all(p.relative_to(folder).parts[0] == SEALED_FOLDER for p in files)
+    assert not any(str(canary).encode() in p.read_bytes() for p in files)
+    with open_staged(folder, lab.sealed.keyring) as plaintext:
+        staged = pq.read_table(plaintext).to_pandas()
+    assert canary in staged["应纳税额（元）"].astype(int).tolist()
 
 
 def test_dp_metadata_validation(lab: LabServices, tmp_path) -> None:
