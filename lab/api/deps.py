@@ -41,9 +41,17 @@ def presented_credential(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def optional_principal(request: Request, db: DbDep) -> Principal | None:
+def optional_principal(request: Request, services: ServicesDep) -> Principal | None:
+    """The caller, authenticated in a short transaction of its own.
+
+    Authentication may record the token's last use; doing that in the request's session would
+    hold SQLite's write lock until the route returns and block the route's own transactions.
+    """
     credential = presented_credential(request)
-    return authenticate_token(db, credential) if credential else None
+    if not credential:
+        return None
+    with services.sessions() as session, session.begin():
+        return authenticate_token(session, credential)
 
 
 def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]):

@@ -17,6 +17,7 @@ from lab.identity.roles import Role, TokenKind
 from lab.identity.tokens import MintedToken, secret_matches, split_token
 
 _REFUSED = "invalid or expired credentials"
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def authenticate_token(session: Session, plain: str) -> Principal:
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated(_REFUSED)
-    token.last_used_at = now()
+    moment = now()
+    if token.last_used_at is None or moment - _as_utc(token.last_used_at) >= LAST_USE_RESOLUTION:
+        token.last_used_at = moment  # a write at most once a minute per token, not per request
     return _principal(user, TokenKind(token.kind), token.scopes)
 
 

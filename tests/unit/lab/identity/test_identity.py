@@ -65,6 +65,18 @@ def test_token_round_trip_and_storage_is_hashed(lab: LabServices) -> None:
     assert plain.split("_", 2)[2] not in stored.secret_hash and stored.prefix in plain
 
 
+def test_last_use_is_written_at_most_once_a_minute(lab: LabServices) -> None:
+    """The first use records the time; uses within a minute leave the session clean (no write)."""
+    _user(lab)
+    plain = _token(lab)
+    with transaction(lab.sessions) as s:
+        authenticate_token(s, plain)
+        assert s.dirty  # first use: last_used_at set
+    with transaction(lab.sessions) as s:
+        authenticate_token(s, plain)
+        assert not s.dirty  # a second use within the minute writes nothing
+
+
 @pytest.mark.parametrize(
     "mangle",
     [
