@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
-from lab.api.routes import auth, gateway, health, objects, steward
+from lab.api.routes import auth, credit, gateway, health, objects, steward
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices
@@ -64,6 +64,7 @@ def create_app(services: LabServices) -> FastAPI:
         steward.router,
         steward_pages.router,
         gateway.router,
+        credit.router,
     )
     for router in (*lab_routers, *plugin_routers()):
         app.include_router(router)
