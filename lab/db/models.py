@@ -274,7 +274,7 @@ class CreditConsent(Base):
     validity_days: Mapped[int] = mapped_column(Integer)
     query_cap: Mapped[int] = mapped_column(Integer)
     queries_used: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(30))
     requested_by: Mapped[str | None] = mapped_column(String(64))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -103,7 +103,7 @@ def upgrade() -> None:
         sa.Column("validity_days", sa.Integer(), nullable=False),
         sa.Column("query_cap", sa.Integer(), nullable=False),
         sa.Column("queries_used", sa.Integer(), nullable=False),
-        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("state", sa.String(length=30), nullable=False),
         sa.Column("requested_by", sa.String(length=64), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
