@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -66,9 +66,7 @@ def demo_features(demo_sources: dict[str, str]) -> tuple[list[tuple[str, dict]],
     return rows, as_of.isoformat()
 
 
-def as_of_fallback():
-    from datetime import date
-
+def as_of_fallback() -> date:
     return date(2026, 10, 31)
 
 
@@ -118,15 +116,18 @@ def token(lab: LabServices, username: str, roles: list[Role], org: str | None) -
     return {"Authorization": f"Bearer {minted.plain}"}
 
 
+@pytest.fixture(scope="package")
+def trained():
+    """A scorecard trained once on synthetic labelled inputs."""
+    return fit_and_validate(*synthetic_training())
+
+
 @pytest.fixture
-def world(lab: LabServices, demo_features) -> CreditWorld:
+def world(lab: LabServices, demo_features, trained) -> CreditWorld:
     """Features stored, a scorecard active, the parties created, an API client open."""
     rows, as_of = demo_features
-    from datetime import date
-
     store_features(lab, rows, date.fromisoformat(as_of), actor="test", sources=["demo"])
-    codes, inputs, bad = synthetic_training()
-    activate(lab, fit_and_validate(codes, inputs, bad), actor="test")
+    activate(lab, trained, actor="test")
     code, other = rows[0][0], rows[1][0]
     with transaction(lab.sessions) as session:
         for name in (BANK, OTHER_BANK):

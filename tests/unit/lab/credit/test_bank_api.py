@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from classification.checksums import uscc_check_char
 from lab.db.models import CreditQuery
 from tests.unit.lab.credit.conftest import ALL_SCOPES, CreditWorld, ask, grant
-
-from sqlalchemy import select
 
 
 def valid_code(first17: str) -> str:
