@@ -19,6 +19,7 @@ from lab.api.routes import auth, credit, gateway, health, objects, steward
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices
+from lab.web import enterprise as enterprise_pages
 from lab.web import steward as steward_pages
 
 ROUTER_GROUP = "datalab.routers"
@@ -65,6 +66,7 @@ def create_app(services: LabServices) -> FastAPI:
         steward_pages.router,
         gateway.router,
         credit.router,
+        enterprise_pages.router,
     )
     for router in (*lab_routers, *plugin_routers()):
         app.include_router(router)
