@@ -42,7 +42,7 @@ from lab.credit.features import derive_all, held_scopes
 from lab.credit.refresh import store_features
 from lab.credit.signing import lab_signer
 from lab.credit.terms import ConsentTerms
-from lab.credit.training import activate, train_from_files
+from lab.credit.training import activate, train_on
 from lab.credit.vocabulary import Level, Purpose, Scope
 from lab.db import transaction
 from lab.db.models import Organisation
@@ -88,7 +88,7 @@ def prepare(settings: LabSettings, paths: dict[str, str], banks: int, per_bank: 
     _, store_s = timed(
         "store", lambda: store_features(lab, rows, as_of, actor="bench", sources=sorted(paths))
     )
-    activate(lab, train_from_files(paths), actor="bench")
+    activate(lab, train_on(dict(rows), paths["credit-loan-outcomes"]), actor="bench")
     codes = [code for code, _ in rows]
     plan = _parties(lab, codes, banks, per_bank)
     lab.close()

@@ -1,10 +1,10 @@
 """A bank's profile request, end to end: check, claim the consent, build, log, answer.
 
-Every request that names a valid credit code does the same work whatever the outcome: one
-conditional update that claims a query on the consent (it matches only an authorised,
-unexpired consent of this bank, enterprise, purpose and level, under its cap), one feature
-lookup, one dispute lookup, a profile built (from a decoy record when the enterprise is
-unknown), hashing, a query-log row and an audit entry. Unknown enterprise, no consent, a
+Every request that names a valid credit code does the same work whatever the outcome: the
+limits, one feature lookup and one dispute lookup; then one conditional update that claims a
+query on the consent (it matches only an authorised, unexpired consent of this bank,
+enterprise, purpose and level, under its cap), a profile built (from a decoy record when the
+enterprise is unknown), hashing, a query-log row and an audit entry; then the alarm checks. Unknown enterprise, no consent, a
 revoked, expired or exhausted consent all end in the same ``ProfileUnavailable`` answer.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import time
 from dataclasses import dataclass
@@ -123,26 +124,56 @@ def active_model(session: Session) -> dict[str, Any] | None:
     return _models[row.version]
 
 
-def _claim(session: Session, request: ProfileRequest, bank_id: int, known: bool):
-    """Use one query of a matching live consent; the consent's scopes and window, or None."""
-    moment = now()
-    claimed = session.execute(
+@dataclass(frozen=True)
+class _Reads:
+    """What a request reads before it writes: the enterprise's features, disputes, the model."""
+
+    features: dict[str, Any]
+    data_as_of: str
+    known: bool
+    disputed: tuple[str, ...]
+    model: dict[str, Any] | None
+
+
+def _read(lab: LabServices, bank: Organisation, request: ProfileRequest) -> _Reads:
+    """Limits checked, then the reads, in a short read-only transaction of their own."""
+    with lab.sessions() as session:
+        check_limits(session, lab.settings, bank_id=bank.id, operator=request.operator, at=now())
+        stored = session.get(CreditProfileFeatures, request.credit_code)
+        disputed = session.scalars(
+            select(CreditDispute.item).where(
+                CreditDispute.credit_code == request.credit_code,
+                CreditDispute.state == OPEN_DISPUTE,
+            )
+        ).all()
+        model = active_model(session)
+    if stored is None:
+        return _Reads(DECOY_FEATURES, "", False, tuple(disputed), model)
+    return _Reads(stored.features, stored.data_as_of, True, tuple(disputed), model)
+
+
+def _claim(session: Session, request: ProfileRequest, bank_id: int):
+    """Use one query of a matching live consent; its scopes and window, or None.
+
+    This update is the transaction's first statement, so on SQLite it takes the write lock
+    before reading anything (no stale snapshot to fail on) and waits its turn if it must.
+    """
+    return session.execute(
         update(CreditConsent)
         .where(
-            CreditConsent.id == (request.consent_id if known else ""),
+            CreditConsent.id == request.consent_id,
             CreditConsent.bank_org_id == bank_id,
             CreditConsent.credit_code == request.credit_code,
             CreditConsent.purpose == request.purpose.value,
             CreditConsent.level_rank >= request.level.rank,
             CreditConsent.state == ConsentState.AUTHORISED.value,
-            CreditConsent.valid_until > moment,
+            CreditConsent.valid_until > now(),
             CreditConsent.queries_used < CreditConsent.query_cap,
         )
         .values(queries_used=CreditConsent.queries_used + 1)
         .returning(CreditConsent.scopes, CreditConsent.window_months)
         .execution_options(synchronize_session=False)
     ).first()
-    return claimed
 
 
 def _answer_in(
@@ -152,16 +183,16 @@ def _answer_in(
     caller: str,
     request: ProfileRequest,
     request_id: str,
+    reads: _Reads,
 ) -> ProfileAnswer:
-    moment = now()
-    check_limits(session, lab.settings, bank_id=bank.id, operator=request.operator, at=moment)
-    stored = session.get(CreditProfileFeatures, request.credit_code)
-    claimed = _claim(session, request, bank.id, stored is not None)
-    disputed = session.scalars(
-        select(CreditDispute.item).where(
-            CreditDispute.credit_code == request.credit_code, CreditDispute.state == OPEN_DISPUTE
+    claimed = _claim(session, request, bank.id)
+    served = claimed is not None and reads.known
+    if claimed is not None and not reads.known:  # a live consent, but no data on the firm
+        session.execute(
+            update(CreditConsent)
+            .where(CreditConsent.id == request.consent_id)
+            .values(queries_used=CreditConsent.queries_used - 1)
         )
-    ).all()
     grant = Grant(
         request.credit_code,
         request.consent_id,
@@ -170,26 +201,23 @@ def _answer_in(
         request.level,
         claimed.window_months if claimed else 24,
     )
-    features = stored.features if stored is not None else DECOY_FEATURES
-    as_of = stored.data_as_of if stored is not None else ""
-    profile = build_profile(features, as_of, grant, disputed, active_model(session))
+    profile = build_profile(reads.features, reads.data_as_of, grant, reads.disputed, reads.model)
     body = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
-    served = claimed is not None
     request_hash = hashlib.sha256(request.canonical(bank.id, caller, request_id).encode())
     answer = ProfileAnswer(
         body if served else None,
         request_hash.hexdigest(),
         hashlib.sha256(body).hexdigest() if served else DENIAL_HASH,
     )
-    _log(session, lab, bank, caller, request, answer, request_id, moment)
+    _log(session, lab, bank, caller, request, answer, request_id)
     return answer
 
 
-def _log(session, lab, bank, caller, request, answer, request_id, moment) -> None:
+def _log(session, lab, bank, caller, request, answer, request_id) -> None:
     served = answer.body is not None
     session.add(
         CreditQuery(
-            at=moment,
+            at=now(),
             bank_org_id=bank.id,
             operator=request.operator,
             caller=caller,
@@ -220,24 +248,39 @@ def _log(session, lab, bank, caller, request, answer, request_id, moment) -> Non
             "response_hash": answer.response_hash,
         },
     )
-    raise_alarms(
-        session, lab.audit, lab.settings, bank_id=bank.id, operator=request.operator, at=moment
-    )
 
 
 def answer_profile_request(
     lab: LabServices, *, bank: Organisation, caller: str, request: ProfileRequest, request_id: str
 ) -> ProfileAnswer:
-    """Serve or deny one request; it is logged and audited either way before the answer."""
+    """Serve or deny one request; it is logged and audited either way before the answer.
+
+    Reads first (limits, features, disputes, model), then one short write transaction (claim,
+    build, hash, query-log row, audit entry), retried whole if it loses a race; alarms last.
+    """
+    try:
+        reads = _read(lab, bank, request)
+    except RateLimited:
+        _audit_rate_limited(lab, bank, caller, request, request_id)
+        raise
+    answer = _retried(lambda s: _answer_in(s, lab, bank, caller, request, request_id, reads), lab)
+    _retried(
+        lambda s: raise_alarms(
+            s, lab.audit, lab.settings, bank_id=bank.id, operator=request.operator, at=now()
+        ),
+        lab,
+    )
+    return answer
+
+
+def _retried(work, lab: LabServices):
+    """``work(session)`` in a transaction, retried whole when it loses a race for a write."""
     for attempt in range(_ATTEMPTS):
         try:
             with transaction(lab.sessions) as session:
-                return _answer_in(session, lab, bank, caller, request, request_id)
+                return work(session)
         except (DbIntegrityError, OperationalError):
-            time.sleep(min(0.002 * (attempt + 1), 0.05))
-        except RateLimited:
-            _audit_rate_limited(lab, bank, caller, request, request_id)
-            raise
+            time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))  # noqa: S311 (jitter)
     raise InternalError("a profile request kept losing the race for the audit chain head")
 
 

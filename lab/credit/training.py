@@ -112,7 +112,12 @@ def train_from_files(paths: Mapping[str, str]) -> TrainingResult:
     """Train and validate on source files directly (the demo's generated files, say)."""
     as_of = data_as_of(paths, now().date())
     features = dict(derive_all(aggregate(paths, as_of), as_of, held_scopes(set(paths))))
-    found = source_labels(paths[LABELS])
+    return train_on(features, paths[LABELS])
+
+
+def train_on(features: Mapping[str, dict[str, Any]], labels_path: str) -> TrainingResult:
+    """Train and validate on derived features and a loan-outcome file."""
+    found = source_labels(labels_path)
     codes = [str(c) for c in found.index if str(c) in features]
     bad = [bool(found.loc[c, "defaulted"]) for c in codes]
     return fit_and_validate(codes, [features[c]["model"] for c in codes], bad)
