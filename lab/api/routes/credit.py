@@ -7,10 +7,13 @@ disputes and credit-repair requests. Routes parse, authorise, call ``lab.credit`
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep
+from lab.api.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
 from lab.api.schemas.credit import (
     AlarmOut,
     AnswerIn,
@@ -38,9 +41,10 @@ from lab.credit.outcomes import LoanOutcome, report_outcome
 from lab.credit.parties import acting_bank, acting_enterprise, bank_named
 from lab.credit.signing import ALGORITHM, lab_signer, parse_receipt, verify_receipt
 from lab.credit.terms import ConsentTerms
+from lab.db import transaction
 from lab.db.models import CreditConsent, CreditDispute, Organisation
-from lab.errors import IntegrityError, InvalidInput
-from lab.identity import Principal, Role
+from lab.errors import IntegrityError, InvalidInput, NotAuthenticated
+from lab.identity import Principal, Role, authenticate_token
 from lab.logs import request_id_var
 from lab.services import LabServices
 
@@ -98,8 +102,32 @@ def verify(body: VerifyIn, services: ServicesDep) -> VerifyOut:
 # --- bank side --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BankCaller:
+    """An authenticated bank operator and their bank, with no database connection held."""
+
+    principal: Principal
+    bank: Organisation
+
+
+def bank_caller(request: Request, services: ServicesDep) -> BankCaller:
+    """Authenticate in a short transaction of its own, so the profile route holds at most one
+    pooled connection at a time (a request-long session plus the route's own would exhaust the
+    pool under concurrent banks)."""
+    credential = presented_credential(request)
+    if not credential:
+        raise NotAuthenticated("sign in or send a token in the Authorization header")
+    with transaction(services.sessions) as session:
+        principal = authenticate_token(session, credential)
+        bank = acting_bank(session, principal)
+        session.expunge(bank)
+    return BankCaller(principal, bank)
+
+
 @router.post("/profiles")
-def profile(body: ProfileIn, principal: PrincipalDep, services: ServicesDep) -> Response:
+def profile(
+    body: ProfileIn, caller: Annotated[BankCaller, Depends(bank_caller)], services: ServicesDep
+) -> Response:
     """A consented profile, or the one denial answer (404 ``profile_unavailable``)."""
     request = ProfileRequest.parse(
         credit_code=body.credit_code,
@@ -108,13 +136,10 @@ def profile(body: ProfileIn, principal: PrincipalDep, services: ServicesDep) -> 
         level=body.level,
         operator=body.operator,
     )
-    with services.sessions() as session:
-        bank = acting_bank(session, principal)
-        session.expunge(bank)
     answer = answer_profile_request(
         services,
-        bank=bank,
-        caller=principal.username,
+        bank=caller.bank,
+        caller=caller.principal.username,
         request=request,
         request_id=request_id_var.get(),
     )

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from lab.db import transaction
 from lab.identity import Role
 from lab.identity.accounts import create_user
 from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask
 
 PASSWORD = "enterprise-pages-2026"
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """The pages are not about the database: SQLite only (the API tests run on PostgreSQL too)."""
+    return f"sqlite:///{tmp_path / 'lab.db'}"
 
 
 def signed_in(world: CreditWorld) -> str:
