@@ -4,16 +4,19 @@ Every request that names a valid credit code does the same work whatever the out
 limits, one feature lookup and one dispute lookup; then one conditional update that claims a
 query on the consent (it matches only an authorised, unexpired consent of this bank,
 enterprise, purpose and level, under its cap), a profile built (from a decoy record when the
-enterprise is unknown), hashing, a query-log row and an audit entry; then the alarm checks. Unknown enterprise, no consent, a
-revoked, expired or exhausted consent all end in the same ``ProfileUnavailable`` answer.
+enterprise is unknown), hashing, a query-log row and an audit entry; then the alarm checks.
+Unknown enterprise, no consent, a revoked, expired or exhausted consent all end in the same
+``ProfileUnavailable`` answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -273,11 +276,20 @@ def answer_profile_request(
     return answer
 
 
+_SQLITE_WRITER = threading.Lock()
+"""SQLite has one writer: this process's writers queue here, handed over at once, instead of in
+SQLite's busy handler, which sleeps in growing steps and gives a long tail under load."""
+
+
+def _writer_turn(lab: LabServices):
+    return _SQLITE_WRITER if lab.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+
+
 def _retried(work, lab: LabServices):
     """``work(session)`` in a transaction, retried whole when it loses a race for a write."""
     for attempt in range(_ATTEMPTS):
         try:
-            with transaction(lab.sessions) as session:
+            with _writer_turn(lab), transaction(lab.sessions) as session:
                 return work(session)
         except (DbIntegrityError, OperationalError):
             time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))  # noqa: S311 (jitter)

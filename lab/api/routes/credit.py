@@ -41,7 +41,6 @@ from lab.credit.outcomes import LoanOutcome, report_outcome
 from lab.credit.parties import acting_bank, acting_enterprise, bank_named
 from lab.credit.signing import ALGORITHM, lab_signer, parse_receipt, verify_receipt
 from lab.credit.terms import ConsentTerms
-from lab.db import transaction
 from lab.db.models import CreditConsent, CreditDispute, Organisation
 from lab.errors import IntegrityError, InvalidInput, NotAuthenticated
 from lab.identity import Principal, Role, authenticate_token
@@ -111,13 +110,15 @@ class BankCaller:
 
 
 def bank_caller(request: Request, services: ServicesDep) -> BankCaller:
-    """Authenticate in a short transaction of its own, so the profile route holds at most one
-    pooled connection at a time (a request-long session plus the route's own would exhaust the
-    pool under concurrent banks)."""
+    """Authenticate in a short read of its own, so the profile route holds at most one pooled
+    connection at a time (a request-long session plus the route's own would exhaust the pool
+    under concurrent banks). The token's last-use time is not written: each profile call is
+    recorded in the query log and the audit chain instead, and the write would double the
+    writes per call."""
     credential = presented_credential(request)
     if not credential:
         raise NotAuthenticated("sign in or send a token in the Authorization header")
-    with transaction(services.sessions) as session:
+    with services.sessions() as session:
         principal = authenticate_token(session, credential)
         bank = acting_bank(session, principal)
         session.expunge(bank)
