@@ -67,6 +67,13 @@ class Conflict(LabError):
     http_status = 409
 
 
+class RateLimited(LabError):
+    """The caller made more requests than its limit allows; the message says which limit."""
+
+    code = "rate_limited"
+    http_status = 429
+
+
 class IntegrityError(LabError):
     """Stored data failed an authenticity or integrity check (tampering, wrong key)."""
 

@@ -123,6 +123,38 @@ class LabSettings(BaseSettings):
         description="Enterprises the demo generator creates (24 months each).",
     )
     demo_seed: int = Field(default=20261122, description="Seed of the demo data generator.")
+    # credit profiles (DESIGN §8)
+    credit_signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key that signs credit consents (PEM, created 0600 on first use); "
+        "empty means `$DATALAB_HOME/secrets/credit-signing-key.pem`.",
+    )
+    credit_bank_per_minute: int = Field(
+        default=1200, ge=1, description="Profile requests one bank may make per minute."
+    )
+    credit_operator_per_minute: int = Field(
+        default=60, ge=1, description="Profile requests one bank operator may make per minute."
+    )
+    credit_bank_per_day: int = Field(
+        default=200_000, ge=1, description="Profile requests one bank may make per UTC day."
+    )
+    credit_operator_per_day: int = Field(
+        default=2_000, ge=1, description="Profile requests one bank operator may make per UTC day."
+    )
+    credit_alarm_denial_share: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description="Raise an alarm when this share of a bank's last hour of requests was denied.",
+    )
+    credit_alarm_min_requests: int = Field(
+        default=20, ge=1, description="Requests in the hour before the denial-share alarm applies."
+    )
+    credit_alarm_distinct_enterprises: int = Field(
+        default=100,
+        ge=1,
+        description="Raise an alarm when one operator asks about more enterprises in an hour.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -136,7 +168,9 @@ class LabSettings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
         return (init_settings, env_settings, toml)
 
-    @field_validator("home", "storage_dir", "keyring_file", "log_file", mode="after")
+    @field_validator(
+        "home", "storage_dir", "keyring_file", "log_file", "credit_signing_key_file", mode="after"
+    )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser().absolute() if value is not None else None
@@ -161,6 +195,10 @@ class LabSettings(BaseSettings):
     @cached_property
     def resolved_keyring_file(self) -> Path:
         return self.keyring_file or self.home / "secrets" / "keyring.json"
+
+    @cached_property
+    def resolved_credit_signing_key_file(self) -> Path:
+        return self.credit_signing_key_file or self.home / "secrets" / "credit-signing-key.pem"
 
     @cached_property
     def resolved_log_file(self) -> Path:

@@ -15,10 +15,11 @@ from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
-from lab.api.routes import auth, gateway, health, objects, projects, steward
+from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices
+from lab.web import enterprise as enterprise_pages
 from lab.web import steward as steward_pages
 
 ROUTER_GROUP = "datalab.routers"
@@ -65,6 +66,8 @@ def create_app(services: LabServices) -> FastAPI:
         steward_pages.router,
         gateway.router,
         projects.router,
+        credit.router,
+        enterprise_pages.router,
     )
     for router in (*lab_routers, *plugin_routers()):
         app.include_router(router)

@@ -15,6 +15,7 @@ from lab.db import transaction
 from lab.demo import generate_demo_data
 from lab.demo.accounts import DemoLogin, seed_demo_accounts
 from lab.demo.catalogue import DemoLoadResult, load_demo_catalogue
+from lab.demo.credit_journey import DemoCredit, prepare_demo_credit
 from lab.demo.projects import seed_demo_projects
 from lab.services import LabServices, open_services
 
@@ -40,6 +41,7 @@ def demo(
             highlight=False,
         )
     print_logins(logins)
+    print_credit(prepare_demo_credit(lab))
     if prepare_only:
         lab.close()
         return
@@ -91,3 +93,13 @@ def print_logins(logins: tuple[DemoLogin, ...]) -> None:
     for login in logins:
         table.add_row(login.username, login.password, ",".join(login.roles), login.purpose)
     console.print(table)
+
+
+def print_credit(credit: DemoCredit) -> None:
+    """How to try the bank journey: the demo consent and one profile request."""
+    console.print(
+        f"credit profiles: {credit.enterprises} enterprises, scorecard {credit.scorecard or '-'}; "
+        f"demo consent {credit.consent_id} for {credit.credit_code} "
+        "(banker: POST /api/credit/profiles; enterprise: /enterprise/)",
+        highlight=False,
+    )

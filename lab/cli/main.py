@@ -6,6 +6,7 @@ import typer
 
 from lab.cli import accounts, audit, catalogue, database, demo, projects, serve
 from lab.cli.context import one_line_errors, settings
+from lab.cli.credit import credit_app
 from lab.cli.keys import keys_app
 from lab.services import open_services
 
@@ -28,6 +29,7 @@ app.add_typer(catalogue.dataset_app, name="dataset")
 app.add_typer(projects.project_app, name="project")
 
 app.add_typer(keys_app, name="keys")
+app.add_typer(credit_app, name="credit")
 
 
 @app.command("init")

@@ -251,3 +251,142 @@ class QueryRelease(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- credit profiles (DESIGN §8) -------------------------------------------------------------
+
+
+class CreditConsent(Base):
+    """An enterprise's authorisation (授权) of one bank, signed once it is authorised.
+
+    ``queries_used`` only grows, by a conditional update that is also the access check: a query
+    is served only if that update finds the consent authorised, unexpired and under its cap.
+    """
+
+    __tablename__ = "credit_consents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    enterprise_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    bank_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(20))
+    level_rank: Mapped[int] = mapped_column(Integer)
+    window_months: Mapped[int] = mapped_column(Integer)
+    validity_days: Mapped[int] = mapped_column(Integer)
+    query_cap: Mapped[int] = mapped_column(Integer)
+    queries_used: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(30))
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_payload: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    key_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class CreditProfileFeatures(Base):
+    """One enterprise's derived indicators (bands, trends, rates, flags): never monthly values."""
+
+    __tablename__ = "credit_profile_features"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    features: Mapped[dict] = mapped_column(JSON)
+    data_as_of: Mapped[str] = mapped_column(String(10))
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditQuery(Base):
+    """One bank call for a profile, served or denied, with the hashes the audit entry holds."""
+
+    __tablename__ = "credit_queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    bank_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    operator: Mapped[str] = mapped_column(String(64), index=True)
+    caller: Mapped[str] = mapped_column(String(64))
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    consent_id: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))
+    served: Mapped[bool] = mapped_column(Boolean)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CreditDispute(Base):
+    """An enterprise's objection to one item of its profile, flagged in every output at once."""
+
+    __tablename__ = "credit_disputes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    item: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answer_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CreditRepairRequest(Base):
+    """A request to repair the credit record of a penalty whose publicity period is over."""
+
+    __tablename__ = "credit_repair_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    penalty_reference: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditLoanOutcome(Base):
+    """A loan result a bank reported back, used to validate the scorecard."""
+
+    __tablename__ = "credit_loan_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    consent_id: Mapped[str] = mapped_column(String(40))
+    loan_reference: Mapped[str] = mapped_column(String(80))
+    disbursed_on: Mapped[str] = mapped_column(String(10))
+    defaulted: Mapped[bool] = mapped_column(Boolean)
+    reported_by: Mapped[str] = mapped_column(String(64))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditScorecard(Base):
+    """A trained, versioned scorecard (bins, points, validation); one is active at a time."""
+
+    __tablename__ = "credit_scorecards"
+
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    model: Mapped[dict] = mapped_column(JSON)
+    validation: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditAlarm(Base):
+    """A raised alarm about a bank's or operator's query pattern (denials, breadth)."""
+
+    __tablename__ = "credit_alarms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    bank_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    operator: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
 from lab.db.models import Organisation, User
+from lab.demo.firms import DEMO_ENTERPRISE
 from lab.identity import OrganisationKind, Role
 from lab.identity.accounts import create_organisation, create_user
 
@@ -32,7 +33,7 @@ class DemoLogin:
 DEMO_ORGANISATIONS: tuple[tuple[str, OrganisationKind, str | None], ...] = (
     ("青岛市大数据发展管理局", OrganisationKind.BUREAU, None),
     ("青岛市生态环境局", OrganisationKind.DEPARTMENT, None),
-    ("青岛海湾数据科技有限公司", OrganisationKind.ENTERPRISE, "91370202MA3C4F6Y23"),
+    (DEMO_ENTERPRISE[0], OrganisationKind.ENTERPRISE, DEMO_ENTERPRISE[1]),
     ("青岛城市商业银行（演示）", OrganisationKind.BANK, None),
 )
 

@@ -71,6 +71,15 @@ COOPERATIVE_DIVISION_SHARES = {"01": 3, "04": 1}
 REFORM_DAY = date(2015, 10, 1)
 """From this day new entities got 'MA…' organisation codes under the credit-code reform (and so
 did every individual business, which had no organisation code before)."""
+DEMO_ENTERPRISE = ("青岛海湾数据科技有限公司", "91370202MA3C4F6Y23")
+"""The firm the demo's enterprise login administers: always the first firm of the register, so
+its credit profile, consents and disputes can be tried end to end."""
+DEMO_ENTERPRISE_TRAITS = {
+    "type": 0,
+    "district": "370202",
+    "established": "2019-03-15",
+    "division": "65",
+}
 EXPORTING_DIVISIONS = ("13", "15", "18", "26", "29", "34", "36", "37", "38", "39", "51", "58")
 
 
@@ -171,13 +180,17 @@ def _registration_authority(district_index: np.ndarray) -> np.ndarray:
 def build_firms(rng: np.random.Generator, scale: int) -> Firms:
     """``scale`` firms with register fields and latent traits, reproducible from ``rng``."""
     type_index = rng.choice(len(ENTERPRISE_TYPES), size=scale, p=TYPE_SHARES / TYPE_SHARES.sum())
+    type_index[0] = DEMO_ENTERPRISE_TRAITS["type"]
     individual = TYPE_KINDS[type_index] == "92"
     district_index = rng.choice(len(DISTRICTS), size=scale, p=np.asarray(DISTRICT_SHARES))
+    district_index[0] = [d.code for d in DISTRICTS].index(DEMO_ENTERPRISE_TRAITS["district"])
     established = _established(rng, individual)
+    established[0] = np.datetime64(DEMO_ENTERPRISE_TRAITS["established"])
     age_years = (np.datetime64(AS_OF, "D") - established).astype(int) / 365.25
     health = rng.normal(0.0, 1.0, size=scale) + 0.15 * (np.log1p(age_years) - 1.8)
     employees = _employees(rng, health, type_index)
     divisions = _divisions(rng, type_index)
+    divisions[0] = DEMO_ENTERPRISE_TRAITS["division"]
     new_style = (established >= np.datetime64(REFORM_DAY)) | individual
     district_names = np.asarray([d.name for d in DISTRICTS])[district_index]
     district_codes = np.asarray([d.code for d in DISTRICTS])[district_index]
@@ -202,6 +215,7 @@ def build_firms(rng: np.random.Generator, scale: int) -> Firms:
             "登记状态": "存续（在营、开业、在册）",
         }
     )
+    register.loc[0, ["企业名称", "统一社会信用代码"]] = DEMO_ENTERPRISE
     exporter = np.isin(divisions, EXPORTING_DIVISIONS) & (rng.random(scale) < 0.25) & ~individual
     return Firms(
         register=register,

@@ -1,0 +1,302 @@
+"""Benchmark credit-profile requests against an authenticated no-op request, same server, same run.
+
+    .venv/bin/python benchmarks/credit.py [--scale 100000] [--banks 20] [--requests 150]
+                                          [--database-url postgresql+psycopg://…]
+
+Generates the demo city at ``--scale`` enterprises × 24 months (cached under
+``benchmarks/.work/``), derives and stores every enterprise's features (timed: this is the
+precomputation a ``datalab credit refresh`` does), trains and activates the scorecard, creates
+``--banks`` banks with one operator token each and consents for a sample of enterprises, then
+starts a real ``datalab serve`` on 127.0.0.1 and runs, from ``--banks`` concurrent client
+threads (one per bank), interleaved over ``--rounds`` rounds:
+
+* baseline: ``GET /auth/me`` — token authentication and a JSON answer, nothing else;
+* profile: ``POST /api/credit/profiles`` at the score level (nine in ten under a live consent,
+  one in ten denied), each with its consent claim, feature lookup, scoring, query-log row and
+  hash-chained audit entry.
+
+Prints latency percentiles, throughput and their ratios to the baseline as a markdown table, then
+verifies the audit chain. The features are derived from the generated files directly (the
+catalogue's ingest of 100k × 24 months would dominate the run and is benchmarked elsewhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+from lab.credit import consent as consents
+from lab.credit.aggregates import aggregate, data_as_of
+from lab.credit.features import derive_all, held_scopes
+from lab.credit.refresh import store_features
+from lab.credit.signing import lab_signer
+from lab.credit.terms import ConsentTerms
+from lab.credit.training import activate, train_on
+from lab.credit.vocabulary import Level, Purpose, Scope
+from lab.db import transaction
+from lab.db.models import Organisation
+from lab.demo import generate_demo_data
+from lab.identity import OrganisationKind, Role, TokenKind
+from lab.identity.accounts import create_organisation, create_user, issue_token, now
+from lab.services import open_services
+from lab.settings import LabSettings
+
+WORK = Path(__file__).resolve().parent / ".work"
+HIGH_LIMITS = {
+    "DATALAB_CREDIT_BANK_PER_MINUTE": "1000000",
+    "DATALAB_CREDIT_OPERATOR_PER_MINUTE": "1000000",
+    "DATALAB_CREDIT_BANK_PER_DAY": "100000000",
+    "DATALAB_CREDIT_OPERATOR_PER_DAY": "100000000",
+    "DATALAB_CREDIT_ALARM_DISTINCT_ENTERPRISES": "1000000",
+}
+
+
+def demo_files(scale: int, seed: int) -> dict[str, str]:
+    """The generated demo at ``scale`` (generated once, then reused)."""
+    out = WORK / f"credit-{scale}-{seed}"
+    if not (out / "manifest.json").exists():
+        generate_demo_data(out, scale=scale, seed=seed)
+    return {p.stem: str(p) for p in out.iterdir() if p.suffix in (".csv", ".parquet")}
+
+
+def timed(what: str, action):
+    started = time.perf_counter()
+    result = action()
+    print(f"{what}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return result, time.perf_counter() - started
+
+
+def prepare(settings: LabSettings, paths: dict[str, str], banks: int, per_bank: int):
+    """Features stored, scorecard active, banks with tokens and consents; returns the plan."""
+    lab = open_services(settings)
+    as_of = data_as_of(paths, now().date())
+    frame, aggregate_s = timed("aggregate", lambda: aggregate(paths, as_of))
+    rows, derive_s = timed(
+        "derive", lambda: list(derive_all(frame, as_of, held_scopes(set(paths))))
+    )
+    _, store_s = timed(
+        "store", lambda: store_features(lab, rows, as_of, actor="bench", sources=sorted(paths))
+    )
+    activate(lab, train_on(dict(rows), paths["credit-loan-outcomes"]), actor="bench")
+    codes = [code for code, _ in rows]
+    plan = _parties(lab, codes, banks, per_bank)
+    lab.close()
+    return plan, {"aggregate": aggregate_s, "derive": derive_s, "store": store_s, "n": len(rows)}
+
+
+def _parties(lab, codes: list[str], banks: int, per_bank: int) -> list[dict]:
+    signer = lab_signer(lab.settings.resolved_credit_signing_key_file)
+    chooser = random.Random(7)
+    plan = []
+    scopes = frozenset(Scope)
+    with transaction(lab.sessions) as session:
+        for index in range(banks):
+            name = f"基准测试银行{index:02d}"
+            bank = create_organisation(
+                session, lab.audit, actor="bench", name=name, kind=OrganisationKind.BANK
+            )
+            user = create_user(
+                session,
+                lab.audit,
+                actor="bench",
+                username=f"bank-op-{index:02d}",
+                roles=[Role.BANK_OPERATOR],
+                organisation=name,
+            )
+            token = issue_token(
+                session,
+                lab.audit,
+                actor="bench",
+                user=user,
+                kind=TokenKind.API,
+                name="bench",
+                lifetime=timedelta(days=1),
+            ).plain
+            grants = []
+            for code in chooser.sample(codes, per_bank):
+                firm = Organisation(name=code, kind="enterprise", credit_code=code)
+                terms = ConsentTerms(
+                    code, Purpose.LOAN_APPLICATION, scopes, Level.REPORT, query_cap=1000
+                )
+                party = consents.Party("bench-enterprise", firm)
+                granted = consents.grant(
+                    session, lab.audit, signer, enterprise=party, bank=bank, terms=terms
+                )
+                grants.append((code, granted.id))
+            plan.append({"token": token, "grants": grants})
+    return plan
+
+
+def _call(url: str, token: str, body: dict | None) -> float:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 only)
+        url,
+        data=data,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST" if body is not None else "GET",
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request) as response:  # noqa: S310 (127.0.0.1 only)
+            response.read()
+    except urllib.error.HTTPError as error:
+        error.read()
+        if error.code != 404:
+            raise
+    return time.perf_counter() - started
+
+
+def _requests(base: str, bank: dict, kind: str, count: int, seed: int) -> list[tuple[str, dict]]:
+    chooser = random.Random(seed)
+    if kind == "baseline":
+        return [(f"{base}/auth/me", None)] * count
+    calls = []
+    for _ in range(count):
+        code, consent_id = chooser.choice(bank["grants"])
+        if chooser.random() < 0.1:
+            consent_id = "cst_does_not_exist"
+        body = {
+            "credit_code": code,
+            "purpose": "loan_application",
+            "consent_id": consent_id,
+            "level": "score",
+            "operator": "teller",
+        }
+        calls.append((f"{base}/api/credit/profiles", body))
+    return calls
+
+
+def phase(base: str, plan: list[dict], kind: str, count: int, seed: int) -> dict:
+    """``count`` calls from each bank's thread at once; latencies and throughput."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(bank: dict, index: int) -> None:
+        mine = [
+            _call(url, bank["token"], body)
+            for url, body in _requests(base, bank, kind, count, seed + index)
+        ]
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(b, i)) for i, b in enumerate(plan)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return {"p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99), "rps": len(ordered) / elapsed}
+
+
+def serve(settings: LabSettings, port: int) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        **HIGH_LIMITS,
+        "DATALAB_HOME": str(settings.home),
+        "DATALAB_DATABASE_URL": settings.resolved_database_url,
+    }
+    command = [sys.executable, "-m", "lab.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").read()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--banks", type=int, default=20)
+    parser.add_argument("--consents", type=int, default=50, help="consents per bank")
+    parser.add_argument("--requests", type=int, default=150, help="requests per bank per phase")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    paths, _ = timed("generate", lambda: demo_files(args.scale, args.seed))
+    home = WORK / "credit-home"
+    shutil.rmtree(home, ignore_errors=True)
+    settings = LabSettings(home=home, database_url=args.database_url)
+    plan, refresh = prepare(settings, paths, args.banks, args.consents)
+    server = serve(settings, args.port)
+    base = f"http://127.0.0.1:{args.port}"
+    results: dict[str, list[dict]] = {
+        "baseline": [],
+        "profile": [],
+        "baseline_1": [],
+        "profile_1": [],
+    }
+    try:
+        for name in ("baseline", "profile"):  # warm-up
+            phase(base, plan, name, 5, 0)
+        for round_index in range(args.rounds):
+            for name in results:
+                kind, banks = name.split("_")[0], plan[:1] if name.endswith("_1") else plan
+                results[name].append(phase(base, banks, kind, args.requests, 100 * round_index))
+    finally:
+        server.terminate()
+        server.wait()
+    lab = open_services(settings)
+    verified = lab.audit.verify()
+    lab.close()
+    report(args, refresh, results, verified, settings)
+
+
+def report(args, refresh, results, verified, settings) -> None:
+    median = {
+        name: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        for name, runs in results.items()
+    }
+    profile = median["profile"]
+    backend = settings.resolved_database_url.split(":", 1)[0]
+    print(f"\n{refresh['n']:,} enterprises × 24 months; {args.banks} concurrent banks; {backend}")
+    print(
+        f"precompute: aggregate {refresh['aggregate']:.1f} s, derive {refresh['derive']:.1f} s, "
+        f"store {refresh['store']:.1f} s\n"
+    )
+    print("| request | p50 ms | p95 ms | p99 ms | requests/s | p95 ratio | throughput ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    rows = (
+        ("baseline_1", "baseline `GET /auth/me`, 1 bank", "baseline_1"),
+        ("profile_1", "profile (score), 1 bank", "baseline_1"),
+        ("baseline", f"baseline `GET /auth/me`, {args.banks} banks", "baseline"),
+        ("profile", f"profile (score), {args.banks} banks", "baseline"),
+    )
+    for name, label, against in rows:
+        row, reference = median[name], median[against]
+        print(
+            f"| {label} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} | "
+            f"{row['rps']:.0f} | {row['p95'] / reference['p95']:.2f} | "
+            f"{row['rps'] / reference['rps']:.2f} |"
+        )
+    verdict = "met" if profile["p95"] <= 100 else "NOT met"
+    print(f"\np95 profile latency {profile['p95']:.1f} ms (target ≤ 100 ms): {verdict}")
+    print(
+        f"audit chain after the run: {'ok' if verified.ok else 'BROKEN'}, "
+        f"{verified.entries} entries"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Request and response shapes of the credit-profile API (bank and enterprise sides)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from lab.credit.terms import DEFAULT_QUERY_CAP, DEFAULT_VALIDITY_DAYS, DEFAULT_WINDOW_MONTHS
+
+
+class ProfileIn(BaseModel):
+    """A bank's profile request."""
+
+    credit_code: str = Field(max_length=40)
+    purpose: str = Field(max_length=40)
+    consent_id: str = Field(max_length=40)
+    level: str = Field(max_length=20)
+    operator: str = Field(max_length=64, description="The bank employee making the request.")
+
+
+class TermsIn(BaseModel):
+    """The terms of a consent, as granted by an enterprise or asked for by a bank."""
+
+    purpose: str
+    scopes: list[str] = Field(min_length=1, max_length=20)
+    level: str
+    window_months: int = DEFAULT_WINDOW_MONTHS
+    validity_days: int = DEFAULT_VALIDITY_DAYS
+    query_cap: int = DEFAULT_QUERY_CAP
+
+
+class GrantIn(TermsIn):
+    """An enterprise's consent to a named bank."""
+
+    bank: str = Field(max_length=200, description="The bank's registered name.")
+
+
+class ConsentRequestIn(TermsIn):
+    """A bank's request for an enterprise's consent."""
+
+    credit_code: str = Field(max_length=40)
+
+
+class ConsentOut(BaseModel):
+    id: str
+    credit_code: str
+    bank: str
+    purpose: str
+    scopes: list[str]
+    level: str
+    window_months: int
+    validity_days: int
+    query_cap: int
+    queries_used: int
+    state: str
+    created_at: datetime
+    valid_until: datetime | None
+
+
+class ReceiptOut(BaseModel):
+    algorithm: str
+    consent: dict[str, Any]
+    key_id: str
+    public_key: str
+    signature: str
+
+
+class SigningKeyOut(BaseModel):
+    algorithm: str
+    key_id: str
+    public_key: str
+
+
+class VerifyIn(BaseModel):
+    receipt: dict[str, Any]
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+    problem: str = ""
+
+
+class QueryOut(BaseModel):
+    at: datetime
+    bank: str
+    operator: str
+    purpose: str
+    level: str
+    served: bool
+
+
+class DisputeIn(BaseModel):
+    item: str = Field(max_length=80)
+    reason: str = Field(max_length=2000)
+
+
+class DisputeOut(BaseModel):
+    id: int
+    item: str
+    reason: str
+    state: str
+    opened_at: datetime
+    answer_due: datetime
+    days_left: int
+    answer: str
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(max_length=2000)
+
+
+class RepairIn(BaseModel):
+    penalty_reference: str = Field(max_length=120)
+    reason: str = Field(max_length=2000)
+
+
+class RepairOut(BaseModel):
+    id: int
+    penalty_reference: str
+    state: str
+    requested_at: datetime
+
+
+class OutcomeIn(BaseModel):
+    credit_code: str = Field(max_length=40)
+    consent_id: str = Field(max_length=40)
+    loan_reference: str = Field(max_length=80)
+    disbursed_on: date
+    defaulted: bool
+
+
+class AlarmOut(BaseModel):
+    at: datetime
+    kind: str
+    bank_id: int
+    operator: str
+    details: dict[str, Any]

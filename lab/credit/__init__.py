@@ -1,0 +1,21 @@
+"""Credit profiles for banks (DESIGN §8): consented, derived, audited — never raw records.
+
+* ``vocabulary`` — purposes, scopes, product levels, consent states.
+* ``terms``      — a consent's terms as a self-checking value; the credit-code check.
+* ``signing``    — Ed25519 signatures over canonical JSON; receipts verified offline.
+* ``parties``    — who acts for an enterprise or a bank.
+* ``consent``    — grant, request, approve, reject, revoke, expire (audited).
+* ``sources``    — the published sources a profile reads, opened for one refresh.
+* ``aggregates`` — per-enterprise sums and counts in DuckDB (the only reader of raw rows).
+* ``bands``      — bands, trends and rates instead of numbers.
+* ``features``   — per-enterprise derived features, by scope and window.
+* ``refresh``    — recompute and store every enterprise's features in one commit.
+* ``scorecard``  — WoE bins, logistic regression, points, grades, reasons, vetoes, AUC/KS.
+* ``training``   — train, validate and activate a scorecard version.
+* ``profiles``   — the profile one consent allows, from stored features.
+* ``access``     — a bank's request end to end: one denial answer, logged and audited.
+* ``limits``     — per-bank/per-operator rate limits and caps, and alarms.
+* ``history``    — the requests an enterprise sees about itself.
+* ``disputes``   — disputes with a 20-day clock, and credit-repair requests.
+* ``outcomes``   — loan results banks report back.
+"""

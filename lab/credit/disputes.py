@@ -1,0 +1,147 @@
+"""An enterprise's disputes of profile items and its credit-repair requests.
+
+A dispute names an item (a scope such as ``tax``, one indicator such as
+``tax.months_in_arrears``, or ``score``). From the moment it is filed it is listed among the
+disputed items of every profile a bank is served, until it is answered; the answer is due in 20
+days, and the enterprise's page shows that clock. A credit-repair request names a penalty whose
+publicity period is over.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.audit import AuditLog
+from lab.credit.consent import as_utc
+from lab.credit.features import BUILDERS
+from lab.credit.profiles import DECOY_FEATURES, SCORE_ITEM
+from lab.db.models import CreditDispute, CreditProfileFeatures, CreditRepairRequest
+from lab.errors import Conflict, InvalidInput, NotFound
+from lab.identity.accounts import now
+
+ANSWER_DAYS = 20
+OPEN, ANSWERED = "open", "answered"
+SUBMITTED = "submitted"
+MIN_REASON = 10
+
+
+def disputable_items() -> list[str]:
+    """Every item an enterprise may dispute: each scope, each indicator, the score."""
+    items = [SCORE_ITEM]
+    for scope in sorted(s.value for s in BUILDERS):
+        block = DECOY_FEATURES["scopes"][scope]
+        items.append(scope)
+        items += [f"{scope}.{name}" for name in (*block["verify"], *block["indicators"]["24"])]
+    return items
+
+
+def _reason(text: str) -> str:
+    if len(text.strip()) < MIN_REASON:
+        raise InvalidInput(f"say why, in at least {MIN_REASON} characters")
+    return text.strip()
+
+
+def open_dispute(
+    session: Session, audit: AuditLog, *, credit_code: str, item: str, reason: str, actor: str
+) -> CreditDispute:
+    """File a dispute; it is flagged in profiles as soon as this transaction commits."""
+    if item not in disputable_items():
+        raise InvalidInput(f"unknown profile item {item!r}")
+    opened = now()
+    dispute = CreditDispute(
+        credit_code=credit_code,
+        item=item,
+        reason=_reason(reason),
+        state=OPEN,
+        opened_by=actor,
+        opened_at=opened,
+        answer_due=opened + timedelta(days=ANSWER_DAYS),
+    )
+    session.add(dispute)
+    session.flush()
+    audit.append_in(
+        session,
+        actor=actor,
+        action="credit.dispute.open",
+        target=f"enterprise:{credit_code}",
+        details={"dispute": dispute.id, "item": item},
+    )
+    return dispute
+
+
+def answer_dispute(
+    session: Session, audit: AuditLog, *, dispute_id: int, answer: str, actor: str
+) -> CreditDispute:
+    """A steward answers a dispute; the item is no longer flagged."""
+    dispute = session.get(CreditDispute, dispute_id, with_for_update=True)
+    if dispute is None:
+        raise NotFound(f"no dispute {dispute_id}")
+    if dispute.state != OPEN:
+        raise Conflict(f"dispute {dispute_id} is already {dispute.state}")
+    dispute.state, dispute.answer = ANSWERED, _reason(answer)
+    dispute.answered_by, dispute.answered_at = actor, now()
+    audit.append_in(
+        session,
+        actor=actor,
+        action="credit.dispute.answer",
+        target=f"enterprise:{dispute.credit_code}",
+        details={"dispute": dispute.id, "item": dispute.item},
+    )
+    return dispute
+
+
+def days_left(dispute: CreditDispute, at: datetime | None = None) -> int:
+    """Whole days until the answer is due (negative once overdue)."""
+    return (as_utc(dispute.answer_due) - (at or now())).days
+
+
+def disputes_of(session: Session, credit_code: str) -> list[CreditDispute]:
+    query = select(CreditDispute).where(CreditDispute.credit_code == credit_code)
+    return list(session.scalars(query.order_by(CreditDispute.opened_at.desc())))
+
+
+def repairable_penalties(session: Session, credit_code: str) -> list[dict[str, str]]:
+    """The enterprise's own penalties past their publicity period (from its stored features)."""
+    stored = session.get(CreditProfileFeatures, credit_code)
+    return list(stored.features["enterprise"]["repairable_penalties"]) if stored else []
+
+
+def request_repair(
+    session: Session,
+    audit: AuditLog,
+    *,
+    credit_code: str,
+    penalty_reference: str,
+    reason: str,
+    actor: str,
+) -> CreditRepairRequest:
+    """Ask for a penalty past its publicity period to be repaired (信用修复)."""
+    references = {p["ref"] for p in repairable_penalties(session, credit_code)}
+    if penalty_reference not in references:
+        raise InvalidInput("only a penalty of yours past its publicity period can be repaired")
+    repair = CreditRepairRequest(
+        credit_code=credit_code,
+        penalty_reference=penalty_reference,
+        reason=_reason(reason),
+        state=SUBMITTED,
+        requested_by=actor,
+        requested_at=now(),
+    )
+    session.add(repair)
+    session.flush()
+    audit.append_in(
+        session,
+        actor=actor,
+        action="credit.repair.request",
+        target=f"enterprise:{credit_code}",
+        details={"repair": repair.id, "penalty": penalty_reference},
+    )
+    return repair
+
+
+def repairs_of(session: Session, credit_code: str) -> list[CreditRepairRequest]:
+    query = select(CreditRepairRequest).where(CreditRepairRequest.credit_code == credit_code)
+    return list(session.scalars(query.order_by(CreditRepairRequest.requested_at.desc())))

@@ -1,0 +1,127 @@
+"""Per-bank and per-operator rate limits and caps, and alarms on suspicious query patterns.
+
+Counts come from the query log itself (``credit_queries``), so every server process sees the
+same numbers. Limits depend only on the bank and operator, never on the enterprise asked about,
+so hitting one reveals nothing about any enterprise. Alarms — a high share of denials, or one
+operator asking about many enterprises — are recorded once an hour per subject and audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from lab.audit import AuditLog
+from lab.db.models import CreditAlarm, CreditQuery
+from lab.errors import RateLimited
+from lab.settings import LabSettings
+
+HOUR = timedelta(hours=1)
+DENIAL_SHARE = "denial_share"
+MANY_ENTERPRISES = "many_enterprises"
+
+
+def _counts(session: Session, *conditions, minute_ago: datetime, day_start: datetime):
+    recent = func.sum(case((CreditQuery.at > minute_ago, 1), else_=0))
+    query = select(recent, func.count()).where(*conditions, CreditQuery.at >= day_start)
+    per_minute, per_day = session.execute(query).one()
+    return int(per_minute or 0), int(per_day or 0)
+
+
+def check_limits(
+    session: Session, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
+) -> None:
+    """Refuse the request if the bank or the operator is over a per-minute or per-day limit."""
+    window = {
+        "minute_ago": at - timedelta(minutes=1),
+        "day_start": at.replace(hour=0, minute=0, second=0, microsecond=0),
+    }
+    bank = CreditQuery.bank_org_id == bank_id
+    bank_minute, bank_day = _counts(session, bank, **window)
+    operator_minute, operator_day = _counts(
+        session, bank, CreditQuery.operator == operator, **window
+    )
+    for used, limit, what in (
+        (bank_minute, settings.credit_bank_per_minute, "this bank's per-minute limit"),
+        (bank_day, settings.credit_bank_per_day, "this bank's daily cap"),
+        (operator_minute, settings.credit_operator_per_minute, "this operator's per-minute limit"),
+        (operator_day, settings.credit_operator_per_day, "this operator's daily cap"),
+    ):
+        if used >= limit:
+            raise RateLimited(f"{what} of {limit} profile requests is reached; try again later")
+
+
+def raise_alarms(
+    session: Session,
+    audit: AuditLog,
+    settings: LabSettings,
+    *,
+    bank_id: int,
+    operator: str,
+    at: datetime,
+) -> list[str]:
+    """Record the alarms the last hour's queries trip (at most one per kind and subject/hour)."""
+    since = at - HOUR
+    raised = []
+    denied = func.sum(case((CreditQuery.served.is_(False), 1), else_=0))
+    total, denials = session.execute(
+        select(func.count(), denied).where(
+            CreditQuery.bank_org_id == bank_id, CreditQuery.at > since
+        )
+    ).one()
+    share = (denials or 0) / total if total else 0.0
+    if total >= settings.credit_alarm_min_requests and share >= settings.credit_alarm_denial_share:
+        details = {"requests": int(total), "denied": int(denials), "share": round(share, 3)}
+        raised += _record(session, audit, DENIAL_SHARE, bank_id, "", details, at)
+    distinct = session.scalar(
+        select(func.count(func.distinct(CreditQuery.credit_code))).where(
+            CreditQuery.bank_org_id == bank_id,
+            CreditQuery.operator == operator,
+            CreditQuery.at > since,
+        )
+    )
+    if distinct and distinct >= settings.credit_alarm_distinct_enterprises:
+        details = {"distinct_enterprises": int(distinct)}
+        raised += _record(session, audit, MANY_ENTERPRISES, bank_id, operator, details, at)
+    return raised
+
+
+def _record(
+    session: Session,
+    audit: AuditLog,
+    kind: str,
+    bank_id: int,
+    operator: str,
+    details: dict,
+    at: datetime,
+) -> list[str]:
+    recent = session.scalar(
+        select(CreditAlarm.id)
+        .where(
+            CreditAlarm.kind == kind,
+            CreditAlarm.bank_org_id == bank_id,
+            CreditAlarm.operator == operator,
+            CreditAlarm.at > at - HOUR,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return []
+    session.add(
+        CreditAlarm(at=at, kind=kind, bank_org_id=bank_id, operator=operator, details=details)
+    )
+    audit.append_in(
+        session,
+        actor="credit-monitor",
+        action="credit.alarm",
+        target=f"bank:{bank_id}",
+        details={"kind": kind, "operator": operator, **details},
+    )
+    return [kind]
+
+
+def recent_alarms(session: Session, limit: int = 100) -> list[CreditAlarm]:
+    query = select(CreditAlarm).order_by(CreditAlarm.at.desc()).limit(limit)
+    return list(session.scalars(query))
