@@ -248,3 +248,54 @@ class QueryRelease(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- Open-data portal: live usage figures and the search index (opendata.usage, opendata.search)
+
+
+class PortalUsage(Base):
+    """A live counter of one dataset's views or downloads in one format (``format`` "" for views).
+
+    Incremented by a single ``UPDATE … SET count = count + 1`` (inserted on first use), so
+    concurrent visitors never lose a count.
+    """
+
+    __tablename__ = "portal_usage"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    format: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PortalSearchDocument(Base):
+    """The normalised text the portal searches for one dataset, refreshed when the dataset changes.
+
+    It holds text only: who may see a dataset is decided from ``datasets`` and
+    ``dataset_versions`` at query time, never from this copy.
+    """
+
+    __tablename__ = "portal_search_documents"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    source_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    title_text: Mapped[str] = mapped_column(Text)
+    keyword_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+
+
+class PortalSearchTag(Base):
+    """One tag of one dataset, so that tag filters and facets are plain indexed SQL."""
+
+    __tablename__ = "portal_search_tags"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
