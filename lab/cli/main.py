@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, audit, catalogue, database, demo, serve
+from lab.cli import accounts, audit, catalogue, database, demo, serve, trace
 from lab.cli.context import one_line_errors, settings
 from lab.cli.keys import keys_app
 from lab.services import open_services
@@ -25,6 +25,7 @@ app.command("demo")(demo.demo)
 app.command("classify")(catalogue.classify)
 app.command("ingest")(catalogue.ingest_command)
 app.add_typer(catalogue.dataset_app, name="dataset")
+app.command("trace")(trace.trace)
 
 app.add_typer(keys_app, name="keys")
 
