@@ -14,7 +14,7 @@ States: submitted → returned → submitted …; submitted → approved → rep
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -23,7 +23,12 @@ from sqlalchemy.orm import Session
 from classification import Tier
 from lab.audit import AuditLog
 from lab.catalogue.datasets import current_version
-from lab.catalogue.working_days import ANSWER_WORKING_DAYS, AnswerClock, add_working_days
+from lab.catalogue.working_days import (
+    ANSWER_WORKING_DAYS,
+    AnswerClock,
+    add_working_days,
+    as_utc,
+)
 from lab.db.models import Dataset, ExtractApplication, User
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lab.identity.accounts import now
@@ -149,12 +154,7 @@ class UsageReport:
 def clock(application: ExtractApplication, moment: datetime | None = None) -> AnswerClock:
     """The answer clock of an application (stopped once the steward has answered)."""
     answered = application.state != ApplicationState.SUBMITTED
-    return AnswerClock.of(_utc(application.due_at), moment or now(), stopped=answered)
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return AnswerClock.of(application.due_at, moment or now(), stopped=answered)
 
 
 def conditional_dataset(session: Session, slug: str) -> Dataset:
@@ -300,7 +300,7 @@ def require_download_allowed(application: ExtractApplication, moment: datetime |
     """Raise PermissionDenied unless the application is approved and its access not expired."""
     if application.state != ApplicationState.APPROVED or application.access_until is None:
         raise PermissionDenied("downloads need an approved application")
-    if _utc(application.access_until) <= (moment or now()):
+    if as_utc(application.access_until) <= (moment or now()):
         raise PermissionDenied("the download period of this approval has ended")
 
 

@@ -7,9 +7,14 @@ holidays and make-up working days would plug in here). Times are UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 ANSWER_WORKING_DAYS = 5
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` with its UTC zone (SQLite returns naive datetimes; every stored time is UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def is_working_day(moment: datetime) -> bool:
@@ -48,6 +53,7 @@ class AnswerClock:
     @classmethod
     def of(cls, due_at: datetime, now: datetime, *, stopped: bool = False) -> AnswerClock:
         """The clock of something due at ``due_at``; ``stopped`` once it has been answered."""
+        due_at = as_utc(due_at)
         overdue = not stopped and now > due_at
         left = 0 if overdue or stopped else working_days_between(now, due_at)
         return cls(due_at, left, overdue, stopped)
