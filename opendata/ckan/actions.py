@@ -264,9 +264,8 @@ def _show_owner(ctx, params, field: str, resolve: Callable, shape: Callable) -> 
         raise validation("id", "Missing value")
     value = resolve(ctx, name)
     if value is None:
-        raise NotFoundError(
-            f"Not found: no {'organization' if field == 'organization' else 'group'} {name!r}"
-        )
+        kind = "Organization" if field == "organization" else "Group"
+        raise NotFoundError(f"Not found: {kind} was not found.")
     facet = _FIELD_TO_FACET[field]
     page = search(ctx.session, SearchQuery(filters={facet: (value,)}, sort="title", limit=MAX_ROWS))
     result = shape(value, page.total)
