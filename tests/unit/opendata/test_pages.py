@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -86,8 +87,6 @@ def test_dataset_page_has_every_section(client: TestClient) -> None:
 
 def test_checksum_appears_once_the_format_is_built(client: TestClient) -> None:
     """After the first CSV download the page shows its size and the same SHA-256."""
-    import hashlib
-
     body = client.get("/datasets/air-quality-hourly/download/csv").content
     page = client.get("/datasets/air-quality-hourly").text
     assert f'id="sha256-csv">{hashlib.sha256(body).hexdigest()}<' in page
