@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) chromium
 
-# The portal's browser tests drive Debian's chromium through playwright (no browser download).
+# The portal's browser tests drive Debian's chromium through playwright (no browser download);
+# the CJK font makes their screenshots legible.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: install
 	$(BIN)/datalab demo

@@ -27,10 +27,13 @@ _DATE_LIKE = r"^\d{4}-\d{2}(-\d{2})?([ T]\d{2})?"
 
 @dataclass(frozen=True)
 class Chart:
-    """What a chart shows, its points (label, value) and its SVG markup."""
+    """What a chart shows — ``kind`` line (``measure`` averaged, or rows counted when it is
+    empty, per period of column ``by``) or bars (the distribution of ``measure``) — its points
+    (label, value) and its SVG markup."""
 
     kind: str
-    title: str
+    measure: str
+    by: str
     points: tuple[tuple[str, float], ...]
     svg: Markup
 
@@ -80,8 +83,8 @@ def _over_time(connection, path: Path, column: str, measure: str | None) -> Char
     points = tuple((str(p), float(v)) for p, v in rows[:MAX_PERIODS] if v is not None)
     if len(points) < 2:
         return None
-    title = f"{measure}（按 {column} 平均）" if measure else f"记录数（按 {column}）"
-    return Chart("line", title, points, _line_svg(title, points))
+    title = f"{measure or 'count'} / {column}"
+    return Chart("line", measure or "", column, points, _line_svg(title, points))
 
 
 def _histogram(connection, path: Path, column: str) -> Chart | None:
@@ -102,8 +105,7 @@ def _histogram(connection, path: Path, column: str) -> Chart | None:
         (f"{_short(low + i * step)}–{_short(low + (i + 1) * step)}", float(counts.get(i, 0)))
         for i in range(BINS)
     )
-    title = f"{column} 分布"
-    return Chart("bars", title, points, _bar_svg(title, points))
+    return Chart("bars", column, "", points, _bar_svg(column, points))
 
 
 def _short(value: float) -> str:

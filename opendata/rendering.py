@@ -21,6 +21,7 @@ from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
 from lab.errors import LabError, NotAuthenticated, PermissionDenied
 from lab.identity import Principal, authenticate_token
 from lab.web.pages import csrf_token_for
+from opendata.formats import plain
 from opendata.i18n import COOKIE, LANGS, Translator, language_of
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -47,7 +48,15 @@ def _percent(value: float | None) -> str:
 
 TEMPLATES.env.filters["size"] = _size
 TEMPLATES.env.filters["day"] = _day
+
+
+def _cell(value: object) -> object:
+    shown = plain(value)
+    return "" if shown is None else shown
+
+
 TEMPLATES.env.filters["percent"] = _percent
+TEMPLATES.env.filters["cell"] = _cell
 
 
 def visitor(request: Request, db: DbDep) -> Principal | None:
