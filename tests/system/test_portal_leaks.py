@@ -1,6 +1,6 @@
 """No restricted data reaches the public: a crawler walks every public page, API answer (search,
-facets, rows, CKAN, DCAT, errors) and download of a portal that also holds T3/T4 datasets and a
-rejected T5 file, all seeded with canary values, and finds none of them.
+facets, rows, CKAN, DCAT, errors) and download of a portal that also holds T3/T4 datasets, a
+rejected T5 file and an undecided draft, all seeded with canary values, and finds none of them.
 
 Canaries sit in every place a leak could come from: titles, descriptions, department, topic and
 tags (facets), column names and cell values. The crawler follows every link it sees, plus a list
@@ -22,13 +22,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from classification import Tier
+from lab.catalogue.datasets import DatasetMeta
+from lab.ingest.pipeline import ingest
 from lab.services import LabServices
 from tests.system.live_server import serving
 from tests.system.portal_seed import seed_portal
 from tests.unit.opendata.seed import publish_table, write_csv
 
 CANARIES = ("金丝雀机密", "CANARYVALUE7731", "鸽哨部门", "隼字主题", "鹞标签")
-RESTRICTED_SLUGS = ("tax-secret-canary", "persons-canary", "draft-canary")
+RESTRICTED_SLUGS = ("tax-secret-canary", "persons-canary", "prohibited-canary", "draft-canary")
 PROBE_WORDS = ("纳税", "居民", "草稿", "tax", "secret", "canary")
 MAX_VISITS = 600
 
@@ -67,6 +69,25 @@ def _seed_restricted(lab: LabServices, work) -> None:
         dp_unit="统一社会信用代码",
         **meta,
     )
+    prohibited = write_csv(
+        work / "accounts.csv",
+        ["用户名", "登录密码", "金丝雀机密"],
+        [
+            [f"user{i}", f"pbkdf2_sha256$600000$salt{i}$CANARYVALUE7731{i:04d}", "x"]
+            for i in range(30)
+        ],
+    )
+    _ingest(lab, prohibited, "门禁账号金丝雀机密", RESTRICTED_SLUGS[2], meta, rejected=True)
+    _ingest(lab, _restricted_table(work, "draft"), "草稿金丝雀机密", RESTRICTED_SLUGS[3], meta)
+
+
+def _ingest(lab: LabServices, path, title: str, slug: str, meta: dict, rejected=False) -> None:
+    """Ingest without publishing: a T5 file is rejected, anything else waits as a proposal."""
+    with path.open("rb") as stream:
+        outcome = ingest(
+            lab, stream, path.name, DatasetMeta(title=title, slug=slug, **meta), actor="steward"
+        )
+    assert outcome.rejected == rejected
 
 
 def _texts_of(response: httpx.Response) -> list[str]:
