@@ -22,7 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from lab.catalogue.spreadsheet import defuse_cell
 
-BATCH_ROWS = 20_000
+BATCH_ROWS = 5_000
 XLSX_SHEET_ROWS = 1_048_575  # Excel's limit (1,048,576) less the header row
 _EXACT_INTEGER = 2**53
 

@@ -6,19 +6,26 @@ import csv
 import hashlib
 import io
 import json
+import tracemalloc
 from urllib.parse import unquote
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from lab.api.app import create_app
+from lab.db import transaction
+from lab.db.models import Dataset, DatasetVersion
 from lab.services import LabServices
+from opendata.catalogue import get_public
 from opendata.download_routes import content_disposition
+from opendata.downloads import ensure_file, stream
 from opendata.usage import usage_for
 from tests.unit.lab.catalogue.conditional import publish_conditional
-from tests.unit.opendata.seed import publish_table, write_csv
+from tests.unit.opendata.seed import add_dataset, publish_table, write_csv
 
 ROWS = [
     ["市南区", "35", "=1+2"],
@@ -29,10 +36,10 @@ ROWS = [
 
 
 @pytest.fixture
-def client(lab: LabServices, tmp_path):
+def client(sqlite_lab: LabServices, tmp_path):
     path = write_csv(tmp_path / "air.csv", ["区", "指数", "备注"], ROWS)
-    publish_table(lab, path, "air-quality", title="空气质量指数", topic="生态环境")
-    with TestClient(create_app(lab)) as test_client:
+    publish_table(sqlite_lab, path, "air-quality", title="空气质量指数", topic="生态环境")
+    with TestClient(create_app(sqlite_lab)) as test_client:
         yield test_client
 
 
@@ -134,3 +141,42 @@ def test_content_disposition_ascii_fallback_is_safe() -> None:
     header = content_disposition('数据"表.csv', 'a"b\\c.csv')
     assert header.startswith('attachment; filename="a_b_c.csv"')
     assert header.endswith("filename*=UTF-8''%E6%95%B0%E6%8D%AE%22%E8%A1%A8.csv")
+
+
+def _large_open_dataset(lab: LabServices, tmp_path, rows: int) -> None:
+    """A published T1 version whose Parquet object holds ``rows`` generated rows."""
+    table = pa.table(
+        {
+            "编号": pa.array([f"R{i:09d}" for i in range(rows)]),
+            "区": pa.array(["市南区", "市北区", "李沧区", "崂山区"] * (rows // 4)),
+            "数值": pa.array(np.arange(rows, dtype="float64") * 0.5),
+            "备注": pa.array(["一段较长的备注文字，用来让每一行更宽一些"] * rows),
+        }
+    )
+    local = tmp_path / "big.parquet"
+    pq.write_table(table, local, row_group_size=50_000)
+    dataset_id = add_dataset(lab, "big-table", "大表", columns=("编号", "区", "数值", "备注"))
+    publication = lab.store.publication("open/big-table")
+    with local.open("rb") as data:
+        publication.put("data.parquet", data)
+    publication.commit()
+    with transaction(lab.sessions) as session:
+        version = session.get(Dataset, dataset_id).current_version_id
+        stored = session.get(DatasetVersion, version)
+        stored.objects, stored.publication = dict(publication.objects), publication.version
+
+
+def test_building_and_streaming_a_large_csv_keeps_memory_bounded(sqlite_lab, tmp_path) -> None:
+    """A 300k-row CSV (about 26 MB) is built and streamed with a heap peak of one batch."""
+    _large_open_dataset(sqlite_lab, tmp_path, 300_000)
+    with sqlite_lab.sessions() as session:
+        dataset = get_public(session, "big-table")
+    tracemalloc.start()
+    try:
+        made = ensure_file(sqlite_lab, dataset, "csv")
+        sent = sum(len(chunk) for chunk in stream(sqlite_lab, made, True, 0, made.size + 3))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sent == made.size + 3 and made.size > 25 * 1024**2
+    assert peak < 8 * 1024**2, f"peak {peak / 1024**2:.1f} MB for {made.size / 1024**2:.1f} MB"
