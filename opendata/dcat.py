@@ -29,6 +29,13 @@ _PERIODS = {
     "每季度": "R/P3M",
     "每半年": "R/P6M",
     "每年": "R/P1Y",
+    "hourly": "R/PT1H",
+    "daily": "R/P1D",
+    "weekly": "R/P1W",
+    "monthly": "R/P1M",
+    "quarterly": "R/P3M",
+    "yearly": "R/P1Y",
+    "annually": "R/P1Y",
 }
 _MEDIA = {
     "csv": "text/csv",
@@ -50,8 +57,9 @@ def access_level(tier: str) -> str:
 
 
 def periodicity(update_frequency: str) -> str:
-    """An ISO 8601 repeating duration for a Chinese update frequency, else ``irregular``."""
-    return _PERIODS.get(update_frequency.strip(), "irregular")
+    """An ISO 8601 repeating duration for an update frequency (Chinese or English), else
+    ``irregular``."""
+    return _PERIODS.get(update_frequency.strip().lower(), "irregular")
 
 
 def _page(base_url: str, dataset: PublicDataset) -> str:
