@@ -125,17 +125,18 @@ def _cached(lab: LabServices, key: str, fmt: str) -> FormatFile | None:
 def _build(lab: LabServices, dataset: PublicDataset, fmt: str, key: str) -> FormatFile:
     work = lab.settings.home / "cache" / "build"
     work.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=work, suffix=f".{fmt}") as built:
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        built = Path(folder) / f"data.{fmt}"
         if fmt == "parquet":
-            for chunk in lab.store.get(key):
-                built.write(chunk)
+            with built.open("wb") as copy:
+                for chunk in lab.store.get(key):
+                    copy.write(chunk)
         else:
             WRITERS[fmt](open_rows(lab, dataset), built)
-        built.flush()
-        size, sha256, bom_sha256 = _digests(Path(built.name), fmt)
+        size, sha256, bom_sha256 = _digests(built, fmt)
         if fmt != "parquet":
-            built.seek(0)
-            lab.store.put(key, built, length=size)
+            with built.open("rb") as data:
+                lab.store.put(key, data, length=size)
     made = FormatFile(fmt, key, size, sha256, bom_sha256)
     meta = made.to_json()
     lab.store.put(f"{key}.json", [meta], length=len(meta))

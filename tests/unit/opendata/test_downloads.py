@@ -166,8 +166,9 @@ def _large_open_dataset(lab: LabServices, tmp_path, rows: int) -> None:
         stored.objects, stored.publication = dict(publication.objects), publication.version
 
 
-def test_building_and_streaming_a_large_csv_keeps_memory_bounded(sqlite_lab, tmp_path) -> None:
-    """A 300k-row CSV (about 26 MB) is built and streamed with a heap peak of one batch."""
+def test_building_and_streaming_a_large_file_keeps_memory_bounded(sqlite_lab, tmp_path) -> None:
+    """A 300k-row CSV (about 26 MB) is built (by DuckDB, under its memory limit) and streamed
+    from the store with a Python heap peak of a few 1 MiB chunks."""
     _large_open_dataset(sqlite_lab, tmp_path, 300_000)
     with sqlite_lab.sessions() as session:
         dataset = get_public(session, "big-table")
@@ -178,5 +179,5 @@ def test_building_and_streaming_a_large_csv_keeps_memory_bounded(sqlite_lab, tmp
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert sent == made.size + 3 and made.size > 25 * 1024**2
-    assert peak < 8 * 1024**2, f"peak {peak / 1024**2:.1f} MB for {made.size / 1024**2:.1f} MB"
+    assert sent == made.size + 3 and made.size > 24 * 1024**2
+    assert peak < 4 * 1024**2, f"peak {peak / 1024**2:.1f} MB for {made.size / 1024**2:.1f} MB"
