@@ -67,7 +67,8 @@ def _headers(dataset: PublicDataset, made: FormatFile, bom: bool) -> dict[str, s
     }
 
 
-@router.api_route("/datasets/{slug}/download/{fmt}", methods=["GET", "HEAD"])
+@router.head("/datasets/{slug}/download/{fmt}", include_in_schema=False)
+@router.get("/datasets/{slug}/download/{fmt}")
 def download(
     request: Request,
     slug: str,

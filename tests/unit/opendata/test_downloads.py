@@ -181,3 +181,12 @@ def test_building_and_streaming_a_large_file_keeps_memory_bounded(sqlite_lab, tm
         tracemalloc.stop()
     assert sent == made.size + 3 and made.size > 24 * 1024**2
     assert peak < 4 * 1024**2, f"peak {peak / 1024**2:.1f} MB for {made.size / 1024**2:.1f} MB"
+
+
+def test_head_answers_headers_without_a_body(client: TestClient) -> None:
+    """HEAD gives size, ETag and checksum without sending the file or counting a download."""
+    head = client.head("/datasets/air-quality/download/csv")
+    full = _get(client, "csv")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(full.content))
+    assert head.headers["etag"] == full.headers["etag"]
