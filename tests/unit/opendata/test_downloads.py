@@ -190,3 +190,5 @@ def test_head_answers_headers_without_a_body(client: TestClient) -> None:
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == str(len(full.content))
     assert head.headers["etag"] == full.headers["etag"]
+    with client.app.state.services.sessions() as session:
+        assert usage_for(session, "air-quality").downloads == 1
