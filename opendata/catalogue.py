@@ -21,16 +21,17 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from classification import Guide
+from classification import Guide, load_guide
 from lab.catalogue.decisions import VersionState
 from lab.catalogue.extracts import extract_columns
-from lab.catalogue.guide_store import current_guide, known_category
-from lab.db.models import Dataset, DatasetVersion
+from lab.catalogue.guide_store import known_category
+from lab.db.models import Dataset, DatasetVersion, GuideRevision
 from lab.errors import NotFound, PermissionDenied
 from lab.services import LabServices
 
@@ -118,8 +119,19 @@ def public_by_ids(session: Session, ids: Sequence[int]) -> list[PublicDataset]:
 
 def _public_all(session: Session, rows: Iterable) -> list[PublicDataset]:
     rows = list(rows)
-    guide = current_guide(session) if rows else None
+    guide = _current_guide(session) if rows else None
     return [_public(dataset, version, guide) for dataset, version in rows]
+
+
+def _current_guide(session: Session) -> Guide:
+    """The guide in force (as ``lab.catalogue.guide_store.current_guide``), parsed once per text."""
+    latest = session.scalar(select(GuideRevision.text).order_by(GuideRevision.id.desc()).limit(1))
+    return _parsed_guide(latest)
+
+
+@lru_cache(maxsize=8)
+def _parsed_guide(text: str | None) -> Guide:
+    return load_guide(text)
 
 
 def _public(dataset: Dataset, version: DatasetVersion, guide: Guide) -> PublicDataset:

@@ -2,31 +2,40 @@
 
 Why not a full-text engine: SQLite FTS5's ``unicode61`` tokenizer finds no Chinese substrings and
 ``trigram`` needs three characters, while 青 and 青岛 must match (DESIGN §7); PostgreSQL's
-parsers split Chinese no better. The catalogue is small (thousands to tens of thousands of
-datasets), so each dataset's public text is kept normalised (NFKC, lower case, punctuation as
-spaces) in ``portal_search_documents`` and matched with ``LIKE`` — plain SQL that both databases
-evaluate identically:
+parsers split Chinese no better. A catalogue holds thousands to tens of thousands of datasets,
+so search works on normalised text (NFKC, lower case, punctuation as spaces):
 
 * a term with a Chinese (non-ASCII) character matches anywhere: 青, 青岛, 空气质量;
 * an ASCII term matches at the start of a word: ``air`` finds "Air quality", not "repair".
 
 Every term must match (AND). A match in the title weighs 8, in the keywords (tags, topic,
-department) 4, in the description or column names 1; ties go to the newest publication.
+department) 4, in the description or column names 1; ties go to the newest publication, then
+the slug. Facet values of one facet are OR-ed, facets AND-ed; counts cover all matches.
 
-The documents are refreshed at query time for datasets whose version or metadata changed, so
-there is no indexing job. Who may see what is never taken from them: each query joins the live
-visibility rule of ``opendata.catalogue``, so results and facet counts hold only published
-T1/T2 datasets, and restricted datasets are never indexed at all.
+Where the work happens: each dataset's public text is stored in ``portal_search_documents``
+(refreshed for datasets whose version or metadata changed — no indexing job), and each process
+keeps a snapshot of those documents with the facet values of the *visible* datasets, rebuilt
+whenever a cheap stamp of the ``datasets`` table changes (every publication and edit touches
+it). Matching, ranking and counting then run in Python over the snapshot, so they behave
+identically on SQLite and PostgreSQL and take milliseconds for 10k datasets. Restricted datasets
+are never indexed or put in a snapshot, and the page itself is read through the live visibility
+rule of ``opendata.catalogue``.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
+import threading
 import unicodedata
+import weakref
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from itertools import chain
 
-from sqlalchemy import ColumnElement, case, delete, exists, func, literal, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from lab.db.models import (
@@ -37,16 +46,16 @@ from lab.db.models import (
     PortalUsage,
 )
 from lab.errors import InvalidInput
-from opendata.catalogue import FORMATS, VISIBLE_TIERS, PublicDataset, public_by_ids, visible
+from opendata.catalogue import FORMATS, PublicDataset, public_by_ids, visible
 from opendata.upsert import insert_for
+from opendata.usage import DOWNLOAD, VIEW
 
 FACETS = ("topic", "department", "tier", "format", "update_frequency", "tags")
 SORTS = ("relevance", "last_updated", "title", "views", "downloads")
 MAX_LIMIT = 1000
 MAX_TERMS = 10
 MAX_TEXT = 200
-_WEIGHTS = ((PortalSearchDocument.title_text, 8), (PortalSearchDocument.keyword_text, 4))
-_BODY_WEIGHT = 1
+TITLE_WEIGHT, KEYWORD_WEIGHT, BODY_WEIGHT = 8, 4, 1
 _NOT_WORD = re.compile(r"[\W_]+")
 _REFRESH_BATCH = 500
 
@@ -102,132 +111,193 @@ def terms_of(text: str) -> tuple[str, ...]:
 
 def search(session: Session, query: SearchQuery) -> SearchPage:
     """The page of visible datasets matching ``query``, ranked, with facet counts."""
-    refresh_index(session)
-    terms = terms_of(query.text)
-    conditions = [*(_matches(t) for t in terms), *_filter_conditions(query.filters)]
-    base = visible(select(Dataset.id)).join(
-        PortalSearchDocument, PortalSearchDocument.dataset_id == Dataset.id
-    )
-    total = session.scalar(select(func.count()).select_from(base.where(*conditions).subquery()))
-    score = _score(terms)
-    page = (
-        base.add_columns(score.label("score"))
-        .where(*conditions)
-        .order_by(*_ordering(session, query.sort, score))
-        .offset(query.offset)
-        .limit(query.limit)
-    )
-    ids = [row[0] for row in session.execute(page)]
-    facets = _facets(session, base, conditions, query.facet_limit)
-    return SearchPage(total or 0, tuple(public_by_ids(session, ids)), facets)
-
-
-def _like(term: str) -> str:
-    # normalise() leaves no "%" or "_" in a term; a space before an ASCII term anchors it to the
-    # start of a word (documents start with a space).
-    return f"% {term}%" if term.isascii() else f"%{term}%"
-
-
-def _matches(term: str) -> ColumnElement[bool]:
-    pattern = _like(term)
-    return or_(
-        *(column.like(pattern) for column, _ in _WEIGHTS),
-        PortalSearchDocument.body_text.like(pattern),
+    snapshot = current_snapshot(session)
+    needles = [_needle(t) for t in terms_of(query.text)]
+    matched = list(snapshot.entries)  # newest first, then slug: the order of ties
+    for needle in needles:
+        matched = [entry for entry in matched if needle in entry.text]
+    for name, values in query.filters.items():
+        wanted = {snapshot.numbers.get((name, v), -1) for v in values}
+        matched = [entry for entry in matched if not wanted.isdisjoint(entry.facets)]
+    page = _ranked(session, query, needles, matched)[query.offset : query.offset + query.limit]
+    ids = [entry.dataset_id for entry in page]
+    return SearchPage(
+        len(matched), tuple(public_by_ids(session, ids)), _facets(snapshot, matched, query)
     )
 
 
-def _score(terms: tuple[str, ...]) -> ColumnElement[int]:
-    parts = []
-    for term in terms:
-        pattern = _like(term)
-        parts.extend(case((column.like(pattern), weight), else_=0) for column, weight in _WEIGHTS)
-        parts.append(case((PortalSearchDocument.body_text.like(pattern), _BODY_WEIGHT), else_=0))
-    total = literal(0)
-    for part in parts:
-        total = total + part
+def _needle(term: str) -> str:
+    # A space before an ASCII term anchors it to the start of a word (texts start with a space).
+    return f" {term}" if term.isascii() else term
+
+
+def _score(entry: _Entry, needles: list[str]) -> int:
+    total = 0
+    for needle in needles:
+        if needle in entry.title_text:
+            total += TITLE_WEIGHT
+        if needle in entry.keyword_text:
+            total += KEYWORD_WEIGHT
+        if needle in entry.body_text:
+            total += BODY_WEIGHT
     return total
 
 
-def _facet_column(name: str):
-    return {
-        "topic": Dataset.topic,
-        "department": Dataset.department,
-        "tier": DatasetVersion.tier,
-        "update_frequency": Dataset.update_frequency,
-    }[name]
-
-
-def _filter_conditions(filters: Mapping[str, tuple[str, ...]]) -> list[ColumnElement[bool]]:
-    conditions = []
-    for name, values in filters.items():
-        if name == "tags":
-            conditions.append(
-                exists().where(
-                    PortalSearchTag.dataset_id == Dataset.id, PortalSearchTag.tag.in_(values)
-                )
-            )
-        elif name == "format":
-            wanted = set(values) & set(FORMATS)
-            conditions.append(DatasetVersion.tier.in_(VISIBLE_TIERS if wanted else ()))
-        else:
-            conditions.append(_facet_column(name).in_(values))
-    return conditions
-
-
-def _binary(session: Session, column):
-    """``column`` compared by code point on both databases (PostgreSQL's locale would differ)."""
-    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
-
-
-def _usage_total(event: str):
-    return (
-        select(func.coalesce(func.sum(PortalUsage.count), 0))
-        .where(PortalUsage.dataset_id == Dataset.id, PortalUsage.event == event)
-        .scalar_subquery()
-    )
-
-
-def _ordering(session: Session, sort: str, score) -> list:
-    newest = DatasetVersion.published_at.desc()
-    leading = {
-        "relevance": [score.desc(), newest],
-        "last_updated": [newest],
-        "title": [_binary(session, Dataset.title).asc()],
-        "views": [_usage_total("view").desc(), newest],
-        "downloads": [_usage_total("download").desc(), newest],
-    }[sort]
-    return [*leading, _binary(session, Dataset.slug).asc()]
-
-
-def _facets(
-    session: Session, base, conditions, limit: int
-) -> dict[str, tuple[tuple[str, int], ...]]:
-    matched = base.where(*conditions).subquery()
-    facets = {}
-    for name in ("topic", "department", "tier", "update_frequency"):
-        column = _facet_column(name)
-        counted = (
-            select(column, func.count())
-            .select_from(Dataset)
-            .join(DatasetVersion, DatasetVersion.id == Dataset.current_version_id)
-            .where(Dataset.id.in_(select(matched.c.id)), column != "")
-            .group_by(column)
+def _ranked(session: Session, query: SearchQuery, needles: list[str], matched: list[_Entry]):
+    """The first ``offset + limit`` of ``matched`` in the query's order (ties: newest, slug)."""
+    wanted = query.offset + query.limit
+    if query.sort == "last_updated" or (query.sort == "relevance" and not needles):
+        return matched[:wanted]
+    if query.sort == "title":
+        return heapq.nsmallest(wanted, matched, key=lambda e: e.title_rank)
+    if query.sort in ("views", "downloads"):
+        totals = _usage_totals(session, VIEW if query.sort == "views" else DOWNLOAD)
+        return heapq.nsmallest(
+            wanted, matched, key=lambda e: (-totals.get(e.dataset_id, 0), e.position)
         )
-        facets[name] = _ranked(session.execute(counted), limit)
-    tags = (
-        select(PortalSearchTag.tag, func.count())
-        .where(PortalSearchTag.dataset_id.in_(select(matched.c.id)))
-        .group_by(PortalSearchTag.tag)
+    return heapq.nsmallest(wanted, matched, key=lambda e: (-_score(e, needles), e.position))
+
+
+def _usage_totals(session: Session, event: str) -> dict[int, int]:
+    rows = session.execute(
+        select(PortalUsage.dataset_id, func.sum(PortalUsage.count))
+        .where(PortalUsage.event == event)
+        .group_by(PortalUsage.dataset_id)
     )
-    facets["tags"] = _ranked(session.execute(tags), limit)
-    offered = sum(count for _, count in facets["tier"])
-    facets["format"] = tuple((fmt, offered) for fmt in FORMATS) if offered else ()
-    return {name: facets[name] for name in FACETS}
+    return {dataset_id: int(total) for dataset_id, total in rows}
 
 
-def _ranked(rows, limit: int) -> tuple[tuple[str, int], ...]:
-    pairs = sorted(((str(v), int(c)) for v, c in rows), key=lambda p: (-p[1], p[0].encode()))
-    return tuple(pairs[:limit])
+def _facets(snapshot: _Snapshot, matched: list[_Entry], query: SearchQuery):
+    counts = Counter(chain.from_iterable(entry.facets for entry in matched))
+    grouped: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for number, count in counts.items():
+        name, value = snapshot.labels[number]
+        grouped[name].append((value, count))
+    return {
+        name: tuple(sorted(pairs, key=lambda p: (-p[1], p[0].encode()))[: query.facet_limit])
+        for name, pairs in grouped.items()
+    }
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One visible dataset as search needs it: its normalised texts and facet values."""
+
+    dataset_id: int
+    slug: str
+    title: str
+    published: float
+    position: int
+    title_rank: int
+    title_text: str
+    keyword_text: str
+    body_text: str
+    text: str
+    facets: frozenset[int]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The visible datasets' entries; facet values are numbered (``labels[i]`` is value i)."""
+
+    stamp: tuple
+    entries: tuple[_Entry, ...]
+    labels: tuple[tuple[str, str], ...]
+    numbers: Mapping[tuple[str, str], int]
+
+
+_SNAPSHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SNAPSHOT_LOCK = threading.Lock()
+
+
+def _stamp(session: Session) -> tuple:
+    """Changes whenever a dataset is added, removed, edited or (re)published.
+
+    Every change of what the public may see goes through the dataset row: publishing switches
+    ``current_version_id`` and touches ``updated_at``; a published version's tier never changes.
+    """
+    count, newest, versions = session.execute(
+        select(
+            func.count(Dataset.id),
+            func.max(Dataset.updated_at),
+            func.sum(Dataset.current_version_id),
+        )
+    ).one()
+    return (count, str(newest), versions)
+
+
+def current_snapshot(session: Session) -> _Snapshot:
+    """The in-process search snapshot for this database, rebuilt when the catalogue changed."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    stamp = _stamp(session)
+    cached = _SNAPSHOTS.get(engine)
+    if cached is not None and cached.stamp == stamp:
+        return cached
+    with _SNAPSHOT_LOCK:
+        refresh_index(session)
+        snapshot = _load_snapshot(session, stamp)
+        _SNAPSHOTS[engine] = snapshot
+    return snapshot
+
+
+def _load_snapshot(session: Session, stamp: tuple) -> _Snapshot:
+    tags: dict[int, list[str]] = {}
+    for dataset_id, tag in session.execute(select(PortalSearchTag.dataset_id, PortalSearchTag.tag)):
+        tags.setdefault(dataset_id, []).append(tag)
+    rows = session.execute(
+        visible(
+            select(
+                Dataset.id,
+                Dataset.slug,
+                Dataset.title,
+                DatasetVersion.published_at,
+                DatasetVersion.tier,
+                Dataset.topic,
+                Dataset.department,
+                Dataset.update_frequency,
+                PortalSearchDocument.title_text,
+                PortalSearchDocument.keyword_text,
+                PortalSearchDocument.body_text,
+            )
+        ).join(PortalSearchDocument, PortalSearchDocument.dataset_id == Dataset.id)
+    )
+    numbers: dict[tuple[str, str], int] = {}
+    loaded = [_entry(row, tags.get(row[0], []), numbers) for row in rows]
+    loaded.sort(key=lambda e: (-e.published, e.slug.encode()))
+    by_title = sorted(range(len(loaded)), key=lambda i: (loaded[i].title.encode(), loaded[i].slug))
+    title_rank = {index: rank for rank, index in enumerate(by_title)}
+    entries = tuple(
+        replace(entry, position=index, title_rank=title_rank[index])
+        for index, entry in enumerate(loaded)
+    )
+    return _Snapshot(stamp, entries, tuple(numbers), numbers)
+
+
+def _entry(row, tags: list[str], numbers: dict[tuple[str, str], int]) -> _Entry:
+    dataset_id, slug, title, published, tier, topic, department, frequency = row[:8]
+    title_text, keyword_text, body_text = row[8:]
+    values = {"tier": (tier,), "topic": (topic,), "department": (department,)}
+    values |= {"update_frequency": (frequency,), "tags": tags, "format": FORMATS}
+    pairs = {(name, v) for name, vs in values.items() for v in vs if v}
+    facets = frozenset(numbers.setdefault(pair, len(numbers)) for pair in pairs)
+    return _Entry(
+        dataset_id=dataset_id,
+        slug=slug,
+        title=title,
+        published=_utc(published).timestamp() if published else 0.0,
+        position=0,
+        title_rank=0,
+        title_text=title_text,
+        keyword_text=keyword_text,
+        body_text=body_text,
+        text="\x00".join((title_text, keyword_text, body_text)),
+        facets=facets,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def refresh_index(session: Session) -> None:
@@ -283,9 +353,17 @@ def _write_tags(session: Session, dataset_id: int, tags: tuple[str, ...]) -> Non
 
 def _drop_invisible(session: Session) -> None:
     shown = visible(select(Dataset.id))
-    for model in (PortalSearchDocument, PortalSearchTag):
-        session.execute(
-            delete(model)
-            .where(model.dataset_id.not_in(shown))
-            .execution_options(synchronize_session=False)
+    gone = list(
+        session.scalars(
+            select(PortalSearchDocument.dataset_id).where(
+                PortalSearchDocument.dataset_id.not_in(shown)
+            )
         )
+    )
+    for model in (PortalSearchDocument, PortalSearchTag):
+        if gone:
+            session.execute(
+                delete(model)
+                .where(model.dataset_id.in_(gone))
+                .execution_options(synchronize_session=False)
+            )
