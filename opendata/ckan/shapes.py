@@ -49,32 +49,22 @@ def split_resource_id(value: str) -> tuple[str, str]:
 
 
 def organization(department: str, package_count: int) -> dict[str, object]:
-    name = organization_name(department)
-    return {
-        "id": name,
-        "name": name,
-        "title": department,
-        "display_name": department,
-        "description": "",
-        "type": "organization",
-        "is_organization": True,
-        "state": "active",
-        "approval_status": "approved",
-        "image_url": "",
-        "package_count": package_count,
-    }
+    return _owner(organization_name(department), department, package_count, is_organization=True)
 
 
 def group(topic: str, package_count: int) -> dict[str, object]:
-    name = group_name(topic)
+    return _owner(group_name(topic), topic, package_count, is_organization=False)
+
+
+def _owner(name: str, title: str, package_count: int, *, is_organization: bool) -> dict:
     return {
         "id": name,
         "name": name,
-        "title": topic,
-        "display_name": topic,
+        "title": title,
+        "display_name": title,
         "description": "",
-        "type": "group",
-        "is_organization": False,
+        "type": "organization" if is_organization else "group",
+        "is_organization": is_organization,
         "state": "active",
         "approval_status": "approved",
         "image_url": "",

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 
 import ckanapi
 import pytest
 
-from lab.db import transaction
-from lab.identity import Role, TokenKind
-from lab.identity.accounts import create_user, issue_token
 from lab.services import LabServices
 from tests.system.live_server import serving
 from tests.unit.opendata.portal_app import seed_portal
-from tests.unit.opendata.seed import CANARY, add_dataset
+from tests.unit.opendata.seed import CANARY, add_dataset, developer_key
 
 
 @pytest.fixture
@@ -105,18 +101,6 @@ def test_errors_map_to_ckanapi_exceptions(portal: str, sqlite_lab: LabServices) 
 
 def test_a_valid_key_is_accepted(portal: str, sqlite_lab: LabServices) -> None:
     """ckanapi's key (sent bare in Authorization) is a lab API token, accepted as such."""
-    with transaction(sqlite_lab.sessions) as session:
-        user = create_user(
-            session, sqlite_lab.audit, actor="t", username="dev", roles=[Role.PUBLIC]
-        )
-        key = issue_token(
-            session,
-            sqlite_lab.audit,
-            actor="t",
-            user=user,
-            kind=TokenKind.API,
-            name="ckan client",
-            lifetime=timedelta(days=1),
-        ).plain
+    key = developer_key(sqlite_lab)
     with ckanapi.RemoteCKAN(portal, apikey=key) as ckan:
         assert len(ckan.action.package_list()) == 13

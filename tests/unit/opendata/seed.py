@@ -18,6 +18,8 @@ from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
+from lab.identity import Role, TokenKind
+from lab.identity.accounts import create_user, issue_token
 from lab.ingest.pipeline import ingest
 from lab.services import LabServices
 
@@ -138,3 +140,18 @@ def publish_table(
             )
     publish(lab, version_id=outcome.version_id, actor="steward")
     return outcome.version_id
+
+
+def developer_key(lab: LabServices, username: str = "dev") -> str:
+    """A lab API token for a member of the public: the key that raises the portal's limits."""
+    with transaction(lab.sessions) as session:
+        user = create_user(session, lab.audit, actor="t", username=username, roles=[Role.PUBLIC])
+        return issue_token(
+            session,
+            lab.audit,
+            actor="t",
+            user=user,
+            kind=TokenKind.API,
+            name="portal key",
+            lifetime=timedelta(days=1),
+        ).plain

@@ -5,19 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from lab.api.app import create_app
-from lab.db import transaction
-from lab.identity import Role, TokenKind
-from lab.identity.accounts import create_user, issue_token
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from tests.unit.opendata.portal_app import seed_portal
-from tests.unit.opendata.seed import CANARY
+from tests.unit.opendata.seed import CANARY, developer_key
 
 
 @pytest.fixture
@@ -25,20 +21,6 @@ def client(sqlite_lab: LabServices, tmp_path) -> Iterator[TestClient]:
     seed_portal(sqlite_lab, tmp_path)
     with TestClient(create_app(sqlite_lab)) as test_client:
         yield test_client
-
-
-def developer_key(lab: LabServices) -> str:
-    with transaction(lab.sessions) as session:
-        user = create_user(session, lab.audit, actor="t", username="dev", roles=[Role.PUBLIC])
-        return issue_token(
-            session,
-            lab.audit,
-            actor="t",
-            user=user,
-            kind=TokenKind.API,
-            name="portal key",
-            lifetime=timedelta(days=1),
-        ).plain
 
 
 def test_search_returns_visible_datasets_with_usage_and_facets(client: TestClient) -> None:
