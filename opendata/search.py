@@ -131,16 +131,22 @@ def _needle(term: str) -> str:
     return f" {term}" if term.isascii() else term
 
 
-def _score(entry: _Entry, needles: list[str]) -> int:
-    total = 0
+def _by_relevance(matched: list[_Entry], needles: list[str], wanted: int) -> list[_Entry]:
+    """The ``wanted`` best of ``matched`` by score (title 8, keywords 4, body 1 per term)."""
+    keyed = [(0, entry.position, entry) for entry in matched]
     for needle in needles:
-        if needle in entry.title_text:
-            total += TITLE_WEIGHT
-        if needle in entry.keyword_text:
-            total += KEYWORD_WEIGHT
-        if needle in entry.body_text:
-            total += BODY_WEIGHT
-    return total
+        keyed = [
+            (
+                score
+                - TITLE_WEIGHT * (needle in entry.title_text)
+                - KEYWORD_WEIGHT * (needle in entry.keyword_text)
+                - BODY_WEIGHT * (needle in entry.body_text),
+                position,
+                entry,
+            )
+            for score, position, entry in keyed
+        ]
+    return [entry for _, _, entry in heapq.nsmallest(wanted, keyed)]
 
 
 def _ranked(session: Session, query: SearchQuery, needles: list[str], matched: list[_Entry]):
@@ -155,7 +161,7 @@ def _ranked(session: Session, query: SearchQuery, needles: list[str], matched: l
         return heapq.nsmallest(
             wanted, matched, key=lambda e: (-totals.get(e.dataset_id, 0), e.position)
         )
-    return heapq.nsmallest(wanted, matched, key=lambda e: (-_score(e, needles), e.position))
+    return _by_relevance(matched, needles, wanted)
 
 
 def _usage_totals(session: Session, event: str) -> dict[int, int]:
