@@ -126,7 +126,8 @@ class LabSettings(BaseSettings):
     # Open-data portal: machine APIs (row API, CKAN-compatible API) and their rate limits.
     portal_title: str = Field(
         default="公共数据开放平台",
-        description="Name of the open-data catalogue in the CKAN API and the DCAT/data.json export.",
+        description="Name of the open-data catalogue in the CKAN API and the DCAT/data.json "
+        "export.",
     )
     portal_publisher: str = Field(
         default="市大数据发展管理局",
