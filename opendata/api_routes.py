@@ -21,11 +21,11 @@ from lab.api.deps import DbDep, ServicesDep
 from lab.catalogue.spreadsheet import defuse_cell
 from lab.errors import InvalidInput
 from opendata.api_deps import RateLimitedCaller
-from opendata.catalogue import PublicDataset, dataset_id_of, get_public, open_rows
+from opendata.catalogue import PublicDataset, get_public, open_rows
 from opendata.formats import plain
 from opendata.rows import RowPage, parse_query, read_rows
 from opendata.search import FACETS, MAX_LIMIT, SearchQuery, search
-from opendata.usage import Usage, usage_for, usage_of_ids
+from opendata.usage import Usage, usage_for, usage_of_slugs
 
 router = APIRouter(prefix="/api/datasets", tags=["open data API"])
 ROW_FORMATS = ("json", "csv")
@@ -85,13 +85,10 @@ def search_datasets(request: Request, db: DbDep, _caller: RateLimitedCaller) -> 
             limit=min(limit, MAX_LIMIT),
         ),
     )
-    ids = [dataset_id_of(db, d.slug) for d in page.results]
-    usage = usage_of_ids(db, ids)
+    usage = usage_of_slugs(db, [d.slug for d in page.results])
     return {
         "total": page.total,
-        "results": [
-            describe(d, usage.get(i, Usage())) for d, i in zip(page.results, ids, strict=True)
-        ],
+        "results": [describe(d, usage[d.slug]) for d in page.results],
         "facets": {
             name: [{"value": value, "count": count} for value, count in items]
             for name, items in page.facets.items()

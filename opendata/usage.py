@@ -48,6 +48,15 @@ def usage_for(session: Session, slug: str) -> Usage:
     return usage_of_ids(session, [dataset_id]).get(dataset_id, Usage())
 
 
+def usage_of_slugs(session: Session, slugs: list[str]) -> dict[str, Usage]:
+    """Figures of several visible datasets at once, by slug (every slug gets an entry)."""
+    ids = dict(
+        session.execute(select(Dataset.slug, Dataset.id).where(Dataset.slug.in_(slugs))).all()
+    )
+    by_id = usage_of_ids(session, list(ids.values()))
+    return {slug: by_id.get(ids.get(slug, -1), Usage()) for slug in slugs}
+
+
 def usage_of_ids(session: Session, dataset_ids: list[int]) -> dict[int, Usage]:
     """Figures of several datasets at once (by database id); ids without events are left out."""
     rows = session.execute(

@@ -22,7 +22,7 @@ from opendata.ckan.params import flag, listing, mapping, text, whole
 from opendata.formats import plain
 from opendata.rows import Condition, RowQuery, SortKey, read_rows
 from opendata.search import SearchPage, SearchQuery, search
-from opendata.usage import usage_for
+from opendata.usage import usage_for, usage_of_slugs
 
 API_VERSION = 3
 CKAN_COMPATIBLE = "2.10.0"  # the CKAN release whose read API this one follows
@@ -105,9 +105,7 @@ def package_search(ctx: ActionContext, params: Params) -> dict[str, object]:
             facet_limit=_facet_limit(params),
         ),
     )
-    results = [
-        shapes.package(d, usage_for(ctx.session, d.slug), ctx.base_url) for d in page.results
-    ]
+    results = _packages(ctx, page.results)
     search_facets = {field: _facet_items(page, field) for field in facet_fields}
     return {
         "count": page.total,
@@ -121,6 +119,11 @@ def package_search(ctx: ActionContext, params: Params) -> dict[str, object]:
             for field, items in search_facets.items()
         },
     }
+
+
+def _packages(ctx: ActionContext, datasets) -> list[dict[str, object]]:
+    usage = usage_of_slugs(ctx.session, [d.slug for d in datasets])
+    return [shapes.package(d, usage[d.slug], ctx.base_url) for d in datasets]
 
 
 def _parse_q(raw: str) -> tuple[str, dict[str, list[str]]]:
@@ -270,9 +273,7 @@ def _show_owner(ctx, params, field: str, resolve: Callable, shape: Callable) -> 
     page = search(ctx.session, SearchQuery(filters={facet: (value,)}, sort="title", limit=MAX_ROWS))
     result = shape(value, page.total)
     if flag(params, "include_datasets", False):
-        result["packages"] = [
-            shapes.package(d, usage_for(ctx.session, d.slug), ctx.base_url) for d in page.results
-        ]
+        result["packages"] = _packages(ctx, page.results)
     return result
 
 

@@ -9,7 +9,7 @@ import pytest
 from lab.db import transaction
 from lab.errors import InvalidInput, NotFound
 from lab.services import LabServices
-from opendata.usage import Usage, record_download, record_view, usage_for
+from opendata.usage import Usage, record_download, record_view, usage_for, usage_of_slugs
 from tests.unit.opendata.seed import add_dataset
 
 
@@ -55,3 +55,13 @@ def test_unknown_format_is_refused(lab: LabServices) -> None:
     add_dataset(lab, "air", "空气质量")
     with transaction(lab.sessions) as session, pytest.raises(InvalidInput, match="exe"):
         record_download(session, "air", "exe")
+
+
+def test_figures_of_many_datasets_at_once(lab: LabServices) -> None:
+    """Search pages read every result's figures in one go; datasets without events show zero."""
+    add_dataset(lab, "air", "空气质量")
+    add_dataset(lab, "bus", "公交")
+    with transaction(lab.sessions) as session:
+        record_download(session, "bus", "json")
+        figures = usage_of_slugs(session, ["air", "bus"])
+    assert figures == {"air": Usage(), "bus": Usage(0, 1, {"json": 1})}
