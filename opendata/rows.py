@@ -281,6 +281,10 @@ def _after(query: RowQuery, available: Mapping[str, Field]) -> tuple[list[str], 
     if query.after is None:
         return [], []
     keys, position = decode_token(query.after, query)
+    for key, value in zip(query.sort, keys, strict=True):
+        expected = (int, float) if available[key.column].type == "number" else (str,)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, expected)):
+            raise InvalidInput("_next: not a token this API issued")
     alternatives, parameters = [], []
     prefix: list[str] = []
     prefix_parameters: list[object] = []

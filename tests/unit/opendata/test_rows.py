@@ -9,7 +9,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from lab.errors import InvalidInput
-from opendata.rows import Condition, RowQuery, SortKey, cap_limit, parse_query, read_rows
+from opendata.rows import (
+    Condition,
+    RowQuery,
+    SortKey,
+    cap_limit,
+    encode_token,
+    parse_query,
+    read_rows,
+)
 
 STATIONS = ["市南", "市北", "李沧", "崂山"]
 
@@ -95,6 +103,10 @@ def test_token_is_bound_to_its_query(table: Path) -> None:
         read_rows(table, other)
     with pytest.raises(InvalidInput, match="_next"):
         read_rows(table, RowQuery(limit=5, after="not-a-token"))
+    by_number = RowQuery(sort=(SortKey("AQI"),), limit=5)
+    forged = encode_token(["text where a number belongs"], 3, by_number)
+    with pytest.raises(InvalidInput, match="_next"):
+        read_rows(table, RowQuery(sort=by_number.sort, limit=5, after=forged))
 
 
 @pytest.mark.parametrize(
