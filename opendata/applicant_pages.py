@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
@@ -212,7 +213,9 @@ def apply(
 
 def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
     application = own_application(db, application_id, who.user_id)
-    downloads = db.query(ExtractDownload).filter_by(application_id=application.id).all()
+    downloads = db.scalars(
+        select(ExtractDownload).where(ExtractDownload.application_id == application.id)
+    ).all()
     return render(
         request,
         "application.html",

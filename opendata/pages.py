@@ -157,9 +157,7 @@ def department(request: Request, name: str, db: DbDep, who: VisitorDep) -> HTMLR
     """One department's datasets, newest first."""
     found = search(db, SearchQuery(filters={"department": (name,)}, sort="last_updated", limit=200))
     if not found.total:
-        return render(
-            request, "not_found.html", who=who, failure=NotFound("no such department")
-        )
+        return render(request, "not_found.html", who=who, failure=NotFound("no such department"))
     return render(request, "department.html", who=who, name=name, datasets=found.results)
 
 
