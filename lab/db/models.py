@@ -344,7 +344,7 @@ class ExtractDownload(Base):
 
 
 class PortalFeedback(Base):
-    """A visitor's suggestion (意见建议) or data correction (数据纠错), answered within 5 working days."""
+    """A suggestion (意见建议) or data correction (数据纠错), answered within 5 working days."""
 
     __tablename__ = "portal_feedback"
 
