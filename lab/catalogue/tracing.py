@@ -18,7 +18,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from lab.catalogue.fingerprint import Evidence, fingerprint_key, weigh
+from lab.catalogue.fingerprint import Evidence, fingerprint_key, leaked_table, weigh
 from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, verify
 from lab.db.models import Dataset, DatasetVersion, ExtractApplication, ExtractDownload
 from lab.errors import InvalidInput
@@ -61,9 +61,8 @@ def trace_file(lab: LabServices, path: Path) -> TraceResult:
         headers, rows = read_table(path.name, path.read_bytes())
     with lab.sessions() as session:
         downloads = list(session.scalars(select(ExtractDownload).order_by(ExtractDownload.id)))
-        weighed = [
-            weigh(d.id, fingerprint_key(lab.secret_key, d.id), headers, rows) for d in downloads
-        ]
+        table = leaked_table(headers, rows)
+        weighed = [weigh(d.id, fingerprint_key(lab.secret_key, d.id), table) for d in downloads]
         best = _best(weighed, manifest_id)
         named = manifest_id if manifest_id is not None else (best.download_id if best else None)
         traced = _describe(session, named) if named is not None else None
