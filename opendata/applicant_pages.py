@@ -38,7 +38,7 @@ from lab.catalogue.extract_downloads import issue_download
 from lab.catalogue.working_days import ANSWER_WORKING_DAYS
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload
-from lab.errors import InvalidInput, LabError, NotAuthenticated
+from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
 from lab.web.pages import SubmittedFormDep
@@ -162,7 +162,10 @@ def _form_page(request, who, slug: str, dataset, **extra) -> HTMLResponse:
 @router.get("/apply/{slug}", response_class=HTMLResponse)
 def apply_form(request: Request, slug: str, db: DbDep, who: SignedInDep) -> HTMLResponse:
     """The 有条件开放数据申请表 and the 公共数据安全承诺书 for one T2 dataset."""
-    dataset = conditional_dataset(db, slug)
+    try:
+        dataset = conditional_dataset(db, slug)
+    except NotFound as exc:
+        return render(request, "not_found.html", who=who, failure=exc)
     return _form_page(request, who, slug, dataset, entered={})
 
 
@@ -238,7 +241,10 @@ def application_page(
     request: Request, application_id: int, db: DbDep, who: SignedInDep
 ) -> HTMLResponse:
     """One application: answers, clock, download (approved) and the usage report."""
-    return _detail(request, db, who, application_id)
+    try:
+        return _detail(request, db, who, application_id)
+    except NotFound as exc:
+        return render(request, "not_found.html", who=who, failure=exc)
 
 
 @router.post("/account/applications/{application_id}/resubmit", response_class=HTMLResponse)

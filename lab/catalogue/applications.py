@@ -162,7 +162,7 @@ def conditional_dataset(session: Session, slug: str) -> Dataset:
     dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
     version = current_version(session, dataset) if dataset is not None else None
     if version is None or version.tier != Tier.T2.value:
-        raise NotFound(f"no conditional dataset {slug!r}")
+        raise NotFound("no such conditional dataset")
     return dataset
 
 

@@ -184,7 +184,9 @@ def test_another_applicant_cannot_see_or_download(lab: LabServices) -> None:
     _steward_answers(lab, application_id, outcome="approve")
     with TestClient(create_app(lab)) as bob:
         _register(bob, "bobby")
-        assert bob.get(f"/account/applications/{application_id}").status_code == 404
+        hidden = bob.get(f"/account/applications/{application_id}")
+        assert hidden.status_code == 404 and "页面不存在" in hidden.text
+        assert bob.get("/apply/no-such-dataset").status_code == 404
         token = _csrf(bob, "/account/applications")
         stolen = bob.post(
             f"/account/applications/{application_id}/download", data={"csrf_token": token}
