@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.background import BackgroundTask
@@ -43,9 +44,30 @@ from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
 from lab.web.pages import SubmittedFormDep
 from opendata.download_routes import content_disposition
+from opendata.ratelimit import Caller, RateLimiter
 from opendata.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
+SIGN_INS_PER_MINUTE = 10
+_LIMITER_LOCK = threading.Lock()
+
+
+def sign_in_attempt(request: Request) -> None:
+    """Spend one of the address's sign-in and registration attempts (10 a minute; 429 after).
+
+    Password guessing is slowed by argon2 already; this caps it per client address.
+    """
+    state = request.app.state
+    with _LIMITER_LOCK:
+        if not hasattr(state, "portal_sign_in_limiter"):
+            state.portal_sign_in_limiter = RateLimiter(
+                anonymous=SIGN_INS_PER_MINUTE, keyed=SIGN_INS_PER_MINUTE
+            )
+    address = request.client.host if request.client else "unknown"
+    state.portal_sign_in_limiter.take(Caller(f"address:{address}", keyed=False))
+
+
+SignInAttemptDep = Annotated[None, Depends(sign_in_attempt)]
 
 
 def _next_path(raw: str) -> str:
@@ -69,6 +91,7 @@ def register_form(request: Request, who: VisitorDep, next: str = "") -> HTMLResp
 def register(
     request: Request,
     services: ServicesDep,
+    _attempt: SignInAttemptDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     password_again: Annotated[str, Form(max_length=256)],
@@ -106,6 +129,7 @@ def login_form(request: Request, who: VisitorDep, next: str = "") -> HTMLRespons
 def login(
     request: Request,
     services: ServicesDep,
+    _attempt: SignInAttemptDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "",

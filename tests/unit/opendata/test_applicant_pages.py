@@ -192,3 +192,12 @@ def test_another_applicant_cannot_see_or_download(lab: LabServices) -> None:
             f"/account/applications/{application_id}/download", data={"csrf_token": token}
         )
         assert stolen.status_code == 404
+
+
+def test_sign_in_attempts_are_limited_per_address(lab: LabServices) -> None:
+    """After 10 sign-in attempts in a minute the 11th is refused with 429 and Retry-After."""
+    with TestClient(create_app(lab)) as client:
+        wrong = {"username": "steward", "password": "not the password"}
+        answers = [client.post("/account/login", data=wrong) for _ in range(11)]
+    assert [a.status_code for a in answers[:10]] == [401] * 10
+    assert answers[10].status_code == 429 and int(answers[10].headers["retry-after"]) >= 1
