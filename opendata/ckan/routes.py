@@ -40,7 +40,8 @@ class PayloadTooLarge(CkanError):
 
 
 @router.api_route("/api/action/{name}", methods=["GET", "POST"], include_in_schema=False)
-@router.api_route("/api/3/action/{name}", methods=["GET", "POST"])
+@router.get("/api/3/action/{name}", operation_id="ckan_action_get")
+@router.post("/api/3/action/{name}", operation_id="ckan_action_post")
 async def call_action(name: str, request: Request) -> JSONResponse:
     """Run the read-only CKAN action ``name`` and answer in CKAN's envelope."""
     base_url = str(request.base_url).rstrip("/")

@@ -213,3 +213,10 @@ def test_rate_limit_answers_in_ckan_shape(tmp_path) -> None:
             )
     finally:
         services.close()
+
+
+def test_openapi_documents_the_action_api(client: TestClient) -> None:
+    """The app's OpenAPI schema builds (no duplicate operation ids) and lists /api/3/action."""
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths["/api/3/action/{name}"]) == {"get", "post"}
+    assert "/api/action/{name}" not in paths
