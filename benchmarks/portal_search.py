@@ -87,35 +87,38 @@ QUERIES = [
 def fill(lab: LabServices, count: int, rng: random.Random) -> None:
     """``count`` visible datasets (90% T1, 10% T2) and count/10 restricted ones, in bulk."""
     moment = datetime.now(UTC)
-    with transaction(lab.sessions) as session:
-        for index in range(count + count // 10):
-            tier = "T3" if index >= count else ("T2" if index % 10 == 0 else "T1")
-            place, subject = rng.choice(PLACES), rng.choice(SUBJECTS)
-            english = rng.choice(ENGLISH)
-            dataset = Dataset(
+    datasets, versions = [], []
+    for index in range(count + count // 10):
+        tier = "T3" if index >= count else ("T2" if index % 10 == 0 else "T1")
+        place, subject = rng.choice(PLACES), rng.choice(SUBJECTS)
+        datasets.append(
+            Dataset(
+                id=index + 1,
                 slug=f"ds-{index:06d}",
                 title=f"{place}{subject}{'（机密）' if tier == 'T3' else ''}",
-                title_en=f"{place} {english} data {index}",
+                title_en=f"{place} {rng.choice(ENGLISH)} data {index}",
                 description=f"{place}{rng.choice(SUBJECTS)}与{rng.choice(SUBJECTS)}的明细，"
                 f"按{rng.choice(FREQUENCIES)}更新。",
                 department=rng.choice(DEPARTMENTS),
                 topic=rng.choice(TOPICS),
                 tags=rng.sample(TAGS, 3),
                 update_frequency=rng.choice(FREQUENCIES),
+                current_version_id=index + 1,
                 created_at=moment,
                 updated_at=moment - timedelta(minutes=index),
             )
-            session.add(dataset)
-            session.flush()
-            version = _version(dataset.id, tier, moment - timedelta(minutes=index))
-            session.add(version)
-            session.flush()
-            dataset.current_version_id = version.id
+        )
+        versions.append(_version(index + 1, tier, moment - timedelta(minutes=index)))
+    with transaction(lab.sessions) as session:
+        session.add_all(datasets)
+        session.flush()
+        session.add_all(versions)
 
 
 def _version(dataset_id: int, tier: str, moment: datetime) -> DatasetVersion:
     columns = ["名称", "地址", "数量", "日期"]
     return DatasetVersion(
+        id=dataset_id,
         dataset_id=dataset_id,
         number=1,
         state="published",

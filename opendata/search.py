@@ -326,35 +326,47 @@ def refresh_index(session: Session) -> None:
 
 
 def _write_documents(session: Session, ids: list[int]) -> None:
+    """(Re)write the documents and tags of the visible datasets among ``ids``, in bulk."""
+    columns = (Dataset.id, Dataset.slug, Dataset.current_version_id, Dataset.updated_at)
     sources = {
-        d.id: (d.current_version_id, d.updated_at)
-        for d in session.scalars(select(Dataset).where(Dataset.id.in_(ids)))
+        row.slug: row for row in session.execute(select(*columns).where(Dataset.id.in_(ids)))
     }
-    slugs = dict(session.execute(select(Dataset.slug, Dataset.id).where(Dataset.id.in_(ids))).all())
+    documents, tags = [], []
     for dataset in public_by_ids(session, ids):
-        dataset_id = slugs[dataset.slug]
-        version_id, updated_at = sources[dataset_id]
-        document = {
-            "version_id": version_id,
-            "source_updated_at": updated_at,
-            "title_text": normalise(f"{dataset.title} {dataset.title_en} {dataset.slug}"),
-            "keyword_text": normalise(" ".join((*dataset.tags, dataset.topic, dataset.department))),
-            "body_text": normalise(
-                " ".join(
-                    (dataset.description, *(f"{c.name} {c.description}" for c in dataset.columns))
-                )
-            ),
-        }
-        insert = insert_for(session, PortalSearchDocument).values(dataset_id=dataset_id, **document)
-        session.execute(insert.on_conflict_do_update(index_elements=["dataset_id"], set_=document))
-        _write_tags(session, dataset_id, dataset.tags)
+        source = sources[dataset.slug]
+        documents.append(
+            {
+                "dataset_id": source.id,
+                "version_id": source.current_version_id,
+                "source_updated_at": source.updated_at,
+                **_texts(dataset),
+            }
+        )
+        unique = dict.fromkeys(t[:100] for t in dataset.tags if t)
+        tags.extend({"dataset_id": source.id, "tag": tag} for tag in unique)
+    if not documents:
+        return
+    upsert = insert_for(session, PortalSearchDocument)
+    changing = ("version_id", "source_updated_at", "title_text", "keyword_text", "body_text")
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["dataset_id"], set_={c: upsert.excluded[c] for c in changing}
+        ),
+        documents,
+    )
+    written = [d["dataset_id"] for d in documents]
+    session.execute(delete(PortalSearchTag).where(PortalSearchTag.dataset_id.in_(written)))
+    if tags:
+        session.execute(insert_for(session, PortalSearchTag).on_conflict_do_nothing(), tags)
 
 
-def _write_tags(session: Session, dataset_id: int, tags: tuple[str, ...]) -> None:
-    session.execute(delete(PortalSearchTag).where(PortalSearchTag.dataset_id == dataset_id))
-    for tag in dict.fromkeys(t[:100] for t in tags if t):
-        insert = insert_for(session, PortalSearchTag).values(dataset_id=dataset_id, tag=tag)
-        session.execute(insert.on_conflict_do_nothing())
+def _texts(dataset: PublicDataset) -> dict[str, str]:
+    columns = (f"{c.name} {c.description}" for c in dataset.columns)
+    return {
+        "title_text": normalise(f"{dataset.title} {dataset.title_en} {dataset.slug}"),
+        "keyword_text": normalise(" ".join((*dataset.tags, dataset.topic, dataset.department))),
+        "body_text": normalise(" ".join((dataset.description, *columns))),
+    }
 
 
 def _drop_invisible(session: Session) -> None:
