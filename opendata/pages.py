@@ -23,7 +23,7 @@ from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
 from opendata.catalogue import FORMATS, get_public, open_rows
 from opendata.charts import chart_for
-from opendata.downloads import built_file
+from opendata.downloads import built_file, ensure_file
 from opendata.rendering import VisitorDep, render
 from opendata.rows import RowQuery, read_rows
 from opendata.search import FACETS, SORTS, SearchQuery, search
@@ -32,6 +32,7 @@ from opendata.usage import record_view, usage_for
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
 PREVIEW_ROWS = 10
+EAGER_ROWS = 500_000
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -128,7 +129,7 @@ def dataset_page(
         path = open_rows(services, dataset)
         preview = read_rows(path, RowQuery(limit=PREVIEW_ROWS))
         chart = chart_for(dataset, path)
-        files_by_format = {fmt: built_file(services, dataset, fmt) for fmt in FORMATS}
+        files_by_format = {fmt: _file_for_page(services, dataset, fmt) for fmt in FORMATS}
     with services.sessions() as session:
         usage = usage_for(session, slug)
     return render(
@@ -143,6 +144,15 @@ def dataset_page(
         base_url=str(request.base_url).rstrip("/"),
         answer_days=ANSWER_WORKING_DAYS,
     )
+
+
+def _file_for_page(services, dataset, fmt: str):
+    """The file to describe on the page: CSV, JSON and Parquet are prepared for tables up to
+    ``EAGER_ROWS`` (DuckDB writes them in about a second), so their size and checksum show
+    before anyone downloads; XLSX (slow to write) and larger tables wait for a first request."""
+    if fmt != "xlsx" and dataset.row_count <= EAGER_ROWS:
+        return ensure_file(services, dataset, fmt)
+    return built_file(services, dataset, fmt)
 
 
 @router.get("/departments", response_class=HTMLResponse)

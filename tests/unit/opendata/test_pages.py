@@ -85,12 +85,16 @@ def test_dataset_page_has_every_section(client: TestClient) -> None:
     assert 'id="views">2<' in client.get("/datasets/air-quality-hourly").text
 
 
-def test_checksum_appears_once_the_format_is_built(client: TestClient) -> None:
-    """After the first CSV download the page shows its size and the same SHA-256."""
-    body = client.get("/datasets/air-quality-hourly/download/csv").content
+def test_page_shows_checksums_before_any_download(client: TestClient) -> None:
+    """CSV, JSON and Parquet show size and SHA-256 at once (XLSX once built); they match."""
     page = client.get("/datasets/air-quality-hourly").text
-    assert f'id="sha256-csv">{hashlib.sha256(body).hexdigest()}<' in page
-    assert 'id="downloads">1<' in page
+    assert 'id="downloads">0<' in page and 'id="sha256-xlsx"' not in page
+    for fmt in ("csv", "json", "parquet"):
+        body = client.get(f"/datasets/air-quality-hourly/download/{fmt}").content
+        assert f'id="sha256-{fmt}">{hashlib.sha256(body).hexdigest()}<' in page
+    client.get("/datasets/air-quality-hourly/download/xlsx")
+    page = client.get("/datasets/air-quality-hourly").text
+    assert 'id="sha256-xlsx"' in page and 'id="downloads">4<' in page
 
 
 def test_conditional_dataset_page_shows_no_rows_and_offers_an_application(client) -> None:
