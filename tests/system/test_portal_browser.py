@@ -185,6 +185,6 @@ def test_conditional_data_from_application_to_approved_download(browser, page, p
 
 
 def teardown_module() -> None:
-    """Keep only this run's screenshots (the folder is gitignored)."""
+    """Leave no empty artifacts folder behind when no screenshot was taken."""
     if ARTIFACTS.exists() and not any(ARTIFACTS.iterdir()):
         shutil.rmtree(ARTIFACTS)
