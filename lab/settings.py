@@ -155,6 +155,36 @@ class LabSettings(BaseSettings):
         ge=1,
         description="Raise an alarm when one operator asks about more enterprises in an hour.",
     )
+    # Open-data portal: machine APIs (row API, CKAN-compatible API) and their rate limits.
+    portal_title: str = Field(
+        default="公共数据开放平台",
+        description="Name of the open-data catalogue in the CKAN API and the DCAT/data.json "
+        "export.",
+    )
+    portal_publisher: str = Field(
+        default="市大数据发展管理局",
+        description="Publisher of the open-data catalogue in the DCAT/data.json export.",
+    )
+    portal_rows_default: int = Field(
+        default=100, ge=1, description="Rows per page the row API and `datastore_search` return."
+    )
+    portal_rows_max: int = Field(
+        default=1000,
+        ge=1,
+        description="Largest page the row API and `datastore_search` return; larger asks are cut.",
+    )
+    portal_rate_anonymous: int = Field(
+        default=120,
+        ge=1,
+        description="Requests per minute one client address may make to the portal APIs "
+        "without a key.",
+    )
+    portal_rate_keyed: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests per minute one API key (a lab token in `Authorization`) may make "
+        "to the portal APIs.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -1,21 +1,19 @@
-"""The portal's front page: what the open-data portal offers and where its APIs live.
+"""The portal's router: every page and download route of the open-data portal, in one place.
 
-The catalogue, search, downloads and the CKAN-compatible API join this router as they are built.
+The app discovers this router through the ``datalab.routers`` entry point. Modules:
+``pages`` (home, catalogue, dataset, departments, API guide, 意见建议 / 数据纠错),
+``download_routes`` (open files), ``applicant_pages`` (registration, conditional-data
+applications, extract downloads, usage reports). Shared rendering is in ``rendering``, the two
+languages in ``i18n``, charts in ``charts``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from opendata import applicant_pages, download_routes, pages
 
-router = APIRouter(tags=["portal"])
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> HTMLResponse:
-    """The portal's home page, in Chinese."""
-    return templates.TemplateResponse(request, "home.html", {})
+router = APIRouter()
+router.include_router(download_routes.router)
+router.include_router(pages.router)
+router.include_router(applicant_pages.router)

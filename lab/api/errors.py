@@ -43,7 +43,7 @@ def error_response(status: int, code: str, message: str, headers=None) -> JSONRe
 
 async def _lab_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LabError)
-    return error_response(exc.http_status, exc.code, exc.message)
+    return error_response(exc.http_status, exc.code, exc.message, getattr(exc, "headers", None))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -79,6 +79,21 @@ def plan(classification: dict, guide: Guide) -> tuple[list[str], list[str], list
     return drop, generalise, masked, qis
 
 
+def extract_columns(classification: dict, guide: Guide) -> list[tuple[str, str]]:
+    """(source column, extract column) for each column a T2 extract keeps, in table order."""
+    drop, generalise, _masked, _qis = plan(classification, guide)
+    kept = [c for c in classification["columns"] if c["name"] not in drop]
+    names = {c["name"] for c in kept}
+    pairs = []
+    for column in kept:
+        name, header = column["name"], column["name"]
+        if name in generalise:
+            header = _GENERALISERS[column["category"]][1]
+            header = header if header not in names else name
+        pairs.append((name, header))
+    return pairs
+
+
 def build_extract(staged: Path, target: Path, classification: dict, guide: Guide) -> ExtractRecord:
     """De-identify the staged table into ``target``; raise Conflict if a gate fails."""
     drop, generalise, masked, qis = plan(classification, guide)

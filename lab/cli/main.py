@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, audit, catalogue, database, demo, projects, serve
+from lab.cli import accounts, audit, catalogue, database, demo, projects, serve, trace
 from lab.cli.context import one_line_errors, settings
 from lab.cli.credit import credit_app
 from lab.cli.keys import keys_app
@@ -27,6 +27,7 @@ app.command("classify")(catalogue.classify)
 app.command("ingest")(catalogue.ingest_command)
 app.add_typer(catalogue.dataset_app, name="dataset")
 app.add_typer(projects.project_app, name="project")
+app.command("trace")(trace.trace)
 
 app.add_typer(keys_app, name="keys")
 app.add_typer(credit_app, name="credit")

@@ -390,3 +390,115 @@ class CreditAlarm(Base):
     bank_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     operator: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON)
+
+
+# --- Open-data portal: live usage figures and the search index (opendata.usage, opendata.search)
+
+
+class PortalUsage(Base):
+    """A live counter of one dataset's views or downloads in one format (``format`` "" for views).
+
+    Incremented by a single ``UPDATE … SET count = count + 1`` (inserted on first use), so
+    concurrent visitors never lose a count.
+    """
+
+    __tablename__ = "portal_usage"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    format: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PortalSearchDocument(Base):
+    """The normalised text the portal searches for one dataset, refreshed when the dataset changes.
+
+    It holds text only: who may see a dataset is decided from ``datasets`` and
+    ``dataset_versions`` at query time, never from this copy.
+    """
+
+    __tablename__ = "portal_search_documents"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    source_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    title_text: Mapped[str] = mapped_column(Text)
+    keyword_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+
+
+class PortalSearchTag(Base):
+    """One tag of one dataset, so that tag filters and facets are plain indexed SQL."""
+
+    __tablename__ = "portal_search_tags"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+# --- Open-data portal: conditional-data applications, traceable extract downloads, feedback ---
+
+
+class ExtractApplication(Base):
+    """An applicant's request for a T2 dataset's de-identified extract (有条件开放数据申请表).
+
+    ``due_at`` is the end of the 5-working-day answer clock started by ``submitted_at``;
+    ``access_until`` bounds the downloads an approval allows.
+    """
+
+    __tablename__ = "extract_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    form: Mapped[dict] = mapped_column(JSON)
+    pledge: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    access_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    usage_report: Mapped[dict | None] = mapped_column(JSON)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExtractDownload(Base):
+    """One fingerprinted copy of a T2 extract handed to one approved applicant."""
+
+    __tablename__ = "extract_downloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("extract_applications.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("dataset_versions.id"))
+    recipient: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PortalFeedback(Base):
+    """A suggestion (意见建议) or data correction (数据纠错), answered within 5 working days."""
+
+    __tablename__ = "portal_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    dataset_slug: Mapped[str | None] = mapped_column(String(120), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

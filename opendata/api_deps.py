@@ -1,0 +1,47 @@
+"""What the portal's API routes share: who is calling, and the rate limit it is held to."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from lab.api.deps import DbDep, presented_credential
+from lab.identity import authenticate_token
+from opendata.ratelimit import Caller, RateLimiter
+
+_CREATE = threading.Lock()
+
+
+def rate_limiter(request: Request) -> RateLimiter:
+    """The app's one limiter, made on first use from the lab's settings."""
+    state = request.app.state
+    with _CREATE:
+        if not hasattr(state, "portal_rate_limiter"):
+            settings = state.services.settings
+            state.portal_rate_limiter = RateLimiter(
+                anonymous=settings.portal_rate_anonymous, keyed=settings.portal_rate_keyed
+            )
+    return state.portal_rate_limiter
+
+
+def caller_of(request: Request, session: Session) -> Caller:
+    """The keyed user if a credential is presented (refused if invalid), else the address."""
+    credential = presented_credential(request)
+    if credential:
+        principal = authenticate_token(session, credential)
+        return Caller(f"user:{principal.user_id}", keyed=True)
+    address = request.client.host if request.client else "unknown"
+    return Caller(f"address:{address}", keyed=False)
+
+
+def spend_request(request: Request, db: DbDep) -> Caller:
+    """Charge one request to the caller's allowance (RateLimited when it is used up)."""
+    caller = caller_of(request, db)
+    rate_limiter(request).take(caller)
+    return caller
+
+
+RateLimitedCaller = Annotated[Caller, Depends(spend_request)]

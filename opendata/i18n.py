@@ -1,0 +1,162 @@
+"""The portal's two languages: Chinese by default, English on request.
+
+``?lang=en`` (or ``zh``) switches and is remembered in a cookie; pages set ``<html lang>`` from
+it. Every fixed text of the pages lives here once, as a (中文, English) pair; dataset titles
+show their English title in English where the steward gave one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+LANGS = ("zh", "en")
+COOKIE = "portal_lang"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "site": ("城市公共数据开放平台", "City Open Data Portal"),
+    "skip": ("跳到正文", "Skip to content"),
+    "home": ("首页", "Home"),
+    "catalogue": ("数据目录", "Catalogue"),
+    "departments": ("数据提供部门", "Departments"),
+    "api": ("开发者 API", "Developer API"),
+    "feedback": ("意见建议 / 数据纠错", "Suggestions / corrections"),
+    "account": ("我的申请", "My applications"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出", "Sign out"),
+    "register": ("注册", "Register"),
+    "switch": ("English", "中文"),
+    "search": ("搜索", "Search"),
+    "search_label": ("搜索数据集", "Search datasets"),
+    "search_hint": ("输入关键词，如 交通、空气质量、企业", "Keywords, e.g. transport, air quality"),
+    "intro": (
+        "本平台按《公共数据分类分级指南》开放公共数据：无条件开放数据可直接预览、下载和调用，"
+        "有条件开放数据经申请批准后获取脱敏数据。",
+        "Public data classified by the city's guide: open data can be previewed, downloaded and "
+        "queried by anyone; conditional data is released as a de-identified extract on approval.",
+    ),
+    "featured": ("热门数据", "Popular datasets"),
+    "latest": ("最新发布", "Recently published"),
+    "topics": ("主题分类", "Topics"),
+    "results": ("共 {n} 个数据集", "{n} datasets"),
+    "no_results": ("没有找到符合条件的数据集。", "No dataset matches."),
+    "sort": ("排序", "Sort by"),
+    "apply_sort": ("应用", "Apply"),
+    "sort_relevance": ("相关度", "Relevance"),
+    "sort_last_updated": ("最近更新", "Last updated"),
+    "sort_title": ("名称", "Title"),
+    "sort_views": ("浏览量", "Views"),
+    "sort_downloads": ("下载量", "Downloads"),
+    "facet_topic": ("主题", "Topic"),
+    "facet_department": ("部门", "Department"),
+    "facet_tier": ("开放属性", "Access"),
+    "facet_format": ("格式", "Format"),
+    "facet_update_frequency": ("更新频率", "Update frequency"),
+    "facet_tags": ("标签", "Tags"),
+    "clear_filters": ("清除筛选", "Clear filters"),
+    "previous": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "page_of": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "tier_T1": ("无条件开放", "Open"),
+    "tier_T2": ("有条件开放", "Conditional"),
+    "department": ("提供部门", "Department"),
+    "topic": ("主题", "Topic"),
+    "tags": ("标签", "Tags"),
+    "update_frequency": ("更新频率", "Update frequency"),
+    "last_updated": ("最近更新", "Last updated"),
+    "version": ("版本", "Version"),
+    "rows": ("数据量", "Rows"),
+    "views": ("浏览", "Views"),
+    "downloads": ("下载", "Downloads"),
+    "usage": ("使用情况（实时）", "Usage (live)"),
+    "metadata": ("基本信息", "About this dataset"),
+    "dictionary": ("数据项说明", "Data dictionary"),
+    "column": ("数据项", "Column"),
+    "type": ("类型", "Type"),
+    "type_number": ("数值", "number"),
+    "type_text": ("文本", "text"),
+    "description": ("说明", "Description"),
+    "completeness": ("完整率", "Completeness"),
+    "quality": ("数据质量", "Data quality"),
+    "quality_summary": (
+        "{rows} 行 × {columns} 列，整体完整率 {share}",
+        "{rows} rows × {columns} columns, {share} of cells filled",
+    ),
+    "preview": ("数据预览（前 {n} 行）", "Preview (first {n} rows)"),
+    "chart": ("图表", "Chart"),
+    "chart_table": ("图表数据", "Chart data"),
+    "chart_mean": ("{measure} 按 {by} 的平均值", "Mean {measure} by {by}"),
+    "chart_count": ("按 {by} 的记录数", "Rows by {by}"),
+    "chart_bars": ("{measure} 的分布", "Distribution of {measure}"),
+    "download": ("数据下载", "Downloads"),
+    "format": ("格式", "Format"),
+    "size": ("大小", "Size"),
+    "checksum": ("SHA-256 校验值", "SHA-256 checksum"),
+    "built_on_first": ("首次下载时生成", "Built on first download"),
+    "csv_bom": ("CSV（带 BOM，Excel 打开）", "CSV with BOM (for Excel)"),
+    "api_examples": ("API 调用示例", "API examples"),
+    "conditional_notice": (
+        "本数据集为有条件开放数据：登录后提交申请及安全承诺书，经审核批准后可下载脱敏数据，"
+        "每份下载均带有接收方标识，可追溯。",
+        "Conditional data: sign in, apply with a security pledge, and once approved download a "
+        "de-identified extract; each copy carries a recipient fingerprint.",
+    ),
+    "apply_now": ("申请使用", "Apply for access"),
+    "report_error": ("数据纠错", "Report an error"),
+    "answer_clock": ("答复时限：{days} 个工作日内", "Answered within {days} working days"),
+    "due": ("答复期限", "Answer due"),
+    "days_left": ("剩余 {n} 个工作日", "{n} working days left"),
+    "overdue": ("已超期", "Overdue"),
+    "answered": ("已答复", "Answered"),
+    "not_found": ("页面不存在", "Page not found"),
+    "not_found_text": ("没有这个数据集或页面。", "There is no such dataset or page."),
+    "datasets_of": ("{name} 的数据集", "Datasets of {name}"),
+    "dataset_count": ("{n} 个数据集", "{n} datasets"),
+}
+
+FREQUENCIES: dict[str, tuple[str, str]] = {
+    "realtime": ("实时", "Real time"),
+    "hourly": ("每小时", "Hourly"),
+    "daily": ("每日", "Daily"),
+    "weekly": ("每周", "Weekly"),
+    "monthly": ("每月", "Monthly"),
+    "quarterly": ("每季度", "Quarterly"),
+    "yearly": ("每年", "Yearly"),
+    "irregular": ("不定期", "Irregular"),
+}
+
+
+def language_of(request: Request) -> str:
+    """The language asked for by ``?lang=``, else remembered in the cookie, else Chinese."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    remembered = request.cookies.get(COOKIE)
+    return remembered if remembered in LANGS else "zh"
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Fixed texts in one language: ``t("key", n=3)``."""
+
+    lang: str
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG[self.lang]
+
+    def __call__(self, key: str, **values: object) -> str:
+        pair = MESSAGES.get(key)
+        if pair is None:
+            return key
+        text = pair[LANGS.index(self.lang)]
+        return text.format(**values) if values else text
+
+    def frequency(self, value: str) -> str:
+        pair = FREQUENCIES.get(value.lower()) if value else None
+        return pair[LANGS.index(self.lang)] if pair else value
+
+    def title(self, dataset) -> str:
+        return dataset.title_en if self.lang == "en" and dataset.title_en else dataset.title

@@ -1,0 +1,143 @@
+"""What every portal page shares: templates, language, the signed-in visitor, CSRF, errors.
+
+Pages render server-side from ``templates/`` with the ``Translator`` of the visitor's language
+(``i18n``). A visitor who signed in (an applicant) is recognised by the lab's session cookie;
+their forms carry the same CSRF token the steward pages use (an HMAC of the cookie).
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.errors import LabError, NotAuthenticated, PermissionDenied
+from lab.identity import Principal, authenticate_token
+from lab.web.pages import csrf_token_for
+from opendata.formats import plain
+from opendata.i18n import COOKIE, LANGS, Translator, language_of
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+SIGN_IN_PATH = "/account/login"
+
+
+def _size(value: int | None) -> str:
+    if value is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return ""
+
+
+def _day(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+TEMPLATES.env.filters["size"] = _size
+TEMPLATES.env.filters["day"] = _day
+
+
+def _cell(value: object) -> object:
+    shown = plain(value)
+    return "" if shown is None else shown
+
+
+TEMPLATES.env.filters["percent"] = _percent
+TEMPLATES.env.filters["cell"] = _cell
+
+
+def visitor(request: Request, db: DbDep) -> Principal | None:
+    """Whoever the session cookie names, or None (an expired cookie is just anonymous)."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        return None
+    try:
+        return authenticate_token(db, cookie)
+    except NotAuthenticated:
+        return None
+
+
+VisitorDep = Annotated[Principal | None, Depends(visitor)]
+
+
+def signed_in(request: Request, who: VisitorDep) -> Principal:
+    """The signed-in visitor; others are sent to the sign-in page (303), back here after."""
+    if who is None:
+        back = urlencode({"next": request.url.path})
+        raise HTTPException(303, "sign in first", headers={"Location": f"{SIGN_IN_PATH}?{back}"})
+    return who
+
+
+SignedInDep = Annotated[Principal, Depends(signed_in)]
+
+
+def csrf_of(request: Request, services: ServicesDep) -> str:
+    return csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, ""))
+
+
+def checked_visitor(
+    request: Request,
+    services: ServicesDep,
+    who: SignedInDep,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Principal:
+    """The signed-in visitor, once the submitted form's CSRF token matches their session."""
+    expected = csrf_of(request, services)
+    if not hmac.compare_digest(csrf_token.encode(), expected.encode()):
+        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    return who
+
+
+CheckedVisitorDep = Annotated[Principal, Depends(checked_visitor)]
+
+
+def switch_url(request: Request, lang: str) -> str:
+    """This page's URL in the other language."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    other = "en" if lang == "zh" else "zh"
+    return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    who: Principal | None = None,
+    failure: LabError | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page in the visitor's language; ``failure`` is a caller error shown inline."""
+    if failure is not None and failure.http_status >= 500:
+        raise failure
+    lang = language_of(request)
+    services = request.app.state.services
+    shared = {
+        "t": Translator(lang),
+        "lang": lang,
+        "switch_url": switch_url(request, lang),
+        "visitor": who,
+        "csrf_token": csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, "")),
+        "error": failure.message if failure else None,
+        "path": request.url.path,
+    }
+    status = failure.http_status if failure else status_code
+    response = TEMPLATES.TemplateResponse(
+        request, template, {**shared, **context}, status_code=status
+    )
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response
