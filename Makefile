@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install sandbox-host demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) sandbox-host
 
+# The sandbox hub's host parts, idempotent and quiet: Debian packages (as root, only those
+# missing), the local configurable-http-proxy (npm), and the cached kernel environment.
+SANDBOX_DEBS := bubblewrap nftables iproute2 util-linux passwd python3 python3-venv chromium
+sandbox-host: $(STAMP)
+	@if [ "$$(id -u)" = 0 ]; then \
+	  missing=$$(for p in $(SANDBOX_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing sandbox packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	else echo "not root: sandbox packages not installed (the hub will start degraded)"; fi
+	@[ -x sandbox/proxy/node_modules/.bin/configurable-http-proxy ] || \
+	  (cd sandbox/proxy && npm ci --no-audit --no-fund --loglevel=error)
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/datalab sandbox build-env; fi
+
+# The demo: the lab app on 127.0.0.1:8600 and the sandbox hub on 127.0.0.1:8610; Ctrl-C stops both.
 demo: install
-	$(BIN)/datalab demo
+	$(BIN)/datalab sandbox demo
 
 test: install
 	$(BIN)/pytest

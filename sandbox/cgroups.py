@@ -2,11 +2,13 @@
 
 A server's group is created before it starts; the spawned process joins it before it executes
 anything (``join`` runs in the child), so every descendant inherits the limits. ``release``
-kills whatever is left in the group and removes it.
+kills whatever is left in the group, reaps it (the hub is a child subreaper, so orphans of a
+server are its to reap rather than zombies of init) and removes the group.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PARENT = "datalab-sandbox"
+PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
@@ -84,19 +87,49 @@ class ServerCgroup:
     def exists(self) -> bool:
         return any(directory.exists() for directory in self.directories)
 
-    def release(self, timeout: float = 10) -> None:
-        """Kill what is left in the group(s), then remove them."""
+    def release(self, known: set[int] = frozenset(), timeout: float = 10) -> None:
+        """Kill what is left in the group(s), reap those that are our children, remove them.
+
+        ``known`` are processes seen in the group earlier that may have exited since: they are
+        reaped too.
+        """
         deadline = time.monotonic() + timeout
+        killed: set[int] = set(known)
         while (left := self.processes()) and time.monotonic() < deadline:
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     continue
+            killed |= left
             time.sleep(0.05)
+        for pid in killed:
+            _reap(pid, deadline)
         for directory in self.directories:
             if directory.exists():
                 directory.rmdir()
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants (instead of init), so that ``release`` can reap them."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _reap(pid: int, deadline: float) -> None:
+    """Collect a killed process's exit status once it is gone or has become our orphan to reap.
+
+    A process whose parent dies is reparented to us a moment later, so "not our child" only ends
+    the wait once the process has vanished.
+    """
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            if not Path(f"/proc/{pid}").exists():
+                return
+        time.sleep(0.02)
 
 
 def _enable_controllers(root: Path) -> None:

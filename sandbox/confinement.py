@@ -4,7 +4,7 @@
 user for good, and that user's own unprivileged ``bwrap`` builds a filesystem from an allow-list
 of read-only mounts — ``/usr``, the kernel environment, a one-user ``/etc/passwd`` — plus the
 user's home, read-write; everything else (data directories, object store, hub state, other
-homes, ``/tmp``) simply does not exist inside. ``--disable-userns`` forbids nested user
+homes, ``/tmp``) simply does not exist inside, and ``/dev`` is read-only (no ``/dev/shm``). ``--disable-userns`` forbids nested user
 namespaces; new PID, IPC and UTS namespaces hide the host's processes.
 """
 
@@ -51,6 +51,7 @@ def bwrap_arguments(account: SandboxAccount, kernel_env: Path) -> list[str]:
         "--dev", "/dev",
         "--bind", str(account.home), account.sandbox_home,
         "--remount-ro", "/",
+        "--remount-ro", "/dev",
         "--chdir", account.sandbox_home,
         "--",
     ]  # fmt: skip

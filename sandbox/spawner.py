@@ -18,7 +18,7 @@ from tornado import web
 from traitlets import Integer, List, Unicode, default
 
 from sandbox.accounts import provision
-from sandbox.cgroups import ServerCgroup, detect_layout
+from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
 from sandbox.confinement import confined_command
 from sandbox.identity import (
     ProjectChoice,
@@ -97,6 +97,7 @@ class IsolatingSpawner(LocalProcessSpawner):
             reasons = "; ".join(self.isolation_problems)
             raise web.HTTPError(503, f"Sandboxes are unavailable on this host: {reasons}")
         project = self.chosen_project()
+        become_subreaper()
         account = provision(Path(self.sandbox_root), self.user.name)
         network = self._network()
         namespace = network.add_server(network.free_index())
@@ -125,7 +126,7 @@ class IsolatingSpawner(LocalProcessSpawner):
         try:
             return await super().start()
         except Exception:
-            self._release()
+            self._release(self.namespace_name, self.cgroup_name, self.token_prefix)
             raise
 
     def make_preexec_fn(self, name):
@@ -144,21 +145,26 @@ class IsolatingSpawner(LocalProcessSpawner):
         return env
 
     async def stop(self, now=False):
+        # poll() clears the state once the process is gone, so note what to release first
+        held = (self.namespace_name, self.cgroup_name, self.token_prefix)
+        members = self._cgroup().processes() if self.cgroup_name else set()
         if self.pid:
+            members.add(self.pid)
             await super().stop(now=now)
-        self._release()
+        self._release(*held, members=members)
 
-    def _release(self) -> None:
-        """Kill leftovers, remove the cgroup and the namespace, revoke the token."""
-        if self.cgroup_name:
-            cgroup = self._cgroup()
-            if cgroup.exists():
-                cgroup.release()
-        if self.namespace_name:
-            index = int(self.namespace_name.rsplit("-", 1)[1])
-            self._network().remove_server(self._network().namespace(index))
-        if self.token_prefix:
-            revoke_kernel_token(hub_lab(), self.token_prefix)
+    def _release(
+        self, namespace: str, cgroup: str, token: str, members: set[int] = frozenset()
+    ) -> None:
+        """Kill and reap leftovers, remove the cgroup and the namespace, revoke the token."""
+        layout = detect_layout()
+        if cgroup and layout is not None and ServerCgroup(layout, cgroup).exists():
+            ServerCgroup(layout, cgroup).release(members)
+        if namespace:
+            network = self._network()
+            network.remove_server(network.namespace(int(namespace.rsplit("-", 1)[1])))
+        if token:
+            revoke_kernel_token(hub_lab(), token)
         self.namespace_name = self.cgroup_name = self.token_prefix = ""
 
     def get_state(self):
