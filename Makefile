@@ -17,7 +17,8 @@ install: $(STAMP) sandbox-host
 
 # The sandbox hub's host parts, idempotent and quiet: Debian packages (as root, only those
 # missing), the local configurable-http-proxy (npm), and the cached kernel environment.
-SANDBOX_DEBS := bubblewrap nftables iproute2 util-linux passwd python3 python3-venv chromium
+SANDBOX_DEBS := bubblewrap nftables iproute2 util-linux passwd python3 python3-venv chromium \
+	fonts-wqy-microhei
 sandbox-host: $(STAMP)
 	@if [ "$$(id -u)" = 0 ]; then \
 	  missing=$$(for p in $(SANDBOX_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

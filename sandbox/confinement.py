@@ -2,10 +2,11 @@
 
 ``nsenter`` (as root) enters the server's network namespace, ``setpriv`` drops to the sandbox
 user for good, and that user's own unprivileged ``bwrap`` builds a filesystem from an allow-list
-of read-only mounts — ``/usr``, the kernel environment, a one-user ``/etc/passwd`` — plus the
-user's home, read-write; everything else (data directories, object store, hub state, other
-homes, ``/tmp``) simply does not exist inside, and ``/dev`` is read-only (no ``/dev/shm``). ``--disable-userns`` forbids nested user
-namespaces; new PID, IPC and UTS namespaces hide the host's processes.
+of read-only mounts — ``/usr``, the kernel environment and SDK, a one-user ``/etc/passwd`` —
+plus the user's home, read-write. Everything else (data directories, object store, hub state,
+other homes, ``/tmp``) does not exist inside, and ``/dev`` is read-only (no ``/dev/shm``).
+``--disable-userns`` forbids nested user namespaces; new PID, IPC and UTS namespaces hide the
+host's processes.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ MERGED_USR_LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/li
 
 
 def confined_command(
-    account: SandboxAccount, namespace: ServerNamespace, kernel_env: Path
+    account: SandboxAccount, namespace: ServerNamespace, kernel_env: Path, sdk: Path
 ) -> list[str]:
     """The prefix that runs a program inside ``account``'s sandbox in ``namespace``."""
     return [
         "nsenter", f"--net={namespace.path}", "--",
         "setpriv", f"--reuid={account.uid}", f"--regid={account.gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
-        *bwrap_arguments(account, kernel_env),
+        *bwrap_arguments(account, kernel_env, sdk),
     ]  # fmt: skip
 
 
-def bwrap_arguments(account: SandboxAccount, kernel_env: Path) -> list[str]:
+def bwrap_arguments(account: SandboxAccount, kernel_env: Path, sdk: Path) -> list[str]:
     """bubblewrap with the allow-list of mounts, its own namespaces and no capabilities."""
     links = [arg for target, link in _usr_links() for arg in ("--symlink", target, link)]
     env = str(kernel_env)
@@ -44,6 +45,7 @@ def bwrap_arguments(account: SandboxAccount, kernel_env: Path) -> list[str]:
         "--ro-bind", "/usr", "/usr",
         *links,
         "--ro-bind", env, env,
+        "--ro-bind", str(sdk), str(sdk),
         "--ro-bind", str(account.etc / "passwd"), "/etc/passwd",
         "--ro-bind", str(account.etc / "group"), "/etc/group",
         "--ro-bind-try", "/etc/localtime", "/etc/localtime",

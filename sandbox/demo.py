@@ -16,8 +16,18 @@ from lab.gateway.projects import ProjectState, apply_for_project, approve_projec
 from lab.services import LabServices
 
 DEMO_PROJECTS = (
-    ("青岛海湾数据科技有限公司", "analyst", "行业税收与就业趋势", "分行业、分区的纳税与参保就业趋势分析"),
-    ("青岛城市商业银行（演示）", "banker", "小微企业经营基准", "按区与行业的小微企业纳税与缴费基准，用于授信参考"),
+    (
+        "青岛海湾数据科技有限公司",
+        "analyst",
+        "行业税收与就业趋势",
+        "分行业、分区的纳税与参保就业趋势分析",
+    ),
+    (
+        "青岛城市商业银行（演示）",
+        "banker",
+        "小微企业经营基准",
+        "按区与行业的小微企业纳税与缴费基准，用于授信参考",
+    ),
 )
 DEMO_BUDGETS = {"tax-monthly": 5.0, "social-insurance-monthly": 5.0, "utilities-monthly": 3.0}
 
@@ -26,9 +36,7 @@ def seed_demo_projects(lab: LabServices) -> list[int]:
     """Approve one project per demo organisation that has none; return every demo project id."""
     ids = []
     with transaction(lab.sessions) as session:
-        budgets = {
-            slug: eps for slug, eps in DEMO_BUDGETS.items() if _published(session, slug)
-        }
+        budgets = {slug: eps for slug, eps in DEMO_BUDGETS.items() if _published(session, slug)}
         for org_name, applicant, title, purpose in DEMO_PROJECTS:
             org = session.scalar(select(Organisation).where(Organisation.name == org_name))
             if org is None or not budgets:

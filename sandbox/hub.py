@@ -24,7 +24,7 @@ from lab.settings import LabSettings
 from sandbox.cgroups import PARENT, ServerCgroup, detect_layout
 from sandbox.hub_config import PROXY_BIN, HubLayout, render_config
 from sandbox.isolation import IsolationReport, check_isolation
-from sandbox.kernel_env import ensure_kernel_env, environment_key
+from sandbox.kernel_env import ensure_kernel_env
 
 log = logging.getLogger("datalab.sandbox")
 SHUTDOWN_SECONDS = 45
@@ -44,8 +44,8 @@ class SandboxHub:
 
     def start(self, *, log_file: Path | None = None, wait: float = 60) -> None:
         """Start JupyterHub and wait until it answers (degraded, with reasons, if it must be)."""
-        kernel_env = self._kernel_env()
-        self.report = check_isolation(kernel_env)
+        kernel_env = ensure_kernel_env(self.settings.sandbox_kernel_envs) if _is_root() else None
+        self.report = check_isolation(kernel_env.path if kernel_env else None)
         for problem in self.report.problems:
             log.warning("sandbox isolation unavailable: %s", problem)
         self.layout.prepare()
@@ -70,13 +70,6 @@ class SandboxHub:
             if output:
                 output.close()
         self._wait_until_up(wait)
-
-    def _kernel_env(self) -> Path | None:
-        root = self.settings.sandbox_kernel_envs
-        if os.geteuid() != 0:
-            return None
-        built = root / environment_key()
-        return built if built.exists() else ensure_kernel_env(root).path
 
     def _environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -116,7 +109,7 @@ class SandboxHub:
         self._tear_down_network()
 
     def _tear_down_network(self) -> None:
-        if os.geteuid() != 0:
+        if not _is_root():
             return
         self.layout.network.tear_down()
         remove_leftover_cgroups(self.layout.network.tag)
@@ -134,3 +127,7 @@ def remove_leftover_cgroups(tag: str) -> None:
     }
     for name in names:
         ServerCgroup(layout, name).release()
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0

@@ -2,15 +2,18 @@
 
 Sandbox users cannot execute the pyenv interpreter in root's home, so the venv is made from
 ``/usr/bin/python3`` (DESIGN §5). It holds pandas, numpy, matplotlib, ipykernel, the single-user
-server of the hub's own JupyterHub release, the Notebook interface and the notebook client SDK —
-no database driver, no storage client, no credential. The venv is keyed by what goes into it, so a rebuild happens only
-when the wanted packages change; the SDK is re-copied whenever its source changes.
+server of the hub's own JupyterHub release and the Notebook interface — no database driver, no
+storage client, no credential. The venv is keyed by what goes into it, so a rebuild happens only
+when the wanted packages change. The notebook client SDK sits beside it in its own read-only
+directory keyed by the SDK's source digest (kernels get it on ``PYTHONPATH``), so checkouts with
+different SDK versions on one machine never overwrite each other's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -39,9 +42,10 @@ def wanted_packages() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class KernelEnvironment:
-    """A built environment: where it is and how long the build took (0 when cached)."""
+    """A built environment: the venv, the SDK directory, the build's seconds (0 when cached)."""
 
     path: Path
+    sdk: Path
     build_seconds: float
 
     @property
@@ -68,20 +72,18 @@ def sdk_digest() -> str:
 
 
 def ensure_kernel_env(root: Path) -> KernelEnvironment:
-    """The cached environment under ``root``, building the venv or refreshing the SDK if needed."""
+    """The cached environment under ``root``, building the venv or the SDK directory if needed."""
     path = root / environment_key()
     started = time.monotonic()
-    stamp = _read_stamp(path)
-    if stamp is None:
+    if _read_stamp(path) is None:
         _build_venv(path)
-        stamp = {"packages": list(wanted_packages())}
-    if stamp.get("sdk") != sdk_digest():
-        _install_sdk(path)
-        stamp["sdk"] = sdk_digest()
-        (path / STAMP).write_text(json.dumps(stamp))
+        (path / STAMP).write_text(json.dumps({"packages": list(wanted_packages())}))
         _make_read_only(path)
+    sdk = root / f"sdk-{sdk_digest()}"
+    if not (sdk / "sandbox" / "client" / "__init__.py").exists():
+        _install_sdk(sdk)
     elapsed = time.monotonic() - started
-    return KernelEnvironment(path, round(elapsed, 1) if elapsed > 1 else 0.0)
+    return KernelEnvironment(path, sdk, round(elapsed, 1) if elapsed > 1 else 0.0)
 
 
 def _read_stamp(path: Path) -> dict | None:
@@ -102,13 +104,15 @@ def _build_venv(path: Path) -> None:
     subprocess.run([*pip, *wanted_packages()], check=True)
 
 
-def _install_sdk(path: Path) -> None:
-    (site,) = (path / "lib").glob("python3*/site-packages")
-    target = site / "sandbox"
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(_sdk_dir(), target / "client", ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "__init__.py").write_text('"""The notebook client SDK (``sandbox.client``)."""\n')
+def _install_sdk(target: Path) -> None:
+    """Copy the SDK into ``target`` (whole or not at all: built aside, then renamed)."""
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(_sdk_dir(), staging / "sandbox" / "client", ignore=ignore)
+    (staging / "sandbox" / "__init__.py").write_text('"""The notebook client SDK."""\n')
+    _make_read_only(staging)
+    staging.rename(target)
 
 
 def _make_read_only(path: Path) -> None:

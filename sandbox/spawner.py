@@ -43,6 +43,9 @@ class IsolatingSpawner(LocalProcessSpawner):
         config=True
     )
     kernel_env = Unicode(help="The read-only kernel environment (a venv).").tag(config=True)
+    sdk_path = Unicode(help="The read-only directory holding the notebook client SDK.").tag(
+        config=True
+    )
     subnet = Unicode(help="The sandbox bridge's private /24.").tag(config=True)
     gateway_url = Unicode(help="The DP gateway as kernels reach it.").tag(config=True)
     memory_bytes = Integer(help="Memory limit of one server.").tag(config=True)
@@ -119,7 +122,7 @@ class IsolatingSpawner(LocalProcessSpawner):
         }
         self._account = account
         self.cmd = [
-            *confined_command(account, namespace, Path(self.kernel_env)),
+            *confined_command(account, namespace, Path(self.kernel_env), Path(self.sdk_path)),
             str(Path(self.kernel_env) / "bin" / "jupyterhub-singleuser"),
         ]
         self.ip, self.port = namespace.address, SERVER_PORT
@@ -140,6 +143,7 @@ class IsolatingSpawner(LocalProcessSpawner):
             HOME=account.sandbox_home,
             SHELL="/bin/sh",
             PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
+            PYTHONPATH=self.sdk_path,
             MPLBACKEND="module://matplotlib_inline.backend_inline",
         )
         return env
@@ -183,4 +187,3 @@ class IsolatingSpawner(LocalProcessSpawner):
     def clear_state(self):
         super().clear_state()
         self.namespace_name = self.cgroup_name = self.token_prefix = ""
-
