@@ -49,6 +49,7 @@ def bwrap_arguments(account: SandboxAccount, kernel_env: Path, sdk: Path) -> lis
         "--ro-bind", str(account.etc / "passwd"), "/etc/passwd",
         "--ro-bind", str(account.etc / "group"), "/etc/group",
         "--ro-bind-try", "/etc/localtime", "/etc/localtime",
+        "--ro-bind-try", "/etc/fonts", "/etc/fonts",
         "--proc", "/proc",
         "--dev", "/dev",
         "--bind", str(account.home), account.sandbox_home,

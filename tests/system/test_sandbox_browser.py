@@ -22,10 +22,13 @@ from tests.fixtures.services import service_missing
 
 pytestmark = pytest.mark.timeout(300)
 CHROMIUM = "/usr/bin/chromium"
-QUERY = """from sandbox.client import Lab, plot_with_error_bars
+QUERY = """import matplotlib.pyplot as plt
+from sandbox.client import Lab, plot_with_error_bars
+plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "DejaVu Sans"]
 lab = Lab()
 frame = lab.query('SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"', epsilon=0.3)
 plot_with_error_bars(frame)
+plt.show()
 frame"""
 
 
