@@ -26,7 +26,7 @@ from sandbox.identity import (
     mint_kernel_token,
     revoke_kernel_token,
 )
-from sandbox.network import SandboxNetwork
+from sandbox.network import SandboxNetwork, ServerNamespace
 from sandbox.runtime import hub_lab
 
 SERVER_PORT = 8888
@@ -101,11 +101,19 @@ class IsolatingSpawner(LocalProcessSpawner):
             raise web.HTTPError(503, f"Sandboxes are unavailable on this host: {reasons}")
         project = self.chosen_project()
         become_subreaper()
-        account = provision(Path(self.sandbox_root), self.user.name)
+        self._account = provision(Path(self.sandbox_root), self.user.name)
         network = self._network()
         namespace = network.add_server(network.free_index())
-        self.namespace_name = namespace.name
-        self.cgroup_name = namespace.name
+        self.namespace_name = self.cgroup_name = namespace.name
+        try:
+            self._confine(namespace, project)
+            return await super().start()
+        except Exception:
+            self._release(self.namespace_name, self.cgroup_name, self.token_prefix)
+            raise
+
+    def _confine(self, namespace: ServerNamespace, project: ProjectChoice) -> None:
+        """Limits, the kernel's gateway token and the confined command for this server."""
         self._cgroup().create(memory_bytes=self.memory_bytes, max_processes=self.max_processes)
         token = mint_kernel_token(
             hub_lab(),
@@ -120,17 +128,12 @@ class IsolatingSpawner(LocalProcessSpawner):
             "DATALAB_GATEWAY_TOKEN": token.plain,
             "DATALAB_SANDBOX_PROJECT": str(project.id),
         }
-        self._account = account
+        env = Path(self.kernel_env)
         self.cmd = [
-            *confined_command(account, namespace, Path(self.kernel_env), Path(self.sdk_path)),
-            str(Path(self.kernel_env) / "bin" / "jupyterhub-singleuser"),
+            *confined_command(self._account, namespace, env, Path(self.sdk_path)),
+            str(env / "bin" / "jupyterhub-singleuser"),
         ]
         self.ip, self.port = namespace.address, SERVER_PORT
-        try:
-            return await super().start()
-        except Exception:
-            self._release(self.namespace_name, self.cgroup_name, self.token_prefix)
-            raise
 
     def make_preexec_fn(self, name):
         cgroup = self._cgroup()

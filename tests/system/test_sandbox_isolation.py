@@ -90,7 +90,9 @@ def test_restricted_data_and_object_store_absent(world: SandboxWorld, analyst: d
         "/root",
         "/var/lib/postgresql",
     ]
-    outcome = run(world, analyst, f"import os; print([os.path.exists(p) for p in {list(map(str, paths))!r}])")
+    outcome = run(
+        world, analyst, f"import os; print([os.path.exists(p) for p in {list(map(str, paths))!r}])"
+    )
     assert outcome.stdout.strip() == str([False] * len(paths))
     assert settings.resolved_storage_dir.is_dir()  # it exists on the host, just not inside
 
@@ -99,7 +101,9 @@ def test_other_users_homes_absent(world: SandboxWorld, analyst: dict, banker: di
     """5: analyst's kernel sees only its own home; banker's home is absent."""
     banker_home = world.settings.sandbox_root / "homes" / unix_name("banker")
     outcome = run(
-        world, analyst, f"import os; print(os.listdir('/home'), os.path.exists({str(banker_home)!r}))"
+        world,
+        analyst,
+        f"import os; print(os.listdir('/home'), os.path.exists({str(banker_home)!r}))",
     )
     assert outcome.stdout.strip() == f"['{unix_name('analyst')}'] False"
     assert banker_home.is_dir()
@@ -111,6 +115,8 @@ def test_hub_state_absent(world: SandboxWorld, analyst: dict) -> None:
     files = ["jupyterhub.sqlite", "jupyterhub_cookie_secret", "admin_token", "jupyterhub_config.py"]
     paths = [str(state), *(str(state / f) for f in files)]
     assert all((state / f).exists() for f in files)
+    assert all((state / f).stat().st_mode & 0o077 == 0 for f in files)  # umask 077, 0700 dir
+    assert state.stat().st_mode & 0o777 == 0o700
     outcome = run(world, analyst, f"import os; print(any(os.path.exists(p) for p in {paths!r}))")
     assert outcome.stdout.strip() == "False"
 
@@ -347,8 +353,9 @@ def test_stopping_a_server_leaves_nothing_behind(world: SandboxWorld, banker: di
     state = world.client.server_model("banker")["state"]
     world.client.stop_server("banker")
     processes = subprocess.run(["pgrep", "-u", unix_name("banker")], capture_output=True)
-    assert processes.stdout == b"", subprocess.run(["ps", "-fu", unix_name("banker")],
-                                                    capture_output=True, text=True).stdout
+    assert processes.stdout == b"", subprocess.run(
+        ["ps", "-fu", unix_name("banker")], capture_output=True, text=True
+    ).stdout
     assert state["namespace"] not in world.hub.layout.network.namespaces()
     layout = detect_layout()
     assert not (layout.memory / PARENT / state["cgroup"]).exists()
