@@ -29,7 +29,9 @@ def test_idle_server_is_culled_and_active_one_is_not(world) -> None:
     client.start_server("banker", project=world.projects["banker"][0])
     token = client.user_token("banker")
     busy_seconds = 2 * CULL_TIMEOUT + 5
-    code = f"import time\nfor i in range({busy_seconds}):\n    print(i, flush=True)\n    time.sleep(1)"
+    code = (
+        f"import time\nfor i in range({busy_seconds}):\n    print(i, flush=True)\n    time.sleep(1)"
+    )
     worker = threading.Thread(
         target=client.execute, args=("banker", token, code), kwargs={"timeout": busy_seconds + 30}
     )

@@ -48,7 +48,9 @@ def _leftovers(world: SandboxWorld) -> list[str]:
     found += [line for line in _command_lines() if any(t in line for t in traces)]
     found += network.namespaces()
     links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
-    found += [name for name in links.split() if name.startswith((network.bridge, f"cdl{network.tag}-"))]
+    found += [
+        name for name in links.split() if name.startswith((network.bridge, f"cdl{network.tag}-"))
+    ]
     tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
     if network.table in tables:
         found.append(f"nft table {network.table}")
