@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium demo test lint format bench clean
+.PHONY: install host-packages sandbox-host demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,17 +13,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) chromium
+install: $(STAMP) host-packages sandbox-host
 
-# The portal's browser tests drive Debian's chromium through playwright (no browser download);
-# the CJK font makes their screenshots legible.
-chromium:
-	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+# Debian packages, installed as root only when missing, quietly: the sandbox's isolation tools
+# and Debian's python3 for kernel venvs, and chromium with a CJK font for the browser tests
+# (driven through playwright; never `playwright install`).
+DEBS := bubblewrap nftables iproute2 util-linux passwd python3 python3-venv chromium \
+	fonts-noto-cjk
+host-packages:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	else echo "not root: Debian packages not installed (the hub will start degraded)"; fi
 
+# The sandbox hub's own parts: the local configurable-http-proxy (npm) and the cached kernel
+# environment.
+sandbox-host: $(STAMP) host-packages
+	@[ -x sandbox/proxy/node_modules/.bin/configurable-http-proxy ] || \
+	  (cd sandbox/proxy && npm ci --no-audit --no-fund --loglevel=error)
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/datalab sandbox build-env; fi
+
+# The demo: the lab app on 127.0.0.1:8600 and the sandbox hub on 127.0.0.1:8610; Ctrl-C stops both.
 demo: install
-	$(BIN)/datalab demo
+	$(BIN)/datalab sandbox demo
 
 test: install
 	$(BIN)/pytest

@@ -185,6 +185,45 @@ class LabSettings(BaseSettings):
         description="Requests per minute one API key (a lab token in `Authorization`) may make "
         "to the portal APIs.",
     )
+    # Sandbox hub (sandbox/, DESIGN §5)
+    hub_port: int = Field(
+        default=8610, ge=1, le=65535, description="Port the sandbox hub's proxy serves on."
+    )
+    hub_state_dir: Path | None = Field(
+        default=None,
+        description="Hub state (database, cookie secret, proxy token), kept 0700; empty means "
+        "`$DATALAB_HOME/hub`.",
+    )
+    sandbox_root: Path = Field(
+        default=Path("/var/lib/datalab-sandbox"),
+        description="Where sandbox users' 0700 homes live; must be traversable by them.",
+    )
+    sandbox_kernel_envs: Path = Field(
+        default=Path("/var/lib/datalab-sandbox/kernel-env"),
+        description="Cache of read-only kernel venvs built from Debian's `/usr/bin/python3`.",
+    )
+    sandbox_subnet: str = Field(
+        default="10.231.0.0/24",
+        description="Private /24 of the sandbox bridge; the hub API and gateway relay sit on .1.",
+    )
+    sandbox_memory_mb: int = Field(
+        default=2048, ge=128, description="Memory limit of one sandbox server, in MiB."
+    )
+    sandbox_max_processes: int = Field(
+        default=256, ge=16, description="Process (and thread) limit of one sandbox server."
+    )
+    sandbox_cull_timeout: int = Field(
+        default=3600, ge=10, description="Seconds of inactivity after which a server is stopped."
+    )
+    sandbox_cull_every: int = Field(
+        default=300, ge=1, description="How often the idle culler checks, in seconds."
+    )
+    sandbox_server_hours: int = Field(
+        default=12,
+        ge=1,
+        le=168,
+        description="Longest life of a sandbox server and of the gateway token minted for it.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -199,7 +238,13 @@ class LabSettings(BaseSettings):
         return (init_settings, env_settings, toml)
 
     @field_validator(
-        "home", "storage_dir", "keyring_file", "log_file", "credit_signing_key_file", mode="after"
+        "home",
+        "storage_dir",
+        "keyring_file",
+        "log_file",
+        "credit_signing_key_file",
+        "hub_state_dir",
+        mode="after",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
@@ -237,6 +282,10 @@ class LabSettings(BaseSettings):
     @cached_property
     def resolved_public_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_hub_state_dir(self) -> Path:
+        return self.hub_state_dir or self.home / "hub"
 
 
 def load_settings(**overrides: object) -> LabSettings:

@@ -29,7 +29,19 @@ def demo(
 ) -> None:
     """Prepare the demo (data, logins) on the embedded defaults and serve it."""
     lab = open_services(settings(log_to_stderr=True))
-    data_dir = prepare_demo_data(lab, scale or lab.settings.demo_scale)
+    prepare_demo(lab, scale or lab.settings.demo_scale)
+    if prepare_only:
+        lab.close()
+        return
+    run_server(lab, host or lab.settings.host, port or lab.settings.port)
+
+
+def prepare_demo(lab: LabServices, scale: int) -> None:
+    """Everything the demo needs, each step once: data, logins, catalogue, projects, credit.
+
+    ``datalab demo`` and the sandbox's demo command both start from here.
+    """
+    data_dir = prepare_demo_data(lab, scale)
     with transaction(lab.sessions) as session:
         logins = seed_demo_accounts(session, lab.audit)
     console.print(f"demo data in {data_dir}", highlight=False)
@@ -42,10 +54,6 @@ def demo(
         )
     print_logins(logins)
     print_credit(prepare_demo_credit(lab))
-    if prepare_only:
-        lab.close()
-        return
-    run_server(lab, host or lab.settings.host, port or lab.settings.port)
 
 
 def prepare_demo_data(lab: LabServices, scale: int) -> Path:

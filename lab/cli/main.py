@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 import typer
 
 from lab.cli import accounts, audit, catalogue, database, demo, projects, serve, trace
@@ -31,6 +33,21 @@ app.command("trace")(trace.trace)
 
 app.add_typer(keys_app, name="keys")
 app.add_typer(credit_app, name="credit")
+
+COMMAND_GROUP = "datalab.commands"
+
+
+def add_plugin_commands(cli: typer.Typer) -> None:
+    """Command groups registered by installed packages (e.g. ``datalab sandbox``), by name.
+
+    Packages on top of the lab register a ``typer.Typer`` under the ``datalab.commands`` entry-point
+    group, so the lab's CLI offers them without importing its dependants.
+    """
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        cli.add_typer(entry.load(), name=entry.name)
+
+
+add_plugin_commands(app)
 
 
 @app.command("init")

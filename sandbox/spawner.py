@@ -1,0 +1,192 @@
+"""The isolating spawner: one confined single-user server per lab user and sandbox project.
+
+At spawn it checks the host can isolate, resolves the user's approved project (asking which one
+when there are several), provisions the Unix account, creates the server's network namespace and
+cgroup, mints the kernel's gateway token, and starts ``jupyterhub-singleuser`` from the read-only
+kernel environment inside bubblewrap. On stop it kills what is left in the cgroup, removes the
+cgroup and the namespace, and revokes the token.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from pathlib import Path
+
+from jupyterhub.spawner import LocalProcessSpawner
+from tornado import web
+from traitlets import Integer, List, Unicode, default
+
+from sandbox.accounts import provision
+from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
+from sandbox.confinement import confined_command
+from sandbox.identity import (
+    ProjectChoice,
+    approved_projects,
+    mint_kernel_token,
+    revoke_kernel_token,
+)
+from sandbox.network import SandboxNetwork, ServerNamespace
+from sandbox.runtime import hub_lab
+
+SERVER_PORT = 8888
+NO_PROJECT = (
+    "Your organisation has no approved sandbox project, so no sandbox server can start. "
+    "Apply for a project and ask a data steward to approve it."
+)
+
+
+class IsolatingSpawner(LocalProcessSpawner):
+    """Starts each server in its own namespace, cgroup and bubblewrap, as its own Unix user."""
+
+    sandbox_root = Unicode(help="Where sandbox homes and per-user /etc files live.").tag(
+        config=True
+    )
+    kernel_env = Unicode(help="The read-only kernel environment (a venv).").tag(config=True)
+    sdk_path = Unicode(help="The read-only directory holding the notebook client SDK.").tag(
+        config=True
+    )
+    subnet = Unicode(help="The sandbox bridge's private /24.").tag(config=True)
+    gateway_url = Unicode(help="The DP gateway as kernels reach it.").tag(config=True)
+    memory_bytes = Integer(help="Memory limit of one server.").tag(config=True)
+    max_processes = Integer(help="Process limit of one server.").tag(config=True)
+    token_hours = Integer(12, help="Lifetime of the kernel's gateway token.").tag(config=True)
+    isolation_problems = List(Unicode(), help="Why this host cannot isolate (empty: it can).").tag(
+        config=True
+    )
+    namespace_name = Unicode("")
+    cgroup_name = Unicode("")
+    token_prefix = Unicode("")
+
+    def _network(self) -> SandboxNetwork:
+        return SandboxNetwork(self.subnet)
+
+    def _cgroup(self) -> ServerCgroup:
+        return ServerCgroup(detect_layout(), self.cgroup_name)
+
+    @default("options_form")
+    def _options_form_default(self):
+        return self._project_form
+
+    def _project_form(self, spawner) -> str:
+        projects = approved_projects(hub_lab(), self.user.name)
+        if len(projects) < 2:
+            return ""
+        options = "".join(
+            f'<option value="{p.id}">{html.escape(p.title)} (#{p.id})</option>' for p in projects
+        )
+        label = '<label for="project">Sandbox project</label>'
+        return f'{label}<select name="project" id="project">{options}</select>'
+
+    def options_from_form(self, formdata) -> dict:
+        return {"project": formdata.get("project", [""])[0]}
+
+    def chosen_project(self) -> ProjectChoice:
+        """The project this server is for; HTTP 403 with a clear message when there is none."""
+        projects = approved_projects(hub_lab(), self.user.name)
+        if not projects:
+            raise web.HTTPError(403, NO_PROJECT)
+        wanted = str(self.user_options.get("project", "") or "")
+        if not wanted and len(projects) == 1:
+            return projects[0]
+        for project in projects:
+            if str(project.id) == wanted:
+                return project
+        choices = ", ".join(f"{p.id} ({p.title})" for p in projects)
+        raise web.HTTPError(400, f"Choose one of your approved sandbox projects: {choices}.")
+
+    async def start(self):
+        if self.isolation_problems:
+            reasons = "; ".join(self.isolation_problems)
+            raise web.HTTPError(503, f"Sandboxes are unavailable on this host: {reasons}")
+        project = self.chosen_project()
+        become_subreaper()
+        self._account = provision(Path(self.sandbox_root), self.user.name)
+        network = self._network()
+        namespace = network.add_server(network.free_index())
+        self.namespace_name = self.cgroup_name = namespace.name
+        try:
+            self._confine(namespace, project)
+            return await super().start()
+        except Exception:
+            self._release(self.namespace_name, self.cgroup_name, self.token_prefix)
+            raise
+
+    def _confine(self, namespace: ServerNamespace, project: ProjectChoice) -> None:
+        """Limits, the kernel's gateway token and the confined command for this server."""
+        self._cgroup().create(memory_bytes=self.memory_bytes, max_processes=self.max_processes)
+        token = mint_kernel_token(
+            hub_lab(),
+            username=self.user.name,
+            project_id=project.id,
+            lifetime=timedelta(hours=self.token_hours),
+        )
+        self.token_prefix = token.prefix
+        self.environment = {
+            **self.environment,
+            "DATALAB_GATEWAY_URL": self.gateway_url,
+            "DATALAB_GATEWAY_TOKEN": token.plain,
+            "DATALAB_SANDBOX_PROJECT": str(project.id),
+        }
+        env = Path(self.kernel_env)
+        self.cmd = [
+            *confined_command(self._account, namespace, env, Path(self.sdk_path)),
+            str(env / "bin" / "jupyterhub-singleuser"),
+        ]
+        self.ip, self.port = namespace.address, SERVER_PORT
+
+    def make_preexec_fn(self, name):
+        cgroup = self._cgroup()
+        return cgroup.join
+
+    def user_env(self, env):
+        account = self._account
+        env.update(
+            USER=account.name,
+            HOME=account.sandbox_home,
+            SHELL="/bin/sh",
+            PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
+            PYTHONPATH=self.sdk_path,
+            MPLBACKEND="module://matplotlib_inline.backend_inline",
+        )
+        return env
+
+    async def stop(self, now=False):
+        # poll() clears the state once the process is gone, so note what to release first
+        held = (self.namespace_name, self.cgroup_name, self.token_prefix)
+        members = self._cgroup().processes() if self.cgroup_name else set()
+        if self.pid:
+            members.add(self.pid)
+            await super().stop(now=now)
+        self._release(*held, members=members)
+
+    def _release(
+        self, namespace: str, cgroup: str, token: str, members: set[int] = frozenset()
+    ) -> None:
+        """Kill and reap leftovers, remove the cgroup and the namespace, revoke the token."""
+        layout = detect_layout()
+        if cgroup and layout is not None and ServerCgroup(layout, cgroup).exists():
+            ServerCgroup(layout, cgroup).release(members)
+        if namespace:
+            network = self._network()
+            network.remove_server(network.namespace(int(namespace.rsplit("-", 1)[1])))
+        if token:
+            revoke_kernel_token(hub_lab(), token)
+        self.namespace_name = self.cgroup_name = self.token_prefix = ""
+
+    def get_state(self):
+        state = super().get_state()
+        state.update(
+            namespace=self.namespace_name, cgroup=self.cgroup_name, token=self.token_prefix
+        )
+        return state
+
+    def load_state(self, state):
+        super().load_state(state)
+        self.namespace_name = state.get("namespace", "")
+        self.cgroup_name = state.get("cgroup", "")
+        self.token_prefix = state.get("token", "")
+
+    def clear_state(self):
+        super().clear_state()
+        self.namespace_name = self.cgroup_name = self.token_prefix = ""

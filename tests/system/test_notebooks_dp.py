@@ -1,0 +1,127 @@
+"""The two DP example notebooks run end to end against the demo and show what they promise.
+
+The demo city (small scale) is generated and loaded through real ingest, the demo enterprise and
+bank get their approved projects, and each notebook runs under nbclient with a sandbox token of
+its user, as a sandbox kernel would. Executed copies are saved under test-artifacts/notebooks/.
+"""
+
+from __future__ import annotations
+
+import ast
+import socket
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import nbformat
+import pytest
+import uvicorn
+from nbclient import NotebookClient
+
+from lab.api.app import create_app
+from lab.cli.demo import load_catalogue, prepare_demo_data
+from lab.db import transaction
+from lab.demo.accounts import seed_demo_accounts
+from lab.demo.projects import seed_demo_projects
+from lab.services import open_services
+from lab.settings import load_settings
+from sandbox.identity import mint_kernel_token
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "test-artifacts" / "notebooks"
+DEMO_SCALE = 200
+
+pytestmark = pytest.mark.timeout(400)
+
+
+@pytest.fixture(scope="module")
+def demo_gateway():
+    """The demo on a small scale, served on loopback; yields (url, {username: project id})."""
+    with tempfile.TemporaryDirectory(prefix="cdl-notebooks-") as home:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        lab = open_services(load_settings(home=Path(home), port=port))
+        data_dir = prepare_demo_data(lab, DEMO_SCALE)
+        with transaction(lab.sessions) as session:
+            seed_demo_accounts(session, lab.audit)
+        load_catalogue(lab, data_dir)
+        with transaction(lab.sessions) as session:
+            projects = seed_demo_projects(session, lab.audit)
+            enterprise_project, bank_project = (p.id for p in projects)
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(lab), host="127.0.0.1", port=port, log_config=None)
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url, lab, {"analyst": enterprise_project, "banker": bank_project}
+        server.should_exit = True
+        thread.join(timeout=10)
+        lab.close()
+
+
+def run_notebook(name: str, username: str, demo_gateway, monkeypatch) -> nbformat.NotebookNode:
+    url, lab, projects = demo_gateway
+    token = mint_kernel_token(
+        lab, username=username, project_id=projects[username], lifetime=timedelta(hours=1)
+    )
+    monkeypatch.setenv("DATALAB_GATEWAY_URL", url)
+    monkeypatch.setenv("DATALAB_GATEWAY_TOKEN", token.plain)
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(notebook, timeout=180, kernel_name="python3").execute()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, ARTIFACTS / name)
+    return notebook
+
+
+def outputs(notebook: nbformat.NotebookNode, kind: str) -> list:
+    return [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if kind in o]
+
+
+def summary(notebook: nbformat.NotebookNode) -> dict:
+    """The dict the notebook's last cell prints."""
+    return ast.literal_eval(notebook.cells[-1].outputs[-1]["text"].strip())
+
+
+def images(notebook: nbformat.NotebookNode) -> int:
+    return sum("image/png" in o.get("data", {}) for o in outputs(notebook, "data"))
+
+
+def test_enterprise_trends_notebook(demo_gateway, monkeypatch) -> None:
+    """Enterprise notebook: tax and employment by industry with error-bar plots; re-running a
+    query is free, so exactly two 0.4 ε queries are charged per dataset."""
+    notebook = run_notebook(
+        "enterprise_industry_trends.ipynb", "analyst", demo_gateway, monkeypatch
+    )
+    result = summary(notebook)
+    assert result["industries"] >= 19  # every GB/T 4754 section, empty ones included
+    assert result["spent_tax"] == pytest.approx(0.8)
+    assert result["spent_social_insurance"] == pytest.approx(0.8)
+    assert result["intervals_hold"] is True
+    assert images(notebook) >= 2
+    assert not outputs(notebook, "ename")
+
+
+def test_bank_benchmark_notebook(demo_gateway, monkeypatch) -> None:
+    """Bank notebook: district benchmark with error bars and a district × industry grid over
+    the full public key set, charged exactly as planned."""
+    notebook = run_notebook("bank_sme_benchmark.ipynb", "banker", demo_gateway, monkeypatch)
+    result = summary(notebook)
+    assert result["districts"] == 10
+    assert result["grid_cells"] % 10 == 0 and result["grid_cells"] >= 190
+    assert result["spent_tax"] == pytest.approx(0.6)
+    assert result["spent_utilities"] == pytest.approx(0.8)
+    assert result["history"] == 2
+    assert images(notebook) >= 2
+    assert not outputs(notebook, "ename")
