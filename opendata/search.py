@@ -17,24 +17,24 @@ Where the work happens: each dataset's public text is stored in ``portal_search_
 keeps a snapshot of those documents with the facet values of the *visible* datasets, rebuilt
 whenever a cheap stamp of the ``datasets`` table changes (every publication and edit touches
 it). Matching, ranking and counting then run in Python over the snapshot, so they behave
-identically on SQLite and PostgreSQL and take milliseconds for 10k datasets. Restricted datasets
-are never indexed or put in a snapshot, and the page itself is read through the live visibility
-rule of ``opendata.catalogue``.
+identically on SQLite and PostgreSQL. The snapshot keeps each text column as one tuple and the
+facet values as numbered (dataset, value) pairs: a term costs one substring loop per column,
+ranking is a stable NumPy sort of the matches, and all facet counts are one ``bincount`` — a
+few milliseconds for 10k datasets. Restricted datasets are never indexed or put in a snapshot,
+and the page itself is read through the live visibility rule of ``opendata.catalogue``.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
 import threading
 import unicodedata
 import weakref
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
 
+import numpy as np
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -112,17 +112,18 @@ def terms_of(text: str) -> tuple[str, ...]:
 def search(session: Session, query: SearchQuery) -> SearchPage:
     """The page of visible datasets matching ``query``, ranked, with facet counts."""
     snapshot = current_snapshot(session)
-    needles = [_needle(t) for t in terms_of(query.text)]
-    matched = list(snapshot.entries)  # newest first, then slug: the order of ties
-    for needle in needles:
-        matched = [entry for entry in matched if needle in entry.text]
+    hits = [_TermHits.of(snapshot, _needle(term)) for term in terms_of(query.text)]
+    selected = np.ones(snapshot.size, dtype=bool)
+    for hit in hits:
+        selected &= hit.anywhere
     for name, values in query.filters.items():
-        wanted = {snapshot.numbers.get((name, v), -1) for v in values}
-        matched = [entry for entry in matched if not wanted.isdisjoint(entry.facets)]
-    page = _ranked(session, query, needles, matched)[query.offset : query.offset + query.limit]
-    ids = [entry.dataset_id for entry in page]
+        wanted = [snapshot.numbers[(name, v)] for v in values if (name, v) in snapshot.numbers]
+        selected &= snapshot.having_any(wanted)
+    matched = np.flatnonzero(selected)  # positions: newest first, then slug (the order of ties)
+    page = _ranked(session, snapshot, query, hits, matched)[query.offset :]
+    ids = [int(snapshot.dataset_ids[position]) for position in page]
     return SearchPage(
-        len(matched), tuple(public_by_ids(session, ids)), _facets(snapshot, matched, query)
+        len(matched), tuple(public_by_ids(session, ids)), _facets(snapshot, selected, query)
     )
 
 
@@ -131,37 +132,54 @@ def _needle(term: str) -> str:
     return f" {term}" if term.isascii() else term
 
 
-def _by_relevance(matched: list[_Entry], needles: list[str], wanted: int) -> list[_Entry]:
-    """The ``wanted`` best of ``matched`` by score (title 8, keywords 4, body 1 per term)."""
-    keyed = [(0, entry.position, entry) for entry in matched]
-    for needle in needles:
-        keyed = [
-            (
-                score
-                - TITLE_WEIGHT * (needle in entry.title_text)
-                - KEYWORD_WEIGHT * (needle in entry.keyword_text)
-                - BODY_WEIGHT * (needle in entry.body_text),
-                position,
-                entry,
-            )
-            for score, position, entry in keyed
-        ]
-    return [entry for _, _, entry in heapq.nsmallest(wanted, keyed)]
+@dataclass(frozen=True, eq=False)
+class _TermHits:
+    """Per position: whether one term occurs in the title, the keywords, the body."""
+
+    title: np.ndarray
+    keyword: np.ndarray
+    body: np.ndarray
+
+    @classmethod
+    def of(cls, snapshot: _Snapshot, needle: str) -> _TermHits:
+        def found(texts: tuple[str, ...]) -> np.ndarray:
+            return np.fromiter((needle in text for text in texts), dtype=bool, count=len(texts))
+
+        return cls(
+            found(snapshot.title_text), found(snapshot.keyword_text), found(snapshot.body_text)
+        )
+
+    @property
+    def anywhere(self) -> np.ndarray:
+        return self.title | self.keyword | self.body
+
+    @property
+    def score(self) -> np.ndarray:
+        return (
+            TITLE_WEIGHT * self.title.astype(np.int32)
+            + KEYWORD_WEIGHT * self.keyword
+            + BODY_WEIGHT * self.body
+        )
 
 
-def _ranked(session: Session, query: SearchQuery, needles: list[str], matched: list[_Entry]):
-    """The first ``offset + limit`` of ``matched`` in the query's order (ties: newest, slug)."""
+def _ranked(
+    session: Session, snapshot: _Snapshot, query: SearchQuery, hits: list[_TermHits], matched
+) -> np.ndarray:
+    """The first ``offset + limit`` positions of ``matched`` in the query's order.
+
+    ``matched`` is ascending, so every stable order leaves ties newest first, then by slug.
+    """
     wanted = query.offset + query.limit
-    if query.sort == "last_updated" or (query.sort == "relevance" and not needles):
+    if query.sort == "last_updated" or (query.sort == "relevance" and not hits):
         return matched[:wanted]
     if query.sort == "title":
-        return heapq.nsmallest(wanted, matched, key=lambda e: e.title_rank)
-    if query.sort in ("views", "downloads"):
+        key = snapshot.title_rank[matched]
+    elif query.sort in ("views", "downloads"):
         totals = _usage_totals(session, VIEW if query.sort == "views" else DOWNLOAD)
-        return heapq.nsmallest(
-            wanted, matched, key=lambda e: (-totals.get(e.dataset_id, 0), e.position)
-        )
-    return _by_relevance(matched, needles, wanted)
+        key = -np.array([totals.get(int(snapshot.dataset_ids[p]), 0) for p in matched])
+    else:  # relevance: title 8, keywords 4, body 1 for each term found there
+        key = -sum(hit.score[matched] for hit in hits)
+    return matched[np.argsort(key, kind="stable")[:wanted]]
 
 
 def _usage_totals(session: Session, event: str) -> dict[int, int]:
@@ -173,12 +191,14 @@ def _usage_totals(session: Session, event: str) -> dict[int, int]:
     return {dataset_id: int(total) for dataset_id, total in rows}
 
 
-def _facets(snapshot: _Snapshot, matched: list[_Entry], query: SearchQuery):
-    counts = Counter(chain.from_iterable(entry.facets for entry in matched))
+def _facets(snapshot: _Snapshot, selected: np.ndarray, query: SearchQuery):
+    counts = np.bincount(
+        snapshot.facet_values[selected[snapshot.facet_owners]], minlength=len(snapshot.labels)
+    )
     grouped: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-    for number, count in counts.items():
+    for number in np.flatnonzero(counts):
         name, value = snapshot.labels[number]
-        grouped[name].append((value, count))
+        grouped[name].append((value, int(counts[number])))
     return {
         name: tuple(sorted(pairs, key=lambda p: (-p[1], p[0].encode()))[: query.facet_limit])
         for name, pairs in grouped.items()
@@ -187,29 +207,47 @@ def _facets(snapshot: _Snapshot, matched: list[_Entry], query: SearchQuery):
 
 @dataclass(frozen=True)
 class _Entry:
-    """One visible dataset as search needs it: its normalised texts and facet values."""
+    """One visible dataset as the snapshot is built from: its normalised texts, facet values."""
 
     dataset_id: int
     slug: str
     title: str
     published: float
-    position: int
-    title_rank: int
     title_text: str
     keyword_text: str
     body_text: str
-    text: str
     facets: frozenset[int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Snapshot:
-    """The visible datasets' entries; facet values are numbered (``labels[i]`` is value i)."""
+    """The visible datasets as columns, one position per dataset (newest first, then slug).
+
+    Texts are kept per column, so a term is looked for with one tight loop per column.
+    Facet values are numbered (``labels[i]`` is value i); the pairs (``facet_owners[k]`` has
+    value ``facet_values[k]``) let one ``bincount`` count every facet of a result set.
+    """
 
     stamp: tuple
-    entries: tuple[_Entry, ...]
+    dataset_ids: np.ndarray
+    title_rank: np.ndarray
+    title_text: tuple[str, ...]
+    keyword_text: tuple[str, ...]
+    body_text: tuple[str, ...]
+    facet_owners: np.ndarray
+    facet_values: np.ndarray
     labels: tuple[tuple[str, str], ...]
     numbers: Mapping[tuple[str, str], int]
+
+    @property
+    def size(self) -> int:
+        return len(self.dataset_ids)
+
+    def having_any(self, numbers: list[int]) -> np.ndarray:
+        """Per position: whether the dataset has any of the facet values ``numbers``."""
+        having = np.zeros(self.size, dtype=bool)
+        having[self.facet_owners[np.isin(self.facet_values, numbers)]] = True
+        return having
 
 
 _SNAPSHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -272,12 +310,22 @@ def _load_snapshot(session: Session, stamp: tuple) -> _Snapshot:
     loaded = [_entry(row, tags.get(row[0], []), numbers) for row in rows]
     loaded.sort(key=lambda e: (-e.published, e.slug.encode()))
     by_title = sorted(range(len(loaded)), key=lambda i: (loaded[i].title.encode(), loaded[i].slug))
-    title_rank = {index: rank for rank, index in enumerate(by_title)}
-    entries = tuple(
-        replace(entry, position=index, title_rank=title_rank[index])
-        for index, entry in enumerate(loaded)
+    title_rank = np.empty(len(loaded), dtype=np.int64)
+    title_rank[by_title] = np.arange(len(loaded))
+    owners = [position for position, e in enumerate(loaded) for _ in e.facets]
+    values = [number for e in loaded for number in e.facets]
+    return _Snapshot(
+        stamp=stamp,
+        dataset_ids=np.array([e.dataset_id for e in loaded], dtype=np.int64),
+        title_rank=title_rank,
+        title_text=tuple(e.title_text for e in loaded),
+        keyword_text=tuple(e.keyword_text for e in loaded),
+        body_text=tuple(e.body_text for e in loaded),
+        facet_owners=np.array(owners, dtype=np.int64),
+        facet_values=np.array(values, dtype=np.int64),
+        labels=tuple(numbers),
+        numbers=numbers,
     )
-    return _Snapshot(stamp, entries, tuple(numbers), numbers)
 
 
 def _entry(row, tags: list[str], numbers: dict[tuple[str, str], int]) -> _Entry:
@@ -292,12 +340,9 @@ def _entry(row, tags: list[str], numbers: dict[tuple[str, str], int]) -> _Entry:
         slug=slug,
         title=title,
         published=_utc(published).timestamp() if published else 0.0,
-        position=0,
-        title_rank=0,
         title_text=title_text,
         keyword_text=keyword_text,
         body_text=body_text,
-        text="\x00".join((title_text, keyword_text, body_text)),
         facets=facets,
     )
 
