@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -45,3 +46,22 @@ def spend_request(request: Request, db: DbDep) -> Caller:
 
 
 RateLimitedCaller = Annotated[Caller, Depends(spend_request)]
+
+
+def per_address(name: str, per_minute: int) -> Callable[[Request], None]:
+    """A dependency spending one of the client address's ``per_minute`` attempts at ``name``.
+
+    For forms anyone may post (sign-in, registration, feedback): keys raise no limit here, and
+    each form has its own limiter so one cannot exhaust another.
+    """
+    attribute = f"portal_{name}_limiter"
+
+    def spend(request: Request) -> None:
+        state = request.app.state
+        with _CREATE:
+            if not hasattr(state, attribute):
+                setattr(state, attribute, RateLimiter(anonymous=per_minute, keyed=per_minute))
+        address = request.client.host if request.client else "unknown"
+        getattr(state, attribute).take(Caller(f"address:{address}", keyed=False))
+
+    return spend

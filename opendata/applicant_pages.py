@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -43,31 +42,16 @@ from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
 from lab.web.pages import SubmittedFormDep
+from opendata.api_deps import per_address
 from opendata.download_routes import content_disposition
-from opendata.ratelimit import Caller, RateLimiter
 from opendata.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
 SIGN_INS_PER_MINUTE = 10
-_LIMITER_LOCK = threading.Lock()
 
 
-def sign_in_attempt(request: Request) -> None:
-    """Spend one of the address's sign-in and registration attempts (10 a minute; 429 after).
-
-    Password guessing is slowed by argon2 already; this caps it per client address.
-    """
-    state = request.app.state
-    with _LIMITER_LOCK:
-        if not hasattr(state, "portal_sign_in_limiter"):
-            state.portal_sign_in_limiter = RateLimiter(
-                anonymous=SIGN_INS_PER_MINUTE, keyed=SIGN_INS_PER_MINUTE
-            )
-    address = request.client.host if request.client else "unknown"
-    state.portal_sign_in_limiter.take(Caller(f"address:{address}", keyed=False))
-
-
-SignInAttemptDep = Annotated[None, Depends(sign_in_attempt)]
+# Password guessing is slowed by argon2 already; this caps it per client address.
+SignInAttemptDep = Annotated[None, Depends(per_address("sign_in", SIGN_INS_PER_MINUTE))]
 
 
 def _next_path(raw: str) -> str:

@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lab.api.deps import DbDep, ServicesDep
@@ -21,6 +21,7 @@ from lab.catalogue.manifests import public_key_hex
 from lab.catalogue.working_days import ANSWER_WORKING_DAYS
 from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
+from opendata.api_deps import per_address
 from opendata.catalogue import FORMATS, get_public, open_rows
 from opendata.charts import chart_for
 from opendata.downloads import built_file, ensure_file
@@ -196,7 +197,14 @@ def feedback_form(request: Request, who: VisitorDep, dataset: str = "", kind: st
     )
 
 
-@router.post("/feedback", response_class=HTMLResponse)
+FEEDBACK_PER_MINUTE = 5
+
+
+@router.post(
+    "/feedback",
+    response_class=HTMLResponse,
+    dependencies=[Depends(per_address("feedback", FEEDBACK_PER_MINUTE))],
+)
 def feedback_submit(
     request: Request,
     services: ServicesDep,

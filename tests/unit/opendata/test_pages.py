@@ -148,3 +148,13 @@ def test_feedback_shows_the_five_working_day_clock(client: TestClient) -> None:
         },
     )
     assert restricted.status_code == 404
+
+
+def test_feedback_posts_are_limited_per_address(client: TestClient) -> None:
+    """Five notes a minute from one address are kept; the sixth is refused with Retry-After."""
+    note = {"kind": "suggestion", "message": "希望增加更多公交实时数据。", "contact": "x@y.z"}
+    answers = [client.post("/feedback", data=note) for _ in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert int(answers[5].headers["retry-after"]) >= 1
+    with client.app.state.services.sessions() as session:
+        assert len(open_feedback(session)) == 5
