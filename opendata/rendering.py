@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.catalogue.working_days import city_day
 from lab.errors import LabError, NotAuthenticated, PermissionDenied
 from lab.identity import Principal, authenticate_token
 from lab.web.pages import csrf_token_for
@@ -39,7 +40,7 @@ def _size(value: int | None) -> str:
 
 
 def _day(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
+    return city_day(value).isoformat() if value else ""
 
 
 def _percent(value: float | None) -> str:

@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 from classification import Tier
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
 from lab.catalogue.decisions import VersionState
+from lab.catalogue.working_days import city_day
 from lab.errors import LabError, NotAuthenticated, PermissionDenied
 from lab.identity import Principal, Role, authenticate_token
 
@@ -37,6 +38,7 @@ TEMPLATES.env.globals["state_labels"] = {
     VersionState.SUPERSEDED: "已被新版本取代",
     VersionState.REJECTED: "已拒绝（T5，数据未保存）",
 }
+TEMPLATES.env.filters["day"] = lambda moment: city_day(moment).isoformat() if moment else ""
 TEMPLATES.env.globals["decidable_tiers"] = (Tier.T1, Tier.T2, Tier.T3, Tier.T4)
 
 FLASH = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -20,6 +20,7 @@ from lab.catalogue.applications import (
     return_incomplete,
     submit_application,
 )
+from lab.catalogue.working_days import CITY_ZONE, working_days_between
 from lab.db import transaction
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lab.identity.accounts import get_user
@@ -90,7 +91,8 @@ def test_submission_starts_a_five_working_day_clock(conditional: LabServices) ->
         submitted = application.submitted_at.replace(tzinfo=UTC)
         running = clock(application, submitted)
     assert running.working_days_left == 5 and not running.overdue and not running.stopped
-    assert (running.due_at.date() - submitted.date()).days in (5, 6, 7)
+    assert working_days_between(submitted, running.due_at) == 5
+    assert running.due_at.astimezone(CITY_ZONE).time() == time(23, 59, 59)
     assert clock(application, running.due_at + timedelta(seconds=1)).overdue
     with transaction(conditional.sessions) as session:
         approve(session, conditional.audit, application_id=application_id, actor="steward")
