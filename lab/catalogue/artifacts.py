@@ -30,12 +30,13 @@ def _connection(spill_to: Path | None = None) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     if spill_to is not None:
-        connection.execute(f"SET temp_directory = {_literal_path(spill_to)}")
+        connection.execute(f"SET temp_directory = {sql_path_literal(spill_to)}")
     connection.execute("SET preserve_insertion_order = false")
     return connection
 
 
-def _literal_path(path: Path) -> str:
+def sql_path_literal(path: Path) -> str:
+    """``path`` as a DuckDB string literal (DuckDB takes no parameters for COPY targets)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -57,15 +58,15 @@ def build_open_table(staged: Path, target: Path, numeric_columns: set[str], colu
     )
     with _connection() as connection:
         connection.execute(
-            f"COPY (SELECT {select} FROM read_parquet({_literal_path(staged)})) "
-            f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY (SELECT {select} FROM read_parquet({sql_path_literal(staged)})) "
+            f"TO {sql_path_literal(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
 
 
 def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str) -> bool:
     (found,) = connection.execute(
         f"SELECT bool_or(regexp_matches({_quote(column)}, ?)) "
-        f"FROM read_parquet({_literal_path(staged)})",
+        f"FROM read_parquet({sql_path_literal(staged)})",
         [_CODE_LIKE],
     ).fetchone()
     return bool(found)
@@ -115,7 +116,7 @@ def build_restricted_table(
     row_text = " || chr(31) || ".join(f"coalesce({_quote(c)}, '')" for c in columns)
     keyed = (
         f"SELECT *, {{'h': hash({row_text}, {seed}), 'r': file_row_number}} AS _key "
-        f"FROM read_parquet({_literal_path(staged)}, file_row_number = true) "
+        f"FROM read_parquet({sql_path_literal(staged)}, file_row_number = true) "
         f"WHERE {unit} IS NOT NULL"
     )
     kept = (
@@ -130,13 +131,13 @@ def build_restricted_table(
         )
         connection.execute(
             f"COPY (SELECT {typed} FROM ({kept})) "
-            f"TO {_literal_path(target)} (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {sql_path_literal(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
         rows_in, units = connection.execute(
-            f"SELECT count(*), count(DISTINCT {unit}) FROM read_parquet({_literal_path(staged)})"
+            f"SELECT count(*), count(DISTINCT {unit}) FROM read_parquet({sql_path_literal(staged)})"
         ).fetchone()
         (truncated,) = connection.execute("SELECT count(*) FROM cut").fetchone()
         (rows_out,) = connection.execute(
-            f"SELECT count(*) FROM read_parquet({_literal_path(target)})"
+            f"SELECT count(*) FROM read_parquet({sql_path_literal(target)})"
         ).fetchone()
     return BoundingRecord(seed, rows_in, rows_out, units, truncated)

@@ -4,26 +4,32 @@ Each download is a ZIP holding the extract as CSV (UTF-8 with BOM, for Excel), w
 record number per row and the rows in the key's order (``fingerprint``), formula-looking cells
 defused, plus a signed ``MANIFEST.json`` naming the download record (``manifests``). The record
 is written and audited in the same transaction that builds the copy, so no copy exists that
-the lab cannot trace. The copy is built in a temporary file (T2 extracts are thousands to a
-few million rows, read from the published Parquet) and streamed to the caller from there.
+the lab cannot trace.
+
+Memory stays bounded whatever the extract's size: the published Parquet is read batch by
+batch, each row numbered and defused into a numbered Parquet file; DuckDB sorts that by number
+into CSV (spilling to the work folder beyond its memory limit); the CSV is streamed into the
+ZIP and hashed on the way. Every intermediate file lives in the caller's private work folder
+and is removed before returning; the ZIP is streamed to the caller from there.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from classification import Tier
 from lab.catalogue.applications import get_application, require_download_allowed
+from lab.catalogue.artifacts import sql_path_literal
 from lab.catalogue.datasets import current_version
-from lab.catalogue.fingerprint import fingerprint_key, fingerprint_rows
+from lab.catalogue.fingerprint import RECORD_ID_COLUMN, fingerprint_key, record_id, row_digest
 from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, sign
 from lab.catalogue.spreadsheet import defuse_cell
 from lab.db import transaction
@@ -33,6 +39,10 @@ from lab.identity.accounts import now
 from lab.services import LabServices
 
 DATA_OBJECT = "data.parquet"
+BOM = "\ufeff".encode()
+_BATCH_ROWS = 50_000
+_CHUNK = 1024 * 1024
+_SORT_MEMORY = "512MB"
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,13 @@ def issue_download(
         )
         session.add(record)
         session.flush()
-        headers, rows = _extract_table(lab, version.objects[DATA_OBJECT], work_dir)
         key = fingerprint_key(lab.secret_key, record.id)
-        headers, rows = fingerprint_rows(key, headers, rows)
-        data = _csv_bytes(headers, rows)
-        record.rows, record.sha256 = len(rows), hashlib.sha256(data).hexdigest()
+        path = work_dir / f"extract-{record.id}.zip"
+        data_file = f"{dataset.slug}.csv"
+        with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
+            sorted_csv, record.rows = _numbered_csv(lab, version.objects[DATA_OBJECT], key, scratch)
+            archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+            record.sha256 = _add_data(archive, data_file, sorted_csv)
         manifest = {
             "download_id": record.id,
             "application_id": application.id,
@@ -84,13 +96,15 @@ def issue_download(
             "organisation": application.form.get("organisation", ""),
             "issued_at": record.created_at.isoformat(),
             "access_until": application.access_until.isoformat(),
-            "data_file": f"{dataset.slug}.csv",
+            "data_file": data_file,
             "rows": record.rows,
             "sha256": record.sha256,
             "public_key": public_key_hex(lab.secret_key),
         }
-        path = work_dir / f"extract-{record.id}.zip"
-        _write_zip(path, manifest["data_file"], data, *sign(lab.secret_key, manifest))
+        manifest_bytes, signature = sign(lab.secret_key, manifest)
+        with archive:
+            archive.writestr(MANIFEST_NAME, manifest_bytes)
+            archive.writestr(SIGNATURE_NAME, signature)
         lab.audit.append_in(
             session,
             actor=record.recipient,
@@ -104,7 +118,7 @@ def issue_download(
                 "sha256": record.sha256,
             },
         )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _file_sha256(path)
     name = f"{dataset.title}-{record.id}.zip"
     return DeliveredExtract(record.id, path, name, path.stat().st_size, digest)
 
@@ -113,28 +127,53 @@ def _recipient(session, application) -> str:
     return session.get(User, application.applicant_id).username
 
 
-def _extract_table(lab: LabServices, key: str, work_dir: Path) -> tuple[list[str], list[list[str]]]:
-    with tempfile.NamedTemporaryFile(dir=work_dir, suffix=".parquet") as local:
+def _numbered_csv(lab: LabServices, key: str, fingerprint: bytes, scratch: str) -> tuple[Path, int]:
+    """The extract as CSV (no BOM), numbered, defused and in the key's order; and its rows."""
+    folder = Path(scratch)
+    published, numbered, ordered = (folder / n for n in ("in.parquet", "numbered.parquet", "out"))
+    with published.open("wb") as local:
         for chunk in lab.store.get(key):
             local.write(chunk)
-        local.flush()
-        table = pq.read_table(local.name)
-    headers = list(table.column_names)
-    columns = [[("" if v is None else str(v)) for v in col.to_pylist()] for col in table.columns]
-    rows = [[defuse_cell(value) for value in row] for row in zip(*columns, strict=True)]
-    return headers, rows
+    source = pq.ParquetFile(published)
+    headers = list(source.schema_arrow.names)
+    schema = pa.schema([(name, pa.string()) for name in (RECORD_ID_COLUMN, *headers)])
+    rows = 0
+    with pq.ParquetWriter(numbered, schema) as writer:
+        for batch in source.iter_batches(batch_size=_BATCH_ROWS):
+            columns = [
+                [defuse_cell("" if v is None else str(v)) for v in column.to_pylist()]
+                for column in batch.columns
+            ]
+            values = list(zip(*columns, strict=True))
+            ids = [record_id(fingerprint, row_digest(headers, row)) for row in values]
+            writer.write_table(pa.Table.from_arrays([pa.array(ids), *columns], schema=schema))
+            rows += len(values)
+    published.unlink()
+    with duckdb.connect() as engine:
+        engine.execute(f"SET memory_limit = '{_SORT_MEMORY}'")
+        engine.execute(f"SET temp_directory = {sql_path_literal(folder / 'spill')}")
+        engine.execute(
+            f"COPY (SELECT * FROM read_parquet({sql_path_literal(numbered)}) "  # noqa: S608
+            f'ORDER BY "{RECORD_ID_COLUMN}") TO {sql_path_literal(ordered)} (FORMAT csv, HEADER)'
+        )
+    numbered.unlink()
+    return ordered, rows
 
 
-def _csv_bytes(headers: list[str], rows: list[list[str]]) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return text.getvalue().encode("utf-8-sig")
+def _add_data(archive: zipfile.ZipFile, name: str, csv_path: Path) -> str:
+    """Stream ``csv_path`` into the archive after a UTF-8 BOM (for Excel); its SHA-256 as sent."""
+    digest = hashlib.sha256(BOM)
+    with archive.open(name, "w", force_zip64=True) as entry, csv_path.open("rb") as source:
+        entry.write(BOM)
+        while chunk := source.read(_CHUNK):
+            entry.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _write_zip(path: Path, data_name: str, data: bytes, manifest: bytes, signature: bytes):
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(data_name, data)
-        archive.writestr(MANIFEST_NAME, manifest)
-        archive.writestr(SIGNATURE_NAME, signature)
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

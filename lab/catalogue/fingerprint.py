@@ -54,15 +54,6 @@ def record_id(key: bytes, digest: bytes) -> str:
     return hmac.new(key, digest, hashlib.sha256).hexdigest()[:RECORD_ID_LENGTH]
 
 
-def fingerprint_rows(
-    key: bytes, headers: Sequence[str], rows: Sequence[Sequence[str]]
-) -> tuple[list[str], list[list[str]]]:
-    """The table with a keyed record number first and its rows in the key's order."""
-    numbered = [[record_id(key, row_digest(headers, row)), *row] for row in rows]
-    numbered.sort(key=lambda row: row[0])
-    return [RECORD_ID_COLUMN, *headers], numbered
-
-
 @dataclass(frozen=True)
 class Evidence:
     """How well one download's key explains a table."""

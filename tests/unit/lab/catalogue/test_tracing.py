@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import random
 import zipfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import select
 
 from lab.catalogue.applications import reject, submit_application
+from lab.catalogue.datasets import current_version
 from lab.catalogue.extract_downloads import issue_download
 from lab.catalogue.fingerprint import RECORD_ID_COLUMN
 from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME
 from lab.catalogue.tracing import trace_file
 from lab.db import transaction
+from lab.db.models import Dataset
 from lab.errors import IntegrityError, NotFound, PermissionDenied
 from lab.identity.accounts import get_user
 from lab.services import LabServices, open_services
@@ -90,6 +96,30 @@ def test_each_copy_holds_the_data_its_numbers_and_a_signed_manifest(two_copies) 
         assert {MANIFEST_NAME, SIGNATURE_NAME} <= set(archive.namelist())
     actions = [r.action for r in lab.audit.records()]
     assert actions.count("extract.download") == 2
+
+
+def test_copy_holds_exactly_the_published_extract_and_leaves_no_scratch(two_copies, tmp_path):
+    """Every value of the published extract arrives unchanged (formula cells only prefixed with
+    an apostrophe); the manifest's checksum is the data file's; only the ZIPs remain."""
+    lab, (alice, _bob) = two_copies
+    with lab.sessions() as session:
+        dataset = session.scalar(select(Dataset).where(Dataset.slug == "annual-bands"))
+        version = current_version(session, dataset)
+    published = pq.read_table(io.BytesIO(b"".join(lab.store.get(version.objects["data.parquet"]))))
+    expected = sorted(
+        tuple("" if v is None else str(v) for v in row)
+        for row in zip(*(c.to_pylist() for c in published.columns), strict=True)
+    )
+    headers, rows = _table(alice)
+    undone = sorted(tuple(v[1:] if v.startswith("'=") else v for v in r[1:]) for r in rows)
+    assert headers[1:] == published.column_names and undone == expected
+    with zipfile.ZipFile(alice.path) as archive:
+        manifest = json.loads(archive.read(MANIFEST_NAME))
+        data = archive.read(manifest["data_file"])
+    assert data.startswith("\ufeff".encode()) and manifest["rows"] == len(rows)
+    assert hashlib.sha256(data).hexdigest() == manifest["sha256"]
+    assert sorted(p.suffix for p in tmp_path.glob("extract-*")) == [".zip", ".zip"]
+    assert not [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("tmp")]
 
 
 def test_leaked_csv_with_rows_removed_and_columns_reordered_is_traced(two_copies, tmp_path):
