@@ -114,6 +114,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found_text": ("没有这个数据集或页面。", "There is no such dataset or page."),
     "datasets_of": ("{name} 的数据集", "Datasets of {name}"),
     "dataset_count": ("{n} 个数据集", "{n} datasets"),
+    "application_form": ("有条件开放数据申请表", "Application for conditional data (申请表)"),
+    "security_pledge": ("公共数据安全承诺书", "Public data security pledge (承诺书)"),
 }
 
 FREQUENCIES: dict[str, tuple[str, str]] = {
@@ -125,6 +127,44 @@ FREQUENCIES: dict[str, tuple[str, str]] = {
     "quarterly": ("每季度", "Quarterly"),
     "yearly": ("每年", "Yearly"),
     "irregular": ("不定期", "Irregular"),
+}
+
+# English for the conditional-data forms, whose Chinese wording comes from lab.catalogue's
+# official form (申请表, 承诺书) and application states; keyed by field / undertaking / state.
+FORM_LABELS_EN = {
+    "organisation": "Applicant organisation",
+    "contact_name": "Contact person",
+    "contact_phone": "Telephone",
+    "contact_email": "Email",
+    "purpose": "Purpose of use",
+    "scenario": "Application scenario",
+    "fields": "Data items needed",
+    "period_months": "Period of use (months)",
+    "security_measures": "Security measures",
+    "credit_code": "Unified social credit code (when applying for an organisation)",
+    "signer": "Signed by (full name)",
+}
+PLEDGES_EN = {
+    "purpose_only": "Use the data only for the purpose stated in the application",
+    "no_reidentification": (
+        "Not try to identify any person or enterprise in the data, nor link it with other data "
+        "to re-identify them"
+    ),
+    "no_onward_sharing": "Not give, transfer or publish the data or any copy to a third party",
+    "secure_storage": "Keep the data secure and report any leak at once",
+    "destroy_after_use": "Delete every copy when the period of use ends",
+    "report_use": "Report how the data was used and what came of it",
+    "accept_tracing": (
+        "Understand that every download carries a recipient mark, so a leaked copy can be "
+        "traced to this application"
+    ),
+}
+STATES_EN = {
+    "submitted": "Submitted, awaiting review",
+    "returned": "Incomplete, returned for correction",
+    "approved": "Approved",
+    "rejected": "Not approved",
+    "reported": "Usage report submitted",
 }
 
 
@@ -153,6 +193,16 @@ class Translator:
             return key
         text = pair[LANGS.index(self.lang)]
         return text.format(**values) if values else text
+
+    def field(self, name: str, chinese: str) -> str:
+        """A form field's label: the official Chinese wording, or its English."""
+        return FORM_LABELS_EN.get(name, chinese) if self.lang == "en" else chinese
+
+    def pledge(self, key: str, chinese: str) -> str:
+        return PLEDGES_EN.get(key, chinese) if self.lang == "en" else chinese
+
+    def state(self, state: str, chinese: str) -> str:
+        return STATES_EN.get(str(state), chinese) if self.lang == "en" else chinese
 
     def frequency(self, value: str) -> str:
         pair = FREQUENCIES.get(value.lower()) if value else None

@@ -116,6 +116,18 @@ def test_incomplete_form_is_shown_again_with_the_gaps(lab: LabServices) -> None:
         assert 'value="王小明"' in answer.text
 
 
+def test_the_application_form_speaks_english_when_asked(lab: LabServices) -> None:
+    """In English every label and undertaking of the 申请表 and 承诺书 is English."""
+    with TestClient(create_app(lab)) as client:
+        _register(client, "alice")
+        english = client.get("/apply/annual-bands?lang=en").text
+        chinese = client.get("/apply/annual-bands?lang=zh").text
+    labels = re.findall(r"<label[^>]*>(.*?)</label>", english, flags=re.S)
+    assert labels and not [label for label in labels if re.search(r"[\u4e00-\u9fff]", label)]
+    assert "Purpose of use" in english and "Delete every copy" in english
+    assert "数据用途" in chinese and "使用期限届满后删除全部数据副本" in chinese
+
+
 def test_form_without_csrf_token_is_refused(lab: LabServices) -> None:
     """A forged cross-site post (no CSRF token) files nothing."""
     with TestClient(create_app(lab)) as client:
