@@ -93,7 +93,13 @@ class BoundingRecord:
 
 
 def build_restricted_table(
-    staged: Path, target: Path, dp: DpMetadata, columns: list[str], seed: int
+    staged: Path,
+    target: Path,
+    dp: DpMetadata,
+    columns: list[str],
+    seed: int,
+    *,
+    spill_to: Path | None = None,
 ) -> BoundingRecord:
     """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
 
@@ -105,6 +111,10 @@ def build_restricted_table(
     without a privacy unit are dropped: their contribution could not be bounded. Bounded
     columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping to
     the bounds happens at query time.
+
+    ``target`` is written in place (no temporary file beside it), so it may be an anonymous
+    in-memory file (``/proc/self/fd/N``) that keeps the plaintext off disk; DuckDB spills what
+    exceeds its memory limit to ``spill_to`` (default: a folder beside ``target``).
     """
     unit, bound = _quote(dp.privacy_unit), int(dp.max_rows_per_unit)
     typed = ", ".join(
@@ -123,7 +133,7 @@ def build_restricted_table(
         f"SELECT k.* FROM keyed k LEFT JOIN cut ON k.{unit} = cut.u "
         f"WHERE cut.u IS NULL OR k._key <= cut.last_kept"
     )
-    with _connection(spill_to=target.parent / "spill") as connection:
+    with _connection(spill_to=spill_to or target.parent / "spill") as connection:
         connection.execute(f"CREATE TEMP VIEW keyed AS {keyed}")
         connection.execute(
             f"CREATE TEMP TABLE cut AS SELECT {unit} AS u, list_last(min(_key, {bound})) "
@@ -131,7 +141,7 @@ def build_restricted_table(
         )
         connection.execute(
             f"COPY (SELECT {typed} FROM ({kept})) "
-            f"TO {sql_path_literal(target)} (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {sql_path_literal(target)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)"
         )
         rows_in, units = connection.execute(
             f"SELECT count(*), count(DISTINCT {unit}) FROM read_parquet({sql_path_literal(staged)})"

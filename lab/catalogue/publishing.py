@@ -9,7 +9,10 @@ version visible (its orphan folder is swept by ``sweep_orphans``).
 
 from __future__ import annotations
 
+import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -48,10 +51,10 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
     with (
         open_staged(folder, lab.sealed.keyring) as plaintext,
         tempfile.TemporaryDirectory(dir=folder) as work,
+        _artifact_file(tier, Path(work)) as built,
     ):
         staged = Path(f"/proc/self/fd/{plaintext.fileno()}")
-        built = Path(work) / "data.parquet"
-        details = _build(tier, version, staged, built, columns, dp, guide)
+        details = _build(tier, version, staged, built, columns, dp, guide, Path(work))
         publication = lab.store.publication(object_prefix(tier, dataset.slug))
         with built.open("rb") as data:
             if tier >= Tier.T3:
@@ -88,14 +91,31 @@ def _load_for_publish(session: Session, version_id: int):
     return version, dataset, dp
 
 
-def _build(tier: Tier, version, staged: Path, built: Path, columns: list[str], dp, guide) -> dict:
+@contextmanager
+def _artifact_file(tier: Tier, work: Path) -> Iterator[Path]:
+    """Where the built table is written: for restricted tiers an anonymous in-memory file, so
+    its plaintext never reaches the disk before it is sealed; otherwise a file in ``work``."""
+    if tier < Tier.T3:
+        yield work / "data.parquet"
+        return
+    descriptor = os.memfd_create("restricted-artifact", os.MFD_CLOEXEC)
+    try:
+        yield Path(f"/proc/self/fd/{descriptor}")
+    finally:
+        os.close(descriptor)
+
+
+def _build(
+    tier: Tier, version, staged: Path, built: Path, columns: list[str], dp, guide, work: Path
+) -> dict:
     if tier == Tier.T1:
         build_open_table(staged, built, _numeric_columns(version, guide), columns)
         return {}
     if tier == Tier.T2:
         return build_extract(staged, built, version.classification, guide).to_json()
     seed = int(version.source_sha256[:12], 16)
-    return {"bounding": build_restricted_table(staged, built, dp, columns, seed).to_json()}
+    record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")
+    return {"bounding": record.to_json()}
 
 
 def _numeric_columns(version: DatasetVersion, guide) -> set[str]:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from classification import Tier
+from lab.catalogue import publishing
 from lab.catalogue.datasets import DatasetMeta, get_dataset, get_version
 from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
@@ -132,6 +133,30 @@ def test_restricted_table_sealed_and_bounded(lab: LabServices, tmp_path) -> None
     table = pq.read_table(io.BytesIO(b"".join(lab.sealed.get(key)))).to_pandas()
     assert len(table) == 20 * 4 and table.groupby("统一社会信用代码").size().max() == 4
     assert str(table["应纳税额（元）"].dtype) == "int64"
+
+
+def test_publishing_a_restricted_table_writes_no_plaintext_file(
+    lab: LabServices, tmp_path, monkeypatch
+) -> None:
+    """The bounded table is built in memory and sealed: when the build ends, no file in the
+    staging folder or the lab's home is a Parquet table or holds the canary."""
+    canary = 987654321
+    outcome = _ingest(lab, tables.monthly_table(tmp_path, units=20, months=6, canary=canary))
+    _decide(lab, outcome.version_id, Tier.T3)
+    _declare(lab, outcome.version_id, max_rows=4)
+    seen: dict[Path, bytes] = {}
+
+    def build_and_look(staged, target, *args, **kwargs):
+        record = building(staged, target, *args, **kwargs)
+        seen.update((p, p.read_bytes()) for p in lab.settings.home.rglob("*") if p.is_file())
+        return record
+
+    building = publishing.build_restricted_table
+    monkeypatch.setattr(publishing, "build_restricted_table", build_and_look)
+    publish(lab, version_id=outcome.version_id, actor=STEWARD)
+    assert seen
+    for path, data in seen.items():
+        assert not data.startswith(b"PAR1") and str(canary).encode() not in data, path
 
 
 def test_version_awaiting_decision_is_encrypted_at_rest(lab: LabServices, tmp_path) -> None:
