@@ -3,6 +3,8 @@
 ``open_services`` prepares the data directory (0700), the secret key and the keyring (created
 once, 0600, unless ``DATALAB_KEK`` supplies the keys), checks the
 database and object store (one clear line each if unreachable) and brings the schema up to date.
+``open_directory`` opens the database and audit log alone, for a process that checks identities
+and mints tokens but must hold no storage credentials or encryption keys (the sandbox hub).
 """
 
 from __future__ import annotations
@@ -38,6 +40,27 @@ class LabServices:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class LabDirectory:
+    """The lab's database and audit log without its object store, keys or secret key."""
+
+    settings: LabSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    audit: AuditLog
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_directory(settings: LabSettings) -> LabDirectory:
+    """The database (schema not migrated: the lab owns it) and the audit log, nothing else."""
+    engine = make_engine(settings.resolved_database_url)
+    check_database(engine)
+    sessions = session_factory(engine)
+    return LabDirectory(settings, engine, sessions, AuditLog(sessions))
 
 
 def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from lab.settings import LabSettings
+from lab.settings import SECRET_SETTINGS, LabSettings
 from sandbox.cgroups import PARENT, ServerCgroup, detect_layout
 from sandbox.hub_config import PROXY_BIN, HubLayout, render_config
 from sandbox.isolation import IsolationReport, check_isolation
@@ -73,14 +73,14 @@ class SandboxHub:
         self._wait_until_up(wait)
 
     def _environment(self) -> dict[str, str]:
-        env = dict(os.environ)
+        """The lab's settings for the hub, without a secret: the hub needs only the database."""
+        secrets = {f"DATALAB_{name.upper()}" for name in SECRET_SETTINGS}
+        env = {name: value for name, value in os.environ.items() if name not in secrets}
         env["PATH"] = f"{PROXY_BIN.parent}:{env.get('PATH', '/usr/bin:/bin')}"
         for name, value in self.settings.model_dump(mode="json").items():
-            if value is not None and not isinstance(value, dict | list):
-                env[f"DATALAB_{name.upper()}"] = str(value)
-        for secret in ("kek", "secret_key", "s3_secret_key"):
-            value = getattr(self.settings, secret).get_secret_value()
-            env[f"DATALAB_{secret.upper()}"] = value
+            if name in SECRET_SETTINGS or value is None or isinstance(value, dict | list):
+                continue
+            env[f"DATALAB_{name.upper()}"] = str(value)
         return env
 
     def _wait_until_up(self, wait: float) -> None:

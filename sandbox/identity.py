@@ -19,7 +19,7 @@ from lab.gateway.projects import ProjectState
 from lab.identity import TokenKind
 from lab.identity.accounts import issue_token, revoke_token
 from lab.identity.passwords import verify_password
-from lab.services import LabServices
+from lab.services import LabDirectory
 
 HUB_ACTOR = "sandbox-hub"
 
@@ -40,7 +40,7 @@ class KernelToken:
     prefix: str
 
 
-def check_login(lab: LabServices, username: str, password: str) -> bool:
+def check_login(lab: LabDirectory, username: str, password: str) -> bool:
     """True when ``username`` is an active lab user whose password matches."""
     with lab.sessions() as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -51,7 +51,7 @@ def check_login(lab: LabServices, username: str, password: str) -> bool:
     return accepted
 
 
-def approved_projects(lab: LabServices, username: str) -> list[ProjectChoice]:
+def approved_projects(lab: LabDirectory, username: str) -> list[ProjectChoice]:
     """The approved sandbox projects of the user's organisation, oldest first."""
     with lab.sessions() as session:
         user = session.scalar(select(User).where(User.username == username, User.is_active))
@@ -69,7 +69,7 @@ def approved_projects(lab: LabServices, username: str) -> list[ProjectChoice]:
 
 
 def mint_kernel_token(
-    lab: LabServices, *, username: str, project_id: int, lifetime: timedelta
+    lab: LabDirectory, *, username: str, project_id: int, lifetime: timedelta
 ) -> KernelToken:
     """A sandbox token for ``username`` on ``project_id``, expiring after ``lifetime``."""
     with transaction(lab.sessions) as session:
@@ -87,7 +87,7 @@ def mint_kernel_token(
     return KernelToken(minted.plain, minted.prefix)
 
 
-def revoke_kernel_token(lab: LabServices, prefix: str) -> None:
+def revoke_kernel_token(lab: LabDirectory, prefix: str) -> None:
     """Revoke a kernel's token when its server stops (once; later calls change nothing)."""
     with transaction(lab.sessions) as session:
         token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
