@@ -9,12 +9,15 @@ bands, trends and rates.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
 CODE = '"统一社会信用代码"'
+PENALTIES = "credit-admin-penalties"
+PENALTY_REFERENCE = "行政处罚决定书文号"
 MONTH = (
     '(CAST(substr(CAST("所属期" AS VARCHAR), 1, 4) AS INTEGER) * 12'
     ' + CAST(substr(CAST("所属期" AS VARCHAR), 6, 2) AS INTEGER))'
@@ -58,12 +61,12 @@ def _windows(last: int) -> dict[str, str]:
     }
 
 
-def _monthly(last: int, path: str, columns: str, aggregates: str) -> str:
+def _monthly(last: int, rel: str, columns: str, aggregates: str) -> str:
     w = _windows(last)
     body = aggregates.format(**w)
     return (
         f"SELECT code, {body} FROM (SELECT {CODE} AS code, {MONTH} AS m, {columns} "
-        f"FROM {relation(path)}) GROUP BY code"
+        f"FROM {rel}) GROUP BY code"
     )
 
 
@@ -132,10 +135,10 @@ def _events(as_of: date) -> dict[str, str]:
             f" coalesce(sum({num('罚款金额（元）')})"
             f" FILTER ({text('处罚决定日期')} >= '{cut24}'), 0)"
             " AS fines_24,"
-            f" list(struct_pack(ref := {text('行政处罚决定书文号')}, kind := {text('处罚类别')},"
+            f" list(struct_pack(ref := {text(PENALTY_REFERENCE)}, kind := {text('处罚类别')},"
             f" decided := {text('处罚决定日期')}) ORDER BY {text('处罚决定日期')} DESC)"
             f" FILTER ({text('信用修复状态')} = '公示中') AS public_penalties,"
-            f" list(struct_pack(ref := {text('行政处罚决定书文号')}, kind := {text('处罚类别')},"
+            f" list(struct_pack(ref := {text(PENALTY_REFERENCE)}, kind := {text('处罚类别')},"
             f" decided := {text('处罚决定日期')}) ORDER BY {text('处罚决定日期')} DESC)"
             f" FILTER ({text('信用修复状态')} = '公示期满') AS repairable_penalties"
             " FROM {rel} GROUP BY code"
@@ -194,23 +197,61 @@ def data_as_of(paths: Mapping[str, str], fallback: date) -> date:
     return month_end(max(known)) if known else fallback
 
 
-def aggregate(paths: Mapping[str, str], as_of: date) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Selection:
+    """Which rows an aggregation reads: every enterprise or only ``codes``, and never the
+    penalties whose credit repair was approved (``repaired`` holds (credit code, 文号) pairs)."""
+
+    codes: frozenset[str] | None = None
+    repaired: frozenset[tuple[str, str]] = frozenset()
+
+
+def aggregate(
+    paths: Mapping[str, str], as_of: date, selection: Selection | None = None
+) -> pd.DataFrame:
     """One row per credit code with every aggregate the available sources give."""
+    selection = selection or Selection()
     last = as_of.year * 12 + as_of.month
     frames = []
     with duckdb.connect(config={"threads": 4}) as connection:
+        _register_selection(connection, selection)
         for slug, (columns, aggregates) in MONTHLY.items():
             if slug in paths:
-                sql = _monthly(last, paths[slug], columns, aggregates)
+                sql = _monthly(last, _selected(slug, paths[slug], selection), columns, aggregates)
                 frames.append(connection.execute(sql).df().set_index("code"))
         for slug, sql in _events(as_of).items():
             if slug in paths:
-                frames.append(
-                    connection.execute(sql.format(rel=relation(paths[slug]))).df().set_index("code")
-                )
+                rel = _selected(slug, paths[slug], selection)
+                frames.append(connection.execute(sql.format(rel=rel)).df().set_index("code"))
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, axis=1, join="outer")
+
+
+def _register_selection(connection: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+    connection.execute("CREATE TEMP TABLE wanted (code VARCHAR)")
+    if selection.codes:
+        rows = [[code] for code in sorted(selection.codes)]
+        connection.executemany("INSERT INTO wanted VALUES (?)", rows)
+    connection.execute("CREATE TEMP TABLE repaired (code VARCHAR, ref VARCHAR)")
+    if selection.repaired:
+        rows = [list(pair) for pair in sorted(selection.repaired)]
+        connection.executemany("INSERT INTO repaired VALUES (?, ?)", rows)
+
+
+def _selected(slug: str, path: str, selection: Selection) -> str:
+    """The source as a table expression narrowed to the selected rows."""
+    conditions = []
+    if selection.codes is not None:
+        conditions.append(f"CAST({CODE} AS VARCHAR) IN (SELECT code FROM wanted)")
+    if slug == PENALTIES and selection.repaired:
+        conditions.append(
+            f"({text('统一社会信用代码')}, {text(PENALTY_REFERENCE)}) "
+            "NOT IN (SELECT (code, ref) FROM repaired)"
+        )
+    if not conditions:
+        return relation(path)
+    return f"(SELECT * FROM {relation(path)} WHERE {' AND '.join(conditions)})"
 
 
 def labels(path: str) -> pd.DataFrame:

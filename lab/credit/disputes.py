@@ -18,13 +18,13 @@ from lab.audit import AuditLog
 from lab.credit.consent import as_utc
 from lab.credit.features import BUILDERS
 from lab.credit.profiles import DECOY_FEATURES, SCORE_ITEM
+from lab.credit.vocabulary import RepairState
 from lab.db.models import CreditDispute, CreditProfileFeatures, CreditRepairRequest
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.identity.accounts import now
 
 ANSWER_DAYS = 20
 OPEN, ANSWERED = "open", "answered"
-SUBMITTED = "submitted"
 MIN_REASON = 10
 
 
@@ -98,6 +98,12 @@ def days_left(dispute: CreditDispute, at: datetime | None = None) -> int:
     return (as_utc(dispute.answer_due) - (at or now())).days
 
 
+def open_disputes(session: Session) -> list[CreditDispute]:
+    """Disputes awaiting an answer, the one due soonest first."""
+    query = select(CreditDispute).where(CreditDispute.state == OPEN)
+    return list(session.scalars(query.order_by(CreditDispute.answer_due)))
+
+
 def disputes_of(session: Session, credit_code: str) -> list[CreditDispute]:
     query = select(CreditDispute).where(CreditDispute.credit_code == credit_code)
     return list(session.scalars(query.order_by(CreditDispute.opened_at.desc())))
@@ -126,7 +132,7 @@ def request_repair(
         credit_code=credit_code,
         penalty_reference=penalty_reference,
         reason=_reason(reason),
-        state=SUBMITTED,
+        state=RepairState.SUBMITTED.value,
         requested_by=actor,
         requested_at=now(),
     )

@@ -3,6 +3,9 @@
 Run by ``datalab credit refresh`` (and by the demo after loading its catalogue) whenever a
 source is (re)published. The new features replace the old ones in one transaction, so banks are
 served either the previous or the new features, never a mixture.
+
+Penalties whose credit repair (信用修复) a steward approved are left out of every aggregate;
+``refresh_enterprise`` recomputes one enterprise at once when such a decision is made.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
-from lab.credit.aggregates import aggregate, data_as_of
+from lab.credit.aggregates import Selection, aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
 from lab.credit.sources import opened_sources
+from lab.credit.vocabulary import RepairState
 from lab.db import transaction
-from lab.db.models import CreditProfileFeatures
+from lab.db.models import CreditProfileFeatures, CreditRepairRequest
 from lab.services import LabServices
 
 BATCH = 5000
@@ -35,12 +40,63 @@ class RefreshReport:
 
 def refresh_profiles(lab: LabServices, *, actor: str) -> RefreshReport:
     """Derive features for every enterprise in the sources and store them (audited)."""
+    with lab.sessions() as session:
+        repaired = approved_repairs(session)
     with opened_sources(lab) as paths:
         as_of = data_as_of(paths, datetime.now(UTC).date())
-        frame = aggregate(paths, as_of)
+        frame = aggregate(paths, as_of, Selection(repaired=repaired))
         rows = derive_all(frame, as_of, held_scopes(set(paths))) if len(frame) else iter(())
         count = store_features(lab, rows, as_of, actor=actor, sources=sorted(paths))
     return RefreshReport(count, tuple(sorted(paths)), as_of.isoformat())
+
+
+def refresh_enterprise(lab: LabServices, credit_code: str, *, actor: str) -> bool:
+    """Recompute one enterprise's stored features from the sources now (audited).
+
+    False when the sources hold nothing about it (its stored row, if any, is left as it was).
+    """
+    with lab.sessions() as session:
+        repaired = approved_repairs(session, credit_code)
+    with opened_sources(lab) as paths:
+        as_of = data_as_of(paths, datetime.now(UTC).date())
+        selection = Selection(codes=frozenset({credit_code}), repaired=repaired)
+        frame = aggregate(paths, as_of, selection)
+        rows = list(derive_all(frame, as_of, held_scopes(set(paths)))) if len(frame) else []
+    if not rows:
+        return False
+    ((code, features),) = rows
+    with transaction(lab.sessions) as session:
+        session.execute(
+            delete(CreditProfileFeatures).where(CreditProfileFeatures.credit_code == code)
+        )
+        session.add(
+            CreditProfileFeatures(
+                credit_code=code,
+                features=features,
+                data_as_of=as_of.isoformat(),
+                refreshed_at=datetime.now(UTC),
+            )
+        )
+        lab.audit.append_in(
+            session,
+            actor=actor,
+            action="credit.refresh.enterprise",
+            target=f"enterprise:{code}",
+            details={"data_as_of": as_of.isoformat(), "repaired_penalties": len(repaired)},
+        )
+    return True
+
+
+def approved_repairs(
+    session: Session, credit_code: str | None = None
+) -> frozenset[tuple[str, str]]:
+    """(credit code, penalty 文号) of every approved credit repair (of one enterprise if given)."""
+    query = select(CreditRepairRequest.credit_code, CreditRepairRequest.penalty_reference).where(
+        CreditRepairRequest.state == RepairState.APPROVED.value
+    )
+    if credit_code is not None:
+        query = query.where(CreditRepairRequest.credit_code == credit_code)
+    return frozenset((code, ref) for code, ref in session.execute(query))
 
 
 def store_features(

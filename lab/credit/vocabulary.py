@@ -54,6 +54,14 @@ class ConsentState(StrEnum):
     EXPIRED = "expired"
 
 
+class RepairState(StrEnum):
+    """Where a credit-repair request (信用修复) is."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 PURPOSE_LABELS = {
     Purpose.LOAN_APPLICATION: "贷款申请",
     Purpose.POST_LOAN_MONITORING: "贷后管理",

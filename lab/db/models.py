@@ -349,6 +349,9 @@ class CreditRepairRequest(Base):
     state: Mapped[str] = mapped_column(String(20))
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reasons: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CreditLoanOutcome(Base):

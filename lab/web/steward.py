@@ -25,7 +25,7 @@ from lab.db import transaction
 from lab.errors import LabError
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
-from lab.web import applications, negative_list, projects, signin
+from lab.web import applications, credit, negative_list, projects, signin
 from lab.web.forms import dp_declaration
 from lab.web.pages import (
     SignedIn,
@@ -41,6 +41,7 @@ router.include_router(signin.router)
 router.include_router(negative_list.router)
 router.include_router(projects.router)
 router.include_router(applications.router)
+router.include_router(credit.router)
 
 
 def review_page(

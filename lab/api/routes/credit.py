@@ -26,6 +26,7 @@ from lab.api.schemas.credit import (
     ProfileIn,
     QueryOut,
     ReceiptOut,
+    RepairDecisionIn,
     RepairIn,
     RepairOut,
     SigningKeyOut,
@@ -33,7 +34,7 @@ from lab.api.schemas.credit import (
     VerifyOut,
 )
 from lab.credit import consent as consents
-from lab.credit import disputes
+from lab.credit import disputes, repairs
 from lab.credit.access import ProfileRequest, ProfileUnavailable, answer_profile_request
 from lab.credit.history import queries_about
 from lab.credit.limits import recent_alarms
@@ -306,12 +307,7 @@ def repair(body: RepairIn, principal: PrincipalDep, services: ServicesDep, db: D
         reason=body.reason,
         actor=principal.username,
     )
-    return RepairOut(
-        id=row.id,
-        penalty_reference=row.penalty_reference,
-        state=row.state,
-        requested_at=row.requested_at,
-    )
+    return RepairOut.of(row)
 
 
 # --- stewards and auditors -------------------------------------------------------------------
@@ -328,6 +324,29 @@ def answer(
             db, services.audit, dispute_id=dispute_id, answer=body.answer, actor=principal.username
         )
     )
+
+
+@router.get("/repairs", response_model=list[RepairOut])
+def repairs_to_decide(principal: PrincipalDep, db: DbDep) -> list[RepairOut]:
+    """Credit-repair requests awaiting a steward's decision, oldest first."""
+    principal.require_role(Role.STEWARD)
+    return [RepairOut.of(r) for r in repairs.repairs_awaiting(db)]
+
+
+@router.post("/repairs/{repair_id}/decision", response_model=RepairOut)
+def decide_repair(
+    repair_id: int, body: RepairDecisionIn, principal: PrincipalDep, services: ServicesDep
+) -> RepairOut:
+    """Approve (the penalty leaves the enterprise's profile at once) or reject, with reasons."""
+    principal.require_role(Role.STEWARD)
+    decided = repairs.decide_repair(
+        services,
+        repair_id=repair_id,
+        approve=body.approve,
+        reasons=body.reasons,
+        actor=principal.username,
+    )
+    return RepairOut.of(decided)
 
 
 @router.get("/alarms", response_model=list[AlarmOut])

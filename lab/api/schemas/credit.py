@@ -121,6 +121,28 @@ class RepairOut(BaseModel):
     penalty_reference: str
     state: str
     requested_at: datetime
+    credit_code: str = ""
+    reason: str = ""
+    decided_at: datetime | None = None
+    decision_reasons: str = ""
+
+    @classmethod
+    def of(cls, repair) -> RepairOut:
+        return cls(
+            id=repair.id,
+            penalty_reference=repair.penalty_reference,
+            state=repair.state,
+            requested_at=repair.requested_at,
+            credit_code=repair.credit_code,
+            reason=repair.reason,
+            decided_at=repair.decided_at,
+            decision_reasons=repair.decision_reasons or "",
+        )
+
+
+class RepairDecisionIn(BaseModel):
+    approve: bool
+    reasons: str = Field(max_length=2000)
 
 
 class OutcomeIn(BaseModel):

@@ -1,0 +1,92 @@
+"""The steward's credit page: disputes to answer, credit-repair requests to decide, alarms.
+
+The forms call the same domain functions as ``/api/credit/disputes/…`` and
+``/api/credit/repairs/…``; each decision is audited there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from lab.api.deps import DbDep, ServicesDep
+from lab.credit.disputes import answer_dispute, days_left, open_disputes
+from lab.credit.limits import recent_alarms
+from lab.credit.repairs import decide_repair, repairs_awaiting
+from lab.db import transaction
+from lab.db.models import Organisation
+from lab.errors import LabError
+from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
+
+router = APIRouter(prefix="/credit")
+PAGE = "/steward/credit"
+ALARMS_SHOWN = 50
+
+
+def credit_page(request: Request, db: Session, steward: SignedIn, **extra: object):
+    disputes = [(d, days_left(d)) for d in open_disputes(db)]
+    alarms = [(a, db.get(Organisation, a.bank_org_id)) for a in recent_alarms(db, ALARMS_SHOWN)]
+    return render(
+        request,
+        "credit.html",
+        steward,
+        disputes=disputes,
+        repairs=repairs_awaiting(db),
+        alarms=alarms,
+        **extra,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def show(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
+    """Open disputes (soonest due first), repair requests (oldest first), recent alarms."""
+    return credit_page(request, db, steward)
+
+
+@router.post("/disputes/{dispute_id}/answer", response_class=HTMLResponse)
+def answer(
+    request: Request,
+    dispute_id: int,
+    services: ServicesDep,
+    db: DbDep,
+    steward: StewardFormDep,
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Answer a dispute; the item stops being flagged in profiles."""
+    try:
+        with transaction(services.sessions) as session:
+            answer_dispute(
+                session, services.audit, dispute_id=dispute_id, answer=text, actor=steward.username
+            )
+    except LabError as exc:
+        return credit_page(request, db, steward, failure=exc)
+    return redirect(PAGE, "dispute-answered")
+
+
+@router.post("/repairs/{repair_id}/{verb}", response_class=HTMLResponse)
+def decide(
+    request: Request,
+    repair_id: int,
+    verb: str,
+    services: ServicesDep,
+    db: DbDep,
+    steward: StewardFormDep,
+    reasons: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """``approve`` (applied to the enterprise's profile at once) or ``reject``, with reasons."""
+    if verb not in ("approve", "reject"):
+        return credit_page(request, db, steward)
+    try:
+        decide_repair(
+            services,
+            repair_id=repair_id,
+            approve=verb == "approve",
+            reasons=reasons,
+            actor=steward.username,
+        )
+    except LabError as exc:
+        return credit_page(request, db, steward, failure=exc)
+    return redirect(PAGE, f"repair-{verb}d")
