@@ -9,6 +9,8 @@ is in the audit log.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from lab.identity.accounts import now
 from lab.services import LabServices
 
 MIN_REASONS = 10
+log = logging.getLogger("datalab.credit")
 
 
 def repairs_awaiting(session: Session) -> list[CreditRepairRequest]:
@@ -60,5 +63,8 @@ def decide_repair(
         session.flush()
         session.expunge(repair)
     if approve:
-        refresh_enterprise(lab, repair.credit_code, actor=actor)
+        try:
+            refresh_enterprise(lab, repair.credit_code, actor=actor)
+        except Exception:  # the decision stands; the next full refresh applies it
+            log.exception("credit repair %s approved; recomputing the profile failed", repair.id)
     return repair
