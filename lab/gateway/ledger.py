@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import BigInteger, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -159,19 +159,18 @@ class BudgetLedger:
                     return cached
                 budget = _charge(session, budget_id, cost_micro, cost_delta_pico)
                 release_id = session.scalar(
-                    insert(QueryRelease)
-                    .values(
-                        budget_id=budget_id,
-                        version_id=version_id,
-                        query_key=key,
-                        query_text=query_text,
-                        cost_micro=cost_micro,
-                        cost_delta_pico=cost_delta_pico,
-                        state=ReleaseState.RESERVED.value,
-                        requested_by=actor,
-                        reserved_at=now(),
-                    )
-                    .returning(QueryRelease.id)
+                    _OPEN_RELEASE,
+                    {
+                        "budget_id": budget_id,
+                        "version_id": version_id,
+                        "query_key": key,
+                        "query_text": query_text,
+                        "cost_micro": cost_micro,
+                        "cost_delta_pico": cost_delta_pico,
+                        "state": ReleaseState.RESERVED.value,
+                        "requested_by": actor,
+                        "reserved_at": now(),
+                    },
                 )
                 return Reservation(release_id, cost_micro, cost_delta_pico, None, budget)
         except DbIntegrityError:
@@ -191,13 +190,13 @@ class BudgetLedger:
         """One conditional update: only a release still awaiting its answer gets one."""
         with self._sessions() as session, session.begin():
             result = session.execute(
-                update(QueryRelease)
-                .where(
-                    QueryRelease.id == release_id,
-                    QueryRelease.state == ReleaseState.RESERVED.value,
-                )
-                .values(state=state.value, answer=answer, finished_at=now())
-                .execution_options(synchronize_session=False)
+                _FINISH,
+                {
+                    "release": release_id,
+                    "new_state": state.value,
+                    "new_answer": answer,
+                    "at": now(),
+                },
             )
             if result.rowcount != 1:
                 raise InternalError(f"release {release_id} is not awaiting an answer")
@@ -210,16 +209,51 @@ class BudgetLedger:
             return BudgetState.of(budget)
 
 
+# Statements built once (with bound parameters) rather than per query: building them costs
+# about as much as running them on SQLite.
+_EARLIER = select(QueryRelease.id, QueryRelease.state, QueryRelease.answer).where(
+    QueryRelease.budget_id == bindparam("budget"), QueryRelease.query_key == bindparam("key")
+)
+_BUDGET = select(*_STATE_COLUMNS).where(PrivacyBudget.id == bindparam("budget"))
+_CHARGE = (
+    update(PrivacyBudget)
+    .where(
+        PrivacyBudget.id == bindparam("budget"),
+        PrivacyBudget.spent_micro + bindparam("cost", type_=BigInteger)
+        <= PrivacyBudget.limit_micro,
+        PrivacyBudget.delta_spent_pico + bindparam("cost_delta", type_=BigInteger)
+        <= PrivacyBudget.delta_limit_pico,
+    )
+    .values(
+        spent_micro=PrivacyBudget.spent_micro + bindparam("cost", type_=BigInteger),
+        delta_spent_pico=PrivacyBudget.delta_spent_pico + bindparam("cost_delta", type_=BigInteger),
+        updated_at=bindparam("at", type_=PrivacyBudget.updated_at.type),
+    )
+    .returning(*_STATE_COLUMNS)
+    .execution_options(synchronize_session=False)
+)
+_OPEN_RELEASE = insert(QueryRelease).returning(QueryRelease.id)
+_FINISH = (
+    update(QueryRelease)
+    .where(
+        QueryRelease.id == bindparam("release"),
+        QueryRelease.state == ReleaseState.RESERVED.value,
+    )
+    .values(
+        state=bindparam("new_state", type_=QueryRelease.state.type),
+        answer=bindparam("new_answer", type_=QueryRelease.answer.type),
+        finished_at=bindparam("at", type_=QueryRelease.finished_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation | None:
-    earlier = session.execute(
-        select(QueryRelease.id, QueryRelease.state, QueryRelease.answer).where(
-            QueryRelease.budget_id == budget_id, QueryRelease.query_key == key
-        )
-    ).one_or_none()
+    earlier = session.execute(_EARLIER, {"budget": budget_id, "key": key}).one_or_none()
     if earlier is None:
         return None
     if earlier.state == ReleaseState.RELEASED:
-        budget = session.execute(select(*_STATE_COLUMNS).where(PrivacyBudget.id == budget_id)).one()
+        budget = session.execute(_BUDGET, {"budget": budget_id}).one()
         return Reservation(earlier.id, 0, 0, earlier.answer, BudgetState.of(budget))
     if earlier.state == ReleaseState.FAILED:
         raise Conflict(
@@ -233,19 +267,8 @@ def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation 
 def _charge(session: Session, budget_id: int, cost_micro: int, cost_delta_pico: int) -> BudgetState:
     """Charge the budget by one conditional update; the budget as it left it, or refused."""
     charged = session.execute(
-        update(PrivacyBudget)
-        .where(
-            PrivacyBudget.id == budget_id,
-            PrivacyBudget.spent_micro + cost_micro <= PrivacyBudget.limit_micro,
-            PrivacyBudget.delta_spent_pico + cost_delta_pico <= PrivacyBudget.delta_limit_pico,
-        )
-        .values(
-            spent_micro=PrivacyBudget.spent_micro + cost_micro,
-            delta_spent_pico=PrivacyBudget.delta_spent_pico + cost_delta_pico,
-            updated_at=now(),
-        )
-        .returning(*_STATE_COLUMNS)
-        .execution_options(synchronize_session=False)
+        _CHARGE,
+        {"budget": budget_id, "cost": cost_micro, "cost_delta": cost_delta_pico, "at": now()},
     ).one_or_none()
     if charged is not None:
         return BudgetState.of(charged)

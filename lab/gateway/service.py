@@ -3,7 +3,7 @@
 Order matters and is the privacy argument of the whole path:
 
 1. the query is planned against metadata only — a rejection costs nothing and says nothing
-   about the data;
+   about the data (plans are kept per dataset version and query text, ``prepared``);
 2. its cost is known from the plan (each aggregate — and partition selection, when a group key
    has no public domain — gets an equal share of ε; selection alone spends δ) and reserved in
    the ledger before any data is read; an identical earlier query returns its stored answer,
@@ -34,8 +34,8 @@ from lab.gateway.mechanisms import make_mean_release, make_quantile_release, mak
 from lab.gateway.noise import make_count_release, make_sum_release
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.partitions import released_groups, selection_for
-from lab.gateway.planner import compile_plan
-from lab.gateway.query import Aggregate, AggregateKind, QueryPlan, plan_query
+from lab.gateway.prepared import PreparedQueries, PreparedQuery
+from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
 from lab.gateway.targets import QueryTargets
 from lab.services import LabServices
 
@@ -104,6 +104,7 @@ class DpGateway:
         self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
         self.targets = QueryTargets()
+        self.prepared = PreparedQueries()
         self.tables = tables or OpenTableCache(
             lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
         )
@@ -119,8 +120,9 @@ class DpGateway:
     ) -> PrivacyCost:
         """Plan only: the cost the query would be charged (or QueryRejected)."""
         with self.lab.sessions() as session:
-            metadata, _, _ = self.targets.table(session, slug)
-        return plan_cost(plan_query(sql, [metadata], delta=delta), epsilon, delta).total
+            metadata, version_id, _ = self.targets.table(session, slug)
+        prepared = self.prepared.prepare(metadata, version_id=version_id, sql=sql, delta=delta)
+        return plan_cost(prepared.plan, epsilon, delta).total
 
     def query(
         self,
@@ -135,7 +137,10 @@ class DpGateway:
         """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc)."""
         with self.lab.sessions() as session:
             target = self.targets.target(session, slug=slug, project_id=project_id)
-        plan = plan_query(sql, [target.metadata], delta=delta)
+        prepared = self.prepared.prepare(
+            target.metadata, version_id=target.version_id, sql=sql, delta=delta
+        )
+        plan = prepared.plan
         cost = plan_cost(plan, epsilon, delta)
         micro, pico = to_micro(cost.total.epsilon), to_pico(cost.total.delta)
         key = query_key(
@@ -154,7 +159,7 @@ class DpGateway:
             actor=actor,
         )
         if reservation.cached_answer is None:
-            answer = self._compute(plan, cost, target.object_key, reservation.release_id)
+            answer = self._compute(prepared, cost, target.object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
         state = reservation.budget
@@ -168,10 +173,13 @@ class DpGateway:
             state.delta_remaining,
         )
 
-    def _compute(self, plan: QueryPlan, cost: PlanCost, object_key: str, release_id: int) -> dict:
+    def _compute(
+        self, prepared: PreparedQuery, cost: PlanCost, object_key: str, release_id: int
+    ) -> dict:
+        plan = prepared.plan
         try:
             with self.tables.lease(object_key) as plaintext:
-                exact = run_compiled(self.engine, compile_plan(plan), plaintext)
+                exact = run_compiled(self.engine, prepared.compiled, plaintext)
             if cost.selection is not None:
                 exact = released_groups(plan, exact, selection_for(plan, cost.selection))
             answer = release_answer(plan, exact, cost.aggregates)
