@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/dp_gateway.py [--rows 1000000] [--repeat 3] [--no-opendp]
 
 Generates a restricted table of ``--rows`` rows in chunks (about 12 rows per enterprise:
-district, industry section — every district × section cell populated — and integer revenue),
+district, industry section — every district × section cell populated — and integer revenue;
+kept in ``benchmarks/.work/`` for the next run),
 ingests and publishes it through the real path (T3, encrypted, bounded to 12 rows per unit;
 timed), approves a project, starts a real ``datalab serve`` process on 127.0.0.1 and, beside
 it, the benchmark-only plain-SQL server (``dp_gateway_baselines.py``). After one untimed
@@ -76,6 +77,7 @@ QUERIES = {
     "Q3": ("median revenue", f'SELECT MEDIAN("{REVENUE}") FROM rev'),
 }
 CHUNK_UNITS = 200_000
+WORK = Path(__file__).parent / ".work"  # generated tables, kept between runs (not in git)
 BUDGET = 20.0  # the most a steward may grant on one dataset
 
 
@@ -129,7 +131,7 @@ def publish_table(lab, path: Path) -> Path:
         )
         set_dp_metadata(s, lab.audit, version=version, actor="steward", declaration=declaration)
     published = publish(lab, version_id=outcome.version_id, actor="steward")
-    plain = path.with_name("plain.parquet")
+    plain = Path(lab.settings.home).with_name("plain.parquet")
     with (
         lab.sealed.open_plaintext_memfd(published.objects["data.parquet"]) as source,
         plain.open("wb") as sink,
@@ -306,10 +308,12 @@ def main() -> None:
         root = Path(work)
         settings = LabSettings(home=root / "home", ingest_max_bytes=64 * 1024**3)
         lab = open_services(settings)
-        source = root / "t.parquet"
-        print(
-            f"generated {args.rows:,} rows in {timed(lambda: build_table(args.rows, source)):.1f} s"
-        )
+        source = WORK / f"dp_gateway_{args.rows}.parquet"
+        if not source.exists():
+            WORK.mkdir(exist_ok=True)
+            seconds = timed(lambda: build_table(args.rows, source.with_suffix(".part")))
+            source.with_suffix(".part").rename(source)
+            print(f"generated {args.rows:,} rows in {seconds:.1f} s (kept as {source})")
         started = time.perf_counter()
         plain = publish_table(lab, source)
         published, size_mb = time.perf_counter() - started, plain.stat().st_size / 1e6
