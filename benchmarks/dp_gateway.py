@@ -327,6 +327,7 @@ def main() -> None:
         gateway_port, plain_port = free_port(), free_port()
         gateway_server = serve_gateway(settings, gateway_port, cache_bytes)
         plain_server = serve_plain(plain, plain_port)
+        idle, _ = peak_memory_mb(gateway_server.pid)
         try:
             opendp = (
                 None
@@ -354,7 +355,8 @@ def main() -> None:
                 server.wait(timeout=60)
         print(f"gateway's first query (decrypts the table into memory): {first:.2f} s")
         print(
-            f"gateway process: peak RSS (VmHWM) {peak:,.0f} MB, RSS at the end {resident:,.0f} MB; "
+            f"gateway process: RSS {idle:,.0f} MB once started, peak RSS (VmHWM) {peak:,.0f} MB, "
+            f"RSS at the end {resident:,.0f} MB; "
             f"the decrypted table ({size_mb:,.0f} MB) is held in a memfd (shared memory)"
         )
         print(f"ε per query: {epsilon_for(args.repeat):.3f}; budget {BUDGET}")
