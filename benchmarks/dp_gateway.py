@@ -304,13 +304,13 @@ def main() -> None:
     if missing:
         print(f"OpenDP's Polars API column skipped: {missing}")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as work:
+    WORK.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=WORK) as work:
         root = Path(work)
         settings = LabSettings(home=root / "home", ingest_max_bytes=64 * 1024**3)
         lab = open_services(settings)
         source = WORK / f"dp_gateway_{args.rows}.parquet"
         if not source.exists():
-            WORK.mkdir(exist_ok=True)
             seconds = timed(lambda: build_table(args.rows, source.with_suffix(".part")))
             source.with_suffix(".part").rename(source)
             print(f"generated {args.rows:,} rows in {seconds:.1f} s (kept as {source})")
