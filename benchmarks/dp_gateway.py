@@ -289,7 +289,7 @@ def report(medians: dict, rows: int, opendp: bool) -> None:
         )
         if opendp:
             line += (
-                f" {medians[(name, 'opendp')]:.3f} | {medians[(name, 'opendp')] / gateway:.0f}× |"
+                f" {medians[(name, 'opendp')]:.3f} | {medians[(name, 'opendp')] / gateway:.1f}× |"
             )
         print(line)
 
