@@ -1,28 +1,38 @@
-"""DP gateway latency against the same non-private DuckDB query, in the same run.
+"""DP gateway latency against the same non-private query and against OpenDP, in the same run.
 
-    .venv/bin/python benchmarks/dp_gateway.py [--rows 1000000] [--repeat 3]
+    .venv/bin/python benchmarks/dp_gateway.py [--rows 1000000] [--repeat 3] [--no-opendp]
 
-Builds a restricted table of ``--rows`` rows (about 12 rows per enterprise: district, industry
-section, integer revenue), ingests and publishes it through the real path (T3, encrypted, bounded
-to 12 rows per unit), approves a project, then times, interleaved over ``--repeat`` rounds:
+Generates a restricted table of ``--rows`` rows in chunks (about 12 rows per enterprise:
+district, industry section — every district × section cell populated — and integer revenue;
+kept in ``benchmarks/.work/`` for the next run),
+ingests and publishes it through the real path (T3, encrypted, bounded to 12 rows per unit;
+timed), approves a project, starts a real ``datalab serve`` process on 127.0.0.1 and, beside
+it, the benchmark-only plain-SQL server (``dp_gateway_baselines.py``). After one untimed
+warm-up round (the gateway's first query decrypts the table: that time is printed), it times,
+interleaved over ``--repeat`` rounds, Q1 count by district (10 public keys), Q2 sum and mean of
+revenue by district × industry (200 public keys), Q3 median revenue:
 
-* baseline: plain DuckDB on the plaintext Parquet (no privacy) — Q1 count by district,
-  Q2 sum and mean of revenue by district × industry, Q3 median revenue (exact);
-* the gateway's HTTP API (``/api/gateway/query`` through a real uvicorn server on 127.0.0.1),
-  with a fresh ε each time so no answer comes from the cache. This includes decrypting the table
-  into memory for every query (no table cache yet).
+* plain DuckDB in this process on the plaintext Parquet (no privacy, no HTTP);
+* the same plain SQL over HTTP (same uvicorn/FastAPI stack, DuckDB kept open, no privacy);
+* the gateway's ``/api/gateway/query`` over HTTP (a fresh ε near 1 each time, so no answer
+  comes from its cache);
+* OpenDP's Polars API on the plaintext Parquet, same ε, same bound (skipped, with the reason
+  printed, when the ``bench`` extra is not installed or with ``--no-opendp``).
 
-Prints medians and the ratio to the baseline.
+Prints medians, ratios, the publish time, the gateway process's peak resident memory (VmHWM)
+and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -30,13 +40,15 @@ from pathlib import Path
 import duckdb
 import httpx
 import numpy as np
-import pandas as pd
-import uvicorn
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from dp_gateway_baselines import DISTRICT, INDUSTRY, REVENUE, OpenDpQueries
 
 from classification import Tier
-from lab.api.app import create_app
 from lab.catalogue.datasets import DatasetMeta, get_version
 from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
@@ -51,36 +63,55 @@ from lab.services import open_services
 from lab.settings import LabSettings
 from tests.unit.classification.identifiers import credit_code
 
-REVENUE = "营业收入（元）"
+UNIT = "统一社会信用代码"
 QUERIES = {
-    "Q1 count by district": 'SELECT "所属区", COUNT(*) FROM rev GROUP BY "所属区"',
-    "Q2 sum+mean by district × industry": (
-        f'SELECT "所属区", "行业门类", SUM("{REVENUE}"), AVG("{REVENUE}") FROM rev '
-        'GROUP BY "所属区", "行业门类"'
+    "Q1": (
+        "count by district (10 keys)",
+        f'SELECT "{DISTRICT}", COUNT(*) FROM rev GROUP BY "{DISTRICT}"',
     ),
-    "Q3 median revenue": f'SELECT MEDIAN("{REVENUE}") FROM rev',
+    "Q2": (
+        "sum + mean by district × industry (200 keys)",
+        f'SELECT "{DISTRICT}", "{INDUSTRY}", SUM("{REVENUE}"), AVG("{REVENUE}") FROM rev '
+        f'GROUP BY "{DISTRICT}", "{INDUSTRY}"',
+    ),
+    "Q3": ("median revenue", f'SELECT MEDIAN("{REVENUE}") FROM rev'),
 }
+CHUNK_UNITS = 200_000
+WORK = Path(__file__).parent / ".work"  # generated tables, kept between runs (not in git)
+BUDGET = 20.0  # the most a steward may grant on one dataset
 
 
 def build_table(rows: int, path: Path) -> None:
+    """``rows`` rows, about 12 per unit, written in chunks of units so memory stays small."""
     rng = np.random.default_rng(3)
     units = max(1, rows // 12)
-    codes = np.array([credit_code(body=f"{10000000 + i:08d}") for i in range(units)])
     districts = np.array(public_code_list("qingdao_district_name"))
     sections = np.array(public_code_list("gb4754_section"))
-    unit = rng.integers(0, units, rows)
-    frame = pd.DataFrame(
-        {
-            "统一社会信用代码": codes[unit],
-            "所属区": districts[unit % len(districts)],
-            "行业门类": sections[unit % len(sections)],
-            REVENUE: rng.integers(0, 5_000_000, rows).astype(str),
-        }
+    schema = pa.schema(
+        [
+            (UNIT, pa.string()),
+            (DISTRICT, pa.string()),
+            (INDUSTRY, pa.string()),
+            (REVENUE, pa.int64()),
+        ]
     )
-    frame.to_parquet(path, index=False)
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for first in range(0, units, CHUNK_UNITS):
+            last = min(units, first + CHUNK_UNITS)
+            count = rows * last // units - rows * first // units
+            unit = rng.integers(first, last, count)
+            codes = np.array([credit_code(body=f"{10000000 + i:08d}") for i in range(first, last)])
+            chunk = {
+                UNIT: codes[unit - first],
+                DISTRICT: districts[unit % len(districts)],
+                INDUSTRY: sections[(unit // len(districts)) % len(sections)],
+                REVENUE: rng.integers(0, 5_000_000, count),
+            }
+            writer.write_table(pa.table(chunk, schema=schema))
 
 
-def publish_table(lab, path: Path) -> tuple[int, Path]:
+def publish_table(lab, path: Path) -> Path:
+    """Ingest, decide T3, declare DP metadata, publish; the published plaintext, for baselines."""
     with path.open("rb") as stream:
         outcome = ingest(
             lab,
@@ -92,23 +123,22 @@ def publish_table(lab, path: Path) -> tuple[int, Path]:
     with transaction(lab.sessions) as s:
         version = get_version(s, outcome.version_id)
         decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
-        set_dp_metadata(
-            s,
-            lab.audit,
-            version=version,
-            actor="steward",
-            declaration=DpDeclaration(
-                "统一社会信用代码",
-                12,
-                {REVENUE: (0, 5_000_000)},
-                {"所属区": "qingdao_district_name", "行业门类": "gb4754_section"},
-            ),
+        declaration = DpDeclaration(
+            UNIT,
+            12,
+            {REVENUE: (0, 5_000_000)},
+            {DISTRICT: "qingdao_district_name", INDUSTRY: "gb4754_section"},
         )
+        set_dp_metadata(s, lab.audit, version=version, actor="steward", declaration=declaration)
     published = publish(lab, version_id=outcome.version_id, actor="steward")
-    plain = path.with_name("plain.parquet")
-    with lab.sealed.open_plaintext_memfd(published.objects["data.parquet"]) as source:
-        plain.write_bytes(source.read())
-    return outcome.version_id, plain
+    plain = Path(lab.settings.home).with_name("plain.parquet")
+    with (
+        lab.sealed.open_plaintext_memfd(published.objects["data.parquet"]) as source,
+        plain.open("wb") as sink,
+    ):
+        while block := source.read(1 << 24):
+            sink.write(block)
+    return plain
 
 
 def sandbox_token(lab) -> str:
@@ -125,7 +155,7 @@ def sandbox_token(lab) -> str:
             purpose="benchmark the gateway",
             actor="analyst",
         )
-        approve_project(s, lab.audit, project=project, budgets={"rev": 20.0}, actor="steward")
+        approve_project(s, lab.audit, project=project, budgets={"rev": BUDGET}, actor="steward")
         return issue_token(
             s,
             lab.audit,
@@ -134,61 +164,204 @@ def sandbox_token(lab) -> str:
             kind=TokenKind.SANDBOX,
             name="b",
             scopes=[f"project:{project.id}"],
-            lifetime=timedelta(hours=2),
+            lifetime=timedelta(hours=6),
         ).plain
 
 
-def serve(lab) -> str:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(lab), host="127.0.0.1", port=port, log_config=None)
-    threading.Thread(target=uvicorn.Server(config).run, daemon=True).start()
-    for _ in range(100):
+        return probe.getsockname()[1]
+
+
+def start(command: list[str], environment: dict[str, str], port: int) -> subprocess.Popen:
+    """Start a server process and wait until ``/healthz`` answers."""
+    server = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(600):
         try:
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
+            return server
         except httpx.TransportError:
             time.sleep(0.1)
-    return f"http://127.0.0.1:{port}"
+    server.terminate()
+    raise SystemExit(f"{command[0]} did not start")
+
+
+def serve_gateway(settings: LabSettings, port: int, cache_bytes: int) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "DATALAB_HOME": str(settings.home),
+        "DATALAB_DATABASE_URL": settings.resolved_database_url,
+        "DATALAB_GATEWAY_CACHE_BYTES": str(cache_bytes),
+    }
+    command = [sys.executable, "-m", "lab.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return start(command, environment, port)
+
+
+def serve_plain(plain: Path, port: int) -> subprocess.Popen:
+    script = Path(__file__).with_name("dp_gateway_baselines.py")
+    return start([sys.executable, str(script), str(plain), str(port)], dict(os.environ), port)
+
+
+def peak_memory_mb(pid: int) -> tuple[float, float]:
+    """(VmHWM, VmRSS) of a process, in MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+class Phases:
+    """The timed phases of one query: each a function of ε (ignored by the non-private ones)."""
+
+    def __init__(self, plain: Path, gateway: httpx.Client, baseline: httpx.Client, opendp) -> None:
+        self.plain, self.gateway, self.baseline, self.opendp = plain, gateway, baseline, opendp
+        self.database = duckdb.connect(config={"threads": 2})
+
+    def for_query(self, name: str) -> dict:
+        sql = QUERIES[name][1]
+        phases = {
+            "duckdb": lambda eps: self.database.sql(
+                sql.replace("FROM rev", f"FROM read_parquet('{self.plain}')")
+            ).fetchall(),
+            "plain_http": lambda eps: self.baseline.post(
+                "/query", json={"sql": sql}
+            ).raise_for_status(),
+            "gateway": lambda eps: self.gateway.post(
+                "/api/gateway/query", json={"dataset": "rev", "sql": sql, "epsilon": eps}
+            ).raise_for_status(),
+        }
+        if self.opendp is not None:
+            phases["opendp"] = self.opendp.queries()[name]
+        return phases
+
+
+def epsilon_for(repeat: int) -> float:
+    """ε per query: 1 (as DESIGN §4's peer figures) if the budget allows every query, else less."""
+    return min(1.0, 0.95 * BUDGET / (len(QUERIES) * (repeat + 1)))
+
+
+def run(phases: Phases, repeat: int) -> tuple[dict, float]:
+    """Median seconds per (query, phase), and the first (decrypting) gateway query's time.
+
+    Each query gets a slightly different ε (a step of 1e-6 of the base) so the gateway never
+    answers from its cache; every phase gets the same ε.
+    """
+    base = epsilon_for(repeat)
+    epsilon = iter(base * (1 - k / 1_000_000) for k in range(1_000_000))
+    first_gateway = 0.0
+    for name in QUERIES:  # warm-up: caches, imports, the gateway's decryption of the table
+        for phase, call in phases.for_query(name).items():
+            seconds = timed(lambda call=call: call(next(epsilon)))
+            first_gateway = seconds if (phase, name) == ("gateway", "Q1") else first_gateway
+    samples: dict = {}
+    for _ in range(repeat):
+        for name in QUERIES:
+            for phase, call in phases.for_query(name).items():
+                samples.setdefault((name, phase), []).append(
+                    timed(lambda call=call: call(next(epsilon)))
+                )
+    return {key: statistics.median(values) for key, values in samples.items()}, first_gateway
+
+
+def report(medians: dict, rows: int, opendp: bool) -> None:
+    head = (
+        "| query | rows | DuckDB in-process s | plain SQL over HTTP s | gateway HTTP s "
+        "| ÷ in-process | ÷ plain HTTP |"
+    )
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if opendp:
+        head, rule = head + " OpenDP Polars s | gateway × faster |", rule + "---:|---:|"
+    print(head, rule, sep="\n")
+    for name, (label, _) in QUERIES.items():
+        duck, http, gateway = (medians[(name, p)] for p in ("duckdb", "plain_http", "gateway"))
+        line = (
+            f"| {name} {label} | {rows:,} | {duck:.3f} | {http:.3f} | {gateway:.3f} "
+            f"| {gateway / duck:.1f}× | {gateway / http:.2f}× |"
+        )
+        if opendp:
+            line += (
+                f" {medians[(name, 'opendp')]:.3f} | {medians[(name, 'opendp')] / gateway:.1f}× |"
+            )
+        print(line)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-opendp", action="store_true", help="skip OpenDP's Polars API")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as work:
+    missing = "--no-opendp was given" if args.no_opendp else OpenDpQueries.unavailable()
+    if missing:
+        print(f"OpenDP's Polars API column skipped: {missing}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    WORK.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=WORK) as work:
         root = Path(work)
-        lab = open_services(LabSettings(home=root / "home"))
-        build_table(args.rows, root / "t.parquet")
+        settings = LabSettings(home=root / "home", ingest_max_bytes=64 * 1024**3)
+        lab = open_services(settings)
+        source = WORK / f"dp_gateway_{args.rows}.parquet"
+        if not source.exists():
+            seconds = timed(lambda: build_table(args.rows, source.with_suffix(".part")))
+            source.with_suffix(".part").rename(source)
+            print(f"generated {args.rows:,} rows in {seconds:.1f} s (kept as {source})")
         started = time.perf_counter()
-        _, plain = publish_table(lab, root / "t.parquet")
-        print(f"{args.rows:,} rows ingested and published in {time.perf_counter() - started:.1f} s")
-        token, url = sandbox_token(lab), serve(lab)
-        client = httpx.Client(
-            base_url=url, timeout=600, headers={"Authorization": f"Bearer {token}"}
+        plain = publish_table(lab, source)
+        published, size_mb = time.perf_counter() - started, plain.stat().st_size / 1e6
+        own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"ingested and published in {published:.1f} s; plaintext {size_mb:,.0f} MB; "
+            f"peak RSS of this (generating and publishing) process {own_peak:,.0f} MB"
         )
-        timings = {name: ([], []) for name in QUERIES}
-        epsilon = 0.01
-        for _ in range(args.repeat):
-            for name, sql in QUERIES.items():
-                baseline, gateway = timings[name]
-                start = time.perf_counter()
-                duckdb.sql(sql.replace("FROM rev", f"FROM read_parquet('{plain}')")).fetchall()
-                baseline.append(time.perf_counter() - start)
-                epsilon += 0.001
-                start = time.perf_counter()
-                response = client.post(
-                    "/api/gateway/query", json={"dataset": "rev", "sql": sql, "epsilon": epsilon}
+        token = sandbox_token(lab)
+        cache_bytes = max(1024**3, 2 * plain.stat().st_size)
+        gateway_port, plain_port = free_port(), free_port()
+        gateway_server = serve_gateway(settings, gateway_port, cache_bytes)
+        plain_server = serve_plain(plain, plain_port)
+        idle, _ = peak_memory_mb(gateway_server.pid)
+        try:
+            opendp = (
+                None
+                if missing
+                else OpenDpQueries(
+                    plain,
+                    list(public_code_list("qingdao_district_name")),
+                    list(public_code_list("gb4754_section")),
                 )
-                gateway.append(time.perf_counter() - start)
-                response.raise_for_status()
-        print(f"| query ({args.rows:,} rows) | plain DuckDB s | gateway HTTP s | ratio |")
-        print("|---|---:|---:|---:|")
-        for name, (baseline, gateway) in timings.items():
-            b, g = statistics.median(baseline), statistics.median(gateway)
-            print(f"| {name} | {b:.3f} | {g:.3f} | {g / b:.1f}× |")
+            )
+            headers = {"Authorization": f"Bearer {token}"}
+            with (
+                httpx.Client(
+                    base_url=f"http://127.0.0.1:{gateway_port}", timeout=3600, headers=headers
+                ) as gateway,
+                httpx.Client(
+                    base_url=f"http://127.0.0.1:{plain_port}", timeout=3600, headers=headers
+                ) as baseline,
+            ):
+                medians, first = run(Phases(plain, gateway, baseline, opendp), args.repeat)
+            peak, resident = peak_memory_mb(gateway_server.pid)
+        finally:
+            for server in (gateway_server, plain_server):
+                server.terminate()
+                server.wait(timeout=60)
+        print(f"gateway's first query (decrypts the table into memory): {first:.2f} s")
+        print(
+            f"gateway process: RSS {idle:,.0f} MB once started, peak RSS (VmHWM) {peak:,.0f} MB, "
+            f"RSS at the end {resident:,.0f} MB; "
+            f"the decrypted table ({size_mb:,.0f} MB) is held in a memfd (shared memory)"
+        )
+        print(f"ε per query: {epsilon_for(args.repeat):.3f}; budget {BUDGET}")
+        report(medians, args.rows, opendp is not None)
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         lab.close()
 
 

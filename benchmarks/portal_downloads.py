@@ -131,7 +131,7 @@ def download(url: str) -> tuple[float, int, float]:
 
 
 def sendfile_ceiling(path: Path) -> float:
-    """Seconds for ``curl`` to fetch ``path`` from a bare socket that the kernel fills by sendfile."""
+    """Seconds for ``curl`` to fetch ``path`` from a bare socket the kernel fills by sendfile."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
@@ -224,7 +224,10 @@ def main() -> None:
         f"| first CSV request, {args.rows:,} rows ({built.size / MIB:.1f} MB) | "
         f"{build_seconds:.2f} s |"
     )
-    print(f"| plain file read, {args.size_mb} MB, warm | {plain:.2f} s ({size_mb / plain:,.0f} MB/s) |")
+    print(
+        f"| plain file read, {args.size_mb} MB, warm | {plain:.2f} s "
+        f"({size_mb / plain:,.0f} MB/s) |"
+    )
     print(
         f"| kernel sendfile over loopback to curl, {size_mb:.0f} MB | {ceiling:.2f} s "
         f"({size_mb / ceiling:,.0f} MB/s) |"

@@ -38,9 +38,9 @@ def plugin_routers() -> list[APIRouter]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Close what the app holds open (the gateway's decrypted tables) when it stops."""
+    """Close what the app holds open (the gateway's decrypted tables, its engine) when it stops."""
     yield
-    app.state.gateway.tables.close()
+    app.state.gateway.close()
 
 
 def create_app(services: LabServices) -> FastAPI:

@@ -14,9 +14,12 @@ Modules:
 * ``accounting`` — ``PrivacyCost``, composition and budget splits (known before a query runs).
 * ``ledger`` — ``BudgetLedger``: atomic reservation, cached answers, no refunds.
 * ``projects`` — sandbox projects and their per-dataset budgets.
-
-Not yet built: the service that joins these into one query path, its HTTP API and the notebook
-client.
+* ``partitions`` — DP partition selection of groups found in the data.
+* ``targets`` — a slug to its served version, metadata (kept per version) and the budget charged.
+* ``prepared`` — plans and compiled statements kept per (version, query text).
+* ``open_tables`` — the bounded cache of decrypted tables in anonymous memory files.
+* ``service`` — ``DpGateway``: the one query path (plan, price, reserve, compute, noise, record).
+* ``catalogue``, ``mock`` — what a project may see of the catalogue, and mock rows from metadata.
 """
 
 from lab.gateway.engine import DuckDBEngine, QueryEngine, parquet_path, run_compiled

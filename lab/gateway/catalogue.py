@@ -12,7 +12,7 @@ from lab.errors import NotFound, PermissionDenied
 from lab.gateway.ledger import MICRO, PICO
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.projects import ProjectState
-from lab.gateway.service import table_metadata
+from lab.gateway.targets import table_metadata
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ transaction:
 3. a release row is inserted in state ``reserved``; the unique (budget, query_key) constraint
    makes a concurrent identical query fail its insert, which rolls its charge back.
 
+The same transaction reads the budget as this charge left it (the update returns it), so a query
+needs only two short transactions: this one, and ``record_answer`` once the answer exists.
+
 Refund rule: none. Once reserved, a cost stays charged whatever happens next — an engine error,
 a timeout or a killed gateway may depend on the data, and refunding it would let the failure
 itself leak. Rejections happen before ``reserve`` (they depend on the query text and metadata
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,20 +78,6 @@ def query_key(
 
 
 @dataclass(frozen=True)
-class Reservation:
-    """A charged (or cached) query: run it and record its answer, or return the cached one."""
-
-    release_id: int
-    cost_micro: int
-    cost_delta_pico: int
-    cached_answer: dict[str, Any] | None
-
-    @property
-    def is_cached(self) -> bool:
-        return self.cached_answer is not None
-
-
-@dataclass(frozen=True)
 class BudgetState:
     """A budget's limits and what has been spent, in ε and δ."""
 
@@ -106,14 +95,40 @@ class BudgetState:
         return max(0.0, self.delta_limit - self.delta_spent)
 
     @classmethod
-    def of(cls, budget: PrivacyBudget) -> BudgetState:
-        """The state of a budget row, converted from its integer units."""
+    def of(cls, budget: PrivacyBudget | Row) -> BudgetState:
+        """The state of a budget row (or of a row of its four amounts), from integer units."""
         return cls(
             budget.limit_micro / MICRO,
             budget.spent_micro / MICRO,
             budget.delta_limit_pico / PICO,
             budget.delta_spent_pico / PICO,
         )
+
+
+_STATE_COLUMNS = (
+    PrivacyBudget.limit_micro,
+    PrivacyBudget.spent_micro,
+    PrivacyBudget.delta_limit_pico,
+    PrivacyBudget.delta_spent_pico,
+)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A charged (or cached) query: run it and record its answer, or return the cached one.
+
+    ``budget`` is the budget as the reservation left it (after its charge, if any).
+    """
+
+    release_id: int
+    cost_micro: int
+    cost_delta_pico: int
+    cached_answer: dict[str, Any] | None
+    budget: BudgetState
+
+    @property
+    def is_cached(self) -> bool:
+        return self.cached_answer is not None
 
 
 class BudgetLedger:
@@ -142,21 +157,22 @@ class BudgetLedger:
                 cached = _earlier_release(session, budget_id, key)
                 if cached is not None:
                     return cached
-                _charge(session, budget_id, cost_micro, cost_delta_pico)
-                release = QueryRelease(
-                    budget_id=budget_id,
-                    version_id=version_id,
-                    query_key=key,
-                    query_text=query_text,
-                    cost_micro=cost_micro,
-                    cost_delta_pico=cost_delta_pico,
-                    state=ReleaseState.RESERVED.value,
-                    requested_by=actor,
-                    reserved_at=now(),
+                budget = _charge(session, budget_id, cost_micro, cost_delta_pico)
+                release_id = session.scalar(
+                    _OPEN_RELEASE,
+                    {
+                        "budget_id": budget_id,
+                        "version_id": version_id,
+                        "query_key": key,
+                        "query_text": query_text,
+                        "cost_micro": cost_micro,
+                        "cost_delta_pico": cost_delta_pico,
+                        "state": ReleaseState.RESERVED.value,
+                        "requested_by": actor,
+                        "reserved_at": now(),
+                    },
                 )
-                session.add(release)
-                session.flush()
-                return Reservation(release.id, cost_micro, cost_delta_pico, None)
+                return Reservation(release_id, cost_micro, cost_delta_pico, None, budget)
         except DbIntegrityError:
             raise Conflict(
                 "the same query is already running; ask again when it finishes"
@@ -171,11 +187,19 @@ class BudgetLedger:
         self._finish(release_id, ReleaseState.FAILED, None)
 
     def _finish(self, release_id: int, state: ReleaseState, answer: dict | None) -> None:
+        """One conditional update: only a release still awaiting its answer gets one."""
         with self._sessions() as session, session.begin():
-            release = session.get(QueryRelease, release_id)
-            if release is None or release.state != ReleaseState.RESERVED:
+            result = session.execute(
+                _FINISH,
+                {
+                    "release": release_id,
+                    "new_state": state.value,
+                    "new_answer": answer,
+                    "at": now(),
+                },
+            )
+            if result.rowcount != 1:
                 raise InternalError(f"release {release_id} is not awaiting an answer")
-            release.state, release.answer, release.finished_at = state.value, answer, now()
 
     def state(self, budget_id: int) -> BudgetState:
         with self._sessions() as session:
@@ -185,16 +209,52 @@ class BudgetLedger:
             return BudgetState.of(budget)
 
 
-def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation | None:
-    earlier = session.scalar(
-        select(QueryRelease).where(
-            QueryRelease.budget_id == budget_id, QueryRelease.query_key == key
-        )
+# Statements built once (with bound parameters) rather than per query: building them costs
+# about as much as running them on SQLite.
+_EARLIER = select(QueryRelease.id, QueryRelease.state, QueryRelease.answer).where(
+    QueryRelease.budget_id == bindparam("budget"), QueryRelease.query_key == bindparam("key")
+)
+_BUDGET = select(*_STATE_COLUMNS).where(PrivacyBudget.id == bindparam("budget"))
+_CHARGE = (
+    update(PrivacyBudget)
+    .where(
+        PrivacyBudget.id == bindparam("budget"),
+        PrivacyBudget.spent_micro + bindparam("cost", type_=BigInteger)
+        <= PrivacyBudget.limit_micro,
+        PrivacyBudget.delta_spent_pico + bindparam("cost_delta", type_=BigInteger)
+        <= PrivacyBudget.delta_limit_pico,
     )
+    .values(
+        spent_micro=PrivacyBudget.spent_micro + bindparam("cost", type_=BigInteger),
+        delta_spent_pico=PrivacyBudget.delta_spent_pico + bindparam("cost_delta", type_=BigInteger),
+        updated_at=bindparam("at", type_=PrivacyBudget.updated_at.type),
+    )
+    .returning(*_STATE_COLUMNS)
+    .execution_options(synchronize_session=False)
+)
+_OPEN_RELEASE = insert(QueryRelease).returning(QueryRelease.id)
+_FINISH = (
+    update(QueryRelease)
+    .where(
+        QueryRelease.id == bindparam("release"),
+        QueryRelease.state == ReleaseState.RESERVED.value,
+    )
+    .values(
+        state=bindparam("new_state", type_=QueryRelease.state.type),
+        answer=bindparam("new_answer", type_=QueryRelease.answer.type),
+        finished_at=bindparam("at", type_=QueryRelease.finished_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation | None:
+    earlier = session.execute(_EARLIER, {"budget": budget_id, "key": key}).one_or_none()
     if earlier is None:
         return None
     if earlier.state == ReleaseState.RELEASED:
-        return Reservation(earlier.id, 0, 0, earlier.answer)
+        budget = session.execute(_BUDGET, {"budget": budget_id}).one()
+        return Reservation(earlier.id, 0, 0, earlier.answer, BudgetState.of(budget))
     if earlier.state == ReleaseState.FAILED:
         raise Conflict(
             "this exact query failed before; its cost stayed charged and it is not rerun"
@@ -204,24 +264,14 @@ def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation 
     )
 
 
-def _charge(session: Session, budget_id: int, cost_micro: int, cost_delta_pico: int) -> None:
-    result = session.execute(
-        update(PrivacyBudget)
-        .where(
-            PrivacyBudget.id == budget_id,
-            PrivacyBudget.spent_micro + cost_micro <= PrivacyBudget.limit_micro,
-            PrivacyBudget.delta_spent_pico + cost_delta_pico <= PrivacyBudget.delta_limit_pico,
-        )
-        .values(
-            spent_micro=PrivacyBudget.spent_micro + cost_micro,
-            delta_spent_pico=PrivacyBudget.delta_spent_pico + cost_delta_pico,
-            updated_at=now(),
-        )
-    )
-    if result.rowcount != 1:
-        exists = session.get(PrivacyBudget, budget_id) is not None
-        if not exists:
-            raise PermissionDenied("no privacy budget for this project and dataset")
-        raise BudgetExhausted(
-            "the query costs more privacy budget than is left; nothing was charged"
-        )
+def _charge(session: Session, budget_id: int, cost_micro: int, cost_delta_pico: int) -> BudgetState:
+    """Charge the budget by one conditional update; the budget as it left it, or refused."""
+    charged = session.execute(
+        _CHARGE,
+        {"budget": budget_id, "cost": cost_micro, "cost_delta": cost_delta_pico, "at": now()},
+    ).one_or_none()
+    if charged is not None:
+        return BudgetState.of(charged)
+    if session.get(PrivacyBudget, budget_id) is None:
+        raise PermissionDenied("no privacy budget for this project and dataset")
+    raise BudgetExhausted("the query costs more privacy budget than is left; nothing was charged")

@@ -10,7 +10,10 @@ group, the exact aggregates the noise layer needs. The rules it encodes:
   of squares are HUGEINT, so they are exact.
 * NULL values add nothing to a sum and are not counted by ``count:<col>``; ``rows`` counts rows.
 * A histogram splits ``[lo, hi]`` into ``bins`` equal-width bins: value v falls in bin
-  ``min(⌊(v − lo)·bins / (hi − lo)⌋, bins − 1)``; it is returned dense, one count per bin.
+  ``min(⌊(v − lo)·bins / (hi − lo)⌋, bins − 1)``; it is returned dense, one count per bin. The
+  bin arithmetic is in BIGINT whenever ``(hi − lo)·bins`` fits in it (then no intermediate can
+  overflow, as lo ≤ v ≤ hi), and in HUGEINT otherwise; HUGEINT arithmetic made a median over
+  10M rows about four times slower.
 * When every group key has a public domain, the full key set (the cross product of the domains)
   is the left side of a join, so every public group is present, with zeros when empty; rows whose
   key lies outside the domain (NULL included) are in no group. Otherwise the groups are those
@@ -29,6 +32,7 @@ from lab.gateway.metadata import Bounds, ColumnKind
 from lab.gateway.query import DIALECT, AggregateKind, GroupKey, QueryPlan
 
 BINS = 256
+_BIGINT_MAX = 2**63 - 1
 _NEEDS: dict[AggregateKind, tuple[str, ...]] = {
     AggregateKind.COUNT_ROWS: (),
     AggregateKind.COUNT: ("count",),
@@ -163,8 +167,12 @@ def _column_measure(kind: MeasureKind, value: str, bounds: Bounds | None, bins: 
 
 def _histogram(value: str, bounds: Bounds, bins: int) -> str:
     """A sparse map bin → count of the non-NULL clamped values (see the module docstring)."""
-    offset = f"(CAST({value} AS HUGEINT) - {bounds.lo}) * {bins} // {bounds.hi - bounds.lo}"
-    bin_of = f"LEAST(CAST({offset} AS BIGINT), {bins - 1})"
+    width = bounds.hi - bounds.lo
+    if width * bins <= _BIGINT_MAX:
+        bin_of = f"LEAST(({value} - {bounds.lo}) * {bins} // {width}, {bins - 1})"
+    else:
+        offset = f"(CAST({value} AS HUGEINT) - {bounds.lo}) * {bins} // {width}"
+        bin_of = f"LEAST(CAST({offset} AS BIGINT), {bins - 1})"
     return f"histogram({bin_of}) FILTER (WHERE {value} IS NOT NULL)"
 
 

@@ -3,7 +3,7 @@
 Order matters and is the privacy argument of the whole path:
 
 1. the query is planned against metadata only — a rejection costs nothing and says nothing
-   about the data;
+   about the data (plans are kept per dataset version and query text, ``prepared``);
 2. its cost is known from the plan (each aggregate — and partition selection, when a group key
    has no public domain — gets an equal share of ε; selection alone spends δ) and reserved in
    the ledger before any data is read; an identical earlier query returns its stored answer,
@@ -24,25 +24,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy.orm import Session
 
-from classification import Tier
-from lab.catalogue.datasets import current_version, get_dataset
-from lab.db.models import DpMetadata
-from lab.errors import InternalError, NotFound
+from lab.errors import InternalError
 from lab.gateway.accounting import PrivacyCost, split_budget
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
 from lab.gateway.intervals import Estimate
 from lab.gateway.ledger import BudgetLedger, query_key, to_micro, to_pico
 from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
-from lab.gateway.metadata import ColumnKind, TableMetadata
 from lab.gateway.noise import make_count_release, make_sum_release
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.partitions import released_groups, selection_for
-from lab.gateway.planner import compile_plan
-from lab.gateway.projects import budget_for
-from lab.gateway.query import Aggregate, AggregateKind, QueryPlan, plan_query
-from lab.reference import public_code_list
+from lab.gateway.prepared import PreparedQueries, PreparedQuery
+from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
+from lab.gateway.targets import QueryTargets
 from lab.services import LabServices
 
 log = logging.getLogger("lab.gateway")
@@ -71,28 +65,6 @@ class DpAnswer:
             "budget_left": self.budget_left,
             "delta_left": self.delta_left,
         }
-
-
-def table_metadata(session: Session, slug: str) -> tuple[TableMetadata, int, str]:
-    """The gateway's view of a published restricted dataset: (metadata, version id, object key)."""
-    dataset = get_dataset(session, slug)
-    version = current_version(session, dataset)
-    dp = session.get(DpMetadata, version.id) if version else None
-    if version is None or dp is None or Tier(version.tier) < Tier.T3:
-        raise NotFound(f"no restricted dataset {slug!r} is published")
-    kinds = {
-        p["name"]: ColumnKind.INTEGER if p["name"] in dp.bounds else ColumnKind.TEXT
-        for p in version.profile
-    }
-    metadata = TableMetadata(
-        name=slug,
-        columns=kinds,
-        privacy_unit=dp.privacy_unit,
-        max_rows_per_unit=dp.max_rows_per_unit,
-        bounds={c: (int(lo), int(hi)) for c, (lo, hi) in dp.bounds.items()},
-        public_domains={c: public_code_list(name) for c, name in dp.domains.items()},
-    )
-    return metadata, version.id, version.objects["data.parquet"]
 
 
 @dataclass(frozen=True)
@@ -128,19 +100,29 @@ class DpGateway:
         tables: OpenTableCache | None = None,
     ) -> None:
         self.lab = lab
-        self.engine = engine or DuckDBEngine()
+        self._own_engine = DuckDBEngine() if engine is None else None
+        self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
+        self.targets = QueryTargets()
+        self.prepared = PreparedQueries()
         self.tables = tables or OpenTableCache(
             lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
         )
+
+    def close(self) -> None:
+        """Close the decrypted tables and the engine the gateway opened itself."""
+        self.tables.close()
+        if self._own_engine is not None:
+            self._own_engine.close()
 
     def estimate_cost(
         self, *, slug: str, sql: str, epsilon: float, delta: float = 0.0
     ) -> PrivacyCost:
         """Plan only: the cost the query would be charged (or QueryRejected)."""
         with self.lab.sessions() as session:
-            metadata, _, _ = table_metadata(session, slug)
-        return plan_cost(plan_query(sql, [metadata], delta=delta), epsilon, delta).total
+            metadata, version_id, _ = self.targets.table(session, slug)
+        prepared = self.prepared.prepare(metadata, version_id=version_id, sql=sql, delta=delta)
+        return plan_cost(prepared.plan, epsilon, delta).total
 
     def query(
         self,
@@ -154,22 +136,22 @@ class DpGateway:
     ) -> DpAnswer:
         """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc)."""
         with self.lab.sessions() as session:
-            metadata, version_id, object_key = table_metadata(session, slug)
-            budget_id = budget_for(
-                session, project_id=project_id, dataset_id=get_dataset(session, slug).id
-            ).id
-        plan = plan_query(sql, [metadata], delta=delta)
+            target = self.targets.target(session, slug=slug, project_id=project_id)
+        prepared = self.prepared.prepare(
+            target.metadata, version_id=target.version_id, sql=sql, delta=delta
+        )
+        plan = prepared.plan
         cost = plan_cost(plan, epsilon, delta)
         micro, pico = to_micro(cost.total.epsilon), to_pico(cost.total.delta)
         key = query_key(
-            version_id=version_id,
+            version_id=target.version_id,
             canonical_query=plan.canonical_text,
             epsilon_micro=micro,
             delta_pico=pico,
         )
         reservation = self.ledger.reserve(
-            budget_id=budget_id,
-            version_id=version_id,
+            budget_id=target.budget_id,
+            version_id=target.version_id,
             key=key,
             query_text=plan.canonical_text,
             cost_micro=micro,
@@ -177,10 +159,10 @@ class DpGateway:
             actor=actor,
         )
         if reservation.cached_answer is None:
-            answer = self._compute(plan, cost, object_key, reservation.release_id)
+            answer = self._compute(prepared, cost, target.object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
-        state = self.ledger.state(budget_id)
+        state = reservation.budget
         return DpAnswer(
             tuple(answer["columns"]),
             tuple(answer["rows"]),
@@ -191,10 +173,13 @@ class DpGateway:
             state.delta_remaining,
         )
 
-    def _compute(self, plan: QueryPlan, cost: PlanCost, object_key: str, release_id: int) -> dict:
+    def _compute(
+        self, prepared: PreparedQuery, cost: PlanCost, object_key: str, release_id: int
+    ) -> dict:
+        plan = prepared.plan
         try:
             with self.tables.lease(object_key) as plaintext:
-                exact = run_compiled(self.engine, compile_plan(plan), plaintext)
+                exact = run_compiled(self.engine, prepared.compiled, plaintext)
             if cost.selection is not None:
                 exact = released_groups(plan, exact, selection_for(plan, cost.selection))
             answer = release_answer(plan, exact, cost.aggregates)

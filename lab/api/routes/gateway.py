@@ -55,8 +55,8 @@ def sandbox_project(principal: PrincipalDep, services: ServicesDep) -> int:
 ProjectDep = Annotated[int, Depends(sandbox_project)]
 
 
-def gateway(request: Request) -> DpGateway:
-    """The app's one gateway (it holds the cache of open tables)."""
+async def gateway(request: Request) -> DpGateway:
+    """The app's one gateway (it holds the cache of open tables); no I/O, so no thread hop."""
     return request.app.state.gateway
 
 

@@ -55,3 +55,23 @@ def test_identical_rows_still_cut_to_the_bound(tmp_path) -> None:
     """Ten identical rows of one unit (hash ties) are still cut to exactly the bound."""
     frame = _bounded(tmp_path, [("A", "5")] * 10)
     assert len(frame) == 3
+
+
+def test_cutting_in_several_passes_keeps_the_same_rows(tmp_path) -> None:
+    """Units split into hash buckets over several passes keep exactly the one-pass rows."""
+    rows = [(f"U{u}", str(u * 31 + i)) for u in range(40) for i in range(u % 7)]
+    folder = tmp_path / "staged"
+    folder.mkdir()
+    staged = _staged(folder, rows)
+    dp = DpMetadata(privacy_unit="unit", max_rows_per_unit=3, bounds={}, domains={})
+    kept = []
+    for passes_of in (len(rows), 5):
+        target = tmp_path / f"bounded-{passes_of}.parquet"
+        record = build_restricted_table(
+            staged, target, dp, COLUMNS, seed=42, rows_per_pass=passes_of
+        )
+        kept.append(
+            sorted(pq.read_table(target).to_pylist(), key=lambda r: (r["unit"], r["amount"]))
+        )
+        assert record.rows_out == len(kept[-1]) and record.units == 34
+    assert kept[0] == kept[1] and len(kept[0]) == sum(min(u % 7, 3) for u in range(40))

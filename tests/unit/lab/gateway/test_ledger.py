@@ -93,9 +93,11 @@ def test_charge_cache_and_exhaustion(lab: LabServices, tmp_path) -> None:
     budget_id, version_id = _budget(lab, tmp_path, 1.0)
     ledger = BudgetLedger(lab.sessions)
     first = _reserve(ledger, budget_id, version_id, "SELECT COUNT(*) FROM tax", 0.3)
+    assert first.budget == ledger.state(budget_id) and first.budget.remaining == pytest.approx(0.7)
     ledger.record_answer(first.release_id, {"values": [41]})
     again = _reserve(ledger, budget_id, version_id, "SELECT COUNT(*) FROM tax", 0.3)
     assert again.is_cached and again.cached_answer == {"values": [41]}
+    assert again.budget == first.budget
     assert ledger.state(budget_id).spent == pytest.approx(0.3)
     second = _reserve(ledger, budget_id, version_id, "SELECT SUM(x) FROM tax", 0.7)
     ledger.record_failure(second.release_id)

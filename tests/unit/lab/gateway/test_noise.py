@@ -53,6 +53,19 @@ def test_sum_privacy_maps_are_epsilon_at_the_bound(lo: int, hi: int, epsilon: fl
         assert release.scale == pytest.approx(l1 / epsilon, rel=1e-12)
 
 
+def test_a_kept_measurement_serves_only_its_own_sensitivity_and_epsilon() -> None:
+    """Releases are kept per (sensitivity, ε); another bound or ε gets its own calibration."""
+    release = make_count_release(5, 0.3)
+    assert make_count_release(5, 0.3) is release
+    for other in (make_count_release(6, 0.3), make_count_release(5, 0.31)):
+        assert other is not release
+        assert other.measurement.map(other.sensitivity.l1) == pytest.approx(
+            other.cost.epsilon, rel=1e-12
+        )
+    assert make_count_release(6, 0.3).scale == pytest.approx(6 / 0.3, rel=1e-12)
+    assert make_count_release(5, 0.31).scale == pytest.approx(5 / 0.31, rel=1e-12)
+
+
 @pytest.mark.parametrize(("max_rows", "epsilon"), [(0, 1.0), (2, 0.0), (2, -1.0), (2, math.inf)])
 def test_invalid_parameters_are_rejected(max_rows: int, epsilon: float) -> None:
     """max_rows < 1 or an ε that is not finite and positive is a caller error."""

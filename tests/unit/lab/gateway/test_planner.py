@@ -113,6 +113,24 @@ def test_histogram_counts_clamped_values_per_equal_width_bin(tmp_path: Path) -> 
     assert by_district(rows)["A"][f"histogram:{AMOUNT}"] == [0, 0, 0, 0]
 
 
+def test_histogram_of_bounds_too_wide_for_bigint_arithmetic(tmp_path: Path) -> None:
+    """Bounds whose bin arithmetic overflows BIGINT still bin exactly (HUGEINT fallback)."""
+    lo, hi = -(2**62), 2**62
+    table = TableMetadata(
+        name="wide",
+        columns={"u": "text", "v": "integer"},
+        privacy_unit="u",
+        max_rows_per_unit=1,
+        bounds={"v": (lo, hi)},
+    )
+    values = [lo, -1, 0, 2**61, hi]
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({"u": ["x"] * 5, "v": pa.array(values, pa.int64())}), path)
+    compiled = compile_plan(plan_query('SELECT MEDIAN("v") FROM wide', [table]), bins=4)
+    [row] = run_compiled(DuckDBEngine(), compiled, path).to_pylist()
+    assert "HUGEINT" in compiled.sql and row["histogram:v"] == [1, 1, 1, 2]
+
+
 def test_keys_without_domain_return_only_groups_found(tmp_path: Path) -> None:
     """Partition-selection keys are grouped as found; public keys beside them stay in-domain."""
     path = write(tmp_path, {"所属区": ["A", "Z", "A"], "行业": ["C", "C", "F"], AMOUNT: [1, 2, 3]})

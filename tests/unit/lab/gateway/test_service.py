@@ -127,6 +127,18 @@ def test_budget_exhaustion_refuses_before_data(gateway) -> None:
     assert engine.runs == 0
 
 
+def test_a_newly_published_version_is_queried(gateway, tmp_path) -> None:
+    """Metadata kept per version never pins a query to a version no longer served."""
+    gw, _, project_id = gateway
+    _ask(gw, project_id, "SELECT COUNT(*) FROM tax", eps=0.1)
+    (tmp_path / "v2").mkdir()
+    newer = publish_tax_table(gw.lab, tmp_path / "v2", units=40)
+    _ask(gw, project_id, "SELECT COUNT(*) FROM tax", eps=0.1)
+    with gw.lab.sessions() as s:
+        versions = [r.version_id for r in s.query(QueryRelease).order_by(QueryRelease.id)]
+    assert versions[1] == newer != versions[0]
+
+
 def test_estimate_cost_needs_no_data(gateway) -> None:
     """The cost of a query is known from the plan alone."""
     gw, engine, _ = gateway
