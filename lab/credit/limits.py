@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
@@ -23,26 +23,39 @@ DENIAL_SHARE = "denial_share"
 MANY_ENTERPRISES = "many_enterprises"
 
 
-def _counts(session: Session, *conditions, minute_ago: datetime, day_start: datetime):
-    recent = func.sum(case((CreditQuery.at > minute_ago, 1), else_=0))
-    query = select(recent, func.count()).where(*conditions, CreditQuery.at >= day_start)
-    per_minute, per_day = session.execute(query).one()
-    return int(per_minute or 0), int(per_day or 0)
+def _count(*conditions):
+    return select(func.count()).where(*conditions).scalar_subquery()
+
+
+_BANK = CreditQuery.bank_org_id == bindparam("bank_id")
+_OPERATOR = CreditQuery.operator == bindparam("operator")
+_MINUTE = CreditQuery.at > bindparam("minute_ago")
+_DAY = CreditQuery.at >= bindparam("day_start")
+_USAGE = select(
+    _count(_BANK, _MINUTE),
+    _count(_BANK, _DAY),
+    _count(_BANK, _OPERATOR, _MINUTE),
+    _count(_BANK, _OPERATOR, _DAY),
+)
+"""The four counts in one statement, each a range of the (bank, at) or (bank, operator, at)
+index; built once, so a request pays only for its execution."""
 
 
 def check_limits(
-    session: Session, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
+    connection: Connection, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
 ) -> None:
-    """Refuse the request if the bank or the operator is over a per-minute or per-day limit."""
+    """Refuse the request if the bank or the operator is over a per-minute or per-day limit.
+
+    Run inside the request's write transaction, after it holds the bank's write turn, so
+    concurrent requests count each other and a limit is never overshot.
+    """
     window = {
+        "bank_id": bank_id,
+        "operator": operator,
         "minute_ago": at - timedelta(minutes=1),
         "day_start": at.replace(hour=0, minute=0, second=0, microsecond=0),
     }
-    bank = CreditQuery.bank_org_id == bank_id
-    bank_minute, bank_day = _counts(session, bank, **window)
-    operator_minute, operator_day = _counts(
-        session, bank, CreditQuery.operator == operator, **window
-    )
+    bank_minute, bank_day, operator_minute, operator_day = connection.execute(_USAGE, window).one()
     for used, limit, what in (
         (bank_minute, settings.credit_bank_per_minute, "this bank's per-minute limit"),
         (bank_day, settings.credit_bank_per_day, "this bank's daily cap"),
