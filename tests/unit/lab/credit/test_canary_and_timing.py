@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from classification.checksums import uscc_check_char
+from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.aggregates import aggregate
 from lab.credit.features import derive_all, held_scopes
 from lab.credit.refresh import store_features
-from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.db.models import CreditAlarm, CreditProfileFeatures, Organisation
 from lab.errors import RateLimited
 from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask, grant
