@@ -17,7 +17,7 @@ import json
 import random
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -123,6 +123,24 @@ def _of_enterprise(column):
     return select(column).where(_FEATURES.c.credit_code == bindparam("p_code")).scalar_subquery()
 
 
+_LIVE_CONSENT = (
+    _CONSENTS.c.id == bindparam("p_consent"),
+    _CONSENTS.c.bank_org_id == bindparam("p_bank"),
+    _CONSENTS.c.credit_code == bindparam("p_code"),
+    _CONSENTS.c.purpose == bindparam("p_purpose"),
+    _CONSENTS.c.level_rank >= bindparam("p_rank"),
+    _CONSENTS.c.state == ConsentState.AUTHORISED.value,
+    _CONSENTS.c.valid_until > bindparam("p_at"),
+    _CONSENTS.c.queries_used < _CONSENTS.c.query_cap,
+)
+"""A consent that may serve this request: this bank's, about this enterprise, for this purpose
+and level, authorised, unexpired and under its cap."""
+
+
+def _of_live_consent(column):
+    return select(column).where(*_LIVE_CONSENT).scalar_subquery()
+
+
 _READS = select(
     _of_enterprise(_FEATURES.c.features).label("features"),
     _of_enterprise(_FEATURES.c.data_as_of).label("data_as_of"),
@@ -135,8 +153,12 @@ _READS = select(
     .limit(1)
     .scalar_subquery()
     .label("model_version"),
+    _of_live_consent(_CONSENTS.c.scopes).label("scopes"),
+    _of_live_consent(_CONSENTS.c.window_months).label("window_months"),
 )
-"""Everything a request reads, in one statement: features, open disputes, the active model."""
+"""Everything a request reads, in one statement: features, open disputes, the active model,
+and the grant a live consent would give — only to prepare the answer outside the write
+transaction; whether the request is served is decided by the claim inside it."""
 _MODEL = select(_SCORECARDS.c.model).where(_SCORECARDS.c.version == bindparam("p_version"))
 _BANK_TURN = (
     select(Organisation.__table__.c.id)
@@ -147,20 +169,11 @@ _BANK_TURN = (
 see each other; SQLite's single writer already does that."""
 _CLAIM = (
     update(_CONSENTS)
-    .where(
-        _CONSENTS.c.id == bindparam("p_consent"),
-        _CONSENTS.c.bank_org_id == bindparam("p_bank"),
-        _CONSENTS.c.credit_code == bindparam("p_code"),
-        _CONSENTS.c.purpose == bindparam("p_purpose"),
-        _CONSENTS.c.level_rank >= bindparam("p_rank"),
-        _CONSENTS.c.state == ConsentState.AUTHORISED.value,
-        _CONSENTS.c.valid_until > bindparam("p_at"),
-        _CONSENTS.c.queries_used < _CONSENTS.c.query_cap,
-    )
+    .where(*_LIVE_CONSENT)
     .values(queries_used=_CONSENTS.c.queries_used + 1)
     .returning(_CONSENTS.c.scopes, _CONSENTS.c.window_months)
 )
-"""Use one query of a matching live consent: the access check and the cap in one update."""
+"""Use one query of a live consent: the access check and the cap in one update."""
 _UNCLAIM = (
     update(_CONSENTS)
     .where(_CONSENTS.c.id == bindparam("p_consent"))
@@ -181,29 +194,77 @@ def _model(connection: Connection, version: str | None) -> dict[str, Any] | None
 
 
 @dataclass(frozen=True)
-class _Reads:
-    """What a request reads before it writes: the enterprise's features, disputes, the model."""
+class _Prepared:
+    """A request's answer worked out before its write transaction, for the grant it expects."""
 
     features: dict[str, Any]
     data_as_of: str
     known: bool
     disputed: tuple[str, ...]
     model: dict[str, Any] | None
+    grant: Grant
+    body: bytes
+    request_hash: str
+
+    def answer(self, served: bool) -> ProfileAnswer:
+        response_hash = hashlib.sha256(self.body).hexdigest() if served else DENIAL_HASH
+        return ProfileAnswer(self.body if served else None, self.request_hash, response_hash)
 
 
-def _read(lab: LabServices, request: ProfileRequest) -> _Reads:
-    """The reads, one statement (two the first time a scorecard version is seen), no writes.
+def _grant(request: ProfileRequest, scopes, window_months) -> Grant:
+    """The grant of a live consent's scopes and window, or with no consent every scope over 24
+    months: a denial builds the fullest profile, so it costs what the largest answer costs."""
+    return Grant(
+        request.credit_code,
+        request.consent_id,
+        request.purpose,
+        frozenset(Scope(s) for s in scopes) if scopes is not None else frozenset(Scope),
+        request.level,
+        window_months if scopes is not None else 24,
+    )
 
-    Consent state is not read here: it is checked by the claim in the write transaction, on
-    every request, so a revocation takes effect at once.
-    """
+
+def _body(features, data_as_of, grant: Grant, disputed, model) -> bytes:
+    profile = build_profile(features, data_as_of, grant, disputed, model)
+    return json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _params(bank: Organisation, request: ProfileRequest, at) -> dict[str, Any]:
+    return {
+        "p_consent": request.consent_id,
+        "p_bank": bank.id,
+        "p_code": request.credit_code,
+        "p_purpose": request.purpose.value,
+        "p_rank": request.level.rank,
+        "p_at": at,
+    }
+
+
+def _prepare(
+    lab: LabServices, bank: Organisation, caller: str, request: ProfileRequest, request_id: str
+) -> _Prepared:
+    """One read (two the first time a scorecard version is seen), then the profile built and
+    hashed for the grant a live consent would give (every scope when there is none), before any
+    write lock is taken. Nothing read here is kept across requests except scorecard models."""
     with lab.engine.connect() as connection:
-        row = connection.execute(_READS, {"p_code": request.credit_code}).one()
+        row = connection.execute(_READS, _params(bank, request, now())).one()
         model = _model(connection, row.model_version)
     disputed = tuple(row.disputed.split("\n")) if row.disputed else ()
-    if row.features is None:
-        return _Reads(DECOY_FEATURES, "", False, disputed, model)
-    return _Reads(row.features, row.data_as_of, True, disputed, model)
+    known = row.features is not None
+    features = row.features if known else DECOY_FEATURES
+    data_as_of = row.data_as_of if known else ""
+    grant = _grant(request, row.scopes, row.window_months)
+    request_hash = hashlib.sha256(request.canonical(bank.id, caller, request_id).encode())
+    return _Prepared(
+        features,
+        data_as_of,
+        known,
+        disputed,
+        model,
+        grant,
+        _body(features, data_as_of, grant, disputed, model),
+        request_hash.hexdigest(),
+    )
 
 
 def _answer_in(
@@ -213,48 +274,32 @@ def _answer_in(
     caller: str,
     request: ProfileRequest,
     request_id: str,
-    reads: _Reads,
+    prepared: _Prepared,
 ) -> ProfileAnswer:
-    """Claim, limits, build, hash, query-log row and audit entry: one transaction.
+    """Claim, limits, query-log row and audit entry: one transaction.
 
     On SQLite the claim is the first statement, so it takes the write lock before anything is
     read (no stale snapshot); on PostgreSQL the bank's row lock comes first. Either way the limit
-    counts below see every earlier request of the bank, so a limit is never overshot.
+    counts below see every earlier request of the bank, so a limit is never overshot. The claim
+    alone decides whether the request is served; if the consent changed since the read (say it
+    was authorised in between), the profile is rebuilt for the grant actually claimed.
     """
     at = now()
     if connection.dialect.name == "postgresql":
         connection.execute(_BANK_TURN, {"p_bank": bank.id})
-    claimed = connection.execute(
-        _CLAIM,
-        {
-            "p_consent": request.consent_id,
-            "p_bank": bank.id,
-            "p_code": request.credit_code,
-            "p_purpose": request.purpose.value,
-            "p_rank": request.level.rank,
-            "p_at": at,
-        },
-    ).first()
+    claimed = connection.execute(_CLAIM, _params(bank, request, at)).first()
     check_limits(connection, lab.settings, bank_id=bank.id, operator=request.operator, at=at)
-    served = claimed is not None and reads.known
-    if claimed is not None and not reads.known:  # a live consent, but no data on the firm
+    if claimed is not None and not prepared.known:  # a live consent, but no data on the firm
         connection.execute(_UNCLAIM, {"p_consent": request.consent_id})
-    grant = Grant(
-        request.credit_code,
-        request.consent_id,
-        request.purpose,
-        frozenset(Scope(s) for s in claimed.scopes) if claimed else frozenset(Scope),
-        request.level,
-        claimed.window_months if claimed else 24,
-    )
-    profile = build_profile(reads.features, reads.data_as_of, grant, reads.disputed, reads.model)
-    body = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
-    request_hash = hashlib.sha256(request.canonical(bank.id, caller, request_id).encode())
-    answer = ProfileAnswer(
-        body if served else None,
-        request_hash.hexdigest(),
-        hashlib.sha256(body).hexdigest() if served else DENIAL_HASH,
-    )
+    served = claimed is not None and prepared.known
+    if served:
+        grant = _grant(request, claimed.scopes, claimed.window_months)
+        if grant != prepared.grant:
+            body = _body(
+                prepared.features, prepared.data_as_of, grant, prepared.disputed, prepared.model
+            )
+            prepared = replace(prepared, grant=grant, body=body)
+    answer = prepared.answer(served)
     _log(connection, at, bank, caller, request, answer, request_id)
     return answer
 
@@ -302,15 +347,15 @@ def answer_profile_request(
 ) -> ProfileAnswer:
     """Serve or deny one request; it is logged and audited either way before the answer.
 
-    Reads first (features, disputes, model), then one short write transaction (claim, limits,
-    build, hash, query-log row, audit entry), retried whole if it loses a race; then the alarm
-    check, when this operator's is due.
+    Read and build first (features, disputes, model, the expected grant; profile and hashes),
+    then one short write transaction (claim, limits, query-log row, audit entry), retried whole
+    if it loses a race; then the alarm check, when this operator's is due.
     """
-    reads = _read(lab, request)
+    prepared = _prepare(lab, bank, caller, request, request_id)
     try:
         answer = _retried(
             lab,
-            lambda c: _answer_in(c, lab, bank, caller, request, request_id, reads),
+            lambda c: _answer_in(c, lab, bank, caller, request, request_id, prepared),
             lab.engine.begin,
         )
     except RateLimited:
