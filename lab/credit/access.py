@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 
 from lab.audit.chain import append_on, canonical_details
-from lab.credit.limits import check_limits, raise_alarms
+from lab.credit.limits import check_limits, record_alarms, tripped_alarms
 from lab.credit.monitor import schedule_for
 from lab.credit.profiles import DECOY_FEATURES, Grant, build_profile
 from lab.credit.terms import check_credit_code
@@ -370,11 +370,15 @@ def answer_profile_request(
 
 
 def _check_alarms(lab: LabServices, bank_id: int, operator: str) -> list[str]:
+    """Read whether an alarm is tripped; only if one is, take the write turn to record it."""
+    at = now()
+    with lab.sessions() as session:
+        tripped = tripped_alarms(session, lab.settings, bank_id=bank_id, operator=operator, at=at)
+    if not tripped:
+        return []
     return _retried(
         lab,
-        lambda s: raise_alarms(
-            s, lab.audit, lab.settings, bank_id=bank_id, operator=operator, at=now()
-        ),
+        lambda s: record_alarms(s, lab.audit, tripped, bank_id=bank_id, at=at),
         lambda: transaction(lab.sessions),
     )
 

@@ -8,6 +8,7 @@ operator asking about many enterprises — are recorded once an hour per subject
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, case, func, select
@@ -66,6 +67,54 @@ def check_limits(
             raise RateLimited(f"{what} of {limit} profile requests is reached; try again later")
 
 
+@dataclass(frozen=True)
+class Tripped:
+    """An alarm condition the last hour's queries meet: its kind, subject and figures."""
+
+    kind: str
+    operator: str
+    details: dict
+
+
+def tripped_alarms(
+    session: Session, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
+) -> list[Tripped]:
+    """The alarm conditions the bank's and the operator's last hour of queries meet (reads only,
+    so it needs no write turn)."""
+    since = at - HOUR
+    tripped = []
+    denied = func.sum(case((CreditQuery.served.is_(False), 1), else_=0))
+    total, denials = session.execute(
+        select(func.count(), denied).where(
+            CreditQuery.bank_org_id == bank_id, CreditQuery.at > since
+        )
+    ).one()
+    share = (denials or 0) / total if total else 0.0
+    if total >= settings.credit_alarm_min_requests and share >= settings.credit_alarm_denial_share:
+        details = {"requests": int(total), "denied": int(denials), "share": round(share, 3)}
+        tripped.append(Tripped(DENIAL_SHARE, "", details))
+    distinct = session.scalar(
+        select(func.count(func.distinct(CreditQuery.credit_code))).where(
+            CreditQuery.bank_org_id == bank_id,
+            CreditQuery.operator == operator,
+            CreditQuery.at > since,
+        )
+    )
+    if distinct and distinct >= settings.credit_alarm_distinct_enterprises:
+        tripped.append(Tripped(MANY_ENTERPRISES, operator, {"distinct_enterprises": int(distinct)}))
+    return tripped
+
+
+def record_alarms(
+    session: Session, audit: AuditLog, tripped: list[Tripped], *, bank_id: int, at: datetime
+) -> list[str]:
+    """Record and audit each tripped alarm not already recorded for its subject this hour."""
+    raised: list[str] = []
+    for alarm in tripped:
+        raised += _record(session, audit, alarm.kind, bank_id, alarm.operator, alarm.details, at)
+    return raised
+
+
 def raise_alarms(
     session: Session,
     audit: AuditLog,
@@ -76,29 +125,8 @@ def raise_alarms(
     at: datetime,
 ) -> list[str]:
     """Record the alarms the last hour's queries trip (at most one per kind and subject/hour)."""
-    since = at - HOUR
-    raised = []
-    denied = func.sum(case((CreditQuery.served.is_(False), 1), else_=0))
-    total, denials = session.execute(
-        select(func.count(), denied).where(
-            CreditQuery.bank_org_id == bank_id, CreditQuery.at > since
-        )
-    ).one()
-    share = (denials or 0) / total if total else 0.0
-    if total >= settings.credit_alarm_min_requests and share >= settings.credit_alarm_denial_share:
-        details = {"requests": int(total), "denied": int(denials), "share": round(share, 3)}
-        raised += _record(session, audit, DENIAL_SHARE, bank_id, "", details, at)
-    distinct = session.scalar(
-        select(func.count(func.distinct(CreditQuery.credit_code))).where(
-            CreditQuery.bank_org_id == bank_id,
-            CreditQuery.operator == operator,
-            CreditQuery.at > since,
-        )
-    )
-    if distinct and distinct >= settings.credit_alarm_distinct_enterprises:
-        details = {"distinct_enterprises": int(distinct)}
-        raised += _record(session, audit, MANY_ENTERPRISES, bank_id, operator, details, at)
-    return raised
+    tripped = tripped_alarms(session, settings, bank_id=bank_id, operator=operator, at=at)
+    return record_alarms(session, audit, tripped, bank_id=bank_id, at=at)
 
 
 def _record(
