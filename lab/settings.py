@@ -156,7 +156,7 @@ class LabSettings(BaseSettings):
         description="Raise an alarm when one operator asks about more enterprises in an hour.",
     )
     credit_alarm_check_seconds: float = Field(
-        default=1.0,
+        default=5.0,
         ge=0,
         description="Check one bank operator's recent queries for alarms at most this often per "
         "server process (0: after every request); a skipped check runs when the interval ends.",

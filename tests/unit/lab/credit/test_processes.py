@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -76,3 +83,86 @@ def test_processes_appending_at_once_leave_a_verifying_chain(world: CreditWorld)
         assert session.get(CreditConsent, consent_id).queries_used == 70
     actions = [r.action for r in world.lab.audit.records()]
     assert actions.count("credit.query") == 100 and actions.count("test.other") == 20
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _post(url: str, headers: dict[str, str], body: dict) -> int:
+    request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 only)
+        url,
+        data=json.dumps(body).encode(),
+        headers={**headers, "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        return error.code
+
+
+def test_serve_with_two_workers_answers_and_keeps_the_chain(world: CreditWorld) -> None:
+    """``datalab serve --workers 2`` runs two worker processes on the world's database; 40
+    concurrent profile calls (half under a consent capped at 10) are all answered, exactly 10
+    served, and ``datalab audit verify`` passes afterwards."""
+    consent_id = grant(world, query_cap=10)["consent"]["consent_id"]
+    settings, port = world.lab.settings, _free_port()
+    url = world.lab.engine.url.render_as_string(hide_password=False)
+    environment = {
+        **os.environ,
+        "DATALAB_HOME": str(settings.home),
+        "DATALAB_DATABASE_URL": url,
+        "DATALAB_CREDIT_OPERATOR_PER_MINUTE": "1000",
+    }
+    command = [sys.executable, "-m", "lab.cli", "serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(
+        [*command, "--host", "127.0.0.1"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
+        assert sum(b"spawn_main" in command for command in commands) == 2  # the two workers
+        body = {
+            "credit_code": world.code,
+            "purpose": "loan_application",
+            "level": "score",
+            "operator": "op-w",
+        }
+        calls = [{**body, "consent_id": consent_id if i % 2 else "cst_none"} for i in range(40)]
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(
+                pool.map(
+                    lambda c: _post(f"{base}/api/credit/profiles", world.bank_headers, c), calls
+                )
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert sorted(codes) == [200] * 10 + [404] * 30
+    environment.pop("DATALAB_CREDIT_OPERATOR_PER_MINUTE")
+    verified = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "audit", "verify"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert world.lab.audit.verify().ok
