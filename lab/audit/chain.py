@@ -9,9 +9,9 @@ the head (``seq:hash``) that ``datalab audit verify`` prints and passes it back 
 
 Concurrent writers (threads, processes, SQLite or PostgreSQL) each read the head and insert
 ``seq + 1``; ``seq`` is the primary key, so a writer that lost the race gets a unique-key error,
-rolls back and retries on the new head. On PostgreSQL appenders first take a transaction-scoped
-advisory lock, so they wait their turn for the head rather than lose that race; on SQLite the
-database's single writer lock does the same.
+rolls back and retries on the new head.
+(A PostgreSQL advisory lock around the head was tried and measured worse: its holder keeps it
+while its Python thread waits for the GIL, and every other appender queues behind that.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,9 +33,6 @@ from lab.db.models import AuditEntry
 from lab.errors import InternalError, InvalidInput
 
 GENESIS_HASH = "0" * 64
-AUDIT_HEAD_LOCK = 0x6C61625F61756474
-"""PostgreSQL advisory lock held from reading the head to commit: appenders queue for the head
-instead of colliding on ``seq`` and redoing their whole transaction."""
 _MAX_ATTEMPTS = 200
 
 
@@ -150,7 +147,6 @@ class AuditLog:
 
 _HEAD = select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
 _INSERT = insert(AuditEntry.__table__)
-_HEAD_TURN = select(func.pg_advisory_xact_lock(AUDIT_HEAD_LOCK))
 """Prebuilt Core statements: the head read and the insert cost no ORM work per entry."""
 
 
@@ -168,8 +164,6 @@ def append_on(
 
     A lost race surfaces as the database's unique-key error on ``seq``; the caller retries.
     """
-    if connection.dialect.name == "postgresql":
-        connection.execute(_HEAD_TURN)
     head = connection.execute(_HEAD).first()
     seq = head.seq + 1 if head else 1
     prev = head.entry_hash if head else GENESIS_HASH
