@@ -373,7 +373,7 @@ def report(args, workers, refresh, results, loads, verified, settings) -> None:
         f"store {refresh['store']:.1f} s"
     )
     print(
-        f"load average (1 min) at start and after each round: "
+        f"load average (1 min) at start and after each server's phases in each round: "
         f"{', '.join(f'{x:.1f}' for x in loads)}\n"
     )
     print(
