@@ -155,6 +155,12 @@ class LabSettings(BaseSettings):
         ge=1,
         description="Raise an alarm when one operator asks about more enterprises in an hour.",
     )
+    credit_alarm_check_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Check one bank operator's recent queries for alarms at most this often per "
+        "server process (0: after every request); a skipped check runs when the interval ends.",
+    )
     # Open-data portal: machine APIs (row API, CKAN-compatible API) and their rate limits.
     portal_title: str = Field(
         default="公共数据开放平台",

@@ -10,6 +10,8 @@ the head (``seq:hash``) that ``datalab audit verify`` prints and passes it back 
 Concurrent writers (threads, processes, SQLite or PostgreSQL) each read the head and insert
 ``seq + 1``; ``seq`` is the primary key, so a writer that lost the race gets a unique-key error,
 rolls back and retries on the new head.
+(A PostgreSQL advisory lock around the head was tried and measured worse: its holder keeps it
+while its Python thread waits for the GIL, and every other appender queues behind that.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -143,29 +145,47 @@ class AuditLog:
         return verifier.report(verifier.finish())
 
 
+_HEAD = select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+_INSERT = insert(AuditEntry.__table__)
+"""Prebuilt Core statements: the head read and the insert cost no ORM work per entry."""
+
+
 def _insert_at_head(
     session: Session, actor: str, action: str, target: str, details: str
 ) -> AuditRecord:
-    head = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    session.flush()  # the caller's pending writes first, as before: they take the write lock
+    return append_on(session.connection(), actor, action, target, details)
+
+
+def append_on(
+    connection: Connection, actor: str, action: str, target: str, details: str
+) -> AuditRecord:
+    """Insert one entry (canonical ``details``) at the head inside ``connection``'s transaction.
+
+    A lost race surfaces as the database's unique-key error on ``seq``; the caller retries.
+    """
+    head = connection.execute(_HEAD).first()
     seq = head.seq + 1 if head else 1
     prev = head.entry_hash if head else GENESIS_HASH
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     digest = entry_hash(
         seq=seq, at=at, actor=actor, action=action, target=target, details=details, prev_hash=prev
     )
-    row = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        target=target,
-        details=details,
-        prev_hash=prev,
-        entry_hash=digest,
+    record = AuditRecord(seq, at, actor, action, target, details, prev, digest)
+    connection.execute(
+        _INSERT,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "details": details,
+            "prev_hash": prev,
+            "entry_hash": digest,
+        },
     )
-    session.add(row)
-    session.flush()
-    return _record(row)
+    return record
 
 
 def _record(row: AuditEntry) -> AuditRecord:

@@ -1,33 +1,32 @@
-"""A bank's profile request, end to end: check, claim the consent, build, log, answer.
+"""A bank's profile request, end to end: read, claim the consent, check limits, log, answer.
 
-Every request that names a valid credit code does the same work whatever the outcome: the
-limits, one feature lookup and one dispute lookup; then one conditional update that claims a
-query on the consent (it matches only an authorised, unexpired consent of this bank,
-enterprise, purpose and level, under its cap), a profile built (from a decoy record when the
-enterprise is unknown), hashing, a query-log row and an audit entry; then the alarm checks.
-Unknown enterprise, no consent, a revoked, expired or exhausted consent all end in the same
-``ProfileUnavailable`` answer.
+Every request that names a valid credit code does the same work whatever the outcome: one read
+(features, open disputes, the active scorecard); then one write transaction with a conditional
+update that claims a query on the consent (it matches only an authorised, unexpired consent of
+this bank, enterprise, purpose and level, under its cap), the rate-limit counts, a profile built
+(from a decoy record when the enterprise is unknown), hashing, a query-log row and an audit
+entry. Unknown enterprise, no consent, a revoked, expired or exhausted consent all end in the
+same ``ProfileUnavailable`` answer. The statements are built once at import; alarm checks run at
+most once per interval per operator (``lab.credit.monitor``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import random
 import re
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from lab.audit.chain import canonical_details
-from lab.credit.limits import check_limits, raise_alarms
+from lab.audit.chain import append_on, canonical_details
+from lab.credit.limits import check_limits, record_alarms, tripped_alarms
+from lab.credit.monitor import schedule_for
 from lab.credit.profiles import DECOY_FEATURES, Grant, build_profile
 from lab.credit.terms import check_credit_code
 from lab.credit.vocabulary import ConsentState, Level, Purpose, Scope, parse
@@ -40,6 +39,7 @@ from lab.db.models import (
     CreditScorecard,
     Organisation,
 )
+from lab.db.writers import writer_turn
 from lab.errors import InternalError, InvalidInput, LabError, RateLimited
 from lab.identity.accounts import now
 from lab.services import LabServices
@@ -112,144 +112,233 @@ class ProfileAnswer:
     response_hash: str
 
 
+_CONSENTS = CreditConsent.__table__
+_FEATURES = CreditProfileFeatures.__table__
+_DISPUTES = CreditDispute.__table__
+_SCORECARDS = CreditScorecard.__table__
+_QUERIES = CreditQuery.__table__
+
+
+def _of_enterprise(column):
+    return select(column).where(_FEATURES.c.credit_code == bindparam("p_code")).scalar_subquery()
+
+
+_LIVE_CONSENT = (
+    _CONSENTS.c.id == bindparam("p_consent"),
+    _CONSENTS.c.bank_org_id == bindparam("p_bank"),
+    _CONSENTS.c.credit_code == bindparam("p_code"),
+    _CONSENTS.c.purpose == bindparam("p_purpose"),
+    _CONSENTS.c.level_rank >= bindparam("p_rank"),
+    _CONSENTS.c.state == ConsentState.AUTHORISED.value,
+    _CONSENTS.c.valid_until > bindparam("p_at"),
+    _CONSENTS.c.queries_used < _CONSENTS.c.query_cap,
+)
+"""A consent that may serve this request: this bank's, about this enterprise, for this purpose
+and level, authorised, unexpired and under its cap."""
+
+
+def _of_live_consent(column):
+    return select(column).where(*_LIVE_CONSENT).scalar_subquery()
+
+
+_READS = select(
+    _of_enterprise(_FEATURES.c.features).label("features"),
+    _of_enterprise(_FEATURES.c.data_as_of).label("data_as_of"),
+    select(func.aggregate_strings(_DISPUTES.c.item, "\n"))
+    .where(_DISPUTES.c.credit_code == bindparam("p_code"), _DISPUTES.c.state == OPEN_DISPUTE)
+    .scalar_subquery()
+    .label("disputed"),
+    select(_SCORECARDS.c.version)
+    .where(_SCORECARDS.c.active.is_(True))
+    .limit(1)
+    .scalar_subquery()
+    .label("model_version"),
+    _of_live_consent(_CONSENTS.c.scopes).label("scopes"),
+    _of_live_consent(_CONSENTS.c.window_months).label("window_months"),
+)
+"""Everything a request reads, in one statement: features, open disputes, the active model,
+and the grant a live consent would give — only to prepare the answer outside the write
+transaction; whether the request is served is decided by the claim inside it."""
+_MODEL = select(_SCORECARDS.c.model).where(_SCORECARDS.c.version == bindparam("p_version"))
+_BANK_TURN = (
+    select(Organisation.__table__.c.id)
+    .where(Organisation.__table__.c.id == bindparam("p_bank"))
+    .with_for_update()
+)
+"""PostgreSQL: one bank's requests take turns (a row lock until commit), so its limit counts
+see each other; SQLite's single writer already does that."""
+_CLAIM = (
+    update(_CONSENTS)
+    .where(*_LIVE_CONSENT)
+    .values(queries_used=_CONSENTS.c.queries_used + 1)
+    .returning(_CONSENTS.c.scopes, _CONSENTS.c.window_months)
+)
+"""Use one query of a live consent: the access check and the cap in one update."""
+_UNCLAIM = (
+    update(_CONSENTS)
+    .where(_CONSENTS.c.id == bindparam("p_consent"))
+    .values(queries_used=_CONSENTS.c.queries_used - 1)
+)
+_LOG = insert(_QUERIES)
+
 _models: dict[str, dict[str, Any]] = {}
 
 
-def active_model(session: Session) -> dict[str, Any] | None:
-    """The active scorecard (cached per version)."""
-    row = session.execute(
-        select(CreditScorecard.version).where(CreditScorecard.active.is_(True))
-    ).first()
-    if row is None:
+def _model(connection: Connection, version: str | None) -> dict[str, Any] | None:
+    """The active scorecard's model, loaded once per version (a version never changes)."""
+    if version is None:
         return None
-    if row.version not in _models:
-        _models[row.version] = session.get(CreditScorecard, row.version).model
-    return _models[row.version]
+    if version not in _models:
+        _models[version] = connection.execute(_MODEL, {"p_version": version}).scalar_one()
+    return _models[version]
 
 
 @dataclass(frozen=True)
-class _Reads:
-    """What a request reads before it writes: the enterprise's features, disputes, the model."""
+class _Prepared:
+    """A request's answer worked out before its write transaction, for the grant it expects."""
 
     features: dict[str, Any]
     data_as_of: str
     known: bool
     disputed: tuple[str, ...]
     model: dict[str, Any] | None
+    grant: Grant
+    body: bytes
+    request_hash: str
+
+    def answer(self, served: bool) -> ProfileAnswer:
+        response_hash = hashlib.sha256(self.body).hexdigest() if served else DENIAL_HASH
+        return ProfileAnswer(self.body if served else None, self.request_hash, response_hash)
 
 
-def _read(lab: LabServices, bank: Organisation, request: ProfileRequest) -> _Reads:
-    """Limits checked, then the reads, in a short read-only transaction of their own."""
-    with lab.sessions() as session:
-        check_limits(session, lab.settings, bank_id=bank.id, operator=request.operator, at=now())
-        stored = session.get(CreditProfileFeatures, request.credit_code)
-        disputed = session.scalars(
-            select(CreditDispute.item).where(
-                CreditDispute.credit_code == request.credit_code,
-                CreditDispute.state == OPEN_DISPUTE,
-            )
-        ).all()
-        model = active_model(session)
-    if stored is None:
-        return _Reads(DECOY_FEATURES, "", False, tuple(disputed), model)
-    return _Reads(stored.features, stored.data_as_of, True, tuple(disputed), model)
+def _grant(request: ProfileRequest, scopes, window_months) -> Grant:
+    """The grant of a live consent's scopes and window, or with no consent every scope over 24
+    months: a denial builds the fullest profile, so it costs what the largest answer costs."""
+    return Grant(
+        request.credit_code,
+        request.consent_id,
+        request.purpose,
+        frozenset(Scope(s) for s in scopes) if scopes is not None else frozenset(Scope),
+        request.level,
+        window_months if scopes is not None else 24,
+    )
 
 
-def _claim(session: Session, request: ProfileRequest, bank_id: int):
-    """Use one query of a matching live consent; its scopes and window, or None.
+def _body(features, data_as_of, grant: Grant, disputed, model) -> bytes:
+    profile = build_profile(features, data_as_of, grant, disputed, model)
+    return json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
 
-    This update is the transaction's first statement, so on SQLite it takes the write lock
-    before reading anything (no stale snapshot to fail on) and waits its turn if it must.
-    """
-    return session.execute(
-        update(CreditConsent)
-        .where(
-            CreditConsent.id == request.consent_id,
-            CreditConsent.bank_org_id == bank_id,
-            CreditConsent.credit_code == request.credit_code,
-            CreditConsent.purpose == request.purpose.value,
-            CreditConsent.level_rank >= request.level.rank,
-            CreditConsent.state == ConsentState.AUTHORISED.value,
-            CreditConsent.valid_until > now(),
-            CreditConsent.queries_used < CreditConsent.query_cap,
-        )
-        .values(queries_used=CreditConsent.queries_used + 1)
-        .returning(CreditConsent.scopes, CreditConsent.window_months)
-        .execution_options(synchronize_session=False)
-    ).first()
+
+def _params(bank: Organisation, request: ProfileRequest, at) -> dict[str, Any]:
+    return {
+        "p_consent": request.consent_id,
+        "p_bank": bank.id,
+        "p_code": request.credit_code,
+        "p_purpose": request.purpose.value,
+        "p_rank": request.level.rank,
+        "p_at": at,
+    }
+
+
+def _prepare(
+    lab: LabServices, bank: Organisation, caller: str, request: ProfileRequest, request_id: str
+) -> _Prepared:
+    """One read (two the first time a scorecard version is seen), then the profile built and
+    hashed for the grant a live consent would give (every scope when there is none), before any
+    write lock is taken. Nothing read here is kept across requests except scorecard models."""
+    with lab.engine.connect() as connection:
+        row = connection.execute(_READS, _params(bank, request, now())).one()
+        model = _model(connection, row.model_version)
+    disputed = tuple(row.disputed.split("\n")) if row.disputed else ()
+    known = row.features is not None
+    features = row.features if known else DECOY_FEATURES
+    data_as_of = row.data_as_of if known else ""
+    grant = _grant(request, row.scopes, row.window_months)
+    request_hash = hashlib.sha256(request.canonical(bank.id, caller, request_id).encode())
+    return _Prepared(
+        features,
+        data_as_of,
+        known,
+        disputed,
+        model,
+        grant,
+        _body(features, data_as_of, grant, disputed, model),
+        request_hash.hexdigest(),
+    )
 
 
 def _answer_in(
-    session: Session,
+    connection: Connection,
     lab: LabServices,
     bank: Organisation,
     caller: str,
     request: ProfileRequest,
     request_id: str,
-    reads: _Reads,
+    prepared: _Prepared,
 ) -> ProfileAnswer:
-    claimed = _claim(session, request, bank.id)
-    served = claimed is not None and reads.known
-    if claimed is not None and not reads.known:  # a live consent, but no data on the firm
-        session.execute(
-            update(CreditConsent)
-            .where(CreditConsent.id == request.consent_id)
-            .values(queries_used=CreditConsent.queries_used - 1)
-        )
-    grant = Grant(
-        request.credit_code,
-        request.consent_id,
-        request.purpose,
-        frozenset(Scope(s) for s in claimed.scopes) if claimed else frozenset(Scope),
-        request.level,
-        claimed.window_months if claimed else 24,
-    )
-    profile = build_profile(reads.features, reads.data_as_of, grant, reads.disputed, reads.model)
-    body = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
-    request_hash = hashlib.sha256(request.canonical(bank.id, caller, request_id).encode())
-    answer = ProfileAnswer(
-        body if served else None,
-        request_hash.hexdigest(),
-        hashlib.sha256(body).hexdigest() if served else DENIAL_HASH,
-    )
-    _log(session, lab, bank, caller, request, answer, request_id)
+    """Claim, limits, query-log row and audit entry: one transaction.
+
+    On SQLite the claim is the first statement, so it takes the write lock before anything is
+    read (no stale snapshot); on PostgreSQL the bank's row lock comes first. Either way the limit
+    counts below see every earlier request of the bank, so a limit is never overshot. The claim
+    alone decides whether the request is served; if the consent changed since the read (say it
+    was authorised in between), the profile is rebuilt for the grant actually claimed.
+    """
+    at = now()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_BANK_TURN, {"p_bank": bank.id})
+    claimed = connection.execute(_CLAIM, _params(bank, request, at)).first()
+    check_limits(connection, lab.settings, bank_id=bank.id, operator=request.operator, at=at)
+    if claimed is not None and not prepared.known:  # a live consent, but no data on the firm
+        connection.execute(_UNCLAIM, {"p_consent": request.consent_id})
+    served = claimed is not None and prepared.known
+    if served:
+        grant = _grant(request, claimed.scopes, claimed.window_months)
+        if grant != prepared.grant:
+            body = _body(
+                prepared.features, prepared.data_as_of, grant, prepared.disputed, prepared.model
+            )
+            prepared = replace(prepared, grant=grant, body=body)
+    answer = prepared.answer(served)
+    _log(connection, at, bank, caller, request, answer, request_id)
     return answer
 
 
-def _log(session, lab, bank, caller, request, answer, request_id) -> None:
+def _log(connection, at, bank, caller, request, answer, request_id) -> None:
     served = answer.body is not None
-    session.add(
-        CreditQuery(
-            at=now(),
-            bank_org_id=bank.id,
-            operator=request.operator,
-            caller=caller,
-            credit_code=request.credit_code,
-            consent_id=request.consent_id,
-            purpose=request.purpose.value,
-            level=request.level.value,
-            served=served,
-            request_hash=answer.request_hash,
-            response_hash=answer.response_hash,
-        )
-    )
-    session.flush()
-    lab.audit.append_in(
-        session,
-        actor=caller,
-        action="credit.query",
-        target=f"enterprise:{request.credit_code}",
-        details={
-            "bank_id": bank.id,
+    connection.execute(
+        _LOG,
+        {
+            "at": at,
+            "bank_org_id": bank.id,
             "operator": request.operator,
+            "caller": caller,
+            "credit_code": request.credit_code,
             "consent_id": request.consent_id,
             "purpose": request.purpose.value,
             "level": request.level.value,
             "served": served,
-            "request_id": request_id,
             "request_hash": answer.request_hash,
             "response_hash": answer.response_hash,
         },
+    )
+    details = {
+        "bank_id": bank.id,
+        "operator": request.operator,
+        "consent_id": request.consent_id,
+        "purpose": request.purpose.value,
+        "level": request.level.value,
+        "served": served,
+        "request_id": request_id,
+        "request_hash": answer.request_hash,
+        "response_hash": answer.response_hash,
+    }
+    append_on(
+        connection,
+        caller,
+        "credit.query",
+        f"enterprise:{request.credit_code}",
+        canonical_details(details),
     )
 
 
@@ -258,39 +347,49 @@ def answer_profile_request(
 ) -> ProfileAnswer:
     """Serve or deny one request; it is logged and audited either way before the answer.
 
-    Reads first (limits, features, disputes, model), then one short write transaction (claim,
-    build, hash, query-log row, audit entry), retried whole if it loses a race; alarms last.
+    Read and build first (features, disputes, model, the expected grant; profile and hashes),
+    then one short write transaction (claim, limits, query-log row, audit entry), retried whole
+    if it loses a race; then the alarm check, when this operator's is due.
     """
+    prepared = _prepare(lab, bank, caller, request, request_id)
     try:
-        reads = _read(lab, bank, request)
+        answer = _retried(
+            lab,
+            lambda c: _answer_in(c, lab, bank, caller, request, request_id, prepared),
+            lab.engine.begin,
+        )
     except RateLimited:
         _audit_rate_limited(lab, bank, caller, request, request_id)
         raise
-    answer = _retried(lambda s: _answer_in(s, lab, bank, caller, request, request_id, reads), lab)
-    _retried(
-        lambda s: raise_alarms(
-            s, lab.audit, lab.settings, bank_id=bank.id, operator=request.operator, at=now()
-        ),
-        lab,
+    schedule_for(lab.engine).after_request(
+        (bank.id, request.operator),
+        lab.settings.credit_alarm_check_seconds,
+        lambda: _check_alarms(lab, bank.id, request.operator),
     )
     return answer
 
 
-_SQLITE_WRITER = threading.Lock()
-"""SQLite has one writer: this process's writers queue here, handed over at once, instead of in
-SQLite's busy handler, which sleeps in growing steps and gives a long tail under load."""
+def _check_alarms(lab: LabServices, bank_id: int, operator: str) -> list[str]:
+    """Read whether an alarm is tripped; only if one is, take the write turn to record it."""
+    at = now()
+    with lab.sessions() as session:
+        tripped = tripped_alarms(session, lab.settings, bank_id=bank_id, operator=operator, at=at)
+    if not tripped:
+        return []
+    return _retried(
+        lab,
+        lambda s: record_alarms(s, lab.audit, tripped, bank_id=bank_id, at=at),
+        lambda: transaction(lab.sessions),
+    )
 
 
-def _writer_turn(lab: LabServices):
-    return _SQLITE_WRITER if lab.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-
-
-def _retried(work, lab: LabServices):
-    """``work(session)`` in a transaction, retried whole when it loses a race for a write."""
+def _retried(lab: LabServices, work, begin):
+    """``work(transaction)`` in a transaction of ``begin()``, in this database's writer turn,
+    retried whole when it loses a race for a write."""
     for attempt in range(_ATTEMPTS):
         try:
-            with _writer_turn(lab), transaction(lab.sessions) as session:
-                return work(session)
+            with writer_turn(lab.engine), begin() as tx:
+                return work(tx)
         except (DbIntegrityError, OperationalError):
             time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))  # noqa: S311 (jitter)
     raise InternalError("a profile request kept losing the race for the audit chain head")
@@ -300,9 +399,15 @@ def _audit_rate_limited(
     lab: LabServices, bank: Organisation, caller: str, request: ProfileRequest, request_id: str
 ) -> None:
     """Record a request refused for rate in the audit log (it is a bank call too)."""
-    lab.audit.append(
-        actor=caller,
-        action="credit.query.rate_limited",
-        target=f"enterprise:{request.credit_code}",
-        details={"bank_id": bank.id, "operator": request.operator, "request_id": request_id},
+    details = {"bank_id": bank.id, "operator": request.operator, "request_id": request_id}
+    _retried(
+        lab,
+        lambda c: append_on(
+            c,
+            caller,
+            "credit.query.rate_limited",
+            f"enterprise:{request.credit_code}",
+            canonical_details(details),
+        ),
+        lab.engine.begin,
     )

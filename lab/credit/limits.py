@@ -8,9 +8,10 @@ operator asking about many enterprises — are recorded once an hour per subject
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
@@ -23,26 +24,39 @@ DENIAL_SHARE = "denial_share"
 MANY_ENTERPRISES = "many_enterprises"
 
 
-def _counts(session: Session, *conditions, minute_ago: datetime, day_start: datetime):
-    recent = func.sum(case((CreditQuery.at > minute_ago, 1), else_=0))
-    query = select(recent, func.count()).where(*conditions, CreditQuery.at >= day_start)
-    per_minute, per_day = session.execute(query).one()
-    return int(per_minute or 0), int(per_day or 0)
+def _count(*conditions):
+    return select(func.count()).where(*conditions).scalar_subquery()
+
+
+_BANK = CreditQuery.bank_org_id == bindparam("bank_id")
+_OPERATOR = CreditQuery.operator == bindparam("operator")
+_MINUTE = CreditQuery.at > bindparam("minute_ago")
+_DAY = CreditQuery.at >= bindparam("day_start")
+_USAGE = select(
+    _count(_BANK, _MINUTE),
+    _count(_BANK, _DAY),
+    _count(_BANK, _OPERATOR, _MINUTE),
+    _count(_BANK, _OPERATOR, _DAY),
+)
+"""The four counts in one statement, each a range of the (bank, at) or (bank, operator, at)
+index; built once, so a request pays only for its execution."""
 
 
 def check_limits(
-    session: Session, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
+    connection: Connection, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
 ) -> None:
-    """Refuse the request if the bank or the operator is over a per-minute or per-day limit."""
+    """Refuse the request if the bank or the operator is over a per-minute or per-day limit.
+
+    Run inside the request's write transaction, after it holds the bank's write turn, so
+    concurrent requests count each other and a limit is never overshot.
+    """
     window = {
+        "bank_id": bank_id,
+        "operator": operator,
         "minute_ago": at - timedelta(minutes=1),
         "day_start": at.replace(hour=0, minute=0, second=0, microsecond=0),
     }
-    bank = CreditQuery.bank_org_id == bank_id
-    bank_minute, bank_day = _counts(session, bank, **window)
-    operator_minute, operator_day = _counts(
-        session, bank, CreditQuery.operator == operator, **window
-    )
+    bank_minute, bank_day, operator_minute, operator_day = connection.execute(_USAGE, window).one()
     for used, limit, what in (
         (bank_minute, settings.credit_bank_per_minute, "this bank's per-minute limit"),
         (bank_day, settings.credit_bank_per_day, "this bank's daily cap"),
@@ -51,6 +65,54 @@ def check_limits(
     ):
         if used >= limit:
             raise RateLimited(f"{what} of {limit} profile requests is reached; try again later")
+
+
+@dataclass(frozen=True)
+class Tripped:
+    """An alarm condition the last hour's queries meet: its kind, subject and figures."""
+
+    kind: str
+    operator: str
+    details: dict
+
+
+def tripped_alarms(
+    session: Session, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
+) -> list[Tripped]:
+    """The alarm conditions the bank's and the operator's last hour of queries meet (reads only,
+    so it needs no write turn)."""
+    since = at - HOUR
+    tripped = []
+    denied = func.sum(case((CreditQuery.served.is_(False), 1), else_=0))
+    total, denials = session.execute(
+        select(func.count(), denied).where(
+            CreditQuery.bank_org_id == bank_id, CreditQuery.at > since
+        )
+    ).one()
+    share = (denials or 0) / total if total else 0.0
+    if total >= settings.credit_alarm_min_requests and share >= settings.credit_alarm_denial_share:
+        details = {"requests": int(total), "denied": int(denials), "share": round(share, 3)}
+        tripped.append(Tripped(DENIAL_SHARE, "", details))
+    distinct = session.scalar(
+        select(func.count(func.distinct(CreditQuery.credit_code))).where(
+            CreditQuery.bank_org_id == bank_id,
+            CreditQuery.operator == operator,
+            CreditQuery.at > since,
+        )
+    )
+    if distinct and distinct >= settings.credit_alarm_distinct_enterprises:
+        tripped.append(Tripped(MANY_ENTERPRISES, operator, {"distinct_enterprises": int(distinct)}))
+    return tripped
+
+
+def record_alarms(
+    session: Session, audit: AuditLog, tripped: list[Tripped], *, bank_id: int, at: datetime
+) -> list[str]:
+    """Record and audit each tripped alarm not already recorded for its subject this hour."""
+    raised: list[str] = []
+    for alarm in tripped:
+        raised += _record(session, audit, alarm.kind, bank_id, alarm.operator, alarm.details, at)
+    return raised
 
 
 def raise_alarms(
@@ -63,29 +125,8 @@ def raise_alarms(
     at: datetime,
 ) -> list[str]:
     """Record the alarms the last hour's queries trip (at most one per kind and subject/hour)."""
-    since = at - HOUR
-    raised = []
-    denied = func.sum(case((CreditQuery.served.is_(False), 1), else_=0))
-    total, denials = session.execute(
-        select(func.count(), denied).where(
-            CreditQuery.bank_org_id == bank_id, CreditQuery.at > since
-        )
-    ).one()
-    share = (denials or 0) / total if total else 0.0
-    if total >= settings.credit_alarm_min_requests and share >= settings.credit_alarm_denial_share:
-        details = {"requests": int(total), "denied": int(denials), "share": round(share, 3)}
-        raised += _record(session, audit, DENIAL_SHARE, bank_id, "", details, at)
-    distinct = session.scalar(
-        select(func.count(func.distinct(CreditQuery.credit_code))).where(
-            CreditQuery.bank_org_id == bank_id,
-            CreditQuery.operator == operator,
-            CreditQuery.at > since,
-        )
-    )
-    if distinct and distinct >= settings.credit_alarm_distinct_enterprises:
-        details = {"distinct_enterprises": int(distinct)}
-        raised += _record(session, audit, MANY_ENTERPRISES, bank_id, operator, details, at)
-    return raised
+    tripped = tripped_alarms(session, settings, bank_id=bank_id, operator=operator, at=at)
+    return record_alarms(session, audit, tripped, bank_id=bank_id, at=at)
 
 
 def _record(

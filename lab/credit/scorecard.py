@@ -10,6 +10,7 @@ points double the odds. Veto rules override the grade whatever the points.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -104,7 +105,7 @@ def _bin_of(spec: Mapping[str, Any], value: object) -> int:
     if spec["kind"] == "category":
         labels = [b["label"] for b in spec["bins"]]
         return labels.index(str(value)) if str(value) in labels else len(labels) - 1
-    return int(np.searchsorted(spec["edges"], float(value), side="right"))
+    return bisect.bisect_right(spec["edges"], float(value))  # numpy's side="right", no array
 
 
 def _edges(values: np.ndarray) -> list[float]:

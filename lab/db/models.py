@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -304,6 +305,10 @@ class CreditQuery(Base):
     """One bank call for a profile, served or denied, with the hashes the audit entry holds."""
 
     __tablename__ = "credit_queries"
+    __table_args__ = (
+        Index("ix_credit_queries_bank_at", "bank_org_id", "at"),
+        Index("ix_credit_queries_bank_operator_at", "bank_org_id", "operator", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

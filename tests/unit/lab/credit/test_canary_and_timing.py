@@ -6,6 +6,7 @@ import itertools
 import json
 import random
 import statistics
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -15,11 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from classification.checksums import uscc_check_char
+from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.aggregates import aggregate
 from lab.credit.features import derive_all, held_scopes
 from lab.credit.refresh import store_features
-from lab.db.models import CreditAlarm, CreditProfileFeatures
-from tests.unit.lab.credit.conftest import CreditWorld, ask, grant
+from lab.db.models import CreditAlarm, CreditProfileFeatures, Organisation
+from lab.errors import RateLimited
+from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask, grant
 
 CANARIES = {
     "tax-monthly": {
@@ -112,6 +115,7 @@ def strict(world: CreditWorld):
             "credit_alarm_min_requests": 4,
             "credit_alarm_denial_share": 0.5,
             "credit_alarm_distinct_enterprises": 3,
+            "credit_alarm_check_seconds": 0,
         }
     )
     object.__setattr__(world.lab, "settings", settings)
@@ -141,3 +145,66 @@ def test_alarms_on_denials_and_breadth(strict: CreditWorld) -> None:
     assert kinds.count("denial_share") == 1
     assert "many_enterprises" in kinds
     assert any(r.action == "credit.alarm" for r in strict.lab.audit.records())
+
+
+def _alarm_kinds(world: CreditWorld) -> list[str]:
+    with world.lab.sessions() as session:
+        return sorted(a.kind for a in session.scalars(select(CreditAlarm)))
+
+
+def test_skipped_alarm_check_runs_when_its_interval_ends(strict: CreditWorld) -> None:
+    """With checks at most every 2 s per operator, a burst's first request checks (too early to
+    alarm) and the rest are skipped; the alarm the burst trips is still raised by the check due
+    at the interval's end, with no further request."""
+    settings = strict.lab.settings.model_copy(update={"credit_alarm_check_seconds": 2.0})
+    object.__setattr__(strict.lab, "settings", settings)
+    with strict.lab.sessions() as session:
+        codes = session.scalars(select(CreditProfileFeatures.credit_code).limit(3)).all()
+    started = time.monotonic()
+    for code in codes:
+        ask(strict, "cst_none", code=code, operator="op-7")
+    burst = time.monotonic() - started
+    if burst < 1.5:  # the burst ran inside one interval: nothing could have alarmed yet
+        assert "many_enterprises" not in _alarm_kinds(strict)
+    deadline = time.monotonic() + 10
+    while "many_enterprises" not in _alarm_kinds(strict) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _alarm_kinds(strict).count("many_enterprises") == 1
+    assert strict.lab.audit.verify().ok
+
+
+def test_operator_limit_holds_exactly_under_concurrent_requests(strict: CreditWorld) -> None:
+    """Twelve requests of one operator at once, limit 3 a minute: exactly 3 are answered (here
+    denied) and 9 refused for rate, each refusal audited; the counts see each other."""
+    with strict.lab.sessions() as session:
+        bank = session.scalar(select(Organisation).where(Organisation.name == BANK))
+        session.expunge(bank)
+    request = ProfileRequest.parse(
+        credit_code=strict.code,
+        purpose="loan_application",
+        consent_id="cst_none",
+        level="score",
+        operator="op-burst",
+    )
+    outcomes: list[str] = []
+    gate = threading.Barrier(12)
+
+    def one(index: int) -> None:
+        gate.wait()
+        try:
+            answer = answer_profile_request(
+                strict.lab, bank=bank, caller="banker", request=request, request_id=f"r{index}"
+            )
+            outcomes.append("denied" if answer.body is None else "served")
+        except RateLimited:
+            outcomes.append("rate_limited")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["denied"] * 3 + ["rate_limited"] * 9
+    actions = [r.action for r in strict.lab.audit.records()]
+    assert actions.count("credit.query.rate_limited") == 9
+    assert strict.lab.audit.verify().ok

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from lab.credit import access
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.vocabulary import ConsentState
@@ -184,3 +187,51 @@ def test_cap_holds_under_concurrency(world: CreditWorld) -> None:
     for thread in threads:
         thread.join()
     assert sum(served for _, served in results) == 5
+
+
+def _changed_after_read(monkeypatch, change) -> None:
+    """Make ``change()`` happen after a request's read and before its write transaction."""
+    prepare = access._prepare
+
+    def prepare_then_change(*args, **kwargs):
+        prepared = prepare(*args, **kwargs)
+        change()
+        return prepared
+
+    monkeypatch.setattr(access, "_prepare", prepare_then_change)
+
+
+def test_consent_approved_after_the_read_serves_only_its_scopes(
+    world: CreditWorld, monkeypatch
+) -> None:
+    """A request read while the consent awaited approval (so it prepared the every-scope decoy
+    answer) and claimed after approval is served the approved scopes only, at the approved level."""
+    consent_id = request_consent(world)
+    _changed_after_read(monkeypatch, lambda: act(world, consent_id, "approve"))
+    answer = answer_profile_request(
+        world.lab,
+        bank=_bank(world),
+        caller="banker",
+        request=_request(world, consent_id),
+        request_id="approved-between",
+    )
+    assert answer.body is not None
+    profile = json.loads(answer.body)
+    assert sorted(profile["scopes"]) == ["tax"] and "score" not in profile
+    assert answer.response_hash == hashlib.sha256(answer.body).hexdigest()
+
+
+def test_consent_revoked_after_the_read_is_denied(world: CreditWorld, monkeypatch) -> None:
+    """A request read while the consent was live and claimed after its revocation is denied."""
+    consent_id = grant(world, **TERMS)["consent"]["consent_id"]
+    _changed_after_read(monkeypatch, lambda: act(world, consent_id, "revoke"))
+    answer = answer_profile_request(
+        world.lab,
+        bank=_bank(world),
+        caller="banker",
+        request=_request(world, consent_id),
+        request_id="revoked-between",
+    )
+    assert answer.body is None and answer.response_hash == access.DENIAL_HASH
+    with world.lab.sessions() as session:
+        assert session.get(CreditConsent, consent_id).queries_used == 0

@@ -1,7 +1,7 @@
 """credit: the steward's decision on a credit-repair request (who, when, why)
 
-Revision ID: 0007_credit_repair_decisions
-Revises: 0006_portal_applications
+Revision ID: 0008_credit_repair_decisions
+Revises: 0007_credit_query_windows
 Create Date: 2026-12-01 22:10:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_credit_repair_decisions"
-down_revision = "0006_portal_applications"
+revision = "0008_credit_repair_decisions"
+down_revision = "0007_credit_query_windows"
 branch_labels = None
 depends_on = None
 
