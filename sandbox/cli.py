@@ -71,15 +71,23 @@ def serve() -> None:
 def demo(
     scale: int | None = typer.Option(None, help="Enterprises to generate (DATALAB_DEMO_SCALE)."),
 ) -> None:
-    """The demo with sandboxes: prepare data and logins, approve demo projects, serve lab + hub."""
+    """The demo with sandboxes: prepare data and logins, approve demo projects, serve lab + hub.
+
+    Ctrl-C or SIGTERM stops both. uvicorn re-raises the signal it caught once it has shut down;
+    with SIGTERM's default action that would end the process before the hub and its network are
+    removed, so SIGTERM is turned into KeyboardInterrupt here, as Ctrl-C is.
+    """
     lab = open_services(settings(log_to_stderr=True))
     prepare_demo(lab, scale or lab.settings.demo_scale)
     hub = SandboxHub(lab.settings)
     hub.start()
     typer.echo(f"sandbox hub at {hub.layout.url} (log in as analyst or banker)")
     _announce_degraded(hub)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run_server(lab, lab.settings.host, lab.settings.port)
+    except KeyboardInterrupt:
+        pass
     finally:
         hub.stop()
         typer.echo("sandbox hub stopped")

@@ -10,6 +10,7 @@ namespaces, the bridge, the firewall table and any cgroup a server left behind.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -28,6 +29,19 @@ from sandbox.isolation import IsolationReport, check_isolation
 from sandbox.kernel_env import ensure_kernel_env
 
 log = logging.getLogger("datalab.sandbox")
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before any fork
+
+
+def stop_with_parent() -> None:
+    """In a child before exec: ask the kernel for SIGTERM when the parent dies.
+
+    The hub runs in its own session (so Ctrl-C reaches it only through ``stop``); should the
+    lab's process be killed outright, the hub still shuts down, stopping its proxy and culler.
+    """
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 SHUTDOWN_SECONDS = 45
 
 
@@ -66,6 +80,7 @@ class SandboxHub:
                 stderr=subprocess.STDOUT if output else None,
                 umask=0o077,
                 start_new_session=True,
+                preexec_fn=stop_with_parent,
             )
         finally:
             if output:
