@@ -3,8 +3,7 @@
 A dispute names an item (a scope such as ``tax``, one indicator such as
 ``tax.months_in_arrears``, or ``score``). From the moment it is filed it is listed among the
 disputed items of every profile a bank is served, until it is answered; the answer is due in 20
-days, and the enterprise's page shows that clock. A credit-repair request names a penalty whose
-publicity period is over.
+days, and the enterprise's page shows that clock. Credit-repair requests are in ``repairs``.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from lab.audit import AuditLog
 from lab.credit.consent import as_utc
 from lab.credit.features import BUILDERS
 from lab.credit.profiles import DECOY_FEATURES, SCORE_ITEM
-from lab.credit.vocabulary import RepairState
-from lab.db.models import CreditDispute, CreditProfileFeatures, CreditRepairRequest
+from lab.db.models import CreditDispute
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.identity.accounts import now
 
@@ -38,7 +36,8 @@ def disputable_items() -> list[str]:
     return items
 
 
-def _reason(text: str) -> str:
+def reason_text(text: str) -> str:
+    """``text`` stripped, or InvalidInput when it is too short to say why."""
     if len(text.strip()) < MIN_REASON:
         raise InvalidInput(f"say why, in at least {MIN_REASON} characters")
     return text.strip()
@@ -54,7 +53,7 @@ def open_dispute(
     dispute = CreditDispute(
         credit_code=credit_code,
         item=item,
-        reason=_reason(reason),
+        reason=reason_text(reason),
         state=OPEN,
         opened_by=actor,
         opened_at=opened,
@@ -81,7 +80,7 @@ def answer_dispute(
         raise NotFound(f"no dispute {dispute_id}")
     if dispute.state != OPEN:
         raise Conflict(f"dispute {dispute_id} is already {dispute.state}")
-    dispute.state, dispute.answer = ANSWERED, _reason(answer)
+    dispute.state, dispute.answer = ANSWERED, reason_text(answer)
     dispute.answered_by, dispute.answered_at = actor, now()
     audit.append_in(
         session,
@@ -107,47 +106,3 @@ def open_disputes(session: Session) -> list[CreditDispute]:
 def disputes_of(session: Session, credit_code: str) -> list[CreditDispute]:
     query = select(CreditDispute).where(CreditDispute.credit_code == credit_code)
     return list(session.scalars(query.order_by(CreditDispute.opened_at.desc())))
-
-
-def repairable_penalties(session: Session, credit_code: str) -> list[dict[str, str]]:
-    """The enterprise's own penalties past their publicity period (from its stored features)."""
-    stored = session.get(CreditProfileFeatures, credit_code)
-    return list(stored.features["enterprise"]["repairable_penalties"]) if stored else []
-
-
-def request_repair(
-    session: Session,
-    audit: AuditLog,
-    *,
-    credit_code: str,
-    penalty_reference: str,
-    reason: str,
-    actor: str,
-) -> CreditRepairRequest:
-    """Ask for a penalty past its publicity period to be repaired (信用修复)."""
-    references = {p["ref"] for p in repairable_penalties(session, credit_code)}
-    if penalty_reference not in references:
-        raise InvalidInput("only a penalty of yours past its publicity period can be repaired")
-    repair = CreditRepairRequest(
-        credit_code=credit_code,
-        penalty_reference=penalty_reference,
-        reason=_reason(reason),
-        state=RepairState.SUBMITTED.value,
-        requested_by=actor,
-        requested_at=now(),
-    )
-    session.add(repair)
-    session.flush()
-    audit.append_in(
-        session,
-        actor=actor,
-        action="credit.repair.request",
-        target=f"enterprise:{credit_code}",
-        details={"repair": repair.id, "penalty": penalty_reference},
-    )
-    return repair
-
-
-def repairs_of(session: Session, credit_code: str) -> list[CreditRepairRequest]:
-    query = select(CreditRepairRequest).where(CreditRepairRequest.credit_code == credit_code)
-    return list(session.scalars(query.order_by(CreditRepairRequest.requested_at.desc())))

@@ -1,6 +1,6 @@
-"""The steward's decision on credit-repair requests (信用修复), and its effect on profiles.
+"""Credit-repair requests (信用修复): the enterprise's request, the steward's decision, its effect.
 
-An enterprise asks for a penalty past its publicity period to be repaired (``disputes``). A
+An enterprise asks for one of its penalties past its publicity period to be repaired. A
 steward approves or rejects it with reasons the enterprise reads. Approval takes the penalty
 out of every aggregate banks are served: that enterprise's stored features are recomputed from
 the sources at once, and every later full refresh leaves the penalty out as well. Each decision
@@ -14,16 +14,62 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lab.audit import AuditLog
+from lab.credit.disputes import reason_text
 from lab.credit.refresh import refresh_enterprise
 from lab.credit.vocabulary import RepairState
 from lab.db import transaction
-from lab.db.models import CreditRepairRequest
+from lab.db.models import CreditProfileFeatures, CreditRepairRequest
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.identity.accounts import now
 from lab.services import LabServices
 
 MIN_REASONS = 10
 log = logging.getLogger("datalab.credit")
+
+
+def repairable_penalties(session: Session, credit_code: str) -> list[dict[str, str]]:
+    """The enterprise's own penalties past their publicity period (from its stored features)."""
+    stored = session.get(CreditProfileFeatures, credit_code)
+    return list(stored.features["enterprise"]["repairable_penalties"]) if stored else []
+
+
+def request_repair(
+    session: Session,
+    audit: AuditLog,
+    *,
+    credit_code: str,
+    penalty_reference: str,
+    reason: str,
+    actor: str,
+) -> CreditRepairRequest:
+    """Ask for a penalty past its publicity period to be repaired (信用修复)."""
+    references = {p["ref"] for p in repairable_penalties(session, credit_code)}
+    if penalty_reference not in references:
+        raise InvalidInput("only a penalty of yours past its publicity period can be repaired")
+    repair = CreditRepairRequest(
+        credit_code=credit_code,
+        penalty_reference=penalty_reference,
+        reason=reason_text(reason),
+        state=RepairState.SUBMITTED.value,
+        requested_by=actor,
+        requested_at=now(),
+    )
+    session.add(repair)
+    session.flush()
+    audit.append_in(
+        session,
+        actor=actor,
+        action="credit.repair.request",
+        target=f"enterprise:{credit_code}",
+        details={"repair": repair.id, "penalty": penalty_reference},
+    )
+    return repair
+
+
+def repairs_of(session: Session, credit_code: str) -> list[CreditRepairRequest]:
+    query = select(CreditRepairRequest).where(CreditRepairRequest.credit_code == credit_code)
+    return list(session.scalars(query.order_by(CreditRepairRequest.requested_at.desc())))
 
 
 def repairs_awaiting(session: Session) -> list[CreditRepairRequest]:

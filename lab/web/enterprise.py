@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
 from lab.api.routes.auth import sign_in, sign_out
 from lab.credit import consent as consents
-from lab.credit import disputes
+from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
 from lab.credit.parties import acting_enterprise, bank_named, registered_banks
 from lab.credit.signing import lab_signer
@@ -132,8 +132,8 @@ def home_page(
         ],
         queries=queries_about(db, code),
         disputes=[(d, disputes.days_left(d)) for d in disputes.disputes_of(db, code)],
-        repairs=disputes.repairs_of(db, code),
-        repairable=disputes.repairable_penalties(db, code),
+        repairs=repairs.repairs_of(db, code),
+        repairable=repairs.repairable_penalties(db, code),
         items=disputes.disputable_items(),
         purposes=PURPOSE_LABELS,
         scopes=SCOPE_LABELS,
@@ -304,7 +304,7 @@ def repair(
     """Ask for the credit repair of a penalty past its publicity period."""
 
     def action(session: Session) -> None:
-        disputes.request_repair(
+        repairs.request_repair(
             session,
             services.audit,
             credit_code=user.org.credit_code,

@@ -299,7 +299,7 @@ def my_disputes(principal: PrincipalDep, db: DbDep) -> list[DisputeOut]:
 def repair(body: RepairIn, principal: PrincipalDep, services: ServicesDep, db: DbDep) -> RepairOut:
     """Ask for the credit repair of a penalty past its publicity period."""
     org = acting_enterprise(db, principal)
-    row = disputes.request_repair(
+    row = repairs.request_repair(
         db,
         services.audit,
         credit_code=org.credit_code,

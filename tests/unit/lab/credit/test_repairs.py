@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from lab.credit import refresh
 from lab.credit.aggregates import Selection, aggregate, data_as_of, relation
-from lab.credit.disputes import open_dispute, request_repair
+from lab.credit.disputes import open_dispute
 from lab.credit.refresh import approved_repairs
+from lab.credit.repairs import request_repair
 from lab.db import transaction
 from lab.db.models import AuditEntry, CreditProfileFeatures
 from lab.identity import Role
