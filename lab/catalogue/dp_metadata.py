@@ -22,6 +22,9 @@ from lab.identity.accounts import now
 from lab.reference import PUBLIC_CODE_LISTS
 
 MAX_ROWS_PER_UNIT = 10_000
+MAX_CONTRIBUTION = 2**63 - 1
+"""The largest sum one unit may add to an aggregate, max rows × the largest |bound|: the gateway
+measures neighbouring aggregates in 64-bit integers (OpenDP's i64 distance)."""
 NUMERIC_SHARE_FOR_BOUNDS = 0.99
 """A column may have clamping bounds when at least this share of its values are numbers."""
 
@@ -60,6 +63,25 @@ class DpDeclaration:
                 )
 
 
+def check_representable(max_rows_per_unit: int, bounds: Mapping[str, tuple[float, float]]) -> None:
+    """Refuse bounds whose per-unit contribution cannot be held in a 64-bit integer.
+
+    ``bounds`` are in stored units. A column whose max rows × largest |bound| exceeds
+    ``MAX_CONTRIBUTION`` could never be summed or averaged at any ε (and its clamped values would
+    not fit the BIGINT the engine casts them to), so it is refused when declared, naming the
+    column and the largest bound that would fit.
+    """
+    for column, (low, high) in bounds.items():
+        largest = math.ceil(max(abs(low), abs(high)))
+        if largest * max_rows_per_unit > MAX_CONTRIBUTION:
+            raise InvalidInput(
+                f"bounds of {column!r} are too wide: one unit could add {max_rows_per_unit} × "
+                f"{largest:.3g}, beyond the 64-bit limit {MAX_CONTRIBUTION}; keep |bounds| "
+                f"within {MAX_CONTRIBUTION // max_rows_per_unit} at {max_rows_per_unit} rows per "
+                "unit"
+            )
+
+
 def set_dp_metadata(
     session: Session,
     audit: AuditLog,
@@ -75,6 +97,7 @@ def set_dp_metadata(
         raise Conflict("a published version's DP metadata is fixed; ingest a new version")
     shares = {p["name"]: p["numeric_share"] for p in version.profile}
     declaration.check_against([p["name"] for p in version.profile], shares)
+    check_representable(declaration.max_rows_per_unit, declaration.bounds)
     row = session.get(DpMetadata, version.id) or DpMetadata(version_id=version.id)
     row.privacy_unit, row.max_rows_per_unit = (
         declaration.privacy_unit,

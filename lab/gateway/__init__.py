@@ -10,8 +10,9 @@ Modules:
 * ``engine`` — ``QueryEngine`` interface and ``DuckDBEngine``, which scans the Parquet in place.
 * ``noise`` — OpenDP discrete Laplace releases of count, sum and sum-of-squares vectors.
 * ``mechanisms`` — mean, variance, quantile (DP histogram) and partition selection.
-* ``intervals`` — exact 95% intervals of the released values.
-* ``accounting`` — ``PrivacyCost``, composition and budget splits (known before a query runs).
+* ``intervals`` — exact 95% intervals of the released values (log space; quantile CDF bound).
+* ``accounting`` — exact budget units (``Spend``), ``PrivacyCost`` and composition.
+* ``releases`` — a query's cost and measurements, built (or refused, free) before reservation.
 * ``ledger`` — ``BudgetLedger``: atomic reservation, cached answers, no refunds.
 * ``projects`` — sandbox projects and their per-dataset budgets.
 * ``partitions`` — DP partition selection of groups found in the data.

@@ -8,6 +8,8 @@ that contains every value consistent with all of them then covers the truth at l
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from lab.errors import InternalError
 
 ALPHA = 0.05  # 1 − the confidence level of every interval the gateway shows
+_NUDGES = 4
+_GOLDEN_STEPS = 80
 
 
 @dataclass(frozen=True)
@@ -38,25 +42,36 @@ def discrete_laplace_tail(scale: float, half_width: int) -> float:
     """P(|X| > h) for X discrete Laplace, P(X = k) = (1 − p)/(1 + p)·p^|k|, p = exp(−1/scale).
 
     Proof: P(X ≥ t) = Σ_{k≥t} (1 − p)/(1 + p)·p^k = p^t/(1 + p) for t ≥ 1, so by symmetry
-    P(|X| > h) = 2·p^(h+1)/(1 + p).
+    P(|X| > h) = 2·p^(h+1)/(1 + p). Computed in log space (``_log_tail``).
     """
-    p = math.exp(-1.0 / scale)
-    return 2.0 * p ** (half_width + 1) / (1.0 + p)
+    return math.exp(_log_tail(scale, half_width))
 
 
 def discrete_laplace_half_width(scale: float, alpha: float = ALPHA) -> int:
     """The least integer h with P(|X| > h) ≤ alpha, so ``noisy ± h`` covers the truth ≥ 1 − alpha.
 
-    Closed form h = ⌈ln(alpha·(1 + p)/2) / ln p⌉ − 1, then nudged by one if float rounding
-    put it off the exact boundary.
+    Closed form in log space, ln P(|X| > h) = ln 2 − (h + 1)/s − ln(1 + p), which never forms
+    1 − p or ln p: for scales above about 9e15, p = exp(−1/s) rounds to 1 and the old form
+    ln(…)/ln p divided by zero. So h = ⌈s·(ln(2/alpha) − ln(1 + p))⌉ − 1, then nudged (a few
+    steps at most) where float rounding put it off the exact boundary.
     """
-    p = math.exp(-1.0 / scale)
-    h = max(0, math.ceil(math.log(alpha * (1.0 + p) / 2.0) / math.log(p)) - 1)
-    while discrete_laplace_tail(scale, h) > alpha:
+    log_alpha = math.log(alpha)
+    x = scale * (math.log(2.0 / alpha) - math.log1p(math.exp(-1.0 / scale)))
+    h = max(0, math.ceil(x) - 1)
+    for _ in range(_NUDGES):
+        if _log_tail(scale, h) <= log_alpha:
+            break
         h += 1
-    while h > 0 and discrete_laplace_tail(scale, h - 1) <= alpha:
+    for _ in range(_NUDGES):
+        if h == 0 or _log_tail(scale, h - 1) > log_alpha:
+            break
         h -= 1
     return h
+
+
+def _log_tail(scale: float, half_width: int) -> float:
+    """ln P(|X| > h) for discrete Laplace noise of ``scale`` (see ``discrete_laplace_tail``)."""
+    return math.log(2.0) - (half_width + 1) / scale - math.log1p(math.exp(-1.0 / scale))
 
 
 def ratio_interval(
@@ -79,28 +94,60 @@ def _clamp(x: float, clip: tuple[float, float]) -> float:
     return min(max(x, clip[0]), clip[1])
 
 
-def quantile_bin_range(
-    low_counts: Sequence[float], high_counts: Sequence[float], q: float
-) -> tuple[int, int]:
-    """The first and last bin that can hold the q-quantile, given per-bin count bounds.
+def cumulative_noise_bound(scale: float, bins: int, alpha: float = ALPHA) -> int:
+    """A t with P(max_j |S_j| ≥ t) ≤ alpha, S_j the sum of the first j of ``bins`` noises.
 
-    The q-quantile is in the first bin j with F_j ≥ q·N, i.e. (1 − q)·F_j ≥ q·R_j, where F_j counts
-    bins ≤ j and R_j bins > j. It cannot be in a bin before the first j where the condition holds
-    with F_j at its upper and R_j at its lower bound, and must be by the first j where it holds
-    with F_j at its lower and R_j at its upper bound (the last bin always qualifies: R = 0).
+    The noises are independent discrete Laplace of ``scale``, so every noisy cumulative count
+    F̃_j = F_j + S_j lies within t of its truth, for all j at once, with probability ≥ 1 − alpha.
+    Proof: the noises are symmetric, so Lévy's maximal inequality gives
+    P(max_j |S_j| ≥ t) ≤ 2·P(|S_B| ≥ t) = 4·P(S_B ≥ t), and Chernoff's bound gives
+    P(S_B ≥ t) ≤ exp(B·ψ(λ) − λt) for any 0 < λ < 1/s, with ψ the log moment generating function
+    of one noise, ψ(λ) = 2·ln(1 − p) − ln(1 − p·e^λ) − ln(1 − p·e^−λ) (a difference of two
+    geometric variables). Hence t(λ) = (B·ψ(λ) + ln(4/alpha))/λ works for every such λ; a
+    golden-section search picks a small one (any λ it stops at is valid, so it only affects width).
     """
-    first = _first_bin_where(high_counts, low_counts, q)
-    return first, max(first, _first_bin_where(low_counts, high_counts, q))
+    return _cumulative_noise_bound(float(scale), int(bins), float(alpha))
 
 
-def _first_bin_where(
-    prefix_counts: Sequence[float], suffix_counts: Sequence[float], q: float
-) -> int:
-    """The first j with (1 − q)·Σ_{i≤j} prefix_counts ≥ q·Σ_{i>j} suffix_counts."""
-    prefix, suffix = 0.0, math.fsum(suffix_counts)
-    for j, (before, after) in enumerate(zip(prefix_counts, suffix_counts, strict=True)):
-        prefix += before
-        suffix -= after
-        if (1 - q) * prefix >= q * max(suffix, 0.0):
-            return j
-    return len(prefix_counts) - 1
+@functools.lru_cache(maxsize=256)
+def _cumulative_noise_bound(scale: float, bins: int, alpha: float) -> int:
+    """``cumulative_noise_bound`` after its conversions, kept per (scale, bins, alpha)."""
+    low, high = 1e-9, 1.0 - 1e-9
+    golden = (math.sqrt(5.0) - 1.0) / 2.0
+    for _ in range(_GOLDEN_STEPS):
+        left, right = high - golden * (high - low), low + golden * (high - low)
+        if _chernoff_width(left, scale, bins, alpha) <= _chernoff_width(right, scale, bins, alpha):
+            high = right
+        else:
+            low = left
+    return math.ceil(_chernoff_width((low + high) / 2.0, scale, bins, alpha))
+
+
+def _chernoff_width(u: float, scale: float, bins: int, alpha: float) -> float:
+    """t(λ) of ``cumulative_noise_bound`` at λ = u/scale (0 < u < 1), in log space."""
+    log_one_minus_p = math.log(-math.expm1(-1.0 / scale))
+    psi = (
+        2.0 * log_one_minus_p
+        - math.log(-math.expm1((u - 1.0) / scale))
+        - math.log(-math.expm1((-u - 1.0) / scale))
+    )
+    return (bins * psi + math.log(4.0 / alpha)) * scale / u
+
+
+def quantile_bin_range(noisy_counts: Sequence[int], bound: int, q: float) -> tuple[int, int]:
+    """The first and last bin that can hold the q-quantile when every noisy cumulative count
+    is within ``bound`` of its truth.
+
+    The q-quantile (the least value v with F(v) ≥ q·N, F counting values ≤ v, N all of them, and
+    at least one: ``numpy.quantile(method="inverted_cdf")``) is in the first bin j whose
+    cumulative count F_j ≥ max(q·N, 1). With |F̃_j − F_j| ≤ t for every j, including N = F_B:
+    no bin before the first j with F̃_j + t ≥ max(q·(Ñ − t), 1) can satisfy it, and the first j
+    with F̃_j − t ≥ max(q·(Ñ + t), 1) surely does (else the last bin).
+    """
+    cumulative = list(itertools.accumulate(noisy_counts))
+    total, last = cumulative[-1], len(cumulative) - 1
+    can = max(q * (total - bound), 1)
+    must = max(q * (total + bound), 1)
+    first = next((j for j, f in enumerate(cumulative) if f + bound >= can), last)
+    surely = next((j for j, f in enumerate(cumulative) if f - bound >= must), last)
+    return first, max(first, surely)

@@ -25,7 +25,6 @@ only) and cost nothing. ``record_answer`` stores the answer before the caller re
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -35,11 +34,9 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lab.db.models import PrivacyBudget, QueryRelease
-from lab.errors import Conflict, InternalError, InvalidInput, PermissionDenied
+from lab.errors import Conflict, InternalError, PermissionDenied
+from lab.gateway.accounting import MICRO, PICO, delta_units, epsilon_units
 from lab.identity.accounts import now
-
-MICRO = 1_000_000
-PICO = 1_000_000_000_000
 
 
 class ReleaseState(StrEnum):
@@ -55,17 +52,13 @@ class BudgetExhausted(PermissionDenied):
 
 
 def to_micro(epsilon: float) -> int:
-    """ε in whole micro-ε, rounded up (a cost is never under-charged)."""
-    if not math.isfinite(epsilon) or epsilon <= 0:
-        raise InvalidInput("ε must be a positive number")
-    return math.ceil(round(epsilon * MICRO, 6))
+    """ε in whole micro-ε (``accounting.epsilon_units``: refused below one unit, never 0)."""
+    return epsilon_units(epsilon)
 
 
 def to_pico(delta: float) -> int:
-    """δ in whole pico-δ, rounded up; 0 for pure ε-DP."""
-    if not math.isfinite(delta) or not 0 <= delta < 1:
-        raise InvalidInput("δ must be a number in [0, 1)")
-    return math.ceil(round(delta * PICO, 3))
+    """δ in whole pico-δ, 0 for pure ε-DP (``accounting.delta_units``: refused below one unit)."""
+    return delta_units(delta)
 
 
 def query_key(

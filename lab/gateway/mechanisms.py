@@ -1,28 +1,43 @@
 """Derived DP statistics (mean, variance, quantile) and partition selection, built on ``noise``.
 
 Mean, variance and quantile are post-processing of discrete-Laplace-noised integer vectors, so
-each costs exactly the composition of the vectors it noises (their ε's add; ``accounting``). Their
-95% intervals combine the base intervals by a union bound (``intervals``). Partition selection
-releases group keys without a public domain and is (ε, δ)-DP.
+each costs exactly the composition of the vectors it noises (their ε's add; ``accounting``); a
+statistic's ε is split between its vectors as exact rationals. Mean and variance intervals combine
+the base intervals by a union bound; the quantile interval comes from a simultaneous bound on the
+noisy cumulative histogram (``intervals``). Partition selection releases group keys without a
+public domain and is (ε, δ)-DP.
+
+Everything after the noise is arithmetic on finite floats of noisy integers (|x| ≤ 2⁶³) with
+denominators ≥ 1, so no released value can make it raise or produce NaN or infinity.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import opendp.prelude as dp
 
 from lab.errors import InternalError, InvalidInput
-from lab.gateway.accounting import PrivacyCost, split_budget
-from lab.gateway.intervals import ALPHA, Estimate, quantile_bin_range, ratio_interval
+from lab.gateway.accounting import PrivacyCost, exact
+from lab.gateway.intervals import (
+    ALPHA,
+    Estimate,
+    cumulative_noise_bound,
+    quantile_bin_range,
+    ratio_interval,
+)
 from lab.gateway.metadata import Bounds
 from lab.gateway.noise import (
+    Epsilon,
     NoisyVectorRelease,
     make_count_release,
     make_sum_of_squares_release,
     make_sum_release,
+    saturate,
 )
 
 dp.enable_features("contrib")
@@ -63,9 +78,9 @@ class MeanRelease:
         return Estimate(value, low, high)
 
 
-def make_mean_release(max_rows: int, bounds: Bounds, epsilon: float) -> MeanRelease:
-    """ε-DP means per group: ε splits equally between the count and the sum."""
-    share = split_budget(PrivacyCost(epsilon), 2)[0].epsilon
+def make_mean_release(max_rows: int, bounds: Bounds, epsilon: Epsilon) -> MeanRelease:
+    """ε-DP means per group: ε splits equally (exactly) between the count and the sum."""
+    share = Fraction(epsilon) / 2
     return MeanRelease(
         make_count_release(max_rows, share), make_sum_release(max_rows, bounds, share), bounds
     )
@@ -120,9 +135,9 @@ class VarianceRelease:
         return Estimate(value, low, high)
 
 
-def make_variance_release(max_rows: int, bounds: Bounds, epsilon: float) -> VarianceRelease:
-    """ε-DP variances per group: ε splits equally between count, sum and sum of squares."""
-    share = split_budget(PrivacyCost(epsilon), 3)[0].epsilon
+def make_variance_release(max_rows: int, bounds: Bounds, epsilon: Epsilon) -> VarianceRelease:
+    """ε-DP variances per group: ε splits equally (exactly) between count, sum and squares."""
+    share = Fraction(epsilon) / 3
     mean = MeanRelease(
         make_count_release(max_rows, share), make_sum_release(max_rows, bounds, share), bounds
     )
@@ -136,10 +151,13 @@ class QuantileRelease:
     Bin i covers [lo + i·w, lo + (i + 1)·w) with w = (hi − lo)/bins; the last bin includes hi.
     Any number of quantiles is post-processing of the one noisy histogram.
     Value: noisy counts are floored at 0 and the value interpolated linearly inside the bin where
-    the noisy CDF first reaches q. Interval: each bin gets a (1 − α/bins) count interval; when all
-    hold, the true q-quantile lies between the first bin that *can* and the first bin that *must*
-    hold it (``quantile_bin_range``), so the interval runs from the one's left edge to the other's
-    right edge. It is never narrower than one bin: resolution is the bin width.
+    the noisy CDF first reaches q. Interval: the noisy cumulative counts are all within
+    t = ``cumulative_noise_bound`` of the true ones with probability ≥ 1 − α (Lévy's maximal
+    inequality and a Chernoff bound on the sum of the bins' noises), and when they are, the true
+    q-quantile lies between the first bin that *can* and the first bin that *must* hold it
+    (``quantile_bin_range``): the interval runs from the one's left edge to the other's right
+    edge. Its width is the value range over which the CDF moves by about 2t/N, so it shrinks as
+    the data grow; it is never narrower than one bin.
     """
 
     histogram: NoisyVectorRelease
@@ -150,6 +168,11 @@ class QuantileRelease:
     def cost(self) -> PrivacyCost:
         """The cost of the one noisy histogram."""
         return self.histogram.cost
+
+    @property
+    def cumulative_bound(self) -> int:
+        """The simultaneous (1 − α) bound on the error of every noisy cumulative count."""
+        return cumulative_noise_bound(self.histogram.scale, self.bins, ALPHA)
 
     def release(self, counts: Sequence[int], qs: Sequence[float]) -> list[Estimate]:
         """Noise the histogram once, then estimate each quantile in ``qs``."""
@@ -162,13 +185,10 @@ class QuantileRelease:
         """The q-quantile from an already released noisy histogram (post-processing, no cost)."""
         if not 0 <= q <= 1:
             raise InvalidInput(f"a quantile is between 0 and 1, got {q!r}")
-        h = self.histogram.half_width(ALPHA / self.bins)
-        low_bin, high_bin = quantile_bin_range(
-            [max(c - h, 0) for c in noisy_counts], [max(c + h, 0) for c in noisy_counts], q
-        )
+        low_bin, high_bin = quantile_bin_range(noisy_counts, self.cumulative_bound, q)
+        low, high = self._edge(low_bin), self._edge(high_bin + 1)
         value = self._interpolate([max(c, 0) for c in noisy_counts], q)
-        low = min(self._edge(low_bin), value)
-        return Estimate(value, low, max(self._edge(high_bin + 1), value))
+        return Estimate(min(max(value, low), high), low, high)
 
     def _interpolate(self, counts: Sequence[int], q: float) -> float:
         """The point where the piecewise-linear CDF of ``counts`` reaches q."""
@@ -185,7 +205,7 @@ class QuantileRelease:
 
 
 def make_quantile_release(
-    max_rows: int, bounds: Bounds, bins: int, epsilon: float
+    max_rows: int, bounds: Bounds, bins: int, epsilon: Epsilon
 ) -> QuantileRelease:
     """ε-DP quantiles from a histogram; its counts have the sensitivity of counts (``noise``)."""
     if not (isinstance(bins, int) and bins >= 1):
@@ -212,27 +232,46 @@ class PartitionSelection:
 
     def select(self, counts: Mapping[str, int]) -> dict[str, int]:
         """The released keys with their noisy counts; keys below the threshold are dropped."""
-        return dict(self.measurement({str(k): int(v) for k, v in counts.items()}))
+        return dict(self.measurement({str(k): saturate(v) for k, v in counts.items()}))
 
 
-def make_partition_selection(max_rows: int, epsilon: float, delta: float) -> PartitionSelection:
-    """(ε, δ)-DP noisy counts of the keys that pass a threshold calibrated from δ."""
-    budget = PrivacyCost(epsilon, delta)
-    if budget.epsilon == 0 or budget.delta == 0:
+def make_partition_selection(max_rows: int, epsilon: Epsilon, delta: Epsilon) -> PartitionSelection:
+    """(ε, δ)-DP noisy counts of the keys that pass a threshold calibrated from δ.
+
+    OpenDP's (ε, δ) map is compared with the budget as exact rationals (never over by rounding).
+    """
+    epsilon, delta = exact(epsilon), exact(delta, "δ")
+    if epsilon == 0 or delta == 0:
         raise InvalidInput("partition selection needs epsilon > 0 and delta > 0")
+    return _partition_selection(max_rows, epsilon, delta)
+
+
+@functools.lru_cache(maxsize=256)
+def _partition_selection(max_rows: int, epsilon: Fraction, delta: Fraction) -> PartitionSelection:
+    """``make_partition_selection`` after its checks, kept per (max_rows, ε, δ)."""
     scale = make_count_release(max_rows, epsilon).scale
     d_in = (max_rows, max_rows, max_rows)
-    low, high = max_rows, max_rows + math.ceil(scale * math.log(max_rows / delta)) + 2
+    low = max_rows
+    high = max_rows + math.ceil(scale * math.log(max_rows / float(delta))) + 2
     while low < high:
         middle = (low + high) // 2
-        if _threshold_cost(scale, middle, d_in).fits_within(budget):
+        if _threshold_fits(scale, middle, d_in, epsilon, delta):
             high = middle
         else:
             low = middle + 1
-    cost = _threshold_cost(scale, low, d_in)
-    if not cost.fits_within(budget):
+    if not _threshold_fits(scale, low, d_in, epsilon, delta):
         raise InternalError("no partition-selection threshold fits the budget")
-    return PartitionSelection(_threshold_measurement(scale, low), scale, low, cost)
+    return PartitionSelection(
+        _threshold_measurement(scale, low), scale, low, _threshold_cost(scale, low, d_in)
+    )
+
+
+def _threshold_fits(
+    scale: float, threshold: int, d_in: tuple[int, int, int], epsilon: Fraction, delta: Fraction
+) -> bool:
+    """Whether OpenDP's map of the threshold mechanism stays within (ε, δ), exactly."""
+    spent = _threshold_cost(scale, threshold, d_in)
+    return Fraction(spent.epsilon) <= epsilon and Fraction(spent.delta) <= delta
 
 
 def _threshold_measurement(scale: float, threshold: int) -> dp.Measurement:

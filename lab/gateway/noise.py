@@ -15,11 +15,12 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import opendp.prelude as dp
 
 from lab.errors import InternalError, InvalidInput
-from lab.gateway.accounting import PrivacyCost
+from lab.gateway.accounting import PrivacyCost, exact
 from lab.gateway.intervals import ALPHA, discrete_laplace_half_width
 from lab.gateway.metadata import Bounds
 
@@ -28,6 +29,15 @@ dp.enable_features("contrib")
 _VECTOR_DOMAIN = dp.vector_domain(dp.atom_domain(T="i64"))
 _L1 = dp.l1_distance(T="i64")
 _MAX_SCALE_STEPS = 16
+I64_MAX = 2**63 - 1
+SATURATION = 2**62
+"""Exact aggregates are saturated into [−SATURATION, SATURATION] before noise (see ``saturate``)."""
+MAX_SCALE = 2**53
+"""The largest noise scale a release may have (about 9.0e15): its 95% noise then stays below
+3.4e16, so a released integer, its interval and OpenDP's i64 arithmetic keep every unit, and the
+saturated aggregate plus noise never reaches the i64 limit in practice (that needs noise beyond
+512 scales, probability below e⁻⁵¹²). A larger scale is refused at planning, free."""
+Epsilon = float | Fraction
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,8 @@ class NoisyVectorRelease:
     cost: PrivacyCost
 
     def release(self, exact: Sequence[int]) -> list[int]:
-        """Noisy copies of the exact aggregates (one OpenDP call for the whole vector)."""
-        return list(self.measurement([int(x) for x in exact]))
+        """Noisy copies of the saturated exact aggregates (one OpenDP call for the vector)."""
+        return list(self.measurement([saturate(x) for x in exact]))
 
     def half_width(self, alpha: float = ALPHA) -> int:
         """The half-width h of a (1 − alpha) interval ``noisy ± h`` for one entry."""
@@ -101,49 +111,64 @@ class NoisyVectorRelease:
         return self.interval(noisy)
 
 
-def make_count_release(max_rows: int, epsilon: float) -> NoisyVectorRelease:
+def saturate(exact: int) -> int:
+    """An exact aggregate moved into [−SATURATION, SATURATION], a range fixed in advance.
+
+    Proof that this keeps the mechanism's ε: x ↦ min(max(x, −S), S) is 1-Lipschitz, so two
+    vectors at L1 distance ≤ Δ stay at distance ≤ Δ after it, and the noise calibrated to Δ
+    covers them; the range does not depend on data. It makes the step total: an exact sum of
+    any size (DuckDB sums in HUGEINT) reaches OpenDP as an i64, so no data can make it raise.
+    """
+    return min(max(int(exact), -SATURATION), SATURATION)
+
+
+def make_count_release(max_rows: int, epsilon: Epsilon) -> NoisyVectorRelease:
     """ε-DP noisy counts per group (or per histogram bin)."""
     return make_vector_release(Sensitivity.of_counts(max_rows), epsilon)
 
 
-def make_sum_release(max_rows: int, bounds: Bounds, epsilon: float) -> NoisyVectorRelease:
+def make_sum_release(max_rows: int, bounds: Bounds, epsilon: Epsilon) -> NoisyVectorRelease:
     """ε-DP noisy sums per group of a column clamped to ``bounds``."""
     return make_vector_release(Sensitivity.of_sums(max_rows, bounds), epsilon)
 
 
 def make_sum_of_squares_release(
-    max_rows: int, bounds: Bounds, epsilon: float
+    max_rows: int, bounds: Bounds, epsilon: Epsilon
 ) -> NoisyVectorRelease:
     """ε-DP noisy sums of squares per group of a column clamped to ``bounds``."""
     return make_vector_release(Sensitivity.of_sums_of_squares(max_rows, bounds), epsilon)
 
 
-def make_vector_release(sensitivity: Sensitivity, epsilon: float) -> NoisyVectorRelease:
+def make_vector_release(sensitivity: Sensitivity, epsilon: Epsilon) -> NoisyVectorRelease:
     """The discrete Laplace mechanism at scale = sensitivity/ε, checked against OpenDP's map.
 
     Proof: for integer vectors at L1 distance ≤ Δ, discrete Laplace noise of scale s is
     (Δ/s)-DP (Canonne, Kamath & Steinke 2020; OpenDP ``make_laplace``). With s = Δ/ε this is ε;
-    if OpenDP's rounded-up map exceeds ε, the scale steps up one float ulp at a time.
+    if OpenDP's rounded-up map exceeds ε — compared as exact rationals, so a share given in
+    budget units is never overspent by float rounding — the scale steps up one ulp at a time.
+    A sensitivity OpenDP's i64 distance cannot hold is a caller error (planning refuses it).
     """
-    epsilon = PrivacyCost(epsilon).epsilon
+    epsilon = exact(epsilon)
     if epsilon == 0:
         raise InvalidInput("epsilon must be above 0 for a release")
+    if sensitivity.l1 > I64_MAX:
+        raise InvalidInput(f"a sensitivity of {sensitivity.l1} does not fit a 64-bit integer")
     return _calibrated_release(sensitivity, epsilon)
 
 
 @functools.lru_cache(maxsize=512)
-def _calibrated_release(sensitivity: Sensitivity, epsilon: float) -> NoisyVectorRelease:
+def _calibrated_release(sensitivity: Sensitivity, epsilon: Fraction) -> NoisyVectorRelease:
     """``make_vector_release`` after its checks, kept per (sensitivity, ε).
 
     A measurement holds no state between calls (each draws fresh noise), so one built for a
     (sensitivity, ε) pair serves every later release at that pair; building and checking it
     through OpenDP costs about a millisecond per vector.
     """
-    scale = sensitivity.l1 / epsilon
+    scale = float(sensitivity.l1 / epsilon)
     for _ in range(_MAX_SCALE_STEPS):
         measurement = dp.m.make_laplace(_VECTOR_DOMAIN, _L1, scale=scale)
         spent = measurement.map(sensitivity.l1)
-        if spent <= epsilon:
+        if Fraction(spent) <= epsilon:
             return NoisyVectorRelease(measurement, sensitivity, scale, PrivacyCost(spent))
         scale = math.nextafter(scale, math.inf)
     raise InternalError("could not calibrate the discrete Laplace scale to the budget")

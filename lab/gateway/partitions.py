@@ -2,10 +2,11 @@
 
 The engine returns the groups found in the (bounded) data, each with its exact row count. Which
 of them exist depends on the data, so the set itself is released through
-``mechanisms.make_partition_selection``: a group survives only if its noisy row count passes the
-threshold calibrated from δ. The surviving groups then go through the ordinary noise layer like
-public groups do. A group's identity for the mechanism is the JSON text of its key tuple, so
-composite keys and NULL keys need no special case.
+``mechanisms.make_partition_selection`` (built before the reservation, ``releases``): a group
+survives only if its noisy row count passes the threshold calibrated from δ. The surviving
+groups then go through the ordinary noise layer like public groups do. A group's identity for
+the mechanism is the JSON text of its key tuple, so composite keys and NULL keys need no special
+case.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ import json
 
 import pyarrow as pa
 
-from lab.gateway.accounting import PrivacyCost
-from lab.gateway.mechanisms import PartitionSelection, make_partition_selection
+from lab.gateway.mechanisms import PartitionSelection
 from lab.gateway.query import QueryPlan
-
-
-def selection_for(plan: QueryPlan, cost: PrivacyCost) -> PartitionSelection:
-    """The partition selection ``plan`` gets for its share ``cost`` of the budget."""
-    return make_partition_selection(plan.table.max_rows_per_unit, cost.epsilon, cost.delta)
 
 
 def released_groups(plan: QueryPlan, exact: pa.Table, selection: PartitionSelection) -> pa.Table:

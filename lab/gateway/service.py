@@ -4,17 +4,20 @@ Order matters and is the privacy argument of the whole path:
 
 1. the query is planned against metadata only — a rejection costs nothing and says nothing
    about the data (plans are kept per dataset version and query text, ``prepared``);
-2. its cost is known from the plan (each aggregate — and partition selection, when a group key
-   has no public domain — gets an equal share of ε; selection alone spends δ) and reserved in
-   the ledger before any data is read; an identical earlier query returns its stored answer,
-   free;
+2. its cost is known from the plan in exact budget units (each aggregate — and partition
+   selection, when a group key has no public domain — gets an equal share of ε; selection alone
+   spends δ), every measurement is built and a hopeless one refused, free (``releases``); then the
+   cost is reserved in the ledger before any data is read; an identical earlier query returns
+   its stored answer, free;
 3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
    in a bounded cache of open tables, ``open_tables``);
 4. groups found in the data (keys without a public domain) are kept only if DP partition
    selection releases them (``partitions``); public groups are all present;
 5. the small exact aggregate vector is noised with OpenDP, each value with its 95% interval;
-6. the answer is stored, then returned. Any failure after step 2 keeps the cost charged and
-   surfaces as one generic message.
+6. the answer is stored, then returned. The steps after the reservation are total on any data
+   (aggregates saturated into a fixed range, arithmetic that cannot raise — ``releases``); a
+   failure there (the engine running out of memory) keeps the cost charged and surfaces as one
+   generic message.
 """
 
 from __future__ import annotations
@@ -23,19 +26,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-
 from lab.errors import InternalError
-from lab.gateway.accounting import PrivacyCost, split_budget
+from lab.gateway.accounting import PrivacyCost
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
-from lab.gateway.intervals import Estimate
-from lab.gateway.ledger import BudgetLedger, query_key, to_micro, to_pico
-from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
-from lab.gateway.noise import make_count_release, make_sum_release
+from lab.gateway.ledger import BudgetLedger, query_key
 from lab.gateway.open_tables import OpenTableCache
-from lab.gateway.partitions import released_groups, selection_for
+from lab.gateway.partitions import released_groups
 from lab.gateway.prepared import PreparedQueries, PreparedQuery
-from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
+from lab.gateway.releases import ReleasePlan, plan_cost, plan_releases, release_answer
 from lab.gateway.targets import QueryTargets
 from lab.services import LabServices
 
@@ -65,29 +63,6 @@ class DpAnswer:
             "budget_left": self.budget_left,
             "delta_left": self.delta_left,
         }
-
-
-@dataclass(frozen=True)
-class PlanCost:
-    """A plan's total (ε, δ) and its parts: one per aggregate, and partition selection's."""
-
-    total: PrivacyCost
-    aggregates: tuple[PrivacyCost, ...]
-    selection: PrivacyCost | None
-
-
-def plan_cost(plan: QueryPlan, epsilon: float, delta: float = 0.0) -> PlanCost:
-    """What ``plan`` costs and how it is shared, known before any data is read.
-
-    δ is spent only when a group key needs partition selection; a pure-ε plan costs δ = 0
-    whatever ``delta`` says.
-    """
-    if not plan.needs_partition_selection:
-        total = PrivacyCost(epsilon)
-        return PlanCost(total, split_budget(total, len(plan.aggregates)), None)
-    total = PrivacyCost(epsilon, delta)
-    *shares, selection = split_budget(PrivacyCost(epsilon), len(plan.aggregates) + 1)
-    return PlanCost(total, tuple(shares), PrivacyCost(selection.epsilon, delta))
 
 
 class DpGateway:
@@ -122,7 +97,9 @@ class DpGateway:
         with self.lab.sessions() as session:
             metadata, version_id, _ = self.targets.table(session, slug)
         prepared = self.prepared.prepare(metadata, version_id=version_id, sql=sql, delta=delta)
-        return plan_cost(prepared.plan, epsilon, delta).total
+        cost = plan_cost(prepared.plan, epsilon, delta)
+        plan_releases(prepared.plan, cost)
+        return cost.total.shown()
 
     def query(
         self,
@@ -141,8 +118,8 @@ class DpGateway:
             target.metadata, version_id=target.version_id, sql=sql, delta=delta
         )
         plan = prepared.plan
-        cost = plan_cost(plan, epsilon, delta)
-        micro, pico = to_micro(cost.total.epsilon), to_pico(cost.total.delta)
+        releases = plan_releases(plan, plan_cost(plan, epsilon, delta))
+        micro, pico = releases.cost.total.epsilon_micro, releases.cost.total.delta_pico
         key = query_key(
             version_id=target.version_id,
             canonical_query=plan.canonical_text,
@@ -159,91 +136,33 @@ class DpGateway:
             actor=actor,
         )
         if reservation.cached_answer is None:
-            answer = self._compute(prepared, cost, target.object_key, reservation.release_id)
+            answer = self._compute(prepared, releases, target.object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
-        state = reservation.budget
+        state, shown = reservation.budget, releases.cost.total.shown()
         return DpAnswer(
             tuple(answer["columns"]),
             tuple(answer["rows"]),
-            cost.total.epsilon,
-            cost.total.delta,
+            shown.epsilon,
+            shown.delta,
             reservation.is_cached,
             state.remaining,
             state.delta_remaining,
         )
 
     def _compute(
-        self, prepared: PreparedQuery, cost: PlanCost, object_key: str, release_id: int
+        self, prepared: PreparedQuery, releases: ReleasePlan, object_key: str, release_id: int
     ) -> dict:
         plan = prepared.plan
         try:
             with self.tables.lease(object_key) as plaintext:
                 exact = run_compiled(self.engine, prepared.compiled, plaintext)
-            if cost.selection is not None:
-                exact = released_groups(plan, exact, selection_for(plan, cost.selection))
-            answer = release_answer(plan, exact, cost.aggregates)
+            if releases.selection is not None:
+                exact = released_groups(plan, exact, releases.selection)
+            answer = release_answer(plan, exact, releases)
         except Exception as exc:  # data-dependent failures: charged, generic, logged by type only
             log.error("gateway query failed: %s", type(exc).__name__)
             self.ledger.record_failure(release_id)
             raise InternalError(GENERIC_FAILURE) from None
         self.ledger.record_answer(release_id, answer)
         return answer
-
-
-def release_answer(plan: QueryPlan, exact: pa.Table, shares) -> dict[str, Any]:
-    """Noise every aggregate of the exact per-group table; rows of keys, values and intervals."""
-    keys = [k.column for k in plan.group_keys]
-    groups = exact.select(keys).to_pylist() if keys else [{}]
-    columns = list(keys)
-    for aggregate, share in zip(plan.aggregates, shares, strict=True):
-        name = _label(aggregate)
-        columns += [name, f"{name}_low", f"{name}_high"]
-        if not groups:  # partition selection released no group: nothing to noise
-            continue
-        for group, estimate in zip(groups, _estimates(plan, aggregate, share, exact), strict=True):
-            group.update(
-                {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}
-            )
-    return {"columns": columns, "rows": groups}
-
-
-def _label(aggregate: Aggregate) -> str:
-    if aggregate.kind is AggregateKind.COUNT_ROWS:
-        return "count(*)"
-    column = f"({aggregate.column})"
-    suffix = f"@{aggregate.quantile}" if aggregate.kind is AggregateKind.QUANTILE else ""
-    return f"{aggregate.kind.value.lower()}{column}{suffix}"
-
-
-def _ints(table: pa.Table, name: str) -> list[int]:
-    return [int(v or 0) for v in table.column(name).to_pylist()]
-
-
-def _estimates(plan: QueryPlan, aggregate: Aggregate, share: PrivacyCost, exact: pa.Table):
-    rows, eps, column = plan.table.max_rows_per_unit, share.epsilon, aggregate.column
-    kind, bounds = aggregate.kind, plan.table.bounds.get(column) if column else None
-    if kind is AggregateKind.COUNT_ROWS:
-        return _vector(make_count_release(rows, eps), _ints(exact, "rows"))
-    if kind is AggregateKind.COUNT:
-        return _vector(make_count_release(rows, eps), _ints(exact, f"count:{column}"))
-    if kind is AggregateKind.SUM:
-        return _vector(make_sum_release(rows, bounds, eps), _ints(exact, f"sum:{column}"))
-    if kind is AggregateKind.AVG:
-        release = make_mean_release(rows, bounds, eps)
-        return release.release(_ints(exact, f"count:{column}"), _ints(exact, f"sum:{column}"))
-    if kind in (AggregateKind.VARIANCE, AggregateKind.STDDEV):
-        variances = make_variance_release(rows, bounds, eps).release(
-            _ints(exact, f"count:{column}"),
-            _ints(exact, f"sum:{column}"),
-            _ints(exact, f"sum_squares:{column}"),
-        )
-        return [v.square_root() for v in variances] if kind is AggregateKind.STDDEV else variances
-    histograms = exact.column(f"histogram:{column}").to_pylist()
-    release = make_quantile_release(rows, bounds, len(histograms[0]), eps)
-    return [release.release(h, [aggregate.quantile])[0] for h in histograms]
-
-
-def _vector(release, exact: list[int]) -> list[Estimate]:
-    noisy = release.release(exact)
-    return [Estimate(float(n), *map(float, release.interval95(n))) for n in noisy]

@@ -294,3 +294,26 @@ def test_refusals_are_clear_errors(
     response = client.request(method, path, json=body)
     assert response.status_code == status
     assert set(response.json()["error"]) == {"code", "message", "request_id"}
+
+
+def test_bounds_whose_contribution_overflows_64_bits_are_refused_when_declared(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """max rows × |bound| beyond 2⁶³ − 1 could never be summed: a 400 naming the column and the
+    largest bound that fits, and nothing is stored (no audit entry, no metadata)."""
+    version_id = upload(client, tables.monthly_table(tmp_path), **META).json()["version_id"]
+    client.post(f"/api/steward/versions/{version_id}/decision", json={"tier": "T3"})
+    declaration = {
+        "privacy_unit": "统一社会信用代码",
+        "max_rows_per_unit": 4,
+        "bounds": {"应纳税额（元）": [-(3 * 10**18), 10**9]},
+        "domains": {"所属区": "qingdao_district_name"},
+    }
+    refused = client.put(f"/api/steward/versions/{version_id}/dp-metadata", json=declaration)
+    assert refused.status_code == 400
+    message = refused.json()["error"]["message"]
+    assert "'应纳税额（元）'" in message and "within 2305843009213693951" in message
+    assert client.get(f"/api/steward/versions/{version_id}").json()["dp_metadata"] is None
+    fitting = {**declaration, "bounds": {"应纳税额（元）": [-(2 * 10**18), 10**9]}}
+    accepted = client.put(f"/api/steward/versions/{version_id}/dp-metadata", json=fitting)
+    assert accepted.status_code == 200

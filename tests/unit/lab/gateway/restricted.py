@@ -21,12 +21,17 @@ from tests.unit.lab.ingest import tables
 def publish_tax_table(lab: LabServices, folder, *, units: int = 30, canary: int = 0) -> int:
     """Ingest, decide T3, declare DP metadata and publish a monthly tax table as ``tax``."""
     path = tables.monthly_table(folder, units=units, months=4, canary=canary)
-    meta = DatasetMeta(title="纳税", department="税务局", slug="tax")
-    with path.open("rb") as stream:
-        outcome = ingest(lab, stream, path.name, meta, actor="steward")
     declaration = DpDeclaration(
         "统一社会信用代码", 4, {"应纳税额（元）": (0, 10**9)}, {"所属区": "qingdao_district_name"}
     )
+    return publish_restricted(lab, path, declaration, slug="tax")
+
+
+def publish_restricted(lab: LabServices, path, declaration: DpDeclaration, *, slug: str) -> int:
+    """Ingest the CSV at ``path`` as ``slug``, decide T3, declare ``declaration``, publish."""
+    meta = DatasetMeta(title=slug, department="税务局", slug=slug)
+    with path.open("rb") as stream:
+        outcome = ingest(lab, stream, path.name, meta, actor="steward")
     with transaction(lab.sessions) as s:
         version = get_version(s, outcome.version_id)
         decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
@@ -35,8 +40,15 @@ def publish_tax_table(lab: LabServices, folder, *, units: int = 30, canary: int 
     return outcome.version_id
 
 
-def sandbox_token(lab: LabServices, *, epsilon: float = 1.0, username: str = "analyst") -> str:
-    """An approved project with ``epsilon`` on ``tax`` and a sandbox token for its analyst."""
+def sandbox_token(
+    lab: LabServices,
+    *,
+    epsilon: float = 1.0,
+    username: str = "analyst",
+    budgets: dict[str, float] | None = None,
+) -> str:
+    """An approved project with ``epsilon`` on ``tax`` (or ``budgets`` by slug) and a sandbox
+    token for its analyst."""
     with transaction(lab.sessions) as s:
         org = create_organisation(
             s, lab.audit, actor="t", name=f"{username}银行", kind=OrganisationKind.BANK
@@ -52,7 +64,9 @@ def sandbox_token(lab: LabServices, *, epsilon: float = 1.0, username: str = "an
             purpose="district tax benchmark",
             actor=username,
         )
-        approve_project(s, lab.audit, project=project, budgets={"tax": epsilon}, actor="steward")
+        approve_project(
+            s, lab.audit, project=project, budgets=budgets or {"tax": epsilon}, actor="steward"
+        )
         return issue_token(
             s,
             lab.audit,

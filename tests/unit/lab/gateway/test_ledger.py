@@ -79,11 +79,10 @@ def _reserve(ledger: BudgetLedger, budget_id: int, version_id: int, text: str, e
     )
 
 
-def test_micro_epsilon_is_exact_and_rounds_up() -> None:
-    """ε converts to whole micro-ε, never under-charging; nonsense ε is refused."""
-    assert to_micro(0.1) == 100_000 and to_micro(1) == MICRO
-    assert to_micro(1e-7) == 1
-    for bad in (0, -1, float("nan"), float("inf")):
+def test_micro_epsilon_is_exact_and_sub_unit_is_refused() -> None:
+    """ε converts to whole micro-ε; nonsense ε, and ε below one micro-ε, are refused."""
+    assert to_micro(0.1) == 100_000 and to_micro(1) == MICRO and to_micro(1e-6) == 1
+    for bad in (0, -1, float("nan"), float("inf"), 1e-7, 1e-300):
         with pytest.raises(InvalidInput):
             to_micro(bad)
 

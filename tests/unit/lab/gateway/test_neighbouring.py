@@ -27,7 +27,7 @@ from lab.gateway.noise import make_count_release, make_sum_release
 from lab.gateway.partitions import released_groups
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
-from lab.gateway.service import plan_cost, release_answer
+from lab.gateway.releases import plan_cost, plan_releases, release_answer
 from lab.reference import public_code_list
 from tests.unit.lab.gateway.empirical import coverage_tolerance, epsilon_bounds, wilson
 
@@ -94,7 +94,7 @@ def _releases(sql: str, path: Path, label: str) -> tuple[float, list[dict]]:
     """The exact target-district value and ``RELEASES`` independent releases of it."""
     plan, exact = _exact_target(sql, path)
     answer = release_answer(
-        plan, pa.concat_tables([exact] * RELEASES), plan_cost(plan, EPSILON).aggregates
+        plan, pa.concat_tables([exact] * RELEASES), plan_releases(plan, plan_cost(plan, EPSILON))
     )
     count, total = exact.column("rows")[0].as_py(), None
     if "sum:amount" in exact.column_names:
