@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from lab.catalogue.bounding_seed import BoundingSeed
 from lab.db.models import DpMetadata
 
 MEMORY_LIMIT = "4GB"
@@ -74,9 +75,8 @@ def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str)
 
 @dataclass(frozen=True)
 class BoundingRecord:
-    """What bounding the contributions did: the seed, units cut and rows dropped."""
+    """What bounding the contributions did: units cut and rows dropped (never the seed)."""
 
-    seed: int
     rows_in: int
     rows_out: int
     units: int
@@ -84,7 +84,6 @@ class BoundingRecord:
 
     def to_json(self) -> dict[str, int]:
         return {
-            "seed": self.seed,
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
             "units": self.units,
@@ -102,17 +101,19 @@ def build_restricted_table(
     target: Path,
     dp: DpMetadata,
     columns: list[str],
-    seed: int,
+    seed: BoundingSeed,
     rows_per_pass: int = ROWS_PER_PASS,
     *,
     spill_to: Path | None = None,
 ) -> BoundingRecord:
     """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
 
-    A unit over the bound keeps its rows with the smallest seeded hash of their content — a
-    choice made from that unit's own rows alone, so adding or removing another unit never
-    changes it (identical rows tie and are broken by file position, which cannot change what is
-    kept, since they are identical). The cut uses a top-N aggregate per heavy unit and a join,
+    A unit over the bound keeps its rows with the smallest keyed hash (SHA-256 of the dataset's
+    secret ``seed`` and the row's content, JSON-encoded so distinct rows never share a text) —
+    a choice made from that unit's own rows and a secret that depends on no data, so adding or
+    removing another unit, or reordering the file, never changes it (only identical rows tie;
+    file position breaks the tie, which cannot change what is kept). The seed reaches DuckDB as
+    a session variable, never as SQL text. The cut uses a top-N aggregate per heavy unit and a join,
     not a window over the table; the units are cut in passes, each over the units of one hash
     bucket (about ``rows_per_pass`` rows), so memory stays bounded at any size. Rows
     without a privacy unit are dropped: their contribution could not be bounded. Bounded
@@ -130,9 +131,10 @@ def build_restricted_table(
         else _quote(c)
         for c in columns
     )
-    row_text = " || chr(31) || ".join(f"coalesce({_quote(c)}, '')" for c in columns)
+    row_text = "to_json(list_value(" + ", ".join(f"{_quote(c)}::VARCHAR" for c in columns) + "))"
     keyed = (
-        f"SELECT *, {{'h': hash({row_text}, {seed}), 'r': file_row_number}} AS _key "
+        f"SELECT *, {{'h': sha256(getvariable('bounding_seed') || {row_text}), "
+        f"'r': file_row_number}} AS _key "
         f"FROM read_parquet({sql_path_literal(staged)}, file_row_number = true) "
         f"WHERE {unit} IS NOT NULL"
     )
@@ -141,6 +143,7 @@ def build_restricted_table(
         f"WHERE cut.u IS NULL OR k._key <= cut.last_kept"
     )
     with _connection(spill_to=spill_to or target.parent / "spill") as connection:
+        connection.execute("SET VARIABLE bounding_seed = ?", [seed.hex])
         connection.execute(f"CREATE TEMP VIEW keyed AS {keyed}")
         (rows_in,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({sql_path_literal(staged)})"
@@ -164,4 +167,4 @@ def build_restricted_table(
         (rows_out,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({sql_path_literal(target)})"
         ).fetchone()
-    return BoundingRecord(seed, rows_in, rows_out, units, truncated)
+    return BoundingRecord(rows_in, rows_out, units, truncated)
