@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from lab.catalogue.bounding_seed import BoundingSeed
+from lab.catalogue.dp_metadata import declared_bounds
 from lab.db.models import DpMetadata
 
 MEMORY_LIMIT = "4GB"
@@ -73,6 +74,13 @@ def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str)
     return bool(found)
 
 
+def _fixed_point(column: str, decimals: int) -> str:
+    """A text column as exact integers of 10^-decimals: NULL where a value is not a number."""
+    value = f"TRY_CAST({_quote(column)} AS DECIMAL(38, 6))"
+    scaled = f"{value} * {10**decimals}" if decimals else value
+    return f"CAST(ROUND({scaled}, 0) AS BIGINT)"
+
+
 @dataclass(frozen=True)
 class BoundingRecord:
     """What bounding the contributions did: units cut and rows dropped (never the seed)."""
@@ -118,17 +126,17 @@ def build_restricted_table(
     bucket (about ``rows_per_pass`` rows), so memory stays bounded at any size. Rows
     without a privacy unit are dropped: their contribution could not be bounded. Bounded
     columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping to
-    the bounds happens at query time.
+    the bounds happens at query time. A column with a declared precision is stored in its
+    fixed-point units: value ÷ precision, rounded half away from zero (DuckDB's decimal ROUND).
 
     ``target`` is written in place (no temporary file beside it), so it may be an anonymous
     in-memory file (``/proc/self/fd/N``) that keeps the plaintext off disk; DuckDB spills what
     exceeds its memory limit to ``spill_to`` (default: a folder beside ``target``).
     """
     unit, bound = _quote(dp.privacy_unit), int(dp.max_rows_per_unit)
+    bounds = declared_bounds(dp.bounds)
     typed = ", ".join(
-        f"CAST(ROUND(TRY_CAST({_quote(c)} AS DECIMAL(38, 6)), 0) AS BIGINT) AS {_quote(c)}"
-        if c in dp.bounds
-        else _quote(c)
+        f"{_fixed_point(c, bounds[c].decimals)} AS {_quote(c)}" if c in bounds else _quote(c)
         for c in columns
     )
     row_text = "to_json(list_value(" + ", ".join(f"{_quote(c)}::VARCHAR" for c in columns) + "))"

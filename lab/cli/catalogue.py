@@ -122,9 +122,14 @@ def dataset_dp(
     max_rows: int = typer.Option(..., help="Max rows one unit may contribute."),
     bound: list[str] = typer.Option([], help="COLUMN:LOW:HIGH (repeatable)."),
     domain: list[str] = typer.Option([], help="COLUMN:PUBLIC_CODE_LIST (repeatable)."),
+    precision: list[str] = typer.Option(
+        [], help="COLUMN:STEP fixed-point step of a non-integer column, e.g. 金额:0.01."
+    ),
 ) -> None:
     """Declare the DP metadata of a T3/T4 version."""
-    declaration = DpDeclaration(unit, max_rows, _bounds(bound), _domains(domain))
+    declaration = DpDeclaration(
+        unit, max_rows, _bounds(bound), _domains(domain), _precisions(precision)
+    )
     lab = services()
     with transaction(lab.sessions) as session:
         version = get_version(session, version_id)
@@ -160,6 +165,16 @@ def _bounds(specs: list[str]) -> dict[str, tuple[float, float]]:
         except ValueError:
             raise InvalidInput(f"--bound {spec!r}: LOW and HIGH must be numbers") from None
     return bounds
+
+
+def _precisions(specs: list[str]) -> dict[str, str]:
+    precisions = {}
+    for spec in specs:
+        column, colon, step = spec.rpartition(":")
+        if not colon or not column:
+            raise InvalidInput(f"--precision {spec!r}: expected COLUMN:STEP, e.g. 金额:0.01")
+        precisions[column] = step
+    return precisions
 
 
 def _domains(specs: list[str]) -> dict[str, str]:

@@ -28,6 +28,7 @@ import pyarrow as pa
 from lab.errors import InternalError
 from lab.gateway.accounting import PrivacyCost, split_budget
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
+from lab.gateway.fixed_point import in_declared_unit
 from lab.gateway.intervals import Estimate
 from lab.gateway.ledger import BudgetLedger, query_key, to_micro, to_pico
 from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
@@ -201,7 +202,8 @@ def release_answer(plan: QueryPlan, exact: pa.Table, shares) -> dict[str, Any]:
         columns += [name, f"{name}_low", f"{name}_high"]
         if not groups:  # partition selection released no group: nothing to noise
             continue
-        for group, estimate in zip(groups, _estimates(plan, aggregate, share, exact), strict=True):
+        for group, stored in zip(groups, _estimates(plan, aggregate, share, exact), strict=True):
+            estimate = in_declared_unit(stored, aggregate, plan.table)  # fixed-point columns
             group.update(
                 {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}
             )
