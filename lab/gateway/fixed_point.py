@@ -47,11 +47,11 @@ def in_declared_unit(estimate: Estimate, aggregate: Aggregate, table: TableMetad
     return Estimate(estimate.value / divisor, estimate.low / divisor, estimate.high / divisor)
 
 
-def declared_bounds(table: TableMetadata, column: str) -> tuple[float, float] | None:
+def declared_bounds(table: TableMetadata, column: str) -> tuple[int | float, int | float] | None:
     """A column's bounds in its declared unit, as the analyst's schema shows them."""
     bounds = table.bounds.get(column)
-    if bounds is None:
-        return None
+    if bounds is None or bounds.scale == 1:
+        return None if bounds is None else (bounds.lo, bounds.hi)
     return bounds.lo / bounds.scale, bounds.hi / bounds.scale
 
 

@@ -26,7 +26,7 @@ class CostOut(BaseModel):
 class ColumnOut(BaseModel):
     name: str
     kind: str
-    bounds: list[float] | None
+    bounds: list[int | float] | None
     precision: str | None = None
     domain: list[str] | None
 
