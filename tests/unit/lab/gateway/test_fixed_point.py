@@ -29,8 +29,10 @@ from lab.gateway.service import plan_cost, release_answer
 from lab.gateway.targets import table_metadata
 from lab.identity import Role
 from lab.ingest.pipeline import ingest
-from lab.services import LabServices
+from lab.services import LabServices, open_services
+from lab.settings import LabSettings
 from tests.unit.lab.api.test_steward_api import bearer, steward_app
+from tests.unit.lab.cli.test_cli import datalab
 from tests.unit.lab.gateway.empirical import coverage_tolerance
 from tests.unit.lab.gateway.restricted import sandbox_token
 from tests.unit.lab.ingest import tables
@@ -167,3 +169,25 @@ def test_non_integer_bounds_without_a_fitting_precision_are_refused(
     with lab.sessions() as s:
         assert s.get(DpMetadata, version_id) is None
         assert not [e for e in s.query(AuditEntry).all() if e.action == "dp_metadata.set"]
+
+
+def test_cli_declares_a_precision_and_refuses_fractional_bounds_without_one(tmp_path) -> None:
+    """``datalab dataset dp``: [−1.5, 2.5] alone is one clear line, nothing stored; with
+    ``--precision amount:0.1`` the bounds are stored exactly as declared, with their precision."""
+    home = tmp_path / "home"
+    lab = open_services(LabSettings(home=home))
+    try:
+        version_id = _ingest(lab, tmp_path)
+    finally:
+        lab.close()
+    args = ("dataset", "dp", str(version_id), "--unit", "unit", "--max-rows", "2")
+    refused = datalab(home, *args, "--bound", "amount:-1.5:2.5")
+    assert refused.returncode == 2 and "declare the column's precision" in refused.stderr
+    declared = datalab(home, *args, "--bound", "amount:-1.5:2.5", "--precision", "amount:0.1")
+    assert declared.returncode == 0, declared.stderr
+    lab = open_services(LabSettings(home=home))
+    try:
+        with lab.sessions() as s:
+            assert s.get(DpMetadata, version_id).bounds == {"amount": [LOW, HIGH, "0.1"]}
+    finally:
+        lab.close()
