@@ -128,7 +128,11 @@ def dataset_dp(
 ) -> None:
     """Declare the DP metadata of a T3/T4 version."""
     declaration = DpDeclaration(
-        unit, max_rows, _bounds(bound), _domains(domain), _precisions(precision)
+        unit,
+        max_rows,
+        _bounds(bound),
+        _column_values(domain, "domain", "COLUMN:PUBLIC_CODE_LIST"),
+        _column_values(precision, "precision", "COLUMN:STEP, e.g. 金额:0.01"),
     )
     lab = services()
     with transaction(lab.sessions) as session:
@@ -167,21 +171,12 @@ def _bounds(specs: list[str]) -> dict[str, tuple[float, float]]:
     return bounds
 
 
-def _precisions(specs: list[str]) -> dict[str, str]:
-    precisions = {}
+def _column_values(specs: list[str], option: str, expected: str) -> dict[str, str]:
+    """``COLUMN:VALUE`` options as a mapping (the column may itself hold colons)."""
+    values = {}
     for spec in specs:
-        column, colon, step = spec.rpartition(":")
+        column, colon, value = spec.rpartition(":")
         if not colon or not column:
-            raise InvalidInput(f"--precision {spec!r}: expected COLUMN:STEP, e.g. 金额:0.01")
-        precisions[column] = step
-    return precisions
-
-
-def _domains(specs: list[str]) -> dict[str, str]:
-    domains = {}
-    for spec in specs:
-        column, colon, code_list = spec.rpartition(":")
-        if not colon or not column:
-            raise InvalidInput(f"--domain {spec!r}: expected COLUMN:PUBLIC_CODE_LIST")
-        domains[column] = code_list
-    return domains
+            raise InvalidInput(f"--{option} {spec!r}: expected {expected}")
+        values[column] = value
+    return values

@@ -17,7 +17,6 @@ Bounds keep VARIANCE's sum of squares far below 2^63 (rows × 1000², for overfl
 from __future__ import annotations
 
 import statistics
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,17 +28,16 @@ from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
-from lab.gateway.projects import apply_for_project, approve_project
-from lab.identity import OrganisationKind, Role, TokenKind
-from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.ingest.pipeline import ingest
 from lab.reference import public_code_list
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from tests.unit.lab.gateway.empirical import epsilon_bounds, wilson
+from tests.unit.lab.gateway.restricted import sandbox_token
 from tests.unit.lab.ingest import tables
 
-BOUND, HI, EPSILON, DELTA, RELEASES = 3, 1000, 1.0, 1e-7, 200
+BOUND, HI, EPSILON, DELTA, RELEASES = 3, 1000, 1.0, 5e-8, 200
+# A project's default δ (1e-6) pays for its 20 releases at δ = 5e-8.
 LIGHT_UNITS, MONTHS = 400, 8
 DISTRICTS = public_code_list("qingdao_district_name")
 CODES = tables.firms(LIGHT_UNITS + 1)
@@ -107,45 +105,7 @@ class SandboxTokens:
         return self.token
 
     def _new_project(self, n: int) -> str:
-        lab = self.lab
-        with transaction(lab.sessions) as s:
-            org = create_organisation(
-                s, lab.audit, actor="t", name=f"银行{n}", kind=OrganisationKind.BANK
-            )
-            user = create_user(
-                s,
-                lab.audit,
-                actor="t",
-                username=f"a{n}",
-                roles=[Role.ANALYST],
-                organisation=org.name,
-            )
-            project = apply_for_project(
-                s,
-                lab.audit,
-                organisation_id=org.id,
-                title="邻居",
-                purpose="neighbour audit",
-                actor=user.username,
-            )
-            approve_project(
-                s,
-                lab.audit,
-                project=project,
-                budgets={"tax": self.PER_PROJECT},
-                delta=1e-5,
-                actor="steward",
-            )
-            return issue_token(
-                s,
-                lab.audit,
-                actor="t",
-                user=user,
-                kind=TokenKind.SANDBOX,
-                name="t",
-                scopes=[f"project:{project.id}"],
-                lifetime=timedelta(hours=1),
-            ).plain
+        return sandbox_token(self.lab, epsilon=self.PER_PROJECT, username=f"a{n}")
 
 
 def _ask(client: TestClient, tokens: SandboxTokens, kind: str) -> list[list[dict]]:
