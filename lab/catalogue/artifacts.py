@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from lab.catalogue.bounding_seed import BoundingSeed
+from lab.catalogue.dp_metadata import declared_bounds
 from lab.db.models import DpMetadata
 
 MEMORY_LIMIT = "4GB"
@@ -72,11 +74,17 @@ def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str)
     return bool(found)
 
 
+def _fixed_point(column: str, decimals: int) -> str:
+    """A text column as exact integers of 10^-decimals: NULL where a value is not a number."""
+    value = f"TRY_CAST({_quote(column)} AS DECIMAL(38, 6))"
+    scaled = f"{value} * {10**decimals}" if decimals else value
+    return f"CAST(ROUND({scaled}, 0) AS BIGINT)"
+
+
 @dataclass(frozen=True)
 class BoundingRecord:
-    """What bounding the contributions did: the seed, units cut and rows dropped."""
+    """What bounding the contributions did: units cut and rows dropped (never the seed)."""
 
-    seed: int
     rows_in: int
     rows_out: int
     units: int
@@ -84,7 +92,6 @@ class BoundingRecord:
 
     def to_json(self) -> dict[str, int]:
         return {
-            "seed": self.seed,
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
             "units": self.units,
@@ -102,37 +109,40 @@ def build_restricted_table(
     target: Path,
     dp: DpMetadata,
     columns: list[str],
-    seed: int,
+    seed: BoundingSeed,
     rows_per_pass: int = ROWS_PER_PASS,
     *,
     spill_to: Path | None = None,
 ) -> BoundingRecord:
     """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
 
-    A unit over the bound keeps its rows with the smallest seeded hash of their content — a
-    choice made from that unit's own rows alone, so adding or removing another unit never
-    changes it (identical rows tie and are broken by file position, which cannot change what is
-    kept, since they are identical). The cut uses a top-N aggregate per heavy unit and a join,
+    A unit over the bound keeps its rows with the smallest keyed hash (SHA-256 of the dataset's
+    secret ``seed`` and the row's content, JSON-encoded so distinct rows never share a text) —
+    a choice made from that unit's own rows and a secret that depends on no data, so adding or
+    removing another unit, or reordering the file, never changes it (only identical rows tie;
+    file position breaks the tie, which cannot change what is kept). The seed reaches DuckDB as
+    a session variable, never as SQL text. The cut uses a top-N aggregate per heavy unit and a join,
     not a window over the table; the units are cut in passes, each over the units of one hash
     bucket (about ``rows_per_pass`` rows), so memory stays bounded at any size. Rows
     without a privacy unit are dropped: their contribution could not be bounded. Bounded
     columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping to
-    the bounds happens at query time.
+    the bounds happens at query time. A column with a declared precision is stored in its
+    fixed-point units: value ÷ precision, rounded half away from zero (DuckDB's decimal ROUND).
 
     ``target`` is written in place (no temporary file beside it), so it may be an anonymous
     in-memory file (``/proc/self/fd/N``) that keeps the plaintext off disk; DuckDB spills what
     exceeds its memory limit to ``spill_to`` (default: a folder beside ``target``).
     """
     unit, bound = _quote(dp.privacy_unit), int(dp.max_rows_per_unit)
+    bounds = declared_bounds(dp.bounds)
     typed = ", ".join(
-        f"CAST(ROUND(TRY_CAST({_quote(c)} AS DECIMAL(38, 6)), 0) AS BIGINT) AS {_quote(c)}"
-        if c in dp.bounds
-        else _quote(c)
+        f"{_fixed_point(c, bounds[c].decimals)} AS {_quote(c)}" if c in bounds else _quote(c)
         for c in columns
     )
-    row_text = " || chr(31) || ".join(f"coalesce({_quote(c)}, '')" for c in columns)
+    row_text = "to_json(list_value(" + ", ".join(f"{_quote(c)}::VARCHAR" for c in columns) + "))"
     keyed = (
-        f"SELECT *, {{'h': hash({row_text}, {seed}), 'r': file_row_number}} AS _key "
+        f"SELECT *, {{'h': sha256(getvariable('bounding_seed') || {row_text}), "
+        f"'r': file_row_number}} AS _key "
         f"FROM read_parquet({sql_path_literal(staged)}, file_row_number = true) "
         f"WHERE {unit} IS NOT NULL"
     )
@@ -141,6 +151,7 @@ def build_restricted_table(
         f"WHERE cut.u IS NULL OR k._key <= cut.last_kept"
     )
     with _connection(spill_to=spill_to or target.parent / "spill") as connection:
+        connection.execute("SET VARIABLE bounding_seed = ?", [seed.hex])
         connection.execute(f"CREATE TEMP VIEW keyed AS {keyed}")
         (rows_in,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({sql_path_literal(staged)})"
@@ -164,4 +175,4 @@ def build_restricted_table(
         (rows_out,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({sql_path_literal(target)})"
         ).fetchone()
-    return BoundingRecord(seed, rows_in, rows_out, units, truncated)
+    return BoundingRecord(rows_in, rows_out, units, truncated)

@@ -2,15 +2,23 @@
 
 Privacy unit: the column whose value identifies one contributor (a credit code, a person
 pseudonym). Max rows per unit: how many rows one contributor may add. Bounds: the clamping
-interval of each numeric column that sums or averages may use. Domains: for categorical
-columns, the name of a *public* code list (``lab.reference``) — never values read off the data.
+interval of each numeric column that sums or averages may use. Precision: for a column with
+non-integer values, its fixed-point step (0.1, 0.01 … 0.000001): publication stores value ÷
+precision as an exact integer (explicit rounding, half away from zero) and the gateway answers
+in the declared unit. Bounds must be whole multiples of the precision (whole numbers when none is
+declared): a bound is never changed silently. Domains: for categorical columns, the name of a
+*public* code list (``lab.reference``) — never values read off the data.
+
+Storage: ``dp_metadata.bounds`` maps a column to ``[low, high]``, or ``[low, high, precision]``
+when a precision is declared; ``declared_bounds`` reads either.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +33,11 @@ MAX_ROWS_PER_UNIT = 10_000
 MAX_CONTRIBUTION = 2**63 - 1
 """The largest sum one unit may add to an aggregate, max rows × the largest |bound|: the gateway
 measures neighbouring aggregates in 64-bit integers (OpenDP's i64 distance)."""
+MAX_DECIMALS = 6
+"""The finest precision a column may declare: 0.000001 (publication reads values to 6 places)."""
+MAX_STORED_MAGNITUDE = 10**15
+"""Largest |bound| ÷ precision of a fixed-point column: its stored integers stay exact in a
+double and far from BIGINT's end (whole-number columns are limited by ``check_representable``)."""
 NUMERIC_SHARE_FOR_BOUNDS = 0.99
 """A column may have clamping bounds when at least this share of its values are numbers."""
 
@@ -37,6 +50,7 @@ class DpDeclaration:
     max_rows_per_unit: int
     bounds: Mapping[str, tuple[float, float]]
     domains: Mapping[str, str]
+    precisions: Mapping[str, str] = field(default_factory=dict)
 
     def check_against(self, columns: list[str], numeric_share: Mapping[str, float]) -> None:
         """Refuse references to unknown columns, bad bounds and non-public domains."""
@@ -52,6 +66,10 @@ class DpDeclaration:
                 raise InvalidInput(f"bounds of {column!r} must be finite with low < high")
             if numeric_share.get(column, 0.0) < NUMERIC_SHARE_FOR_BOUNDS:
                 raise InvalidInput(f"column {column!r} is not numeric; it cannot have bounds")
+            DeclaredBounds(low, high, self.precisions.get(column)).check(column)
+        for column in self.precisions:
+            if column not in self.bounds:
+                raise InvalidInput(f"precision of {column!r} needs bounds for that column")
         for column, code_list in self.domains.items():
             if column not in known:
                 raise InvalidInput(f"a domain names an unknown column {column!r}")
@@ -97,13 +115,20 @@ def set_dp_metadata(
         raise Conflict("a published version's DP metadata is fixed; ingest a new version")
     shares = {p["name"]: p["numeric_share"] for p in version.profile}
     declaration.check_against([p["name"] for p in version.profile], shares)
-    check_representable(declaration.max_rows_per_unit, declaration.bounds)
+    stored = {
+        c: DeclaredBounds(lo, hi, declaration.precisions.get(c)).stored()
+        for c, (lo, hi) in declaration.bounds.items()
+    }
+    check_representable(declaration.max_rows_per_unit, stored)
     row = session.get(DpMetadata, version.id) or DpMetadata(version_id=version.id)
     row.privacy_unit, row.max_rows_per_unit = (
         declaration.privacy_unit,
         declaration.max_rows_per_unit,
     )
-    row.bounds = {c: [lo, hi] for c, (lo, hi) in declaration.bounds.items()}
+    row.bounds = {
+        c: DeclaredBounds(lo, hi, declaration.precisions.get(c)).to_json()
+        for c, (lo, hi) in declaration.bounds.items()
+    }
     row.domains = dict(declaration.domains)
     row.updated_by, row.updated_at = actor, now()
     session.add(row)
@@ -120,3 +145,75 @@ def set_dp_metadata(
         },
     )
     return row
+
+
+@dataclass(frozen=True)
+class DeclaredBounds:
+    """A column's bounds as the steward declared them, with its fixed-point precision if any."""
+
+    low: float
+    high: float
+    precision: str | None = None
+
+    @property
+    def decimals(self) -> int:
+        """Decimal places of the precision (0 without one): values are stored × 10^decimals."""
+        return 0 if self.precision is None else precision_decimals(self.precision)
+
+    @property
+    def scale(self) -> int:
+        """Stored integer units per declared unit."""
+        return 10**self.decimals
+
+    def stored(self) -> tuple[int, int]:
+        """The bounds in stored integer units. Declarations are checked to be exact multiples;
+        a version declared before that check is widened outward, never narrowed."""
+        low, high = (Decimal(repr(float(v))).scaleb(self.decimals) for v in (self.low, self.high))
+        return math.floor(low), math.ceil(high)
+
+    def check(self, column: str) -> None:
+        """Refuse bounds that the stored integers could not represent exactly, naming the column."""
+        scaled = [Decimal(repr(float(v))).scaleb(self.decimals) for v in (self.low, self.high)]
+        if any(v != v.to_integral_value() for v in scaled):
+            raise InvalidInput(self._not_exact(column))
+        if self.precision is not None and max(abs(v) for v in scaled) > MAX_STORED_MAGNITUDE:
+            raise InvalidInput(
+                f"bounds of {column!r} are too wide for fixed point: |bound| ÷ precision must "
+                f"stay within {MAX_STORED_MAGNITUDE:.0e}"
+            )
+
+    def to_json(self) -> list[float | str]:
+        """``[low, high]``, or ``[low, high, precision]`` with the precision written out (0.01)."""
+        pair: list[float | str] = [self.low, self.high]
+        if self.precision is None:
+            return pair
+        return [*pair, format(Decimal(1).scaleb(-self.decimals), "f")]
+
+    def _not_exact(self, column: str) -> str:
+        if self.precision is None:
+            return (
+                f"bounds of {column!r} ({self.low:g}, {self.high:g}) are not whole numbers: "
+                "declare the column's precision (e.g. 0.1 for one decimal place) so its values "
+                "are stored in fixed point, or give whole-number bounds"
+            )
+        return (
+            f"bounds of {column!r} ({self.low:g}, {self.high:g}) are not whole multiples of its "
+            f"precision {self.precision}"
+        )
+
+
+def precision_decimals(precision: str) -> int:
+    """The decimal places of a precision 1, 0.1, … 0.000001; InvalidInput for anything else."""
+    try:
+        value = Decimal(str(precision)).normalize()
+    except InvalidOperation:
+        value = Decimal("NaN")
+    exponent = value.as_tuple().exponent if value.is_finite() else 1
+    if value.as_tuple().digits != (1,) or value.is_signed() or not -MAX_DECIMALS <= exponent <= 0:
+        raise InvalidInput(f"precision {precision!r} must be 1, 0.1, 0.01, … or 0.000001")
+    return -exponent
+
+
+def declared_bounds(stored: Mapping[str, list]) -> dict[str, DeclaredBounds]:
+    """The declared bounds of a ``dp_metadata.bounds`` mapping, per column."""
+    return {column: DeclaredBounds(*entry) for column, entry in stored.items()}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.catalogue.artifacts import build_open_table, build_restricted_table
+from lab.catalogue.bounding_seed import BoundingSeed, dataset_seed
 from lab.catalogue.datasets import get_version
 from lab.catalogue.decisions import VersionState
 from lab.catalogue.extracts import build_extract
@@ -46,6 +47,7 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
         version, dataset, dp = _load_for_publish(session, version_id)
         guide = current_guide(session)
     tier = Tier(version.tier)
+    seed = _bounding_seed(lab, tier, dataset)
     folder = Path(version.staging_dir)
     columns = [p["name"] for p in version.profile]
     with (
@@ -54,7 +56,7 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
         _artifact_file(tier, Path(work)) as built,
     ):
         staged = Path(f"/proc/self/fd/{plaintext.fileno()}")
-        details = _build(tier, version, staged, built, columns, dp, guide, Path(work))
+        details = _build(tier, version, staged, built, columns, dp, guide, seed, Path(work))
         publication = lab.store.publication(object_prefix(tier, dataset.slug))
         with built.open("rb") as data:
             if tier >= Tier.T3:
@@ -91,6 +93,15 @@ def _load_for_publish(session: Session, version_id: int):
     return version, dataset, dp
 
 
+def _bounding_seed(lab: LabServices, tier: Tier, dataset: Dataset) -> BoundingSeed | None:
+    """The dataset's secret bounding seed for a restricted tier (drawn at its first publication)."""
+    if tier < Tier.T3:
+        return None
+    with transaction(lab.sessions) as session:
+        prefix = object_prefix(tier, dataset.slug)
+        return dataset_seed(session, lab.sealed, dataset_id=dataset.id, prefix=prefix)
+
+
 @contextmanager
 def _artifact_file(tier: Tier, work: Path) -> Iterator[Path]:
     """Where the built table is written: for restricted tiers an anonymous in-memory file, so
@@ -106,14 +117,21 @@ def _artifact_file(tier: Tier, work: Path) -> Iterator[Path]:
 
 
 def _build(
-    tier: Tier, version, staged: Path, built: Path, columns: list[str], dp, guide, work: Path
+    tier: Tier,
+    version,
+    staged: Path,
+    built: Path,
+    columns: list[str],
+    dp,
+    guide,
+    seed: BoundingSeed | None,
+    work: Path,
 ) -> dict:
     if tier == Tier.T1:
         build_open_table(staged, built, _numeric_columns(version, guide), columns)
         return {}
     if tier == Tier.T2:
         return build_extract(staged, built, version.classification, guide).to_json()
-    seed = int(version.source_sha256[:12], 16)
     record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")
     return {"bounding": record.to_json()}
 

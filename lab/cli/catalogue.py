@@ -122,9 +122,18 @@ def dataset_dp(
     max_rows: int = typer.Option(..., help="Max rows one unit may contribute."),
     bound: list[str] = typer.Option([], help="COLUMN:LOW:HIGH (repeatable)."),
     domain: list[str] = typer.Option([], help="COLUMN:PUBLIC_CODE_LIST (repeatable)."),
+    precision: list[str] = typer.Option(
+        [], help="COLUMN:STEP fixed-point step of a non-integer column, e.g. 金额:0.01."
+    ),
 ) -> None:
     """Declare the DP metadata of a T3/T4 version."""
-    declaration = DpDeclaration(unit, max_rows, _bounds(bound), _domains(domain))
+    declaration = DpDeclaration(
+        unit,
+        max_rows,
+        _bounds(bound),
+        _column_values(domain, "domain", "COLUMN:PUBLIC_CODE_LIST"),
+        _column_values(precision, "precision", "COLUMN:STEP, e.g. 金额:0.01"),
+    )
     lab = services()
     with transaction(lab.sessions) as session:
         version = get_version(session, version_id)
@@ -162,11 +171,12 @@ def _bounds(specs: list[str]) -> dict[str, tuple[float, float]]:
     return bounds
 
 
-def _domains(specs: list[str]) -> dict[str, str]:
-    domains = {}
+def _column_values(specs: list[str], option: str, expected: str) -> dict[str, str]:
+    """``COLUMN:VALUE`` options as a mapping (the column may itself hold colons)."""
+    values = {}
     for spec in specs:
-        column, colon, code_list = spec.rpartition(":")
+        column, colon, value = spec.rpartition(":")
         if not colon or not column:
-            raise InvalidInput(f"--domain {spec!r}: expected COLUMN:PUBLIC_CODE_LIST")
-        domains[column] = code_list
-    return domains
+            raise InvalidInput(f"--{option} {spec!r}: expected {expected}")
+        values[column] = value
+    return values

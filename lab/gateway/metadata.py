@@ -22,24 +22,33 @@ class ColumnKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Bounds:
-    """The steward's clamping bounds of a numeric column, in its stored integer units."""
+    """The steward's clamping bounds of a numeric column, in its stored integer units.
+
+    ``scale`` is how many stored units make one declared unit: 1 for integer columns, 10^k for a
+    fixed-point column of precision 10^-k (stored value = declared value × scale). Every
+    sensitivity is in stored units; the gateway divides answers by the scale (``fixed_point``).
+    """
 
     lo: int
     hi: int
+    scale: int = 1
 
     def __post_init__(self) -> None:
         if not (isinstance(self.lo, int) and isinstance(self.hi, int)):
             raise ValueError(f"bounds must be integers in stored units: ({self.lo!r}, {self.hi!r})")
         if self.lo >= self.hi:
             raise ValueError(f"lower bound {self.lo} must be below upper bound {self.hi}")
+        if self.scale < 1 or str(self.scale).rstrip("0") != "1":
+            raise ValueError(f"a fixed-point scale is a power of ten, got {self.scale!r}")
 
 
 @dataclass(frozen=True)
 class TableMetadata:
     """A restricted table as the gateway sees it: name, columns, privacy unit, bounds, domains.
 
-    ``bounds`` accepts ``(lo, hi)`` pairs and ``public_domains`` any sequence of public codes;
-    both are frozen on creation. Bounded columns are stored as BIGINT.
+    ``bounds`` accepts ``(lo, hi)`` pairs (or ``(lo, hi, scale)``) and ``public_domains`` any
+    sequence of public codes; both are frozen on creation. Bounded columns are stored as BIGINT
+    (fixed-point ones in units of their precision).
     """
 
     name: str
@@ -78,6 +87,6 @@ class TableMetadata:
         return frozenset({self.name, self.name.replace("-", "_")})
 
 
-def _as_bounds(value: Bounds | tuple[int, int]) -> Bounds:
-    """A ``Bounds`` from itself or an ``(lo, hi)`` pair."""
+def _as_bounds(value: Bounds | tuple[int, ...]) -> Bounds:
+    """A ``Bounds`` from itself, an ``(lo, hi)`` pair or an ``(lo, hi, scale)`` triple."""
     return value if isinstance(value, Bounds) else Bounds(*value)

@@ -36,7 +36,8 @@ def _column(metadata: TableMetadata, name: str, kind: ColumnKind, n: int, rng) -
         return [domain[int(i)] for i in rng.integers(0, len(domain), n)]
     if name in metadata.bounds:
         bounds = metadata.bounds[name]
-        return [int(v) for v in rng.integers(bounds.lo, bounds.hi + 1, n)]
+        stored = rng.integers(bounds.lo, bounds.hi + 1, n)
+        return [int(v) if bounds.scale == 1 else int(v) / bounds.scale for v in stored]
     if kind is ColumnKind.TEXT:
         return [f"示例{name}{int(i)}" for i in rng.integers(0, 50, n)]
     return [float(v) for v in rng.normal(0, 1, n)]

@@ -8,6 +8,8 @@ group, the exact aggregates the noise layer needs. The rules it encodes:
 * A bounded value is clamped to its bounds (``LEAST``/``GREATEST`` after a NULL guard, since
   DuckDB's ``GREATEST(NULL, lo)`` is ``lo``), rounded explicitly and cast to BIGINT; sums and sums
   of squares are HUGEINT, so they are exact.
+* A fixed-point column (``Bounds.scale`` > 1) is stored, clamped and summed in integers; WHERE
+  reads it in its declared unit (``fixed_point.declared_where``).
 * NULL values add nothing to a sum and are not counted by ``count:<col>``; ``rows`` counts rows.
 * A histogram splits ``[lo, hi]`` into ``bins`` equal-width bins: value v falls in bin
   ``min(⌊(v − lo)·bins / (hi − lo)⌋, bins − 1)``; it is returned dense, one count per bin. The
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from lab.errors import InternalError
+from lab.gateway.fixed_point import declared_where
 from lab.gateway.metadata import Bounds, ColumnKind
 from lab.gateway.query import DIALECT, AggregateKind, GroupKey, QueryPlan
 
@@ -111,7 +114,8 @@ def _bounded_rows(plan: QueryPlan, aliases: dict[str, str]) -> str:
     """The filtered rows: group keys (as text when joined to a domain) and clamped values."""
     items = [_key_expression(key, plan) for key in plan.group_keys]
     items += [f"{_value_expression(plan, column)} AS {alias}" for column, alias in aliases.items()]
-    conditions = [f"({plan.where.sql(DIALECT, identify=True)})"] if plan.where else []
+    predicate = declared_where(plan.where, plan.table) if plan.where else None
+    conditions = [f"({predicate.sql(DIALECT, identify=True)})"] if predicate else []
     if plan.needs_partition_selection:
         conditions += [_in_domain(key) for key in plan.group_keys if key.public_domain]
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from lab.gateway.accounting import MICRO, Spend
 from lab.gateway.errors import QueryRejected
+from lab.gateway.fixed_point import in_declared_unit
 from lab.gateway.intervals import Estimate
 from lab.gateway.mechanisms import (
     MeanRelease,
@@ -200,7 +201,8 @@ def release_answer(plan: QueryPlan, exact: pa.Table, releases: ReleasePlan) -> d
         columns += [name, f"{name}_low", f"{name}_high"]
         if not groups:  # partition selection released no group: nothing to noise
             continue
-        for group, estimate in zip(groups, _estimates(aggregate, release, exact), strict=True):
+        for group, stored in zip(groups, _estimates(aggregate, release, exact), strict=True):
+            estimate = in_declared_unit(stored, aggregate, plan.table)  # fixed-point columns
             group.update(
                 {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}
             )

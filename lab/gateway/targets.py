@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.catalogue.datasets import current_version, get_dataset
+from lab.catalogue.dp_metadata import DeclaredBounds, declared_bounds
 from lab.db.models import Dataset, DpMetadata, PrivacyBudget, SandboxProject
 from lab.errors import NotFound
 from lab.gateway.metadata import ColumnKind, TableMetadata
@@ -33,19 +34,24 @@ def table_metadata(session: Session, slug: str) -> tuple[TableMetadata, int, str
     dp = session.get(DpMetadata, version.id) if version else None
     if version is None or dp is None or Tier(version.tier) < Tier.T3:
         raise NotFound(f"no restricted dataset {slug!r} is published")
-    kinds = {
-        p["name"]: ColumnKind.INTEGER if p["name"] in dp.bounds else ColumnKind.TEXT
-        for p in version.profile
-    }
+    bounds = declared_bounds(dp.bounds)
+    kinds = {p["name"]: _kind(bounds.get(p["name"])) for p in version.profile}
     metadata = TableMetadata(
         name=slug,
         columns=kinds,
         privacy_unit=dp.privacy_unit,
         max_rows_per_unit=dp.max_rows_per_unit,
-        bounds={c: (int(lo), int(hi)) for c, (lo, hi) in dp.bounds.items()},
+        bounds={c: (*b.stored(), b.scale) for c, b in bounds.items()},
         public_domains={c: public_code_list(name) for c, name in dp.domains.items()},
     )
     return metadata, version.id, version.objects["data.parquet"]
+
+
+def _kind(bounds: DeclaredBounds | None) -> ColumnKind:
+    """Bounded columns are numbers: integers, or fixed-point decimals with a precision."""
+    if bounds is None:
+        return ColumnKind.TEXT
+    return ColumnKind.INTEGER if bounds.precision is None else ColumnKind.FLOAT
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The DP-metadata form: its fields by column position, read back into a ``DpDeclaration``.
 
 Column names can hold any character, so the form names its per-column fields by position
-(``low_3``, ``high_3``, ``domain_3``) in the order of the version's stored profile. Blank pairs
-and blank domains are left out; the domain object checks the rest against the version.
+(``low_3``, ``high_3``, ``precision_3``, ``domain_3``) in the order of the version's stored
+profile. Blank pairs, precisions and domains are left out; the domain object checks the rest
+against the version.
 """
 
 from __future__ import annotations
@@ -46,9 +47,15 @@ def dp_declaration(form: FormData, columns: list[str]) -> DpDeclaration:
     max_rows = _text(form, "max_rows_per_unit")
     if not max_rows.isdigit():
         raise InvalidInput("max rows per unit must be a whole number")
+    precisions = {
+        column: step
+        for index, column in enumerate(columns)
+        if (step := _text(form, f"precision_{index}"))
+    }
     return DpDeclaration(
         privacy_unit=_text(form, "privacy_unit"),
         max_rows_per_unit=int(max_rows),
         bounds=_bounds(form, columns),
         domains=domains,
+        precisions=precisions,
     )

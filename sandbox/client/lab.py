@@ -21,7 +21,7 @@ TOKEN_ENV = "DATALAB_GATEWAY_TOKEN"  # noqa: S105 (the variable's name, not a se
 API = "/api/gateway"
 
 DATASET_COLUMNS = ["name", "title", "tier", "version"]
-SCHEMA_COLUMNS = ["name", "kind", "bounds", "domain"]
+SCHEMA_COLUMNS = ["name", "kind", "bounds", "precision", "domain"]
 BUDGET_COLUMNS = [
     "dataset",
     "limit",
@@ -66,7 +66,7 @@ class Lab:
         return pd.DataFrame(answer["datasets"], columns=DATASET_COLUMNS)
 
     def schema(self, name: str) -> pd.DataFrame:
-        """The columns of dataset ``name`` (name, kind, bounds, domain).
+        """The columns of dataset ``name`` (name, kind, bounds, precision, domain).
 
         ``df.attrs`` holds the dataset's other metadata, among them ``privacy_unit`` and
         ``max_rows_per_unit``.

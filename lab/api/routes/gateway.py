@@ -25,6 +25,7 @@ from lab.api.schemas.gateway import (
     QueryIn,
 )
 from lab.errors import PermissionDenied
+from lab.gateway import fixed_point
 from lab.gateway.catalogue import (
     ProjectDataset,
     approved_project,
@@ -66,7 +67,8 @@ def _dataset_out(item: ProjectDataset) -> DatasetOut:
         ColumnOut(
             name=name,
             kind=kind.value,
-            bounds=[meta.bounds[name].lo, meta.bounds[name].hi] if name in meta.bounds else None,
+            bounds=fixed_point.declared_bounds(meta, name),
+            precision=fixed_point.precision(meta, name),
             domain=list(meta.public_domains[name]) if name in meta.public_domains else None,
         )
         for name, kind in meta.columns.items()

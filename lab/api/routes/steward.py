@@ -83,7 +83,7 @@ def version_detail(session: Session, version_id: int) -> VersionDetailOut:
     return VersionDetailOut.of(
         version,
         session.get_one(Dataset, version.dataset_id),
-        dp_metadata=DpMetadataOut.model_validate(dp) if dp else None,
+        dp_metadata=DpMetadataOut.of(dp) if dp else None,
     )
 
 
@@ -192,7 +192,7 @@ def declare_dp_metadata(
         row = set_dp_metadata(
             session, services.audit, version=version, declaration=body.declaration(), actor=actor
         )
-        return DpMetadataOut.model_validate(row)
+        return DpMetadataOut.of(row)
 
 
 @router.post("/versions/{version_id}/publish")

@@ -26,7 +26,8 @@ class CostOut(BaseModel):
 class ColumnOut(BaseModel):
     name: str
     kind: str
-    bounds: list[int] | None
+    bounds: list[int | float] | None
+    precision: str | None = None
     domain: list[str] | None
 
 

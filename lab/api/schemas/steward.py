@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from classification import Guide, Tier
 from lab.catalogue.decisions import Decision, VersionState
-from lab.catalogue.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS, DpDeclaration
-from lab.db.models import Dataset, DatasetVersion
+from lab.catalogue.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS, DpDeclaration, declared_bounds
+from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.ingest.pipeline import IngestOutcome
 
 """Share of numeric values a column needs for DP bounds (what ``DpDeclaration`` checks)."""
@@ -119,14 +119,26 @@ class VersionSummaryOut(BaseModel):
 class DpMetadataOut(BaseModel):
     """The DP metadata declared for a T3/T4 version."""
 
-    model_config = ConfigDict(from_attributes=True)
-
     privacy_unit: str
     max_rows_per_unit: int
     bounds: dict[str, tuple[float, float]]
+    precisions: dict[str, str]
     domains: dict[str, str]
     updated_by: str
     updated_at: datetime
+
+    @classmethod
+    def of(cls, row: DpMetadata) -> DpMetadataOut:
+        declared = declared_bounds(row.bounds)
+        return cls(
+            privacy_unit=row.privacy_unit,
+            max_rows_per_unit=row.max_rows_per_unit,
+            bounds={c: (b.low, b.high) for c, b in declared.items()},
+            precisions={c: b.precision for c, b in declared.items() if b.precision is not None},
+            domains=row.domains,
+            updated_by=row.updated_by,
+            updated_at=row.updated_at,
+        )
 
 
 class VersionDetailOut(VersionSummaryOut):
@@ -165,11 +177,17 @@ class DpMetadataIn(_In):
     privacy_unit: str = Field(min_length=1, max_length=200)
     max_rows_per_unit: int
     bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    precisions: dict[str, str] = Field(
+        default_factory=dict,
+        description="fixed-point step per non-integer bounded column, e.g. {'金额': '0.01'}",
+    )
     domains: dict[str, str] = Field(default_factory=dict)
 
     def declaration(self) -> DpDeclaration:
         """The domain's value object (checked against the version when it is set)."""
-        return DpDeclaration(self.privacy_unit, self.max_rows_per_unit, self.bounds, self.domains)
+        return DpDeclaration(
+            self.privacy_unit, self.max_rows_per_unit, self.bounds, self.domains, self.precisions
+        )
 
 
 class PublishOut(BaseModel):

@@ -1,11 +1,14 @@
 """Neighbouring datasets through the whole path: publication bounding, the engine, the noise layer.
 
 D has 300 light units; D' adds one unit with 1000 rows, all in one district, with a value far
-above the bound. Publication cuts it to ``BOUND`` rows, the engine clamps its values, and thousands
-of releases of count, sum and mean on the two tables show a privacy loss consistent with ε and
-95% intervals that cover the truth at their rate. Each release here goes through
-``release_answer`` — the function the gateway uses — on the engine's exact output, stacked so that
-one call noises thousands of independent copies.
+above the bound. Both are published through the real path (ingest → decide → DP metadata →
+publish) as two versions of one dataset, so the cut uses the dataset's own secret seed, as it
+would in production. Publication cuts the heavy unit to ``BOUND`` rows, the engine clamps its
+values, and thousands of releases of count, sum and mean on the two tables show a privacy loss
+consistent with ε and 95% intervals that cover the truth at their rate. Each release here goes
+through ``release_answer`` — the function the gateway uses — on the engine's exact output, stacked
+so that one call noises thousands of independent copies (``test_neighbouring_http`` asks over
+HTTP instead).
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
-from lab.catalogue.artifacts import build_restricted_table
-from lab.db.models import DpMetadata
+from classification import Tier
+from lab.catalogue.datasets import DatasetMeta, get_version
+from lab.catalogue.decisions import decide
+from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.publishing import publish
+from lab.db import transaction
 from lab.gateway.engine import DuckDBEngine, run_compiled
 from lab.gateway.intervals import discrete_laplace_tail
 from lab.gateway.mechanisms import make_partition_selection
@@ -28,15 +34,19 @@ from lab.gateway.partitions import released_groups
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
 from lab.gateway.releases import plan_cost, plan_releases, release_answer
+from lab.ingest.pipeline import ingest
 from lab.reference import public_code_list
+from lab.services import LabServices, open_services
+from lab.settings import LabSettings
 from tests.unit.lab.gateway.empirical import coverage_tolerance, epsilon_bounds, wilson
+from tests.unit.lab.ingest import tables
 
 BOUND, LO, HI, EPSILON, RELEASES = 4, 0, 1000, 1.0, 20_000
 COLUMNS = ["unit", "district", "category", "amount"]
 DISTRICTS = public_code_list("qingdao_district_name")
 TARGET = DISTRICTS[0]
 METADATA = TableMetadata(
-    name="t",
+    name="tax",
     columns={
         "unit": ColumnKind.TEXT,
         "district": ColumnKind.TEXT,
@@ -50,38 +60,52 @@ METADATA = TableMetadata(
 )
 
 
-def _staged(folder: Path, *, with_heavy_unit: bool) -> Path:
+def _rows(*, with_heavy_unit: bool) -> list[tuple[str, str, str, str]]:
+    codes = tables.firms(301)
     rows = [
-        (f"u{u}", DISTRICTS[u % len(DISTRICTS)], f"类{u % 5}", str(100 + u))
+        (codes[u], DISTRICTS[u % len(DISTRICTS)], f"类{u % 5}", str(100 + u))
         for u in range(300)
         for _ in range(3)
     ]
     if with_heavy_unit:
-        rows += [("heavy", TARGET, "独有", "5000")] * 1000
-    path = folder / "staged.parquet"
-    pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)}), path)
-    return path
+        rows += [(codes[300], TARGET, "独有", "5000")] * 1000
+    return rows
 
 
-def _published(folder: Path, *, with_heavy_unit: bool) -> Path:
-    folder.mkdir()
-    dp = DpMetadata(
-        privacy_unit="unit", max_rows_per_unit=BOUND, bounds={"amount": [LO, HI]}, domains={}
-    )
-    target = folder / "published.parquet"
-    staged = _staged(folder, with_heavy_unit=with_heavy_unit)
-    build_restricted_table(staged, target, dp, COLUMNS, seed=7)
+def _publish(lab: LabServices, folder: Path, *, with_heavy_unit: bool) -> Path:
+    """Publish the rows as the next version of ``tax`` through the real path; return its cut,
+    decrypted by the lab's sealed store into a test file the engine reads."""
+    name = "d-prime" if with_heavy_unit else "d"
+    path = tables.write_csv(folder / f"{name}.csv", COLUMNS, _rows(with_heavy_unit=with_heavy_unit))
+    with path.open("rb") as stream:
+        meta = DatasetMeta(title="邻居", department="税务局", slug="tax")
+        version_id = ingest(lab, stream, path.name, meta, actor="steward").version_id
+    declaration = DpDeclaration("unit", BOUND, {"amount": (LO, HI)}, {})
+    with transaction(lab.sessions) as s:
+        version = get_version(s, version_id)
+        decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
+        set_dp_metadata(s, lab.audit, version=version, declaration=declaration, actor="steward")
+    publish(lab, version_id=version_id, actor="steward")
+    with lab.sessions() as s:
+        key = get_version(s, version_id).objects["data.parquet"]
+    target = folder / f"{name}.parquet"
+    with lab.sealed.open_plaintext_memfd(key) as plaintext:
+        target.write_bytes(plaintext.read())
     return target
 
 
 @pytest.fixture(scope="module")
 def neighbours(tmp_path_factory) -> tuple[Path, Path]:
-    """The published D and D' (D plus one heavy unit)."""
+    """The published cuts of D and of D' (D plus one heavy unit), two versions of one dataset."""
     root = tmp_path_factory.mktemp("neighbours")
-    return (
-        _published(root / "d", with_heavy_unit=False),
-        _published(root / "d-prime", with_heavy_unit=True),
-    )
+    lab = open_services(LabSettings(home=root / "home"))
+    try:
+        return (
+            _publish(lab, root, with_heavy_unit=False),
+            _publish(lab, root, with_heavy_unit=True),
+        )
+    finally:
+        lab.close()
 
 
 def _exact_target(sql: str, path: Path) -> tuple[object, pa.Table]:
@@ -106,9 +130,9 @@ def _releases(sql: str, path: Path, label: str) -> tuple[float, list[dict]]:
 
 
 QUERIES = {
-    "count(*)": "SELECT district, COUNT(*) FROM t GROUP BY district",
-    "sum(amount)": "SELECT district, SUM(amount) FROM t GROUP BY district",
-    "avg(amount)": "SELECT district, AVG(amount) FROM t GROUP BY district",
+    "count(*)": "SELECT district, COUNT(*) FROM tax GROUP BY district",
+    "sum(amount)": "SELECT district, SUM(amount) FROM tax GROUP BY district",
+    "avg(amount)": "SELECT district, AVG(amount) FROM tax GROUP BY district",
 }
 
 
@@ -175,7 +199,8 @@ def test_mean_interval_covers_at_least_95_percent(neighbours) -> None:
 def test_key_of_a_single_unit_is_not_released_by_partition_selection(neighbours) -> None:
     """On D' the key only the heavy unit holds passes selection at most δ of the time, while
     keys many units hold always pass."""
-    plan = plan_query("SELECT category, COUNT(*) FROM t GROUP BY category", [METADATA], delta=0.02)
+    sql = "SELECT category, COUNT(*) FROM tax GROUP BY category"
+    plan = plan_query(sql, [METADATA], delta=0.02)
     exact = run_compiled(DuckDBEngine(), compile_plan(plan), neighbours[1])
     assert "独有" in exact.column("category").to_pylist()  # the engine does find it
     selection = make_partition_selection(BOUND, EPSILON / 2, 0.02)

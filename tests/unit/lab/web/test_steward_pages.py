@@ -174,7 +174,8 @@ def test_lowering_without_justification_is_refused_inline(
 
 
 def test_dp_form_then_publish(client: TestClient, sqlite_lab: LabServices, tmp_path: Path) -> None:
-    """A T3 version gets its DP metadata through the form and is published from its page."""
+    """A T3 version gets its DP metadata through the form (fractional bounds only with a
+    precision) and is published from its page."""
     version = ingested(sqlite_lab, tables.monthly_table(tmp_path), "tax")
     page = f"/steward/versions/{version}"
     token = csrf_of(client, page)
@@ -186,6 +187,11 @@ def test_dp_form_then_publish(client: TestClient, sqlite_lab: LabServices, tmp_p
     form = {"csrf_token": token, "privacy_unit": "统一社会信用代码", "max_rows_per_unit": "12"}
     half = post(client, f"{page}/dp-metadata", {**form, "low_3": "0"})
     assert half.status_code == 400 and "need both a low and a high" in half.text
+    fractional = post(client, f"{page}/dp-metadata", {**form, "low_3": "0.5", "high_3": "9.5"})
+    assert fractional.status_code == 400 and "declare the column&#39;s precision" in fractional.text
+    exact = {**form, "low_3": "0.5", "high_3": "9.5", "precision_3": "0.1"}
+    assert post(client, f"{page}/dp-metadata", exact).status_code == 303
+    assert 'value="0.1"' in client.get(page).text
     full = {**form, "low_3": "0", "high_3": "100000", "domain_2": "qingdao_district_name"}
     saved = post(client, f"{page}/dp-metadata", full)
     assert saved.status_code == 303 and saved.headers["location"].endswith("done=dp-saved")

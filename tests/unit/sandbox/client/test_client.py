@@ -219,7 +219,7 @@ def test_schema_has_columns_and_privacy_metadata(lab, gateway) -> None:
     """schema() lists the columns and exposes the privacy unit and row bound in attrs."""
     gateway.answer("GET", "/api/gateway/datasets/tax-monthly", TAX)
     frame = lab.schema("tax-monthly")
-    assert list(frame.columns) == ["name", "kind", "bounds", "domain"]
+    assert list(frame.columns) == ["name", "kind", "bounds", "precision", "domain"]
     assert list(frame["name"]) == ["所属区", "应纳税额（元）"]
     assert frame.loc[1, "bounds"] == [0, 5000000]
     assert frame.attrs["privacy_unit"] == "统一社会信用代码"
