@@ -6,8 +6,9 @@ Order matters and is the privacy argument of the whole path:
    about the data (plans are kept per dataset version and query text, ``prepared``);
 2. its cost is known from the plan (each aggregate — and partition selection, when a group key
    has no public domain — gets an equal share of ε; selection alone spends δ) and reserved in
-   the ledger before any data is read; an identical earlier query returns its stored answer,
-   free;
+   the ledger before any data is read, at all three levels (project × dataset, organisation ×
+   dataset, organisation × privacy unit); an identical earlier query from any project of the
+   organisation returns its stored answer, free;
 3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
    in a bounded cache of open tables, ``open_tables``);
 4. groups found in the data (keys without a public domain) are kept only if DP partition
@@ -33,6 +34,7 @@ from lab.gateway.ledger import BudgetLedger, query_key, to_micro, to_pico
 from lab.gateway.mechanisms import make_mean_release, make_quantile_release, make_variance_release
 from lab.gateway.noise import make_count_release, make_sum_release
 from lab.gateway.open_tables import OpenTableCache
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.partitions import released_groups, selection_for
 from lab.gateway.prepared import PreparedQueries, PreparedQuery
 from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
@@ -103,7 +105,7 @@ class DpGateway:
         self._own_engine = DuckDBEngine() if engine is None else None
         self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
-        self.targets = QueryTargets()
+        self.targets = QueryTargets(OrganisationCaps.of(lab.settings))
         self.prepared = PreparedQueries()
         self.tables = tables or OpenTableCache(
             lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
@@ -150,7 +152,7 @@ class DpGateway:
             delta_pico=pico,
         )
         reservation = self.ledger.reserve(
-            budget_id=target.budget_id,
+            budgets=target.budgets,
             version_id=target.version_id,
             key=key,
             query_text=plan.canonical_text,
@@ -162,7 +164,7 @@ class DpGateway:
             answer = self._compute(prepared, cost, target.object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
-        state = reservation.budget
+        state = reservation.budgets
         return DpAnswer(
             tuple(answer["columns"]),
             tuple(answer["rows"]),
