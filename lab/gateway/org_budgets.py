@@ -248,14 +248,13 @@ def level_of(session: Session, row: OrganisationBudget) -> OrganisationLevel:
     )
 
 
-def find_level(session: Session, organisation: str, scope: str) -> OrganisationBudget:
-    """An organisation's row by organisation name and ``dataset:<slug>``/``unit:<kind>``."""
-    org = session.scalar(select(Organisation).where(Organisation.name == organisation))
-    if org is None:
-        raise NotFound(f"no organisation {organisation!r}")
+def find_level(session: Session, organisation_id: int, scope: str) -> OrganisationBudget:
+    """One of an organisation's rows by ``dataset:<slug>`` or ``unit:<kind>``; else NotFound."""
+    if session.get(Organisation, organisation_id) is None:
+        raise NotFound(f"no organisation {organisation_id}")
     for row in session.scalars(
-        select(OrganisationBudget).where(OrganisationBudget.organisation_id == org.id)
+        select(OrganisationBudget).where(OrganisationBudget.organisation_id == organisation_id)
     ):
         if scope_label(session, row) == scope:
             return row
-    raise NotFound(f"{organisation} has no budget on {scope!r}")
+    raise NotFound(f"organisation {organisation_id} has no budget on {scope!r}")

@@ -67,12 +67,14 @@ def served_unit(session: Session, slug: str) -> str:
 
 @dataclass(frozen=True)
 class QueryTarget:
-    """What one query runs against and charges: metadata, version, object and three budgets."""
+    """What one query runs against and charges: metadata, version, object, three budgets and
+    the privacy-unit kind whose organisation budget is one of them."""
 
     metadata: TableMetadata
     version_id: int
     object_key: str
     budgets: ChargedBudgets
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class QueryTargets:
             raise NotFound("no approved budget for this project and dataset")
         on_dataset, on_unit = self._organisation_rows(session, row[2], row[3], kept.unit)
         budgets = ChargedBudgets(project=row[1], dataset=on_dataset, unit=on_unit)
-        return QueryTarget(kept.metadata, version_id, kept.object_key, budgets)
+        return QueryTarget(kept.metadata, version_id, kept.object_key, budgets, kept.unit)
 
     def _organisation_rows(
         self, session: Session, organisation_id: int, dataset_id: int, unit: str
