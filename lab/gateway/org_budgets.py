@@ -23,9 +23,10 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
-from lab.db.models import Dataset, Organisation, OrganisationBudget
+from lab.db.models import Dataset, DatasetVersion, DpMetadata, Organisation, OrganisationBudget
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.gateway.ledger import MICRO, PICO, BudgetState, to_micro, to_pico
+from lab.gateway.units import privacy_unit_kind
 from lab.identity.accounts import now
 from lab.settings import LabSettings
 
@@ -85,6 +86,19 @@ def unit_budget(
     return found or _new(
         session, organisation_id, caps.unit_epsilon, caps.unit_delta, privacy_unit=unit
     )
+
+
+def served_unit_budget(
+    session: Session, *, organisation_id: int, dataset: Dataset, caps: OrganisationCaps
+) -> OrganisationBudget | None:
+    """The organisation's row on the privacy unit of ``dataset``'s served version (created with
+    the default cap if missing); None while no version with DP metadata is served."""
+    version = session.get(DatasetVersion, dataset.current_version_id or 0)
+    dp = session.get(DpMetadata, version.id) if version else None
+    if dp is None:
+        return None
+    unit = privacy_unit_kind(version.classification, dp.privacy_unit)
+    return unit_budget(session, organisation_id=organisation_id, unit=unit, caps=caps)
 
 
 def _new(session: Session, organisation_id: int, epsilon: float, delta: float, **scope):

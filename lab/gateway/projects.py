@@ -24,7 +24,12 @@ from lab.catalogue.datasets import current_version, get_dataset
 from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.gateway.ledger import MICRO, PICO, to_micro, to_pico
-from lab.gateway.org_budgets import OrganisationCaps, allocate, dataset_budget
+from lab.gateway.org_budgets import (
+    OrganisationCaps,
+    allocate,
+    dataset_budget,
+    served_unit_budget,
+)
 from lab.identity import OrganisationKind
 from lab.identity.accounts import now
 
@@ -129,16 +134,20 @@ def _grant(
     delta_pico: int,
     caps: OrganisationCaps | None,
 ) -> None:
-    """Allocate each limit out of the organisation's cap on its dataset, rows in id order."""
+    """Allocate each limit out of the organisation's cap on its dataset, rows in id order.
+
+    The organisation's rows on the datasets' privacy units are created too, so a steward can
+    set their caps before the first query.
+    """
+    caps = caps or OrganisationCaps()
     rows = {
         slug: dataset_budget(
-            session,
-            organisation_id=organisation_id,
-            dataset_id=dataset.id,
-            caps=caps or OrganisationCaps(),
+            session, organisation_id=organisation_id, dataset_id=dataset.id, caps=caps
         )
         for slug, dataset in datasets.items()
     }
+    for dataset in datasets.values():
+        served_unit_budget(session, organisation_id=organisation_id, dataset=dataset, caps=caps)
     for slug, row in sorted(rows.items(), key=lambda item: item[1].id):
         allocate(session, row, micro=limits[slug], pico=delta_pico, what=repr(slug))
 

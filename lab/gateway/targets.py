@@ -60,11 +60,6 @@ def _served(session: Session, slug: str) -> tuple[TableMetadata, int, str, str]:
     return metadata, version.id, version.objects["data.parquet"], unit
 
 
-def served_unit(session: Session, slug: str) -> str:
-    """The privacy-unit kind of the served version of ``slug`` (NotFound if none is served)."""
-    return _served(session, slug)[3]
-
-
 @dataclass(frozen=True)
 class QueryTarget:
     """What one query runs against and charges: metadata, version, object, three budgets and

@@ -18,10 +18,12 @@ from lab.services import LabServices
 from tests.unit.lab.ingest import tables
 
 
-def publish_tax_table(lab: LabServices, folder, *, units: int = 30, canary: int = 0) -> int:
-    """Ingest, decide T3, declare DP metadata and publish a monthly tax table as ``tax``."""
+def publish_tax_table(
+    lab: LabServices, folder, *, units: int = 30, canary: int = 0, slug: str = "tax"
+) -> int:
+    """Ingest, decide T3, declare DP metadata and publish a monthly tax table as ``slug``."""
     path = tables.monthly_table(folder, units=units, months=4, canary=canary)
-    meta = DatasetMeta(title="纳税", department="税务局", slug="tax")
+    meta = DatasetMeta(title="纳税", department="税务局", slug=slug)
     with path.open("rb") as stream:
         outcome = ingest(lab, stream, path.name, meta, actor="steward")
     declaration = DpDeclaration(
