@@ -62,30 +62,16 @@ def dataset_budget(
     session: Session, *, organisation_id: int, dataset_id: int, caps: OrganisationCaps
 ) -> OrganisationBudget:
     """The organisation's budget row on a dataset, created with the default cap if missing."""
-    found = session.scalar(
-        select(OrganisationBudget).where(
-            OrganisationBudget.organisation_id == organisation_id,
-            OrganisationBudget.dataset_id == dataset_id,
-        )
-    )
-    return found or _new(
-        session, organisation_id, caps.dataset_epsilon, caps.dataset_delta, dataset_id=dataset_id
-    )
+    cap = (caps.dataset_epsilon, caps.dataset_delta)
+    return _found_or_new(session, organisation_id, cap, dataset_id=dataset_id)
 
 
 def unit_budget(
     session: Session, *, organisation_id: int, unit: str, caps: OrganisationCaps
 ) -> OrganisationBudget:
     """The organisation's budget row on a privacy-unit kind, created with the default cap."""
-    found = session.scalar(
-        select(OrganisationBudget).where(
-            OrganisationBudget.organisation_id == organisation_id,
-            OrganisationBudget.privacy_unit == unit,
-        )
-    )
-    return found or _new(
-        session, organisation_id, caps.unit_epsilon, caps.unit_delta, privacy_unit=unit
-    )
+    cap = (caps.unit_epsilon, caps.unit_delta)
+    return _found_or_new(session, organisation_id, cap, privacy_unit=unit)
 
 
 def served_unit_budget(
@@ -101,13 +87,20 @@ def served_unit_budget(
     return unit_budget(session, organisation_id=organisation_id, unit=unit, caps=caps)
 
 
-def _new(session: Session, organisation_id: int, epsilon: float, delta: float, **scope):
+def _found_or_new(
+    session: Session, organisation_id: int, cap: tuple[float, float], **scope
+) -> OrganisationBudget:
+    found = session.scalar(
+        select(OrganisationBudget).filter_by(organisation_id=organisation_id, **scope)
+    )
+    if found is not None:
+        return found
     row = OrganisationBudget(
         organisation_id=organisation_id,
-        limit_micro=to_micro(epsilon),
+        limit_micro=to_micro(cap[0]),
         allocated_micro=0,
         spent_micro=0,
-        delta_limit_pico=to_pico(delta),
+        delta_limit_pico=to_pico(cap[1]),
         delta_allocated_pico=0,
         delta_spent_pico=0,
         updated_at=now(),

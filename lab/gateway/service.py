@@ -47,7 +47,11 @@ GENERIC_FAILURE = "the query could not be answered; its cost stays charged"
 
 @dataclass(frozen=True)
 class DpAnswer:
-    """Released values per group, each with its 95% interval, and what the query cost."""
+    """Released values per group, each with its 95% interval, and what the query cost.
+
+    ``budget_left``/``delta_left`` is what the tightest of the three levels charged (project,
+    organisation × dataset, organisation × privacy unit) leaves for the next query.
+    """
 
     columns: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
