@@ -54,6 +54,7 @@ from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import apply_for_project, approve_project
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token
@@ -155,7 +156,10 @@ def sandbox_token(lab) -> str:
             purpose="benchmark the gateway",
             actor="analyst",
         )
-        approve_project(s, lab.audit, project=project, budgets={"rev": BUDGET}, actor="steward")
+        caps = OrganisationCaps(dataset_epsilon=BUDGET, unit_epsilon=BUDGET)
+        approve_project(
+            s, lab.audit, project=project, budgets={"rev": BUDGET}, actor="steward", caps=caps
+        )
         return issue_token(
             s,
             lab.audit,

@@ -117,6 +117,30 @@ class LabSettings(BaseSettings):
         ge=0,
         description="Memory the DP gateway may keep decrypted restricted tables in (bytes).",
     )
+    org_dataset_epsilon: float = Field(
+        default=10.0,
+        gt=0,
+        description="Default cap on the ε one organisation may hold on one restricted dataset, "
+        "summed over all its sandbox projects (a steward changes it per organisation).",
+    )
+    org_dataset_delta: float = Field(
+        default=1e-5,
+        ge=0,
+        lt=1,
+        description="Default cap on the δ one organisation may hold on one restricted dataset.",
+    )
+    org_unit_epsilon: float = Field(
+        default=10.0,
+        gt=0,
+        description="Default cap on the ε one organisation may spend about one privacy unit (the "
+        "enterprise's credit code, the resident ID…) across every dataset keyed by it.",
+    )
+    org_unit_delta: float = Field(
+        default=2e-5,
+        ge=0,
+        lt=1,
+        description="Default cap on the δ one organisation may spend about one privacy unit.",
+    )
     demo_scale: int = Field(
         default=10_000,
         ge=100,

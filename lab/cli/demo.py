@@ -17,6 +17,7 @@ from lab.demo.accounts import DemoLogin, seed_demo_accounts
 from lab.demo.catalogue import DemoLoadResult, load_demo_catalogue
 from lab.demo.credit_journey import DemoCredit, prepare_demo_credit
 from lab.demo.projects import seed_demo_projects
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.services import LabServices, open_services
 
 
@@ -47,7 +48,7 @@ def prepare_demo(lab: LabServices, scale: int) -> None:
     console.print(f"demo data in {data_dir}", highlight=False)
     print_catalogue(load_catalogue(lab, data_dir))
     with transaction(lab.sessions) as session:
-        projects = seed_demo_projects(session, lab.audit)
+        projects = seed_demo_projects(session, lab.audit, OrganisationCaps.of(lab.settings))
         console.print(
             "sandbox projects: " + "; ".join(f"{p.id} {p.title} ({p.state})" for p in projects),
             highlight=False,

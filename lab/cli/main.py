@@ -6,7 +6,17 @@ from importlib.metadata import entry_points
 
 import typer
 
-from lab.cli import accounts, audit, catalogue, database, demo, projects, serve, trace
+from lab.cli import (
+    accounts,
+    audit,
+    catalogue,
+    database,
+    demo,
+    org_budgets,
+    projects,
+    serve,
+    trace,
+)
 from lab.cli.context import one_line_errors, settings
 from lab.cli.credit import credit_app
 from lab.cli.keys import keys_app
@@ -20,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(database.db_app, name="db")
 app.add_typer(accounts.user_app, name="user")
+accounts.org_app.add_typer(org_budgets.budget_app, name="budget")
 app.add_typer(accounts.org_app, name="org")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(audit.audit_app, name="audit")

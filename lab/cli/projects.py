@@ -10,6 +10,7 @@ from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import InvalidInput, NotFound
 from lab.gateway.ledger import BudgetState
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import (
     DEFAULT_DELTA_PER_DATASET,
     apply_for_project,
@@ -88,6 +89,7 @@ def project_approve(
             delta=delta,
             note=note,
             actor=CLI_ACTOR,
+            caps=OrganisationCaps.of(lab.settings),
         )
     typer.echo(f"project {project_id} approved")
 

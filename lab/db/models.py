@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -230,18 +231,55 @@ class PrivacyBudget(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class OrganisationBudget(Base):
+    """An organisation's cap on one dataset, or on one privacy unit across all its datasets.
+
+    Exactly one of ``dataset_id`` and ``privacy_unit`` is set. ``allocated_*`` (dataset level
+    only) is the sum of the organisation's project budgets on the dataset, which may never pass
+    the cap; ``spent_*`` grows with every charged query, by a conditional update.
+    """
+
+    __tablename__ = "organisation_budgets"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "dataset_id", name="uq_organisation_budgets_dataset"),
+        UniqueConstraint("organisation_id", "privacy_unit", name="uq_organisation_budgets_unit"),
+        CheckConstraint("(dataset_id IS NULL) <> (privacy_unit IS NULL)", name="one_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"))
+    privacy_unit: Mapped[str | None] = mapped_column(String(240))
+    limit_micro: Mapped[int] = mapped_column(BigInteger)
+    allocated_micro: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent_micro: Mapped[int] = mapped_column(BigInteger, default=0)
+    delta_limit_pico: Mapped[int] = mapped_column(BigInteger)
+    delta_allocated_pico: Mapped[int] = mapped_column(BigInteger, default=0)
+    delta_spent_pico: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class QueryRelease(Base):
     """One charged query: reserved before any data is touched, its answer stored before release.
 
-    ``query_key`` identifies (project, dataset version, canonical query, ε); a second identical
-    query returns the stored answer at no cost, so noise cannot be averaged away.
+    ``query_key`` identifies (dataset version, canonical query, ε, δ); a second identical query
+    from any project of the same organisation (``organisation_budget_id``: the organisation's
+    budget on the dataset) returns the stored answer at no cost, so noise cannot be averaged away
+    by asking again or from another project. Releases from before the cache was shared that
+    duplicate an earlier one of the organisation keep ``organisation_budget_id`` empty.
     """
 
     __tablename__ = "query_releases"
-    __table_args__ = (UniqueConstraint("budget_id", "query_key"),)
+    __table_args__ = (
+        UniqueConstraint("budget_id", "query_key"),
+        UniqueConstraint("organisation_budget_id", "query_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("privacy_budgets.id"), index=True)
+    organisation_budget_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation_budgets.id")
+    )
     version_id: Mapped[int] = mapped_column(ForeignKey("dataset_versions.id"))
     query_key: Mapped[str] = mapped_column(String(64))
     query_text: Mapped[str] = mapped_column(Text)

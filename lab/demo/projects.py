@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lab.audit import AuditLog
 from lab.db.models import Organisation, SandboxProject
 from lab.demo.catalogue import DEMO_STEWARD
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import apply_for_project, approve_project
 
 
@@ -46,8 +47,11 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
 )
 
 
-def seed_demo_projects(session: Session, audit: AuditLog) -> list[SandboxProject]:
-    """Apply for and approve the demo projects not yet present; return all of them."""
+def seed_demo_projects(
+    session: Session, audit: AuditLog, caps: OrganisationCaps | None = None
+) -> list[SandboxProject]:
+    """Apply for and approve the demo projects not yet present (each organisation's caps
+    created with ``caps``); return all of them."""
     projects = []
     for demo in DEMO_PROJECTS:
         org = session.scalar(select(Organisation).where(Organisation.name == demo.organisation))
@@ -58,12 +62,16 @@ def seed_demo_projects(session: Session, audit: AuditLog) -> list[SandboxProject
                 SandboxProject.organisation_id == org.id, SandboxProject.title == demo.title
             )
         )
-        projects.append(existing or _approved(session, audit, org, demo))
+        projects.append(existing or _approved(session, audit, org, demo, caps))
     return projects
 
 
 def _approved(
-    session: Session, audit: AuditLog, org: Organisation, demo: DemoProject
+    session: Session,
+    audit: AuditLog,
+    org: Organisation,
+    demo: DemoProject,
+    caps: OrganisationCaps | None,
 ) -> SandboxProject:
     project = apply_for_project(
         session,
@@ -75,6 +83,12 @@ def _approved(
         actor=demo.applicant,
     )
     approve_project(
-        session, audit, project=project, budgets=demo.budgets, actor=DEMO_STEWARD, note="演示"
+        session,
+        audit,
+        project=project,
+        budgets=demo.budgets,
+        actor=DEMO_STEWARD,
+        note="演示",
+        caps=caps,
     )
     return project

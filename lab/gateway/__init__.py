@@ -13,10 +13,12 @@ Modules:
 * ``intervals`` — exact 95% intervals of the released values (log space; quantile CDF bound).
 * ``accounting`` — exact budget units (``Spend``), ``PrivacyCost`` and composition.
 * ``releases`` — a query's cost and measurements, built (or refused, free) before reservation.
-* ``ledger`` — ``BudgetLedger``: atomic reservation, cached answers, no refunds.
+* ``ledger`` — ``BudgetLedger``: atomic reservation at three levels, cached answers, no refunds.
 * ``projects`` — sandbox projects and their per-dataset budgets.
+* ``org_budgets`` — an organisation's caps per dataset and per privacy unit.
+* ``units`` — the privacy-unit kind of a dataset, which groups datasets for the unit cap.
 * ``partitions`` — DP partition selection of groups found in the data.
-* ``targets`` — a slug to its served version, metadata (kept per version) and the budget charged.
+* ``targets`` — a slug to its served version, metadata (kept per version) and the budgets charged.
 * ``prepared`` — plans and compiled statements kept per (version, query text).
 * ``open_tables`` — the bounded cache of decrypted tables in anonymous memory files.
 * ``service`` — ``DpGateway``: the one query path (plan, price, reserve, compute, noise, record).

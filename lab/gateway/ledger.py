@@ -1,20 +1,26 @@
 """The privacy-budget ledger: a query's cost is reserved atomically before any data is touched.
 
-Costs are integers in micro-ε and pico-δ, so budget arithmetic is exact. ``reserve`` runs one
-transaction:
+Costs are integers in micro-ε and pico-δ, so budget arithmetic is exact. Every query is charged
+at three levels (``ChargedBudgets``): the project's budget on the dataset, the organisation's
+budget on the dataset, and the organisation's budget on the dataset's kind of privacy unit
+(``org_budgets``). ``reserve`` runs one transaction:
 
-1. an identical query (same budget, same dataset version, same canonical text and ε — the
-   ``query_key``) that was already answered returns its stored answer, free, so noise cannot be
-   averaged away by asking again;
-2. otherwise a conditional ``UPDATE … SET spent = spent + cost WHERE spent + cost <= limit``
-   (for ε and δ together) charges the budget — it either applies whole or not at all, so
-   concurrent queries can never overspend, on SQLite (one writer at a time) as on PostgreSQL
-   (row lock on the update);
-3. a release row is inserted in state ``reserved``; the unique (budget, query_key) constraint
-   makes a concurrent identical query fail its insert, which rolls its charge back.
+1. an identical query (same dataset version, canonical text, ε and δ — the ``query_key``)
+   already answered for *any project of the organisation* returns its stored answer, free, so
+   noise cannot be averaged away by asking again or by asking from a second project;
+2. otherwise one conditional ``UPDATE … SET spent = spent + cost WHERE spent + cost <= limit``
+   (ε and δ together) per level charges it — the two organisation rows in ascending id order,
+   then the project's row, the same order everywhere, so PostgreSQL's row locks cannot
+   deadlock. A level that would be overspent matches no row; the whole transaction then rolls
+   back, so the charge is all-or-nothing and concurrent queries can never overspend any level,
+   on SQLite (one writer at a time) as on PostgreSQL (the update re-checks the locked row);
+3. a release row is inserted in state ``reserved``; the unique (organisation budget,
+   query_key) constraint makes a concurrent identical query fail its insert, which rolls its
+   charges back.
 
-The same transaction reads the budget as this charge left it (the update returns it), so a query
-needs only two short transactions: this one, and ``record_answer`` once the answer exists.
+The same transaction reads the budgets as this charge left them (the updates return them), so
+a query needs only two short transactions: this one, and ``record_answer`` once the answer
+exists.
 
 Refund rule: none. Once reserved, a cost stays charged whatever happens next — an engine error,
 a timeout or a killed gateway may depend on the data, and refunding it would let the failure
@@ -33,7 +39,7 @@ from sqlalchemy import BigInteger, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lab.db.models import PrivacyBudget, QueryRelease
+from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
 from lab.gateway.accounting import MICRO, PICO, delta_units, epsilon_units
 from lab.identity.accounts import now
@@ -88,7 +94,7 @@ class BudgetState:
         return max(0.0, self.delta_limit - self.delta_spent)
 
     @classmethod
-    def of(cls, budget: PrivacyBudget | Row) -> BudgetState:
+    def of(cls, budget: PrivacyBudget | OrganisationBudget | Row) -> BudgetState:
         """The state of a budget row (or of a row of its four amounts), from integer units."""
         return cls(
             budget.limit_micro / MICRO,
@@ -98,26 +104,51 @@ class BudgetState:
         )
 
 
-_STATE_COLUMNS = (
-    PrivacyBudget.limit_micro,
-    PrivacyBudget.spent_micro,
-    PrivacyBudget.delta_limit_pico,
-    PrivacyBudget.delta_spent_pico,
-)
+@dataclass(frozen=True)
+class ChargedBudgets:
+    """The three budget rows one query on a dataset is charged to.
+
+    ``project`` is the project's ``privacy_budgets`` row; ``dataset`` and ``unit`` are the
+    organisation's ``organisation_budgets`` rows on the dataset and on its privacy-unit kind.
+    ``dataset`` also scopes the release cache: one cache per organisation and dataset.
+    """
+
+    project: int
+    dataset: int
+    unit: int
+
+
+@dataclass(frozen=True)
+class BudgetLevels:
+    """What is left at each level a query is charged to; the tightest one bounds the next query."""
+
+    project: BudgetState
+    dataset: BudgetState
+    unit: BudgetState
+
+    @property
+    def remaining(self) -> float:
+        return min(self.project.remaining, self.dataset.remaining, self.unit.remaining)
+
+    @property
+    def delta_remaining(self) -> float:
+        return min(
+            self.project.delta_remaining, self.dataset.delta_remaining, self.unit.delta_remaining
+        )
 
 
 @dataclass(frozen=True)
 class Reservation:
     """A charged (or cached) query: run it and record its answer, or return the cached one.
 
-    ``budget`` is the budget as the reservation left it (after its charge, if any).
+    ``budgets`` are the three levels as the reservation left them (after its charge, if any).
     """
 
     release_id: int
     cost_micro: int
     cost_delta_pico: int
     cached_answer: dict[str, Any] | None
-    budget: BudgetState
+    budgets: BudgetLevels
 
     @property
     def is_cached(self) -> bool:
@@ -133,7 +164,7 @@ class BudgetLedger:
     def reserve(
         self,
         *,
-        budget_id: int,
+        budgets: ChargedBudgets,
         version_id: int,
         key: str,
         query_text: str,
@@ -141,20 +172,21 @@ class BudgetLedger:
         actor: str,
         cost_delta_pico: int = 0,
     ) -> Reservation:
-        """Charge ``cost_micro`` (and ``cost_delta_pico``) and open a release, or return the
-        cached answer for free."""
+        """Charge ``cost_micro`` (and ``cost_delta_pico``) at every level and open a release,
+        or return the organisation's cached answer for free."""
         if cost_micro <= 0:
             raise InternalError("a query must cost something")
         try:
             with self._sessions() as session, session.begin():
-                cached = _earlier_release(session, budget_id, key)
+                cached = _earlier_release(session, budgets, key)
                 if cached is not None:
                     return cached
-                budget = _charge(session, budget_id, cost_micro, cost_delta_pico)
+                levels = _charge(session, budgets, cost_micro, cost_delta_pico)
                 release_id = session.scalar(
                     _OPEN_RELEASE,
                     {
-                        "budget_id": budget_id,
+                        "budget_id": budgets.project,
+                        "organisation_budget_id": budgets.dataset,
                         "version_id": version_id,
                         "query_key": key,
                         "query_text": query_text,
@@ -165,7 +197,7 @@ class BudgetLedger:
                         "reserved_at": now(),
                     },
                 )
-                return Reservation(release_id, cost_micro, cost_delta_pico, None, budget)
+                return Reservation(release_id, cost_micro, cost_delta_pico, None, levels)
         except DbIntegrityError:
             raise Conflict(
                 "the same query is already running; ask again when it finishes"
@@ -195,36 +227,57 @@ class BudgetLedger:
                 raise InternalError(f"release {release_id} is not awaiting an answer")
 
     def state(self, budget_id: int) -> BudgetState:
+        """A project budget's state."""
         with self._sessions() as session:
             budget = session.get(PrivacyBudget, budget_id)
             if budget is None:
                 raise InternalError(f"no budget {budget_id}")
             return BudgetState.of(budget)
 
+    def levels(self, budgets: ChargedBudgets) -> BudgetLevels:
+        """The three levels' states, read together."""
+        with self._sessions() as session:
+            return _levels(session, budgets)
+
 
 # Statements built once (with bound parameters) rather than per query: building them costs
 # about as much as running them on SQLite.
 _EARLIER = select(QueryRelease.id, QueryRelease.state, QueryRelease.answer).where(
-    QueryRelease.budget_id == bindparam("budget"), QueryRelease.query_key == bindparam("key")
+    QueryRelease.organisation_budget_id == bindparam("scope"),
+    QueryRelease.query_key == bindparam("key"),
 )
-_BUDGET = select(*_STATE_COLUMNS).where(PrivacyBudget.id == bindparam("budget"))
-_CHARGE = (
-    update(PrivacyBudget)
-    .where(
-        PrivacyBudget.id == bindparam("budget"),
-        PrivacyBudget.spent_micro + bindparam("cost", type_=BigInteger)
-        <= PrivacyBudget.limit_micro,
-        PrivacyBudget.delta_spent_pico + bindparam("cost_delta", type_=BigInteger)
-        <= PrivacyBudget.delta_limit_pico,
+
+
+def _state_columns(table):
+    return (table.limit_micro, table.spent_micro, table.delta_limit_pico, table.delta_spent_pico)
+
+
+def _charge_statement(table):
+    """``UPDATE table SET spent += cost WHERE id = :row AND spent + cost <= limit`` (ε and δ)."""
+    cost, cost_delta = bindparam("cost", type_=BigInteger), bindparam("cost_delta", BigInteger)
+    return (
+        update(table)
+        .where(
+            table.id == bindparam("row"),
+            table.spent_micro + cost <= table.limit_micro,
+            table.delta_spent_pico + cost_delta <= table.delta_limit_pico,
+        )
+        .values(
+            spent_micro=table.spent_micro + cost,
+            delta_spent_pico=table.delta_spent_pico + cost_delta,
+            updated_at=bindparam("at", type_=table.updated_at.type),
+        )
+        .returning(*_state_columns(table))
+        .execution_options(synchronize_session=False)
     )
-    .values(
-        spent_micro=PrivacyBudget.spent_micro + bindparam("cost", type_=BigInteger),
-        delta_spent_pico=PrivacyBudget.delta_spent_pico + bindparam("cost_delta", type_=BigInteger),
-        updated_at=bindparam("at", type_=PrivacyBudget.updated_at.type),
-    )
-    .returning(*_STATE_COLUMNS)
-    .execution_options(synchronize_session=False)
+
+
+_PROJECT_STATE = select(*_state_columns(PrivacyBudget)).where(PrivacyBudget.id == bindparam("row"))
+_ORG_STATES = select(OrganisationBudget.id, *_state_columns(OrganisationBudget)).where(
+    OrganisationBudget.id.in_(bindparam("rows", expanding=True))
 )
+_CHARGE_PROJECT = _charge_statement(PrivacyBudget)
+_CHARGE_ORGANISATION = _charge_statement(OrganisationBudget)
 _OPEN_RELEASE = insert(QueryRelease).returning(QueryRelease.id)
 _FINISH = (
     update(QueryRelease)
@@ -241,13 +294,12 @@ _FINISH = (
 )
 
 
-def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation | None:
-    earlier = session.execute(_EARLIER, {"budget": budget_id, "key": key}).one_or_none()
+def _earlier_release(session: Session, budgets: ChargedBudgets, key: str) -> Reservation | None:
+    earlier = session.execute(_EARLIER, {"scope": budgets.dataset, "key": key}).one_or_none()
     if earlier is None:
         return None
     if earlier.state == ReleaseState.RELEASED:
-        budget = session.execute(_BUDGET, {"budget": budget_id}).one()
-        return Reservation(earlier.id, 0, 0, earlier.answer, BudgetState.of(budget))
+        return Reservation(earlier.id, 0, 0, earlier.answer, _levels(session, budgets))
     if earlier.state == ReleaseState.FAILED:
         raise Conflict(
             "this exact query failed before; its cost stayed charged and it is not rerun"
@@ -257,14 +309,57 @@ def _earlier_release(session: Session, budget_id: int, key: str) -> Reservation 
     )
 
 
-def _charge(session: Session, budget_id: int, cost_micro: int, cost_delta_pico: int) -> BudgetState:
-    """Charge the budget by one conditional update; the budget as it left it, or refused."""
-    charged = session.execute(
-        _CHARGE,
-        {"budget": budget_id, "cost": cost_micro, "cost_delta": cost_delta_pico, "at": now()},
-    ).one_or_none()
-    if charged is not None:
-        return BudgetState.of(charged)
-    if session.get(PrivacyBudget, budget_id) is None:
+def _levels(session: Session, budgets: ChargedBudgets) -> BudgetLevels:
+    project = session.execute(_PROJECT_STATE, {"row": budgets.project}).one_or_none()
+    if project is None:
+        raise InternalError(f"no budget {budgets.project}")
+    rows = {
+        row.id: row
+        for row in session.execute(_ORG_STATES, {"rows": [budgets.dataset, budgets.unit]})
+    }
+    return BudgetLevels(
+        BudgetState.of(project),
+        BudgetState.of(rows[budgets.dataset]),
+        BudgetState.of(rows[budgets.unit]),
+    )
+
+
+def _charge(
+    session: Session, budgets: ChargedBudgets, cost_micro: int, cost_delta_pico: int
+) -> BudgetLevels:
+    """Charge all three levels, organisation rows by ascending id, then the project's row.
+
+    Each is one conditional update; a refused one raises, rolling back the others.
+    """
+    values = {"cost": cost_micro, "cost_delta": cost_delta_pico, "at": now()}
+    charged = {}
+    for row in sorted((budgets.dataset, budgets.unit)):
+        charged[row] = session.execute(_CHARGE_ORGANISATION, {**values, "row": row}).one_or_none()
+        if charged[row] is None:
+            _refuse(
+                session, session.get(OrganisationBudget, row), _organisation_level(row, budgets)
+            )
+    project = session.execute(_CHARGE_PROJECT, {**values, "row": budgets.project}).one_or_none()
+    if project is None:
+        _refuse(session, session.get(PrivacyBudget, budgets.project), "the project's budget")
+    return BudgetLevels(
+        BudgetState.of(project),
+        BudgetState.of(charged[budgets.dataset]),
+        BudgetState.of(charged[budgets.unit]),
+    )
+
+
+def _organisation_level(row: int, budgets: ChargedBudgets) -> str:
+    if row == budgets.dataset:
+        return "the organisation's budget on this dataset"
+    return "the organisation's budget on this privacy unit (across its datasets)"
+
+
+def _refuse(session: Session, row, level: str) -> None:
+    if row is None:
         raise PermissionDenied("no privacy budget for this project and dataset")
-    raise BudgetExhausted("the query costs more privacy budget than is left; nothing was charged")
+    state = BudgetState.of(row)
+    raise BudgetExhausted(
+        f"the query costs more than is left of {level}: {state.remaining:g} ε "
+        f"(δ = {state.delta_remaining:g}); nothing was charged"
+    )

@@ -4,7 +4,10 @@ An application names its purpose and the restricted datasets it needs; only publ
 datasets can be named, and a steward grants budgets only on datasets the application named.
 Budgets are in ε (stored as micro-ε) with a δ (stored as pico-δ) that only DP partition
 selection spends; a steward can raise or lower them, never below what is already spent. Every
-decision and budget change is written to the audit log.
+project budget is granted out of the organisation's cap on that dataset (``org_budgets``): an
+approval or a raise beyond it is refused, naming what is left, so a second project never adds
+to what the organisation may spend. Every decision and budget change is written to the audit
+log.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ from lab.catalogue.datasets import current_version, get_dataset
 from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.gateway.ledger import MICRO, PICO, to_micro, to_pico
+from lab.gateway.org_budgets import (
+    OrganisationCaps,
+    allocate,
+    dataset_budget,
+    served_unit_budget,
+)
 from lab.identity import OrganisationKind
 from lab.identity.accounts import now
 
@@ -83,8 +92,13 @@ def approve_project(
     actor: str,
     note: str = "",
     delta: float = DEFAULT_DELTA_PER_DATASET,
+    caps: OrganisationCaps | None = None,
 ) -> list[PrivacyBudget]:
-    """Approve ``project`` with an ε budget per restricted dataset slug, each with ``delta``."""
+    """Approve ``project`` with an ε budget per restricted dataset slug, each with ``delta``.
+
+    Each budget is granted out of the organisation's cap on its dataset (created with ``caps``
+    the first time); beyond it the approval is refused, naming what is left.
+    """
     if project.state != ProjectState.APPLIED:
         raise Conflict(f"project {project.id} is {project.state}, not awaiting a decision")
     if not budgets:
@@ -92,10 +106,16 @@ def approve_project(
     unasked = sorted(set(budgets) - set(project.datasets)) if project.datasets else []
     if unasked:
         raise InvalidInput(f"the application did not ask for {', '.join(unasked)}")
+    delta_pico = _checked_delta(delta)
+    limits = {slug: _checked_limit(eps) for slug, eps in budgets.items()}
+    datasets = {slug: _restricted_dataset(session, slug) for slug in budgets}
+    _grant(session, project.organisation_id, datasets, limits, delta_pico, caps)
     project.state, project.decided_by = ProjectState.APPROVED.value, actor
     project.decided_at, project.decision_note = now(), note
-    delta_pico = _checked_delta(delta)
-    made = [_new_budget(session, project, slug, eps, delta_pico) for slug, eps in budgets.items()]
+    made = [
+        _new_budget(session, project, datasets[slug], limit, delta_pico)
+        for slug, limit in limits.items()
+    ]
     audit.append_in(
         session,
         actor=actor,
@@ -104,6 +124,32 @@ def approve_project(
         details={"budgets": dict(budgets), "delta": delta, "note": note},
     )
     return made
+
+
+def _grant(
+    session: Session,
+    organisation_id: int,
+    datasets: Mapping[str, Dataset],
+    limits: Mapping[str, int],
+    delta_pico: int,
+    caps: OrganisationCaps | None,
+) -> None:
+    """Allocate each limit out of the organisation's cap on its dataset, rows in id order.
+
+    The organisation's rows on the datasets' privacy units are created too, so a steward can
+    set their caps before the first query.
+    """
+    caps = caps or OrganisationCaps()
+    rows = {
+        slug: dataset_budget(
+            session, organisation_id=organisation_id, dataset_id=dataset.id, caps=caps
+        )
+        for slug, dataset in datasets.items()
+    }
+    for dataset in datasets.values():
+        served_unit_budget(session, organisation_id=organisation_id, dataset=dataset, caps=caps)
+    for slug, row in sorted(rows.items(), key=lambda item: item[1].id):
+        allocate(session, row, micro=limits[slug], pico=delta_pico, what=repr(slug))
 
 
 def reject_project(
@@ -161,7 +207,8 @@ def set_budget(
     actor: str,
     delta: float | None = None,
 ) -> None:
-    """Change a budget's limits (δ kept unless given); neither may drop below what is spent."""
+    """Change a budget's limits (δ kept unless given); neither may drop below what is spent,
+    and a raise must fit in what is left of the organisation's cap on the dataset."""
     limit = _checked_limit(epsilon)
     delta_limit = budget.delta_limit_pico if delta is None else _checked_delta(delta)
     if limit < budget.spent_micro:
@@ -173,6 +220,15 @@ def set_budget(
             f"δ = {budget.delta_spent_pico / PICO} is already spent; the limit cannot be lower"
         )
     old, old_delta = budget.limit_micro, budget.delta_limit_pico
+    organisation_id = session.get(SandboxProject, budget.project_id).organisation_id
+    row = dataset_budget(
+        session,
+        organisation_id=organisation_id,
+        dataset_id=budget.dataset_id,
+        caps=OrganisationCaps(),
+    )
+    slug = session.get(Dataset, budget.dataset_id).slug
+    allocate(session, row, micro=limit - old, pico=delta_limit - old_delta, what=repr(slug))
     budget.limit_micro, budget.delta_limit_pico, budget.updated_at = limit, delta_limit, now()
     audit.append_in(
         session,
@@ -209,13 +265,12 @@ def _restricted_dataset(session: Session, slug: str) -> Dataset:
 
 
 def _new_budget(
-    session: Session, project: SandboxProject, slug: str, eps: float, delta_pico: int
+    session: Session, project: SandboxProject, dataset: Dataset, limit: int, delta_pico: int
 ) -> PrivacyBudget:
-    dataset = _restricted_dataset(session, slug)
     budget = PrivacyBudget(
         project_id=project.id,
         dataset_id=dataset.id,
-        limit_micro=_checked_limit(eps),
+        limit_micro=limit,
         spent_micro=0,
         delta_limit_pico=delta_pico,
         delta_spent_pico=0,

@@ -7,8 +7,9 @@ Order matters and is the privacy argument of the whole path:
 2. its cost is known from the plan in exact budget units (each aggregate — and partition
    selection, when a group key has no public domain — gets an equal share of ε; selection alone
    spends δ), every measurement is built and a hopeless one refused, free (``releases``); then the
-   cost is reserved in the ledger before any data is read; an identical earlier query returns
-   its stored answer, free;
+   cost is reserved in the ledger before any data is read, at all three levels (project ×
+   dataset, organisation × dataset, organisation × privacy unit); an identical earlier query
+   from any project of the organisation returns its stored answer, free;
 3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
    in a bounded cache of open tables, ``open_tables``);
 4. groups found in the data (keys without a public domain) are kept only if DP partition
@@ -31,6 +32,7 @@ from lab.gateway.accounting import PrivacyCost
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
 from lab.gateway.ledger import BudgetLedger, query_key
 from lab.gateway.open_tables import OpenTableCache
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.partitions import released_groups
 from lab.gateway.prepared import PreparedQueries, PreparedQuery
 from lab.gateway.releases import ReleasePlan, plan_cost, plan_releases, release_answer
@@ -43,7 +45,11 @@ GENERIC_FAILURE = "the query could not be answered; its cost stays charged"
 
 @dataclass(frozen=True)
 class DpAnswer:
-    """Released values per group, each with its 95% interval, and what the query cost."""
+    """Released values per group, each with its 95% interval, and what the query cost.
+
+    ``budget_left``/``delta_left`` is what the tightest of the three levels charged (project,
+    organisation × dataset, organisation × privacy unit) leaves for the next query.
+    """
 
     columns: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
@@ -78,7 +84,7 @@ class DpGateway:
         self._own_engine = DuckDBEngine() if engine is None else None
         self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
-        self.targets = QueryTargets()
+        self.targets = QueryTargets(OrganisationCaps.of(lab.settings))
         self.prepared = PreparedQueries()
         self.tables = tables or OpenTableCache(
             lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
@@ -127,7 +133,7 @@ class DpGateway:
             delta_pico=pico,
         )
         reservation = self.ledger.reserve(
-            budget_id=target.budget_id,
+            budgets=target.budgets,
             version_id=target.version_id,
             key=key,
             query_text=plan.canonical_text,
@@ -139,7 +145,7 @@ class DpGateway:
             answer = self._compute(prepared, releases, target.object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
-        state, shown = reservation.budget, releases.cost.total.shown()
+        state, shown = reservation.budgets, releases.cost.total.shown()
         return DpAnswer(
             tuple(answer["columns"]),
             tuple(answer["rows"]),

@@ -1,8 +1,10 @@
-"""The sandbox-project page: applications awaiting a decision, approval with budgets, rejection.
+"""The sandbox-project page: applications awaiting a decision, approval with budgets, rejection,
+and each organisation's caps per dataset and per privacy unit.
 
 Approval takes an ε per dataset the application named (form fields ``epsilon:<slug>``) and one δ
-for each; a rejection needs the reason the applicant will read. Both call the same domain
-functions as ``/api/steward/projects`` and are audited there.
+for each, granted out of the organisation's cap on the dataset; a rejection needs the reason the
+applicant will read; a cap is changed per scope. All call the same domain functions as
+``/api/steward/…`` and are audited there.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import InvalidInput, LabError
 from lab.gateway.ledger import BudgetState
+from lab.gateway.org_budgets import OrganisationCaps, find_level, organisation_levels, set_cap
 from lab.gateway.projects import (
     DEFAULT_DELTA_PER_DATASET,
     approve_project,
@@ -46,7 +49,14 @@ def projects_page(request: Request, db: Session, steward: SignedIn, **extra: obj
     for project in list_projects(db):
         budgets = [(slug, BudgetState.of(b)) for slug, b in project_budgets(db, project.id)]
         organisation = db.get(Organisation, project.organisation_id)
-        rows.append({"project": project, "organisation": organisation.name, "budgets": budgets})
+        rows.append(
+            {
+                "project": project,
+                "organisation": organisation.name,
+                "budgets": budgets,
+                "caps": organisation_levels(db, organisation.id),
+            }
+        )
     return render(
         request,
         "projects.html",
@@ -85,6 +95,7 @@ def approve(
                 delta=delta,
                 note=str(form.get("note") or ""),
                 actor=steward.username,
+                caps=OrganisationCaps.of(services.settings),
             )
     except LabError as exc:
         return projects_page(request, db, steward, failure=exc)
@@ -113,6 +124,33 @@ def reject(
     except LabError as exc:
         return projects_page(request, db, steward, failure=exc)
     return redirect(PAGE, "project-rejected")
+
+
+@router.post("/organisations/{organisation_id}/cap", response_class=HTMLResponse)
+def change_cap(
+    request: Request,
+    organisation_id: int,
+    services: ServicesDep,
+    db: DbDep,
+    steward: StewardFormDep,
+    form: SubmittedFormDep,
+) -> Response:
+    """Set one of an organisation's caps (``scope``: dataset:<slug> or unit:<kind>)."""
+    try:
+        epsilon = _number(str(form.get("epsilon") or ""), "ε")
+        delta_text = str(form.get("delta") or "").strip()
+        with transaction(services.sessions) as session:
+            set_cap(
+                session,
+                services.audit,
+                row=find_level(session, organisation_id, str(form.get("scope") or "")),
+                epsilon=epsilon,
+                delta=_number(delta_text, "δ") if delta_text else None,
+                actor=steward.username,
+            )
+    except LabError as exc:
+        return projects_page(request, db, steward, failure=exc)
+    return redirect(PAGE, "cap-set")
 
 
 def _budgets(form) -> dict[str, float]:

@@ -30,6 +30,22 @@ BUDGET_COLUMNS = [
     "delta_limit",
     "delta_spent",
     "delta_remaining",
+    "org_remaining",
+    "unit",
+    "unit_remaining",
+    "left",
+    "delta_left",
+]
+LEVEL_COLUMNS = [
+    "dataset",
+    "level",
+    "scope",
+    "limit",
+    "spent",
+    "remaining",
+    "delta_limit",
+    "delta_spent",
+    "delta_remaining",
 ]
 HISTORY_COLUMNS = ["dataset", "query", "epsilon", "delta", "state", "at"]
 RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left", "delta_left")
@@ -103,15 +119,42 @@ class Lab:
         frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
         return frame
 
-    def budget(self) -> pd.DataFrame:
-        """Privacy budget per dataset: limit, spent and remaining ε."""
+    def budget(self, levels: bool = False) -> pd.DataFrame:
+        """Privacy budget per dataset: this project's limit, spent and remaining ε and δ.
+
+        Every query is also charged to the organisation's budget on the dataset (shared by all
+        its projects: ``org_remaining``) and on the dataset's privacy unit across all datasets
+        about the same enterprises or people (``unit``, ``unit_remaining``); ``left`` and
+        ``delta_left`` are what the tightest level leaves. ``levels=True`` gives one row per
+        dataset and level (``project``, ``organisation_dataset``, ``organisation_unit``) instead.
+        """
         answer = self._gateway.get(f"{API}/budget")
-        return pd.DataFrame(answer["budgets"], columns=BUDGET_COLUMNS)
+        if levels:
+            rows = [
+                {"dataset": item["dataset"], **level}
+                for item in answer["budgets"]
+                for level in item["levels"]
+            ]
+            return pd.DataFrame(rows, columns=LEVEL_COLUMNS)
+        return pd.DataFrame([_budget_row(b) for b in answer["budgets"]], columns=BUDGET_COLUMNS)
 
     def history(self) -> pd.DataFrame:
         """The project's charged queries, newest first: dataset, text, ε, state, time."""
         answer = self._gateway.get(f"{API}/history")
         return pd.DataFrame(answer["queries"], columns=HISTORY_COLUMNS)
+
+
+def _budget_row(item: dict[str, Any]) -> dict[str, Any]:
+    """One dataset's budget flattened: the project's, then the organisation levels' remaining."""
+    by_level = {level["level"]: level for level in item.get("levels", ())}
+    organisation = by_level.get("organisation_dataset", {})
+    unit = by_level.get("organisation_unit", {})
+    return {
+        **item,
+        "org_remaining": organisation.get("remaining"),
+        "unit": unit.get("scope", "").removeprefix("unit:") or None,
+        "unit_remaining": unit.get("remaining"),
+    }
 
 
 def _setting(explicit: str | None, env: str, what: str, argument: str) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from lab.db import transaction
+from lab.db.models import Organisation
 from lab.demo import generate_demo_data
 from lab.demo.accounts import seed_demo_accounts
 from lab.demo.catalogue import load_demo_catalogue
 from lab.demo.projects import DEMO_PROJECTS, seed_demo_projects
+from lab.gateway.org_budgets import organisation_levels
 from lab.services import LabServices
 
 
@@ -38,3 +42,23 @@ def test_demo_projects_are_approved_once(lab: LabServices, tmp_path) -> None:
         second = [(p.id, p.state) for p in seed_demo_projects(session, lab.audit)]
     assert first == second and len(first) == len(DEMO_PROJECTS)
     assert {state for _, state in first} == {"approved"}
+
+
+def test_demo_bank_is_capped_once_about_each_enterprise(lab: LabServices, tmp_path) -> None:
+    """The demo bank's 5 ε on each of tax, social insurance and utilities all count against one
+    organisation × unit budget (the credit code), not 15 ε about each enterprise."""
+    data = tmp_path / "demo"
+    generate_demo_data(data, scale=300, seed=11)
+    load_demo_catalogue(lab, data)
+    with transaction(lab.sessions) as session:
+        seed_demo_accounts(session, lab.audit)
+        seed_demo_projects(session, lab.audit)
+    bank = DEMO_PROJECTS[1]
+    with lab.sessions() as session:
+        bank_id = session.scalar(
+            select(Organisation.id).where(Organisation.name == bank.organisation)
+        )
+        scopes = [level.scope for level in organisation_levels(session, bank_id)]
+    assert sorted(scopes) == sorted(
+        [f"dataset:{slug}" for slug in bank.budgets] + ["unit:category:ENTERPRISE_ID"]
+    )

@@ -21,6 +21,7 @@ from lab.api.schemas.gateway import (
     DatasetOut,
     DatasetsOut,
     HistoryOut,
+    LevelOut,
     MockOut,
     QueryIn,
 )
@@ -33,7 +34,7 @@ from lab.gateway.catalogue import (
     project_dataset,
     project_datasets,
 )
-from lab.gateway.ledger import BudgetState
+from lab.gateway.ledger import BudgetLevels, BudgetState
 from lab.gateway.mock import mock_rows
 from lab.gateway.service import DpGateway
 from lab.identity import Principal, TokenKind
@@ -147,12 +148,19 @@ def run_query(
 
 
 @router.get("/budget")
-def budgets(project: ProjectDep, services: ServicesDep) -> BudgetsOut:
-    """Each dataset's limit, spent and remaining ε and δ for this project."""
+def budgets(
+    project: ProjectDep, services: ServicesDep, gw: Annotated[DpGateway, Depends(gateway)]
+) -> BudgetsOut:
+    """Per dataset: this project's ε and δ, the organisation's on the dataset and on its
+    privacy unit (limit, spent, remaining each), and what the tightest level leaves."""
     with services.sessions() as session:
-        items = project_datasets(session, project)
+        slugs = [i.dataset.slug for i in project_datasets(session, project)]
+        targets = [gw.targets.target(session, slug=slug, project_id=project) for slug in slugs]
     return BudgetsOut(
-        budgets=[_budget_out(i.dataset.slug, BudgetState.of(i.budget)) for i in items]
+        budgets=[
+            _budget_out(slug, target.unit, gw.ledger.levels(target.budgets))
+            for slug, target in zip(slugs, targets, strict=True)
+        ]
     )
 
 
@@ -163,9 +171,30 @@ def query_history(project: ProjectDep, services: ServicesDep) -> HistoryOut:
         return HistoryOut(queries=history(session, project))
 
 
-def _budget_out(slug: str, state: BudgetState) -> BudgetOut:
+def _budget_out(slug: str, unit: str, levels: BudgetLevels) -> BudgetOut:
+    project = levels.project
     return BudgetOut(
         dataset=slug,
+        limit=project.limit,
+        spent=project.spent,
+        remaining=project.remaining,
+        delta_limit=project.delta_limit,
+        delta_spent=project.delta_spent,
+        delta_remaining=project.delta_remaining,
+        left=levels.remaining,
+        delta_left=levels.delta_remaining,
+        levels=[
+            _level_out("project", f"dataset:{slug}", levels.project),
+            _level_out("organisation_dataset", f"dataset:{slug}", levels.dataset),
+            _level_out("organisation_unit", f"unit:{unit}", levels.unit),
+        ],
+    )
+
+
+def _level_out(level: str, scope: str, state: BudgetState) -> LevelOut:
+    return LevelOut(
+        level=level,
+        scope=scope,
         limit=state.limit,
         spent=state.spent,
         remaining=state.remaining,

@@ -1,8 +1,9 @@
-"""``/api/projects`` and ``/api/steward/projects``: apply for a sandbox project, decide, budget.
+"""``/api/projects``, ``/api/steward/projects`` and ``/api/steward/organisations/…/budgets``.
 
-Members of an enterprise or bank apply for their organisation and see its projects; stewards
-and auditors see every project; only a steward decides and changes budgets. Each change commits
-(with its audit entry) before the answer is sent.
+Members of an enterprise or bank apply for their organisation and see its projects (with the
+organisation's caps); stewards and auditors see every project; only a steward decides, changes
+project budgets and changes an organisation's caps per dataset and per privacy unit. Each change
+commits (with its audit entry) before the answer is sent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from lab.api.deps import DbDep, PrincipalDep, ServicesDep
 from lab.api.routes.steward import StewardDep
 from lab.api.schemas.projects import (
     BudgetIn,
+    CapIn,
+    OrganisationBudgetOut,
+    OrganisationBudgetsOut,
     ProjectDecisionIn,
     ProjectIn,
     ProjectOut,
@@ -21,6 +25,7 @@ from lab.api.schemas.projects import (
 )
 from lab.db import transaction
 from lab.errors import InvalidInput, NotFound
+from lab.gateway.org_budgets import OrganisationCaps, find_level, organisation_levels, set_cap
 from lab.gateway.projects import (
     apply_for_project,
     approve_project,
@@ -52,7 +57,7 @@ def apply(body: ProjectIn, principal: PrincipalDep, services: ServicesDep) -> Pr
             datasets=body.datasets,
             actor=principal.username,
         )
-        return ProjectOut.of(project, [])
+        return ProjectOut.of(project, [], organisation_levels(session, project.organisation_id))
 
 
 @router.get("/api/projects")
@@ -88,6 +93,7 @@ def decide(
                 delta=body.delta,
                 note=body.note,
                 actor=actor,
+                caps=OrganisationCaps.of(services.settings),
             )
         else:
             reject_project(session, services.audit, project=target, note=body.note, actor=actor)
@@ -116,6 +122,37 @@ def change_budget(
         return _out(session, project_id)
 
 
+@router.get("/api/steward/organisations/{organisation_id}/budgets")
+def organisation_budgets(
+    organisation_id: int, principal: PrincipalDep, db: DbDep
+) -> OrganisationBudgetsOut:
+    """An organisation's caps per dataset and per privacy unit: granted, spent, left."""
+    principal.require_role(Role.STEWARD, Role.AUDITOR)
+    return _organisation_out(db, organisation_id)
+
+
+@router.put("/api/steward/organisations/{organisation_id}/budgets/{scope}")
+def change_cap(
+    organisation_id: int, scope: str, body: CapIn, actor: StewardDep, services: ServicesDep
+) -> OrganisationBudgetsOut:
+    """Raise or lower a cap (``dataset:<slug>`` or ``unit:<kind>``), never below what is held."""
+    with transaction(services.sessions) as session:
+        row = find_level(session, organisation_id, scope)
+        set_cap(
+            session, services.audit, row=row, epsilon=body.epsilon, delta=body.delta, actor=actor
+        )
+        session.flush()
+        return _organisation_out(session, organisation_id)
+
+
+def _organisation_out(session: Session, organisation_id: int) -> OrganisationBudgetsOut:
+    levels = organisation_levels(session, organisation_id)
+    return OrganisationBudgetsOut(
+        organisation_id=organisation_id,
+        budgets=[OrganisationBudgetOut.of(level) for level in levels],
+    )
+
+
 def _visible(session: Session, principal: Principal, project_id: int) -> None:
     target = get_project(session, project_id)
     mine = principal.organisation_id == target.organisation_id
@@ -124,4 +161,9 @@ def _visible(session: Session, principal: Principal, project_id: int) -> None:
 
 
 def _out(session: Session, project_id: int) -> ProjectOut:
-    return ProjectOut.of(get_project(session, project_id), project_budgets(session, project_id))
+    target = get_project(session, project_id)
+    return ProjectOut.of(
+        target,
+        project_budgets(session, project_id),
+        organisation_levels(session, target.organisation_id),
+    )

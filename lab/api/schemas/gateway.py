@@ -60,7 +60,28 @@ class AnswerOut(BaseModel):
     delta_left: float
 
 
+class LevelOut(BaseModel):
+    """One level a query on the dataset is charged to.
+
+    ``level`` is ``project`` (this project on the dataset), ``organisation_dataset`` (all of the
+    organisation's projects on the dataset) or ``organisation_unit`` (all of the organisation's
+    queries on datasets about the same privacy unit, named by ``scope``).
+    """
+
+    level: str
+    scope: str
+    limit: float
+    spent: float
+    remaining: float
+    delta_limit: float
+    delta_spent: float
+    delta_remaining: float
+
+
 class BudgetOut(BaseModel):
+    """The project's budget on a dataset (the flat fields) and every level charged with it;
+    ``left``/``delta_left`` is what the tightest level leaves for the next query."""
+
     dataset: str
     limit: float
     spent: float
@@ -68,6 +89,9 @@ class BudgetOut(BaseModel):
     delta_limit: float
     delta_spent: float
     delta_remaining: float
+    left: float
+    delta_left: float
+    levels: list[LevelOut]
 
 
 class BudgetsOut(BaseModel):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lab.db.models import PrivacyBudget, SandboxProject
 from lab.gateway.ledger import BudgetState
+from lab.gateway.org_budgets import OrganisationLevel
 from lab.gateway.projects import DEFAULT_DELTA_PER_DATASET, MAX_DELTA_PER_DATASET
 
 
@@ -60,6 +61,53 @@ class ProjectBudgetOut(BaseModel):
         )
 
 
+class CapIn(BaseModel):
+    """A new cap for one of an organisation's budgets; δ is kept when omitted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epsilon: float = Field(gt=0)
+    delta: float | None = Field(default=None, ge=0, lt=1)
+
+
+class OrganisationBudgetOut(BaseModel):
+    """An organisation's cap on a dataset (``dataset:<slug>``) or privacy unit (``unit:<kind>``).
+
+    ``allocated`` is what its projects were granted (dataset caps only); ``spent`` what its
+    queries were charged; ``remaining`` what is left to spend.
+    """
+
+    scope: str
+    limit: float
+    allocated: float
+    spent: float
+    remaining: float
+    delta_limit: float
+    delta_allocated: float
+    delta_spent: float
+    delta_remaining: float
+
+    @classmethod
+    def of(cls, level: OrganisationLevel) -> OrganisationBudgetOut:
+        state = level.state
+        return cls(
+            scope=level.scope,
+            limit=state.limit,
+            allocated=level.allocated,
+            spent=state.spent,
+            remaining=state.remaining,
+            delta_limit=state.delta_limit,
+            delta_allocated=level.delta_allocated,
+            delta_spent=state.delta_spent,
+            delta_remaining=state.delta_remaining,
+        )
+
+
+class OrganisationBudgetsOut(BaseModel):
+    organisation_id: int
+    budgets: list[OrganisationBudgetOut]
+
+
 class ProjectOut(BaseModel):
     id: int
     organisation_id: int
@@ -73,9 +121,15 @@ class ProjectOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
     budgets: list[ProjectBudgetOut]
+    organisation_budgets: list[OrganisationBudgetOut]
 
     @classmethod
-    def of(cls, project: SandboxProject, budgets: list[tuple[str, PrivacyBudget]]) -> ProjectOut:
+    def of(
+        cls,
+        project: SandboxProject,
+        budgets: list[tuple[str, PrivacyBudget]],
+        organisation: list[OrganisationLevel],
+    ) -> ProjectOut:
         return cls(
             id=project.id,
             organisation_id=project.organisation_id,
@@ -89,6 +143,7 @@ class ProjectOut(BaseModel):
             created_at=project.created_at,
             decided_at=project.decided_at,
             budgets=[ProjectBudgetOut.of(slug, budget) for slug, budget in budgets],
+            organisation_budgets=[OrganisationBudgetOut.of(level) for level in organisation],
         )
 
 

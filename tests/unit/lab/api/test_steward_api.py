@@ -33,6 +33,8 @@ ROUTES = {
     ("DELETE", "/api/steward/guide/negative-list/{value}"),
     ("POST", "/api/steward/projects/{project_id}/decision"),
     ("PUT", "/api/steward/projects/{project_id}/budgets/{dataset}"),
+    ("GET", "/api/steward/organisations/{organisation_id}/budgets"),
+    ("PUT", "/api/steward/organisations/{organisation_id}/budgets/{scope}"),
 }
 META = {"title": "青岛市企业月度纳税", "department": "市税务局", "slug": "monthly-tax"}
 
@@ -100,7 +102,14 @@ def test_every_route_needs_a_signed_in_steward(lab: LabServices) -> None:
     analyst = bearer(lab, "analyst", Role.ANALYST)
     with TestClient(app) as anonymous:
         for method, template in sorted(ROUTES):
-            path = template.format(version_id=1, value="CREDENTIAL", project_id=1, dataset="tax")
+            path = template.format(
+                version_id=1,
+                value="CREDENTIAL",
+                project_id=1,
+                dataset="tax",
+                organisation_id=1,
+                scope="dataset:tax",
+            )
             assert anonymous.request(method, path).status_code == 401, path
             refused = anonymous.request(method, path, headers=analyst)
             assert refused.status_code == 403, path

@@ -145,3 +145,33 @@ def test_project_apply_approve_budget_from_the_shell(tmp_path) -> None:
     assert datalab(home, "project", "budget", "1", "tax", "--epsilon", "2").returncode == 0
     listed = datalab(home, "project", "list").stdout
     assert "approved" in listed and "ε 0/2" in listed and "δ 0/1e-06" in listed
+
+
+def test_org_budget_caps_from_the_shell(tmp_path) -> None:
+    """approve takes DATALAB_ORG_DATASET_EPSILON as the organisation's cap; org budget list
+    shows it, set changes it (never below what is granted), a second project is held to it."""
+    from lab.services import open_services
+    from lab.settings import LabSettings
+    from tests.unit.lab.gateway.restricted import publish_tax_table
+
+    lab = open_services(LabSettings(home=tmp_path / "home"))
+    try:
+        publish_tax_table(lab, tmp_path)
+    finally:
+        lab.close()
+    home, cap = tmp_path / "home", {"DATALAB_ORG_DATASET_EPSILON": "3"}
+    assert datalab(home, "org", "create", "银行", "--kind", "bank").returncode == 0
+    for title in ("基准一", "基准二"):
+        apply = ("project", "apply", "--org", "银行", "--title", title, "--dataset", "tax")
+        assert datalab(home, *apply, "--purpose", "district benchmark").returncode == 0
+    assert datalab(home, "project", "approve", "1", "--budget", "tax=2", **cap).returncode == 0
+    refused = datalab(home, "project", "approve", "2", "--budget", "tax=2", **cap)
+    assert refused.returncode != 0 and "1 ε" in refused.stderr and "left" in refused.stderr
+    listed = datalab(home, "org", "budget", "list", "银行").stdout
+    assert "dataset:tax\tε granted 2 spent 0 cap 3" in listed
+    assert "unit:category:ENTERPRISE_ID" in listed
+    lowered = datalab(home, "org", "budget", "set", "银行", "dataset:tax", "--epsilon", "1")
+    assert lowered.returncode != 0 and "already granted" in lowered.stderr
+    raised = datalab(home, "org", "budget", "set", "银行", "dataset:tax", "--epsilon", "4")
+    assert raised.returncode == 0, raised.stderr
+    assert datalab(home, "project", "approve", "2", "--budget", "tax=2").returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from classification import Tier
@@ -10,6 +11,7 @@ from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
+from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import apply_for_project, approve_project
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token
@@ -18,13 +20,15 @@ from lab.services import LabServices
 from tests.unit.lab.ingest import tables
 
 
-def publish_tax_table(lab: LabServices, folder, *, units: int = 30, canary: int = 0) -> int:
-    """Ingest, decide T3, declare DP metadata and publish a monthly tax table as ``tax``."""
+def publish_tax_table(
+    lab: LabServices, folder, *, units: int = 30, canary: int = 0, slug: str = "tax"
+) -> int:
+    """Ingest, decide T3, declare DP metadata and publish a monthly tax table as ``slug``."""
     path = tables.monthly_table(folder, units=units, months=4, canary=canary)
     declaration = DpDeclaration(
         "统一社会信用代码", 4, {"应纳税额（元）": (0, 10**9)}, {"所属区": "qingdao_district_name"}
     )
-    return publish_restricted(lab, path, declaration, slug="tax")
+    return publish_restricted(lab, path, declaration, slug=slug)
 
 
 def publish_restricted(lab: LabServices, path, declaration: DpDeclaration, *, slug: str) -> int:
@@ -48,7 +52,14 @@ def sandbox_token(
     budgets: dict[str, float] | None = None,
 ) -> str:
     """An approved project with ``epsilon`` on ``tax`` (or ``budgets`` by slug) and a sandbox
-    token for its analyst."""
+    token for its analyst; its organisation's caps are raised to hold that much."""
+    budgets = budgets or {"tax": epsilon}
+    defaults = OrganisationCaps.of(lab.settings)
+    caps = replace(
+        defaults,
+        dataset_epsilon=max(defaults.dataset_epsilon, *budgets.values()),
+        unit_epsilon=max(defaults.unit_epsilon, sum(budgets.values())),
+    )
     with transaction(lab.sessions) as s:
         org = create_organisation(
             s, lab.audit, actor="t", name=f"{username}银行", kind=OrganisationKind.BANK
@@ -64,9 +75,7 @@ def sandbox_token(
             purpose="district tax benchmark",
             actor=username,
         )
-        approve_project(
-            s, lab.audit, project=project, budgets=budgets or {"tax": epsilon}, actor="steward"
-        )
+        approve_project(s, lab.audit, project=project, budgets=budgets, actor="steward", caps=caps)
         return issue_token(
             s,
             lab.audit,

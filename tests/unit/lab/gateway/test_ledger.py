@@ -18,8 +18,16 @@ from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.db.models import QueryRelease
 from lab.errors import Conflict, InvalidInput
-from lab.gateway.ledger import MICRO, BudgetExhausted, BudgetLedger, query_key, to_micro
+from lab.gateway.ledger import (
+    MICRO,
+    BudgetExhausted,
+    BudgetLedger,
+    ChargedBudgets,
+    query_key,
+    to_micro,
+)
 from lab.gateway.projects import apply_for_project, approve_project, budget_for, set_budget
+from lab.gateway.targets import QueryTargets
 from lab.identity import OrganisationKind
 from lab.identity.accounts import create_organisation
 from lab.ingest.pipeline import ingest
@@ -46,7 +54,7 @@ def _restricted_dataset(lab: LabServices, tmp_path) -> int:
     return outcome.version_id
 
 
-def _budget(lab: LabServices, tmp_path, epsilon: float) -> tuple[int, int]:
+def _budget(lab: LabServices, tmp_path, epsilon: float) -> tuple[ChargedBudgets, int]:
     version_id = _restricted_dataset(lab, tmp_path)
     with transaction(lab.sessions) as s:
         org = create_organisation(
@@ -60,17 +68,17 @@ def _budget(lab: LabServices, tmp_path, epsilon: float) -> tuple[int, int]:
             purpose="benchmark SME tax by district",
             actor="banker",
         )
-        (budget,) = approve_project(
-            s, lab.audit, project=project, budgets={"tax": epsilon}, actor="steward"
-        )
-        return budget.id, version_id
+        approve_project(s, lab.audit, project=project, budgets={"tax": epsilon}, actor="steward")
+        project_id = project.id
+    with lab.sessions() as s:
+        return QueryTargets().target(s, slug="tax", project_id=project_id).budgets, version_id
 
 
-def _reserve(ledger: BudgetLedger, budget_id: int, version_id: int, text: str, eps: float):
+def _reserve(ledger: BudgetLedger, budgets: ChargedBudgets, version_id: int, text: str, eps: float):
     cost = to_micro(eps)
     key = query_key(version_id=version_id, canonical_query=text, epsilon_micro=cost)
     return ledger.reserve(
-        budget_id=budget_id,
+        budgets=budgets,
         version_id=version_id,
         key=key,
         query_text=text,
@@ -89,29 +97,31 @@ def test_micro_epsilon_is_exact_and_sub_unit_is_refused() -> None:
 
 def test_charge_cache_and_exhaustion(lab: LabServices, tmp_path) -> None:
     """Queries are charged exactly; a repeat is free and identical; overspending is refused."""
-    budget_id, version_id = _budget(lab, tmp_path, 1.0)
+    budgets, version_id = _budget(lab, tmp_path, 1.0)
+    budget_id = budgets.project
     ledger = BudgetLedger(lab.sessions)
-    first = _reserve(ledger, budget_id, version_id, "SELECT COUNT(*) FROM tax", 0.3)
-    assert first.budget == ledger.state(budget_id) and first.budget.remaining == pytest.approx(0.7)
+    first = _reserve(ledger, budgets, version_id, "SELECT COUNT(*) FROM tax", 0.3)
+    assert first.budgets.project == ledger.state(budget_id)
+    assert first.budgets.remaining == pytest.approx(0.7)
     ledger.record_answer(first.release_id, {"values": [41]})
-    again = _reserve(ledger, budget_id, version_id, "SELECT COUNT(*) FROM tax", 0.3)
+    again = _reserve(ledger, budgets, version_id, "SELECT COUNT(*) FROM tax", 0.3)
     assert again.is_cached and again.cached_answer == {"values": [41]}
-    assert again.budget == first.budget
+    assert again.budgets == first.budgets
     assert ledger.state(budget_id).spent == pytest.approx(0.3)
-    second = _reserve(ledger, budget_id, version_id, "SELECT SUM(x) FROM tax", 0.7)
+    second = _reserve(ledger, budgets, version_id, "SELECT SUM(x) FROM tax", 0.7)
     ledger.record_failure(second.release_id)
     assert ledger.state(budget_id).spent == 1.0
     with pytest.raises(BudgetExhausted):
-        _reserve(ledger, budget_id, version_id, "SELECT AVG(x) FROM tax", 0.000001)
+        _reserve(ledger, budgets, version_id, "SELECT AVG(x) FROM tax", 0.000001)
     with pytest.raises(Conflict, match="failed before"):
-        _reserve(ledger, budget_id, version_id, "SELECT SUM(x) FROM tax", 0.7)
+        _reserve(ledger, budgets, version_id, "SELECT SUM(x) FROM tax", 0.7)
     assert ledger.state(budget_id).spent == 1.0
 
 
 def test_budget_changes_are_audited_and_bounded(lab: LabServices, tmp_path) -> None:
     """A steward may raise a budget but never below what is spent; both are audited."""
-    budget_id, version_id = _budget(lab, tmp_path, 1.0)
-    _reserve(BudgetLedger(lab.sessions), budget_id, version_id, "q", 0.6)
+    budgets, version_id = _budget(lab, tmp_path, 1.0)
+    _reserve(BudgetLedger(lab.sessions), budgets, version_id, "q", 0.6)
     with transaction(lab.sessions) as s:
         budget = budget_for(s, project_id=1, dataset_id=1)
         with pytest.raises(Conflict):
@@ -122,14 +132,14 @@ def test_budget_changes_are_audited_and_bounded(lab: LabServices, tmp_path) -> N
 
 def test_two_hundred_concurrent_queries_never_overspend(lab: LabServices, tmp_path) -> None:
     """200 concurrent queries against a budget for 100: exactly 100 are charged."""
-    budget_id, version_id = _budget(lab, tmp_path, 1.0)
+    budgets, version_id = _budget(lab, tmp_path, 1.0)
     ledger = BudgetLedger(lab.sessions)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def ask(n: int) -> None:
         try:
-            _reserve(ledger, budget_id, version_id, f"SELECT COUNT(*) FROM tax -- {n}", 0.01)
+            _reserve(ledger, budgets, version_id, f"SELECT COUNT(*) FROM tax -- {n}", 0.01)
             result = "charged"
         except BudgetExhausted:
             result = "refused"
@@ -142,7 +152,7 @@ def test_two_hundred_concurrent_queries_never_overspend(lab: LabServices, tmp_pa
     for thread in threads:
         thread.join()
     assert outcomes.count("charged") == 100 and outcomes.count("refused") == 100
-    state = ledger.state(budget_id)
+    state = ledger.state(budgets.project)
     assert state.spent == 1.0 and state.spent <= state.limit
     with lab.sessions() as s:
         assert s.query(QueryRelease).count() == 100
@@ -151,9 +161,10 @@ def test_two_hundred_concurrent_queries_never_overspend(lab: LabServices, tmp_pa
 KILLED_GATEWAY = """
 import os, sys
 from lab.db import make_engine, session_factory
-from lab.gateway.ledger import BudgetLedger
+from lab.gateway.ledger import BudgetLedger, ChargedBudgets
 ledger = BudgetLedger(session_factory(make_engine(sys.argv[1])))
-ledger.reserve(budget_id=int(sys.argv[2]), version_id=int(sys.argv[3]), key="k" * 64,
+budgets = ChargedBudgets(*map(int, sys.argv[2].split(",")))
+ledger.reserve(budgets=budgets, version_id=int(sys.argv[3]), key="k" * 64,
                query_text="SELECT COUNT(*) FROM tax", cost_micro=250000, actor="analyst")
 print("reserved", flush=True)
 os.kill(os.getpid(), 9)
@@ -162,17 +173,18 @@ os.kill(os.getpid(), 9)
 
 def test_gateway_killed_after_reservation_stays_charged(lab: LabServices, tmp_path) -> None:
     """A gateway killed between reservation and release leaves the cost charged, no answer."""
-    budget_id, version_id = _budget(lab, tmp_path, 1.0)
+    budgets, version_id = _budget(lab, tmp_path, 1.0)
+    ids = f"{budgets.project},{budgets.dataset},{budgets.unit}"
     url = lab.engine.url.render_as_string(hide_password=False)
     child = subprocess.run(
-        [sys.executable, "-c", KILLED_GATEWAY, url, str(budget_id), str(version_id)],
+        [sys.executable, "-c", KILLED_GATEWAY, url, ids, str(version_id)],
         capture_output=True,
         text=True,
         timeout=60,
         env={**os.environ},
     )
     assert child.returncode == -signal.SIGKILL and "reserved" in child.stdout
-    assert BudgetLedger(lab.sessions).state(budget_id).spent == 0.25
+    assert BudgetLedger(lab.sessions).levels(budgets).unit.spent == 0.25
     with lab.sessions() as s:
         (release,) = s.query(QueryRelease).all()
         assert release.state == "reserved" and release.answer is None

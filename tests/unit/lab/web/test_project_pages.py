@@ -83,3 +83,24 @@ def test_reject_needs_csrf_and_records_reason(client) -> None:
     assert answer.status_code == 303
     with lab.sessions() as s:
         assert s.get(SandboxProject, 2).decision_note == "用途不清"
+
+
+def test_page_shows_and_changes_the_organisation_caps(client) -> None:
+    """After approval the page shows the organisation's caps on the dataset and its privacy
+    unit; a steward changes one there (audited), and a second project is held to the cap."""
+    browser, lab = client
+    post(browser, f"{PAGE}/1/approve", {"csrf_token": csrf_of(browser, PAGE), "epsilon:tax": "8"})
+    page = browser.get(PAGE).text
+    assert "机构级预算上限" in page and "dataset:tax" in page
+    assert "unit:category:ENTERPRISE_ID" in page
+    csrf = csrf_of(browser, PAGE)
+    too_much = post(browser, f"{PAGE}/2/approve", {"csrf_token": csrf, "epsilon:tax": "3"})
+    assert too_much.status_code == 409 and "2 ε" in too_much.text
+    cap = {"csrf_token": csrf, "scope": "dataset:tax", "epsilon": "12"}
+    changed = post(browser, f"{PAGE}/organisations/1/cap", cap)
+    assert changed.status_code == 303 and "cap-set" in changed.headers["location"]
+    assert (
+        post(browser, f"{PAGE}/2/approve", {"csrf_token": csrf, "epsilon:tax": "3"}).status_code
+        == 303
+    )
+    assert lab.audit.records()[-2].action == "org_budget.set" and lab.audit.verify().ok

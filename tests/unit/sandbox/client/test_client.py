@@ -321,9 +321,21 @@ def test_sql_without_from_needs_a_dataset(lab, gateway) -> None:
 # --- budget and history --------------------------------------------------------------------------
 
 
+def _amounts(limit: float, spent: float) -> dict[str, float]:
+    return {
+        "limit": limit,
+        "spent": spent,
+        "remaining": limit - spent,
+        "delta_limit": 1e-6,
+        "delta_spent": 0.0,
+        "delta_remaining": 1e-6,
+    }
+
+
 def test_budget_and_history_are_frames(lab, gateway) -> None:
-    """budget() and history() give one row per dataset and per query with fixed columns."""
-    budget = {
+    """budget() and history() give one row per dataset and per query with fixed columns;
+    budget() shows the organisation's levels beside the project's, levels=True each level."""
+    project = {
         "dataset": "tax-monthly",
         "limit": 1.0,
         "spent": 0.25,
@@ -332,6 +344,12 @@ def test_budget_and_history_are_frames(lab, gateway) -> None:
         "delta_spent": 0.0,
         "delta_remaining": 1e-6,
     }
+    levels = [
+        {"level": "project", "scope": "dataset:tax-monthly", **_amounts(1.0, 0.25)},
+        {"level": "organisation_dataset", "scope": "dataset:tax-monthly", **_amounts(10, 2)},
+        {"level": "organisation_unit", "scope": "unit:category:ENTERPRISE_ID", **_amounts(10, 9.5)},
+    ]
+    budget = {**project, "left": 0.5, "delta_left": 1e-6, "levels": levels}
     past = {
         "dataset": "tax-monthly",
         "query": COUNT_SQL,
@@ -342,9 +360,20 @@ def test_budget_and_history_are_frames(lab, gateway) -> None:
     }
     gateway.answer("GET", "/api/gateway/budget", {"budgets": [budget]})
     gateway.answer("GET", "/api/gateway/history", {"queries": [past]})
-    assert lab.budget().to_dict("records") == [budget]
+    expected = {
+        **project,
+        "org_remaining": 8,
+        "unit": "category:ENTERPRISE_ID",
+        "unit_remaining": 0.5,
+        "left": 0.5,
+        "delta_left": 1e-6,
+    }
+    assert lab.budget().to_dict("records") == [expected]
+    assert list(lab.budget().columns) == list(expected)
+    per_level = lab.budget(levels=True)
+    assert per_level["level"].tolist() == ["project", "organisation_dataset", "organisation_unit"]
+    assert per_level["remaining"].tolist() == [0.75, 8, 0.5]
     assert lab.history().to_dict("records") == [past]
-    assert list(lab.budget().columns) == list(budget)
     assert list(pd.DataFrame(columns=list(past)).columns) == list(lab.history().columns)
 
 
