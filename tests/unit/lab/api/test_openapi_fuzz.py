@@ -2,10 +2,10 @@
 
 Schemathesis generates requests for every operation in ``/openapi.json`` (valid and invalid
 bodies, paths and queries) and sends them in-process to the ASGI app, as an anonymous caller, a
-steward and a sandbox session. Every answer must be below 500. Bounded and stable for CI: at most
-``MAX_EXAMPLES`` generated cases per operation and credential, derandomised (the same cases every
-run) and no example database. No operation is excluded: the streaming upload routes are fuzzed
-too (their multipart bodies are small).
+steward, a sandbox session, a bank operator and an enterprise admin. Every answer must be below
+500. Bounded and stable for CI: at most ``MAX_EXAMPLES`` generated cases per operation, mode
+(valid/invalid) and credential, derandomised (the same cases every run), no example database.
+No operation is excluded: the multipart upload routes are fuzzed too (generated bodies are small).
 """
 
 from __future__ import annotations
@@ -18,15 +18,19 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from classification.checksums import uscc_check_char
 from lab.api.app import create_app
 from lab.db import transaction
-from lab.identity import Role, TokenKind
-from lab.identity.accounts import create_user, issue_token
+from lab.identity import OrganisationKind, Role, TokenKind
+from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token
 
-MAX_EXAMPLES = 8
+FIRST17 = "91370200MA00XYY00"
+BANK = ("模糊测试银行", OrganisationKind.BANK, None)
+ENTERPRISE = ("模糊测试企业", OrganisationKind.ENTERPRISE, FIRST17 + uscc_check_char(FIRST17))
+MAX_EXAMPLES = 6
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -38,10 +42,11 @@ FUZZ = settings(
 """Per operation, mode and credential; generation only (a 5xx is reported, not shrunk)."""
 
 
-def _steward_token(lab: LabServices) -> str:
+def _api_token(lab: LabServices, username: str, role: Role, org: str | None = None) -> str:
+    """An API token of a new user with ``role`` (in organisation ``org``)."""
     with transaction(lab.sessions) as session:
         user = create_user(
-            session, lab.audit, actor="t", username="fuzz-steward", roles=[Role.STEWARD]
+            session, lab.audit, actor="t", username=username, roles=[role], organisation=org
         )
         return issue_token(
             session,
@@ -61,7 +66,18 @@ def fuzz_lab(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("fuzz")
     lab = open_services(LabSettings(home=folder / "home"))
     publish_tax_table(lab, folder)
-    tokens = {"anonymous": None, "steward": _steward_token(lab), "sandbox": sandbox_token(lab)}
+    with transaction(lab.sessions) as session:
+        for name, kind, code in (BANK, ENTERPRISE):
+            create_organisation(
+                session, lab.audit, actor="t", name=name, kind=kind, credit_code=code
+            )
+    tokens = {
+        "anonymous": None,
+        "steward": _api_token(lab, "fuzz-steward", Role.STEWARD),
+        "sandbox": sandbox_token(lab),
+        "bank": _api_token(lab, "fuzz-banker", Role.BANK_OPERATOR, BANK[0]),
+        "enterprise": _api_token(lab, "fuzz-boss", Role.ENTERPRISE_ADMIN, ENTERPRISE[0]),
+    }
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(lab))
     try:
         yield schema, tokens
@@ -90,10 +106,11 @@ def _server_errors(operation, headers: dict[str, str], mode: GenerationMode) -> 
     return found
 
 
-@pytest.mark.parametrize("who", ["anonymous", "steward", "sandbox"])
+@pytest.mark.parametrize("who", ["anonymous", "steward", "sandbox", "bank", "enterprise"])
 def test_no_generated_request_is_a_server_error(fuzz_lab, who: str) -> None:
     """Every operation of the schema, sent valid and invalid generated requests as an anonymous
-    caller, a steward or a sandbox session, answers below 500 (none excluded)."""
+    caller, a steward, a sandbox session, a bank operator or an enterprise admin, answers below
+    500 (none excluded)."""
     schema, tokens = fuzz_lab
     headers = {"Authorization": f"Bearer {tokens[who]}"} if tokens[who] else {}
     operations = [result.ok() for result in schema.get_all_operations()]
