@@ -147,7 +147,7 @@ def _parties(lab, codes: list[str], banks: int, per_bank: int) -> list[dict]:
                     session, lab.audit, signer, enterprise=party, bank=bank, terms=terms
                 )
                 grants.append((code, granted.id))
-            plan.append({"token": token, "grants": grants})
+            plan.append({"token": token, "operator": user.username, "grants": grants})
     return plan
 
 
@@ -184,7 +184,7 @@ def _requests(base: str, bank: dict, kind: str, count: int, seed: int) -> list[t
             "purpose": "loan_application",
             "consent_id": consent_id,
             "level": "score",
-            "operator": "teller",
+            "operator": bank["operator"],
         }
         calls.append((f"{base}/api/credit/profiles", body))
     return calls

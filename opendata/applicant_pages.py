@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from lab.api.deps import DbDep, ServicesDep
+from lab.api.params import IdPath
 from lab.api.routes.auth import sign_in, sign_out
 from lab.catalogue.applications import (
     FORM_FIELDS,
@@ -246,7 +247,7 @@ def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
 
 @router.get("/account/applications/{application_id}", response_class=HTMLResponse)
 def application_page(
-    request: Request, application_id: int, db: DbDep, who: SignedInDep
+    request: Request, application_id: IdPath, db: DbDep, who: SignedInDep
 ) -> HTMLResponse:
     """One application: answers, clock, download (approved) and the usage report."""
     try:
@@ -258,7 +259,7 @@ def application_page(
 @router.post("/account/applications/{application_id}/resubmit", response_class=HTMLResponse)
 def resubmit(
     request: Request,
-    application_id: int,
+    application_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     who: CheckedVisitorDep,
@@ -285,7 +286,7 @@ def resubmit(
 
 @router.post("/account/applications/{application_id}/download")
 def download_extract(
-    application_id: int, services: ServicesDep, who: CheckedVisitorDep
+    application_id: IdPath, services: ServicesDep, who: CheckedVisitorDep
 ) -> FileResponse:
     """A fresh fingerprinted copy of the extract, as a ZIP with its signed manifest."""
     work = Path(tempfile.mkdtemp(dir=_work_root(services)))
@@ -319,7 +320,7 @@ def _work_root(services) -> Path:
 @router.post("/account/applications/{application_id}/report", response_class=HTMLResponse)
 def report(
     request: Request,
-    application_id: int,
+    application_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     who: CheckedVisitorDep,

@@ -8,6 +8,10 @@ this bank, enterprise, purpose and level, under its cap), the rate-limit counts,
 entry. Unknown enterprise, no consent, a revoked, expired or exhausted consent all end in the
 same ``ProfileUnavailable`` answer. The statements are built once at import; alarm checks run at
 most once per interval per operator (``lab.credit.monitor``).
+
+The operator a request is counted, limited, logged and alarmed under is the signed-in user
+(``caller``): each bank employee has an account and token of their own, so per-operator limits
+and alarms cannot be dodged by naming a new operator in the request.
 """
 
 from __future__ import annotations
@@ -40,11 +44,10 @@ from lab.db.models import (
     Organisation,
 )
 from lab.db.writers import writer_turn
-from lab.errors import InternalError, InvalidInput, LabError, RateLimited
+from lab.errors import InternalError, InvalidInput, LabError, PermissionDenied, RateLimited
 from lab.identity.accounts import now
 from lab.services import LabServices
 
-_OPERATOR = re.compile(r"^[\w.@-]{1,64}$")
 _CONSENT_ID = re.compile(r"^[\w-]{1,40}$")
 DENIAL_CODE = "profile_unavailable"
 DENIAL_MESSAGE = (
@@ -77,23 +80,19 @@ class ProfileRequest:
     purpose: Purpose
     consent_id: str
     level: Level
-    operator: str
 
     @classmethod
-    def parse(cls, *, credit_code: str, purpose: str, consent_id: str, level: str, operator: str):
+    def parse(cls, *, credit_code: str, purpose: str, consent_id: str, level: str):
         code = check_credit_code(credit_code)
         if not _CONSENT_ID.match(consent_id):
             raise InvalidInput("consent_id: the id the enterprise's consent was given")
-        if not _OPERATOR.match(operator):
-            raise InvalidInput("operator: 1–64 letters, digits, '.', '_', '@' or '-'")
-        return cls(code, parse(Purpose, purpose), consent_id, parse(Level, level), operator)
+        return cls(code, parse(Purpose, purpose), consent_id, parse(Level, level))
 
     def canonical(self, bank_id: int, caller: str, request_id: str) -> str:
         return canonical_details(
             {
                 "bank_id": bank_id,
                 "caller": caller,
-                "operator": self.operator,
                 "credit_code": self.credit_code,
                 "purpose": self.purpose.value,
                 "consent_id": self.consent_id,
@@ -288,7 +287,7 @@ def _answer_in(
     if connection.dialect.name == "postgresql":
         connection.execute(_BANK_TURN, {"p_bank": bank.id})
     claimed = connection.execute(_CLAIM, _params(bank, request, at)).first()
-    check_limits(connection, lab.settings, bank_id=bank.id, operator=request.operator, at=at)
+    check_limits(connection, lab.settings, bank_id=bank.id, operator=caller, at=at)
     if claimed is not None and not prepared.known:  # a live consent, but no data on the firm
         connection.execute(_UNCLAIM, {"p_consent": request.consent_id})
     served = claimed is not None and prepared.known
@@ -311,7 +310,7 @@ def _log(connection, at, bank, caller, request, answer, request_id) -> None:
         {
             "at": at,
             "bank_org_id": bank.id,
-            "operator": request.operator,
+            "operator": caller,
             "caller": caller,
             "credit_code": request.credit_code,
             "consent_id": request.consent_id,
@@ -324,7 +323,7 @@ def _log(connection, at, bank, caller, request, answer, request_id) -> None:
     )
     details = {
         "bank_id": bank.id,
-        "operator": request.operator,
+        "operator": caller,
         "consent_id": request.consent_id,
         "purpose": request.purpose.value,
         "level": request.level.value,
@@ -345,7 +344,8 @@ def _log(connection, at, bank, caller, request, answer, request_id) -> None:
 def answer_profile_request(
     lab: LabServices, *, bank: Organisation, caller: str, request: ProfileRequest, request_id: str
 ) -> ProfileAnswer:
-    """Serve or deny one request; it is logged and audited either way before the answer.
+    """Serve or deny one request of the signed-in bank operator ``caller``; it is logged and
+    audited either way before the answer.
 
     Read and build first (features, disputes, model, the expected grant; profile and hashes),
     then one short write transaction (claim, limits, query-log row, audit entry), retried whole
@@ -362,9 +362,9 @@ def answer_profile_request(
         _audit_rate_limited(lab, bank, caller, request, request_id)
         raise
     schedule_for(lab.engine).after_request(
-        (bank.id, request.operator),
+        (bank.id, caller),
         lab.settings.credit_alarm_check_seconds,
-        lambda: _check_alarms(lab, bank.id, request.operator),
+        lambda: _check_alarms(lab, bank.id, caller),
     )
     return answer
 
@@ -399,15 +399,36 @@ def _audit_rate_limited(
     lab: LabServices, bank: Organisation, caller: str, request: ProfileRequest, request_id: str
 ) -> None:
     """Record a request refused for rate in the audit log (it is a bank call too)."""
-    details = {"bank_id": bank.id, "operator": request.operator, "request_id": request_id}
+    details = {"bank_id": bank.id, "operator": caller, "request_id": request_id}
+    _audit_refusal(lab, caller, "credit.query.rate_limited", request.credit_code, details)
+
+
+def refuse_foreign_operator(
+    lab: LabServices,
+    *,
+    bank: Organisation,
+    caller: str,
+    named: str | None,
+    credit_code: str,
+    request_id: str,
+) -> None:
+    """Refuse (403, audited, nothing served or counted) a request naming an operator other than
+    the signed-in caller: an operator is who signed in, never a name the caller picks."""
+    if named is None or named == caller:
+        return
+    details = {"bank_id": bank.id, "operator": caller, "named": named, "request_id": request_id}
+    _audit_refusal(lab, caller, "credit.query.operator_refused", credit_code, details)
+    raise PermissionDenied(
+        "operator: leave it out or give your own username; each bank operator signs in "
+        "with a token of their own"
+    )
+
+
+def _audit_refusal(lab: LabServices, caller: str, action: str, credit_code: str, details) -> None:
     _retried(
         lab,
         lambda c: append_on(
-            c,
-            caller,
-            "credit.query.rate_limited",
-            f"enterprise:{request.credit_code}",
-            canonical_details(details),
+            c, caller, action, f"enterprise:{credit_code}", canonical_details(details)
         ),
         lab.engine.begin,
     )

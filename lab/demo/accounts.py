@@ -74,6 +74,13 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "credit profiles and DP benchmarks",
     ),
     DemoLogin(
+        "teller",
+        "teller-demo-2026",
+        (Role.BANK_OPERATOR,),
+        "青岛城市商业银行（演示）",
+        "credit profiles, as a second operator of the bank (own limits and alarms)",
+    ),
+    DemoLogin(
         "applicant", "applicant-demo-2026", (Role.APPLICANT,), None, "apply for conditional data"
     ),
 )

@@ -6,7 +6,8 @@ The language is the closed subset of DESIGN §4::
 
 with the aggregates COUNT(*), COUNT(col), SUM, AVG, VARIANCE, STDDEV, MEDIAN and QUANTILE(col, q).
 Every check reads the query text and the table metadata only, never data, so a rejection leaks
-nothing and costs nothing.
+nothing and costs nothing. Nesting is bounded before and after parsing (the parser, the checks
+and the compiler all recurse), so a deeply nested query is a rejection, never a crash.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ from lab.gateway.metadata import TableMetadata
 from lab.gateway.predicate import check_predicate, resolve_column
 
 DIALECT = "duckdb"
+MAX_PARENTHESES = 16
+"""The deepest parenthesis nesting parsed at all (the parser recurses ~20 frames per level)."""
+MAX_DEPTH = 64
+"""The deepest expression tree accepted: nested NOT, chained AND/OR or arithmetic included."""
+_TOO_DEEP = (
+    f"the query nests too deeply (at most {MAX_PARENTHESES} levels of parentheses and an "
+    f"expression {MAX_DEPTH} levels deep); use `column IN (…)` instead of long OR chains"
+)
 _CLAUSE_NAMES = {
     "joins": "joins",
     "distinct": "SELECT DISTINCT",
@@ -129,14 +138,41 @@ def _parse_single_select(text: str) -> exp.Select:
             raise QueryRejected("remove the comments from the query")
         if any(token.token_type is TokenType.SEMICOLON for token in tokens[:-1]):
             raise QueryRejected("send one statement at a time")
+        _check_parentheses(tokens)
         statement = sqlglot.parse_one(text, read=DIALECT)
     except (ParseError, TokenError) as error:
         raise QueryRejected(f"the query is not valid SQL: {error}") from None
+    except RecursionError:  # prefix operators (NOT NOT …, - - …) nest without parentheses
+        raise QueryRejected(_TOO_DEEP) from None
+    if _depth_exceeds(statement, MAX_DEPTH):
+        raise QueryRejected(_TOO_DEEP)
     if not isinstance(statement, exp.Select):
         raise QueryRejected("only a single SELECT … FROM … [WHERE …] [GROUP BY …] is accepted")
     if any(node is not statement for node in statement.find_all(exp.Query, exp.Subquery)):
         raise QueryRejected("subqueries are not supported; write one SELECT over one table")
     return statement
+
+
+def _check_parentheses(tokens) -> None:
+    depth = 0
+    for token in tokens:
+        if token.token_type is TokenType.L_PAREN:
+            depth += 1
+            if depth > MAX_PARENTHESES:
+                raise QueryRejected(_TOO_DEEP)
+        elif token.token_type is TokenType.R_PAREN:
+            depth -= 1
+
+
+def _depth_exceeds(root: exp.Expression, limit: int) -> bool:
+    """Whether the tree under ``root`` is deeper than ``limit`` (walked without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return False
 
 
 def _reject_extra_clauses(select: exp.Select) -> None:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from lab.api.deps import DbDep, ServicesDep
+from lab.api.params import IdPath
 from lab.catalogue.applications import (
     DEFAULT_ACCESS_DAYS,
     FORM_FIELDS,
@@ -92,7 +93,7 @@ def application_page(
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-def show(request: Request, application_id: int, db: DbDep, steward: StewardPageDep):
+def show(request: Request, application_id: IdPath, db: DbDep, steward: StewardPageDep):
     """Review one application."""
     return application_page(request, db, steward, application_id)
 
@@ -100,7 +101,7 @@ def show(request: Request, application_id: int, db: DbDep, steward: StewardPageD
 @router.post("/applications/{application_id}/answer", response_class=HTMLResponse)
 def answer(
     request: Request,
-    application_id: int,
+    application_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,
@@ -139,7 +140,7 @@ def feedback(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLRespon
 @router.post("/feedback/{feedback_id}/answer", response_class=HTMLResponse)
 def answer_note(
     request: Request,
-    feedback_id: int,
+    feedback_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from lab.api.deps import DbDep, ServicesDep
+from lab.api.params import IdPath
 from lab.credit.disputes import answer_dispute, days_left, open_disputes
 from lab.credit.limits import recent_alarms
 from lab.credit.repairs import decide_repair, repairs_awaiting
@@ -49,7 +50,7 @@ def show(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
 @router.post("/disputes/{dispute_id}/answer", response_class=HTMLResponse)
 def answer(
     request: Request,
-    dispute_id: int,
+    dispute_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,
@@ -69,7 +70,7 @@ def answer(
 @router.post("/repairs/{repair_id}/{verb}", response_class=HTMLResponse)
 def decide(
     request: Request,
-    repair_id: int,
+    repair_id: IdPath,
     verb: str,
     services: ServicesDep,
     db: DbDep,

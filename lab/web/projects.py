@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from lab.api.deps import DbDep, ServicesDep
+from lab.api.params import IdPath
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import InvalidInput, LabError
@@ -76,7 +77,7 @@ def show(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
 @router.post("/{project_id}/approve", response_class=HTMLResponse)
 def approve(
     request: Request,
-    project_id: int,
+    project_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,
@@ -105,7 +106,7 @@ def approve(
 @router.post("/{project_id}/reject", response_class=HTMLResponse)
 def reject(
     request: Request,
-    project_id: int,
+    project_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,

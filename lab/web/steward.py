@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from classification import Tier
 from lab.api.deps import DbDep, ServicesDep
+from lab.api.params import IdPath
 from lab.api.routes.steward import upload_name, version_detail, versions_in_state
 from lab.catalogue.datasets import DatasetMeta, get_version
 from lab.catalogue.decisions import MIN_JUSTIFICATION, VersionState, decide
@@ -73,7 +74,9 @@ def queue(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
 
 
 @router.get("/versions/{version_id}", response_class=HTMLResponse)
-def review(request: Request, version_id: int, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
+def review(
+    request: Request, version_id: IdPath, db: DbDep, steward: StewardPageDep
+) -> HTMLResponse:
     """One version: proposal and reasons, columns, profile, decision, DP metadata, publish."""
     return review_page(request, db, steward, version_id)
 
@@ -81,7 +84,7 @@ def review(request: Request, version_id: int, db: DbDep, steward: StewardPageDep
 @router.post("/versions/{version_id}/decision", response_class=HTMLResponse)
 def decision(
     request: Request,
-    version_id: int,
+    version_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,
@@ -109,7 +112,7 @@ def decision(
 @router.post("/versions/{version_id}/dp-metadata", response_class=HTMLResponse)
 def dp_metadata(
     request: Request,
-    version_id: int,
+    version_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,
@@ -134,7 +137,7 @@ def dp_metadata(
 
 @router.post("/versions/{version_id}/publish", response_class=HTMLResponse)
 def publication(
-    request: Request, version_id: int, services: ServicesDep, db: DbDep, steward: StewardFormDep
+    request: Request, version_id: IdPath, services: ServicesDep, db: DbDep, steward: StewardFormDep
 ) -> Response:
     """Publish a decided version by its tier."""
     try:

@@ -69,13 +69,13 @@ def test_bank_journey_through_the_catalogue(lab: LabServices, tmp_path) -> None:
     with lab.sessions() as session:
         stored = session.get(CreditProfileFeatures, DEMO_ENTERPRISE[1])
     assert stored.features["scopes"]["tax"]["indicators"]["24"]["tax_paid_band_12m"] == ">=5m"
-    banker, boss = _bearer(lab, "banker"), _bearer(lab, "enterprise")
+    banker, boss = _bearer(lab, "teller"), _bearer(lab, "enterprise")
     body = {
         "credit_code": DEMO_ENTERPRISE[1],
         "purpose": "loan_application",
         "consent_id": credit.consent_id,
         "level": "report",
-        "operator": "teller-007",
+        "operator": "teller",
     }
     with TestClient(create_app(lab)) as client:
         served = client.post("/api/credit/profiles", json=body, headers=banker)
@@ -86,7 +86,9 @@ def test_bank_journey_through_the_catalogue(lab: LabServices, tmp_path) -> None:
         profile = served.json()
         assert profile["scopes"]["registration"]["public_items"]["name"] == DEMO_ENTERPRISE[0]
         seen = client.get("/api/credit/enterprise/queries", headers=boss).json()
-        assert seen[0]["operator"] == "teller-007" and seen[0]["served"]
+        assert seen[0]["operator"] == "teller" and seen[0]["served"]
+        impostor = {**body, "operator": "teller-007"}
+        assert client.post("/api/credit/profiles", json=impostor, headers=banker).status_code == 403
         revoke = f"/api/credit/enterprise/consents/{credit.consent_id}/revoke"
         assert client.post(revoke, headers=boss).status_code == 200
         assert client.post("/api/credit/profiles", json=body, headers=banker).status_code == 404

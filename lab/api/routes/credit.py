@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from lab.api.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
+from lab.api.params import IdPath
 from lab.api.schemas.credit import (
     AlarmOut,
     AnswerIn,
@@ -35,7 +36,12 @@ from lab.api.schemas.credit import (
 )
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
-from lab.credit.access import ProfileRequest, ProfileUnavailable, answer_profile_request
+from lab.credit.access import (
+    ProfileRequest,
+    ProfileUnavailable,
+    answer_profile_request,
+    refuse_foreign_operator,
+)
 from lab.credit.history import queries_about
 from lab.credit.limits import recent_alarms
 from lab.credit.outcomes import LoanOutcome, report_outcome
@@ -130,20 +136,25 @@ def bank_caller(request: Request, services: ServicesDep) -> BankCaller:
 def profile(
     body: ProfileIn, caller: Annotated[BankCaller, Depends(bank_caller)], services: ServicesDep
 ) -> Response:
-    """A consented profile, or the one denial answer (404 ``profile_unavailable``)."""
+    """A consented profile, or the one denial answer (404 ``profile_unavailable``); the
+    operator is the signed-in user, and naming anyone else is refused (403)."""
     request = ProfileRequest.parse(
         credit_code=body.credit_code,
         purpose=body.purpose,
         consent_id=body.consent_id,
         level=body.level,
-        operator=body.operator,
     )
-    answer = answer_profile_request(
+    operator, request_id = caller.principal.username, request_id_var.get()
+    refuse_foreign_operator(
         services,
         bank=caller.bank,
-        caller=caller.principal.username,
-        request=request,
-        request_id=request_id_var.get(),
+        caller=operator,
+        named=body.operator,
+        credit_code=request.credit_code,
+        request_id=request_id,
+    )
+    answer = answer_profile_request(
+        services, bank=caller.bank, caller=operator, request=request, request_id=request_id
     )
     if answer.body is None:
         raise ProfileUnavailable()
@@ -315,7 +326,7 @@ def repair(body: RepairIn, principal: PrincipalDep, services: ServicesDep, db: D
 
 @router.post("/disputes/{dispute_id}/answer", response_model=DisputeOut)
 def answer(
-    dispute_id: int, body: AnswerIn, principal: PrincipalDep, services: ServicesDep, db: DbDep
+    dispute_id: IdPath, body: AnswerIn, principal: PrincipalDep, services: ServicesDep, db: DbDep
 ) -> DisputeOut:
     """A steward answers a dispute; the item stops being flagged."""
     principal.require_role(Role.STEWARD)
@@ -335,7 +346,7 @@ def repairs_to_decide(principal: PrincipalDep, db: DbDep) -> list[RepairOut]:
 
 @router.post("/repairs/{repair_id}/decision", response_model=RepairOut)
 def decide_repair(
-    repair_id: int, body: RepairDecisionIn, principal: PrincipalDep, services: ServicesDep
+    repair_id: IdPath, body: RepairDecisionIn, principal: PrincipalDep, services: ServicesDep
 ) -> RepairOut:
     """Approve (the penalty leaves the enterprise's profile at once) or reject, with reasons."""
     principal.require_role(Role.STEWARD)

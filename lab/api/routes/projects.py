@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from lab.api.deps import DbDep, PrincipalDep, ServicesDep
+from lab.api.params import IdPath
 from lab.api.routes.steward import StewardDep
 from lab.api.schemas.projects import (
     BudgetIn,
@@ -71,7 +72,7 @@ def projects(principal: PrincipalDep, db: DbDep) -> ProjectsOut:
 
 
 @router.get("/api/projects/{project_id}")
-def project(project_id: int, principal: PrincipalDep, db: DbDep) -> ProjectOut:
+def project(project_id: IdPath, principal: PrincipalDep, db: DbDep) -> ProjectOut:
     """One project, if the caller may see it (others are reported as not found)."""
     _visible(db, principal, project_id)
     return _out(db, project_id)
@@ -79,7 +80,7 @@ def project(project_id: int, principal: PrincipalDep, db: DbDep) -> ProjectOut:
 
 @router.post("/api/steward/projects/{project_id}/decision")
 def decide(
-    project_id: int, body: ProjectDecisionIn, actor: StewardDep, services: ServicesDep
+    project_id: IdPath, body: ProjectDecisionIn, actor: StewardDep, services: ServicesDep
 ) -> ProjectOut:
     """Approve with a budget per dataset, or reject with a reason."""
     with transaction(services.sessions) as session:
@@ -103,7 +104,7 @@ def decide(
 
 @router.put("/api/steward/projects/{project_id}/budgets/{dataset}")
 def change_budget(
-    project_id: int, dataset: str, body: BudgetIn, actor: StewardDep, services: ServicesDep
+    project_id: IdPath, dataset: str, body: BudgetIn, actor: StewardDep, services: ServicesDep
 ) -> ProjectOut:
     """Raise or lower one budget (never below what is spent)."""
     with transaction(services.sessions) as session:

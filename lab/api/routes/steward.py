@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from classification import Guide, GuideError, NegativeEntry
 from lab.api.deps import DbDep, PrincipalDep, ServicesDep
+from lab.api.params import IdPath
 from lab.api.schemas.steward import (
     ClassificationOut,
     DecisionIn,
@@ -159,14 +160,14 @@ def list_versions(
 
 
 @router.get("/versions/{version_id}")
-def show_version(version_id: int, db: DbDep) -> VersionDetailOut:
+def show_version(version_id: IdPath, db: DbDep) -> VersionDetailOut:
     """A version's profile, classification with reasons, decision and DP metadata."""
     return version_detail(db, version_id)
 
 
 @router.post("/versions/{version_id}/decision")
 def decide_version(
-    version_id: int, body: DecisionIn, services: ServicesDep, actor: StewardDep
+    version_id: IdPath, body: DecisionIn, services: ServicesDep, actor: StewardDep
 ) -> DecisionOut:
     """Confirm, raise or (with a justification) lower the proposed tier; audited."""
     with transaction(services.sessions) as session:
@@ -184,7 +185,7 @@ def decide_version(
 
 @router.put("/versions/{version_id}/dp-metadata")
 def declare_dp_metadata(
-    version_id: int, body: DpMetadataIn, services: ServicesDep, actor: StewardDep
+    version_id: IdPath, body: DpMetadataIn, services: ServicesDep, actor: StewardDep
 ) -> DpMetadataOut:
     """Declare (or replace) the DP metadata of a version decided T3 or T4; audited."""
     with transaction(services.sessions) as session:
@@ -196,7 +197,7 @@ def declare_dp_metadata(
 
 
 @router.post("/versions/{version_id}/publish")
-def publish_version(version_id: int, services: ServicesDep, actor: StewardDep) -> PublishOut:
+def publish_version(version_id: IdPath, services: ServicesDep, actor: StewardDep) -> PublishOut:
     """Publish a decided version by its tier; the previous version is served until it commits."""
     version = publish(services, version_id=version_id, actor=actor)
     return PublishOut(

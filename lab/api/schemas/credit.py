@@ -17,7 +17,12 @@ class ProfileIn(BaseModel):
     purpose: str = Field(max_length=40)
     consent_id: str = Field(max_length=40)
     level: str = Field(max_length=20)
-    operator: str = Field(max_length=64, description="The bank employee making the request.")
+    operator: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Optional: the signed-in bank operator's own username. The operator is "
+        "always the caller; any other name is refused (403).",
+    )
 
 
 class TermsIn(BaseModel):

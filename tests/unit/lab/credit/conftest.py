@@ -154,6 +154,22 @@ def world(lab: LabServices, demo_features, trained) -> CreditWorld:
         )
 
 
+@pytest.fixture
+def strict(world: CreditWorld):
+    """The world with low per-operator limits and alarm thresholds."""
+    settings = world.lab.settings.model_copy(
+        update={
+            "credit_operator_per_minute": 3,
+            "credit_alarm_min_requests": 4,
+            "credit_alarm_denial_share": 0.5,
+            "credit_alarm_distinct_enterprises": 3,
+            "credit_alarm_check_seconds": 0,
+        }
+    )
+    object.__setattr__(world.lab, "settings", settings)
+    return world
+
+
 def grant(world: CreditWorld, **terms) -> dict:
     """The enterprise authorises the test bank; returns the signed receipt."""
     body = {
@@ -177,7 +193,6 @@ def ask(world: CreditWorld, consent_id: str, *, code: str | None = None, headers
         "purpose": "loan_application",
         "consent_id": consent_id,
         "level": "report",
-        "operator": "op-1",
         **extra,
     }
     return world.client.post(

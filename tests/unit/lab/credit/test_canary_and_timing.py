@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from sqlalchemy import select
 
 from classification.checksums import uscc_check_char
@@ -22,7 +21,8 @@ from lab.credit.features import derive_all, held_scopes
 from lab.credit.refresh import store_features
 from lab.db.models import CreditAlarm, CreditProfileFeatures, Organisation
 from lab.errors import RateLimited
-from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask, grant
+from lab.identity import Role
+from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask, grant, token
 
 CANARIES = {
     "tax-monthly": {
@@ -106,27 +106,12 @@ def test_denial_timings_are_within_noise(world: CreditWorld) -> None:
         assert abs(difference) <= max(0.15 * typical, 0.001), (first, second, difference, typical)
 
 
-@pytest.fixture
-def strict(world: CreditWorld):
-    """The world with low per-operator limits and alarm thresholds."""
-    settings = world.lab.settings.model_copy(
-        update={
-            "credit_operator_per_minute": 3,
-            "credit_alarm_min_requests": 4,
-            "credit_alarm_denial_share": 0.5,
-            "credit_alarm_distinct_enterprises": 3,
-            "credit_alarm_check_seconds": 0,
-        }
-    )
-    object.__setattr__(world.lab, "settings", settings)
-    return world
-
-
 def test_operator_rate_limit_refuses_and_is_audited(strict: CreditWorld) -> None:
     """The 4th request of an operator within a minute is 429, audited; another operator is fine."""
     codes = [ask(strict, "cst_none").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
-    assert ask(strict, "cst_none", operator="op-2").status_code == 404
+    colleague = token(strict.lab, "op-2", [Role.BANK_OPERATOR], BANK)
+    assert ask(strict, "cst_none", headers=colleague).status_code == 404
     actions = [r.action for r in strict.lab.audit.records()]
     assert actions.count("credit.query.rate_limited") == 1
     assert strict.lab.audit.verify().ok
@@ -136,10 +121,11 @@ def test_alarms_on_denials_and_breadth(strict: CreditWorld) -> None:
     """Many denials, and one operator asking about many enterprises, each raise one alarm."""
     with strict.lab.sessions() as session:
         codes = session.scalars(select(CreditProfileFeatures.credit_code).limit(6)).all()
+    operators = [token(strict.lab, f"op-{n}", [Role.BANK_OPERATOR], BANK) for n in (0, 1, 9)]
     for index, code in enumerate(codes):
-        ask(strict, "cst_none", code=code, operator=f"op-{index // 3}")
+        ask(strict, "cst_none", code=code, headers=operators[index // 3])
     for code in codes[:3]:
-        ask(strict, "cst_none", code=code, operator="op-9")
+        ask(strict, "cst_none", code=code, headers=operators[2])
     with strict.lab.sessions() as session:
         kinds = sorted(a.kind for a in session.scalars(select(CreditAlarm)))
     assert kinds.count("denial_share") == 1
@@ -162,7 +148,7 @@ def test_skipped_alarm_check_runs_when_its_interval_ends(strict: CreditWorld) ->
         codes = session.scalars(select(CreditProfileFeatures.credit_code).limit(3)).all()
     started = time.monotonic()
     for code in codes:
-        ask(strict, "cst_none", code=code, operator="op-7")
+        ask(strict, "cst_none", code=code)
     burst = time.monotonic() - started
     if burst < 1.5:  # the burst ran inside one interval: nothing could have alarmed yet
         assert "many_enterprises" not in _alarm_kinds(strict)
@@ -184,7 +170,6 @@ def test_operator_limit_holds_exactly_under_concurrent_requests(strict: CreditWo
         purpose="loan_application",
         consent_id="cst_none",
         level="score",
-        operator="op-burst",
     )
     outcomes: list[str] = []
     gate = threading.Barrier(12)

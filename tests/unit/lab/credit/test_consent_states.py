@@ -118,7 +118,6 @@ def _request(world: CreditWorld, consent_id: str) -> ProfileRequest:
         purpose="renewal",
         consent_id=consent_id,
         level="verify",
-        operator="op-race",
     )
 
 

@@ -65,7 +65,7 @@ def test_grant_revoke_and_receipt_through_pages(world: CreditWorld) -> None:
     assert receipt.json()["consent"]["scopes"] == ["tax", "utilities"]
     assert ask(world, consent_id, level="indicators").status_code == 200
     page = world.client.get("/enterprise/")
-    assert "op-1" in page.text and "已返回" in page.text
+    assert "<td>banker</td>" in page.text and "已返回" in page.text
     revoked = form(world, f"/enterprise/consents/{consent_id}/revoke", csrf_token=csrf)
     assert "授权已撤销" in revoked.text
     assert ask(world, consent_id, level="indicators").status_code == 404

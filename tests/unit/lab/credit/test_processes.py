@@ -39,7 +39,7 @@ served = 0
 for index in range(25):
     consent = consent_id if index % 5 else "cst_none"
     request = ProfileRequest.parse(credit_code=code, purpose="loan_application",
-                                   consent_id=consent, level="score", operator=name)
+                                   consent_id=consent, level="score")
     answer = answer_profile_request(lab, bank=bank, caller=name, request=request,
                                     request_id=f"{name}-{index}")
     served += answer.body is not None
@@ -135,7 +135,6 @@ def test_serve_with_two_workers_answers_and_keeps_the_chain(world: CreditWorld) 
             "credit_code": world.code,
             "purpose": "loan_application",
             "level": "score",
-            "operator": "op-w",
         }
         calls = [{**body, "consent_id": consent_id if i % 2 else "cst_none"} for i in range(40)]
         with ThreadPoolExecutor(8) as pool:
