@@ -89,7 +89,7 @@ def test_every_state_changing_cookie_route_refuses_other_origins(browser: TestCl
         for path, route in every_route(browser.app.routes)
         for method in sorted(route.methods & UNSAFE)
     ]
-    assert len(writes) > 40 and ANONYMOUS_WRITES <= {p for _, p in writes}
+    assert len(writes) > 40 and {p for _, p in writes} >= ANONYMOUS_WRITES
     for method, path in writes:
         if path in ANONYMOUS_WRITES:
             continue
@@ -105,7 +105,8 @@ def test_cross_origin_publish_is_refused_and_same_origin_reaches_the_handler(
     path = "/api/steward/versions/4242/publish"
     refused = browser.post(path, headers=ATTACKER)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_refused"
-    assert browser.post(path, headers={**ATTACKER, "Sec-Fetch-Site": "same-site"}).status_code == 403
+    same_site = browser.post(path, headers={**ATTACKER, "Sec-Fetch-Site": "same-site"})
+    assert same_site.status_code == 403
     for same_origin in (
         {"Origin": PUBLIC_URL},
         {"Sec-Fetch-Site": "same-origin"},

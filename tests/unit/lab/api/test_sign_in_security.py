@@ -52,7 +52,7 @@ def _refusal_entries(lab: LabServices) -> list[AuditEntry]:
 
 
 def test_guessing_is_refused_with_429_and_retry_after(lab: LabServices) -> None:
-    """Past the per-account allowance a guesser gets 429 in the one error shape, with Retry-After."""
+    """Past the per-account allowance a guesser gets 429 (one error shape, Retry-After)."""
     with _client(lab, "203.0.113.9") as client:
         answers = [_login(client, "alice", "guess guess guess") for _ in range(6)]
         right = _login(client, "alice", PASSWORD)

@@ -43,6 +43,6 @@ def test_cross_origin_revoke_is_refused_and_same_origin_revoke_works(world: Cred
     attack = client.post(path, headers={"Origin": "http://127.0.0.1:8666"})
     assert attack.status_code == 403 and attack.json()["error"]["code"] == "csrf_refused"
     assert client.post(path).status_code == 403  # no Origin, no token: refused too
-    assert _state(world, consent_id) == "active"
+    assert _state(world, consent_id) == "authorised"
     own = client.post(path, headers={"Origin": world.lab.settings.resolved_public_url})
     assert own.status_code == 200 and own.json()["state"] == "revoked"
