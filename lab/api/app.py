@@ -14,9 +14,10 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
-from lab.api.middleware import RequestIdMiddleware
+from lab.api.middleware import ConnectionGuardMiddleware, RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
 from lab.api.signin import SignInGate
+from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices
@@ -61,6 +62,8 @@ def create_app(services: LabServices) -> FastAPI:
     app.state.url_signer = getattr(services.store, "url_signer", None)
     app.state.sign_in_gate = SignInGate.for_services(services)
     install_error_handlers(app)
+    app.state.connection_guard = ConnectionGuard.of(services.engine)
+    app.add_middleware(ConnectionGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     lab_routers = (
         health.router,

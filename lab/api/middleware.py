@@ -14,6 +14,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lab.api.errors import internal_error
+from lab.db.discipline import ConnectionGuard
 from lab.logs import request_id_var
 
 log = logging.getLogger("lab.access")
@@ -68,3 +69,17 @@ def _incoming_id(scope: Scope) -> str | None:
             text = value.decode("latin-1")
             return text if _SAFE_ID.match(text) else None
     return None
+
+
+class ConnectionGuardMiddleware:
+    """Marks each request for ``lab.db.discipline``: one pooled connection at a time."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with ConnectionGuard.request(f"{scope['method']} {scope['path']}"):
+            await self.app(scope, receive, send)
