@@ -43,7 +43,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Close what the app holds open (the gateway's decrypted tables, its engine) when it stops;
     audit the sign-in refusals counted so far."""
     yield
-    app.state.sign_in_gate.refusals.flush()
+    app.state.sign_in_gate.guard.refusals.flush()
     app.state.gateway.close()
 
 

@@ -4,8 +4,9 @@
 ``/enterprise/login`` and the portal's ``/account/login`` share. It is ``async`` and holds no
 request thread and no database connection while it waits:
 
-1. the throttle (``lab.identity.throttle``) admits or refuses the attempt in memory, before any
-   password work (refusal: 429 with ``Retry-After``); a much-failed username waits a bounded delay;
+1. the guard (``lab.identity.signin_guard``) admits or refuses the attempt in memory, before
+   any password work (refusal: 429 with ``Retry-After``); a much-failed username waits a bounded
+   delay;
 2. the stored hash is read in a short transaction of its own (one pooled connection, released);
 3. argon2 runs in threads of its own, at most ``signin_hashing_threads`` at once, so guessing
    never takes the request threads that ``/healthz`` or the gateway need;
@@ -28,8 +29,8 @@ from lab.db import transaction
 from lab.errors import NotAuthenticated, RateLimited
 from lab.identity import StoredPassword, open_web_session, password_accepted, stored_password
 from lab.identity.authentication import WRONG_PASSWORD
-from lab.identity.refusals import RefusalTally
-from lab.identity.throttle import SignInLimits, SignInThrottle, SignInThrottled
+from lab.identity.signin_guard import SignInGuard
+from lab.identity.throttle import SignInThrottled
 from lab.identity.tokens import MintedToken
 from lab.services import LabServices
 from lab.settings import LabSettings
@@ -37,26 +38,16 @@ from lab.settings import LabSettings
 
 @dataclass(frozen=True)
 class SignInGate:
-    """One app's sign-in throttle, refusal tally and password-hashing threads."""
+    """One app's sign-in guard (throttle, refusal tally) and password-hashing threads."""
 
-    throttle: SignInThrottle
-    refusals: RefusalTally
+    guard: SignInGuard
     hashing: anyio.CapacityLimiter
 
     @classmethod
     def for_services(cls, services: LabServices) -> SignInGate:
         settings = services.settings
-        limits = SignInLimits(
-            window_seconds=settings.signin_window_seconds,
-            per_address=settings.signin_per_address,
-            per_account=settings.signin_per_account,
-            username_failures=settings.signin_username_failures,
-            username_delay=settings.signin_username_delay,
-        )
-        tally = RefusalTally(services.audit, window_seconds=settings.signin_audit_window_seconds)
-        return cls(
-            SignInThrottle(limits), tally, anyio.CapacityLimiter(settings.signin_hashing_threads)
-        )
+        guard = SignInGuard.from_settings(settings, services.audit, target="web")
+        return cls(guard, anyio.CapacityLimiter(settings.signin_hashing_threads))
 
 
 def client_address(request: Request) -> str:
@@ -69,21 +60,14 @@ async def password_sign_in(
     """A new browser session for a correct password; SignInThrottled or NotAuthenticated else."""
     gate: SignInGate = request.app.state.sign_in_gate
     address = client_address(request)
-    try:
-        delay = gate.throttle.admit(address, username)
-    except SignInThrottled:
-        await run_in_threadpool(gate.refusals.throttled, address, username)
-        raise
-    await anyio.sleep(delay)
+    await anyio.sleep(await run_in_threadpool(gate.guard.admit, address, username))
     stored = await run_in_threadpool(_read_stored_password, services, username)
     accepted = await anyio.to_thread.run_sync(
         password_accepted, stored, password, limiter=gate.hashing
     )
+    await run_in_threadpool(gate.guard.settle, address, username, accepted=accepted)
     if not accepted:
-        gate.throttle.failed(username)
-        await run_in_threadpool(gate.refusals.refused, address, username)
         raise NotAuthenticated(WRONG_PASSWORD)
-    gate.throttle.succeeded(address, username)
     lifetime = timedelta(hours=services.settings.session_hours)
     return await run_in_threadpool(_open_session, services, stored, lifetime)
 
