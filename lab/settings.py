@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,7 @@ from lab.errors import ConfigurationError
 
 ENV_PREFIX = "DATALAB_"
 SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key"})
+REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
 
 
 def _default_home() -> Path:
@@ -154,8 +155,8 @@ class LabSettings(BaseSettings):
     db_pool_overflow: int = Field(
         default=40,
         ge=0,
-        description="Extra connections opened under load. Size + overflow must exceed the "
-        "request threads (40): each request holds at most one connection at a time.",
+        description="Extra connections opened under load. Size + overflow must exceed the 40 "
+        "request threads: each request holds at most one connection at a time.",
     )
     db_pool_timeout: float = Field(
         default=10.0,
@@ -313,6 +314,18 @@ class LabSettings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser().absolute() if value is not None else None
+
+    @field_validator("db_pool_overflow")
+    @classmethod
+    def _pool_exceeds_request_threads(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("db_pool_size", 0)
+        if size + value <= REQUEST_THREADS:
+            raise ValueError(
+                f"with DATALAB_DB_POOL_SIZE={size} the pool must exceed {REQUEST_THREADS} "
+                f"connections (the request threads of one server process): use at least "
+                f"{REQUEST_THREADS + 1 - size}"
+            )
+        return value
 
     @field_validator("s3_bucket")
     @classmethod
