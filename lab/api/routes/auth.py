@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from lab.api.csrf import csrf_token_for
+from lab.api.csrf import csrf_token_for, refuse_cross_site
 from lab.api.deps import SESSION_COOKIE, PrincipalDep, ServicesDep, presented_credential
 from lab.api.signin import password_sign_in, set_session_cookie
 from lab.db import transaction
@@ -45,8 +45,11 @@ def end_session(services: LabServices, response: Response, presented: str | None
 
 @router.post("/logout")
 def sign_out(request: Request, response: Response, services: ServicesDep) -> dict:
-    """Revoke the session (or token) the caller presents and clear the cookie."""
-    end_session(services, response, presented_credential(request))
+    """Revoke the token in the session cookie (only if the whole token matches); clear it."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        refuse_cross_site(request, cookie)
+    end_session(services, response, cookie)
     return {"signed_out": True}
 
 
