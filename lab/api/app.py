@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
-from lab.api.middleware import ConnectionGuardMiddleware, RequestIdMiddleware
+from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
 from lab.api.signin import SignInGate
 from lab.db.discipline import ConnectionGuard
@@ -63,7 +63,6 @@ def create_app(services: LabServices) -> FastAPI:
     app.state.sign_in_gate = SignInGate.for_services(services)
     install_error_handlers(app)
     app.state.connection_guard = ConnectionGuard.of(services.engine)
-    app.add_middleware(ConnectionGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     lab_routers = (
         health.router,

@@ -22,7 +22,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware (streams pass through untouched)."""
+    """Pure ASGI middleware (streams pass through untouched); also marks each request for the
+    connection guard (``lab.db.discipline``: one pooled connection at a time)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,7 +46,8 @@ class RequestIdMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with ConnectionGuard.request(f"{scope['method']} {scope['path']}"):
+                await self.app(scope, receive, send_with_id)
         except Exception as exc:  # the last line of defence: one shape, no data in the body
             log.error("unhandled %s", type(exc).__name__, exc_info=exc)
             status = 500
@@ -69,17 +71,3 @@ def _incoming_id(scope: Scope) -> str | None:
             text = value.decode("latin-1")
             return text if _SAFE_ID.match(text) else None
     return None
-
-
-class ConnectionGuardMiddleware:
-    """Marks each request for ``lab.db.discipline``: one pooled connection at a time."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with ConnectionGuard.request(f"{scope['method']} {scope['path']}"):
-            await self.app(scope, receive, send)
