@@ -147,6 +147,12 @@ class LabSettings(BaseSettings):
         description="Password checks (argon2) run at once per server process, in threads of "
         "their own, so guessing cannot take every request thread or database connection.",
     )
+    signin_queue: int = Field(
+        default=100,
+        ge=1,
+        description="Sign-ins that may wait for a password check at once per server process; "
+        "more (a flood from many addresses) get 429 until the queue drains.",
+    )
     db_pool_size: int = Field(
         default=10,
         ge=1,

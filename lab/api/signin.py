@@ -9,7 +9,9 @@ request thread and no database connection while it waits:
    delay;
 2. the stored hash is read in a short transaction of its own (one pooled connection, released);
 3. argon2 runs in threads of its own, at most ``signin_hashing_threads`` at once, so guessing
-   never takes the request threads that ``/healthz`` or the gateway need;
+   never takes the request threads that ``/healthz`` or the gateway need; at most
+   ``signin_queue`` checks wait for them (more: 429), so a flood from many addresses cannot
+   grow an unbounded queue;
 4. a correct password mints the session in a second short transaction.
 
 Refusals are counted per window (``lab.identity.refusals``), not written one audit entry each.
@@ -17,6 +19,8 @@ Refusals are counted per window (``lab.identity.refusals``), not written one aud
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -35,19 +39,38 @@ from lab.identity.tokens import MintedToken
 from lab.services import LabServices
 from lab.settings import LabSettings
 
+QUEUE_RETRY_SECONDS = 5
 
-@dataclass(frozen=True)
+
+@dataclass
 class SignInGate:
-    """One app's sign-in guard (throttle, refusal tally) and password-hashing threads."""
+    """One app's sign-in guard, password-hashing threads, and the checks now pending.
+
+    ``pending`` is only touched on the event loop, so it needs no lock.
+    """
 
     guard: SignInGuard
     hashing: anyio.CapacityLimiter
+    queue: int
+    pending: int = 0
 
     @classmethod
     def for_services(cls, services: LabServices) -> SignInGate:
         settings = services.settings
         guard = SignInGuard.from_settings(settings, services.audit, target="web")
-        return cls(guard, anyio.CapacityLimiter(settings.signin_hashing_threads))
+        hashing = anyio.CapacityLimiter(settings.signin_hashing_threads)
+        return cls(guard, hashing, settings.signin_queue)
+
+    @asynccontextmanager
+    async def checking(self) -> AsyncIterator[None]:
+        """A place among the pending password checks, or SignInThrottled when none is left."""
+        if self.pending >= self.queue:
+            raise SignInThrottled(QUEUE_RETRY_SECONDS)  # many addresses at once: bound the queue
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
 
 
 def client_address(request: Request) -> str:
@@ -61,10 +84,11 @@ async def password_sign_in(
     gate: SignInGate = request.app.state.sign_in_gate
     address = client_address(request)
     await anyio.sleep(await run_in_threadpool(gate.guard.admit, address, username))
-    stored = await run_in_threadpool(_read_stored_password, services, username)
-    accepted = await anyio.to_thread.run_sync(
-        password_accepted, stored, password, limiter=gate.hashing
-    )
+    async with gate.checking():
+        stored = await run_in_threadpool(_read_stored_password, services, username)
+        accepted = await anyio.to_thread.run_sync(
+            password_accepted, stored, password, limiter=gate.hashing
+        )
     await run_in_threadpool(gate.guard.settle, address, username, accepted=accepted)
     if not accepted:
         raise NotAuthenticated(WRONG_PASSWORD)

@@ -114,3 +114,21 @@ def test_failed_login_flood_leaves_health_and_gateway_answering(
     worst = max(latency for _, latency in probes)
     print(f"flood of {size}: {len(probes)} probes, worst {worst:.3f} s, typical {typical:.3f} s")
     assert worst <= max(SLOWDOWN_ALLOWED * typical, 3.0), (worst, typical)
+
+
+def test_sign_ins_waiting_for_a_password_check_are_bounded(tmp_path) -> None:
+    """Past ``signin_queue`` waiting checks, further sign-ins get 429 at once, not a long queue."""
+    settings = LabSettings(
+        home=tmp_path / "home",
+        signin_per_address=10_000,
+        signin_per_account=10_000,
+        signin_hashing_threads=1,
+        signin_queue=2,
+    )
+    lab = open_services(settings)
+    try:
+        with serving(lab) as url:
+            statuses = asyncio.run(_flood(url, 30))
+    finally:
+        lab.close()
+    assert set(statuses) == {401, 429} and statuses.count(401) >= settings.signin_queue
