@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lab.audit import AuditLog
 from lab.crypto import SealedObjectStore
 from lab.crypto.keyring import Keyring, init_keyring_file, load_keyring
-from lab.db import check_database, make_engine, session_factory, upgrade
+from lab.db import PoolSizing, check_database, make_engine, session_factory, upgrade
 from lab.settings import LabSettings
 from lab.storage import ObjectStore, open_object_store
 from lab.storage.signing import ObjectUrlSigner
@@ -55,9 +55,13 @@ class LabDirectory:
         self.engine.dispose()
 
 
+def pool_sizing(settings: LabSettings) -> PoolSizing:
+    return PoolSizing(settings.db_pool_size, settings.db_pool_overflow, settings.db_pool_timeout)
+
+
 def open_directory(settings: LabSettings) -> LabDirectory:
     """The database (schema not migrated: the lab owns it) and the audit log, nothing else."""
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, pool_sizing(settings))
     check_database(engine)
     sessions = session_factory(engine)
     return LabDirectory(settings, engine, sessions, AuditLog(sessions))
@@ -66,7 +70,7 @@ def open_directory(settings: LabSettings) -> LabDirectory:
 def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices:
     """Open every backing service; raises ServiceUnavailable/ConfigurationError with one line."""
     prepare_home(settings.home)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, pool_sizing(settings))
     check_database(engine)
     if migrate:
         upgrade(engine)

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,7 @@ from lab.errors import ConfigurationError
 
 ENV_PREFIX = "DATALAB_"
 SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key"})
+REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
 
 
 def _default_home() -> Path:
@@ -103,6 +104,70 @@ class LabSettings(BaseSettings):
     )
     session_hours: int = Field(
         default=8, ge=1, le=720, description="Lifetime of a web login session, in hours."
+    )
+    signin_window_seconds: int = Field(
+        default=300,
+        ge=10,
+        description="Window of the sign-in limits below, in seconds (allowances refill "
+        "continuously over it).",
+    )
+    signin_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Sign-in attempts (any username, any sign-in form or `POST /auth/login`) one "
+        "client address may make per window; more get 429 with `Retry-After`.",
+    )
+    signin_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Sign-in attempts at one username from one address per window; a correct "
+        "password refills it.",
+    )
+    signin_username_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins on one username (from all addresses) per window after which "
+        "every attempt on it waits `DATALAB_SIGNIN_USERNAME_DELAY` — a delay, never a lock-out.",
+    )
+    signin_username_delay: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="Seconds each attempt on a much-failed username waits before its password "
+        "is checked.",
+    )
+    signin_audit_window_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="Refused sign-ins are audited as one entry of counts per this many seconds.",
+    )
+    signin_hashing_threads: int = Field(
+        default=2,
+        ge=1,
+        description="Password checks (argon2) run at once per server process, in threads of "
+        "their own, so guessing cannot take every request thread or database connection.",
+    )
+    signin_queue: int = Field(
+        default=100,
+        ge=1,
+        description="Sign-ins that may wait for a password check at once per server process; "
+        "more (a flood from many addresses) get 429 until the queue drains.",
+    )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Database connections kept open per server process.",
+    )
+    db_pool_overflow: int = Field(
+        default=40,
+        ge=0,
+        description="Extra connections opened under load. Size + overflow must exceed the 40 "
+        "request threads: each request holds at most one connection at a time.",
+    )
+    db_pool_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a request waits for a free database connection before 503.",
     )
     token_days: int = Field(
         default=90, ge=1, le=3650, description="Default lifetime of new API tokens, in days."
@@ -279,6 +344,18 @@ class LabSettings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser().absolute() if value is not None else None
+
+    @field_validator("db_pool_overflow")
+    @classmethod
+    def _pool_exceeds_request_threads(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("db_pool_size", 0)
+        if size + value <= REQUEST_THREADS:
+            raise ValueError(
+                f"with DATALAB_DB_POOL_SIZE={size} the pool must exceed {REQUEST_THREADS} "
+                f"connections (the request threads of one server process): use at least "
+                f"{REQUEST_THREADS + 1 - size}"
+            )
+        return value
 
     @field_validator("s3_bucket")
     @classmethod

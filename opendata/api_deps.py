@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, presented_credential
+from lab.api.deps import ServicesDep, presented_credential
+from lab.db import transaction
 from lab.identity import authenticate_token
 from opendata.ratelimit import Caller, RateLimiter
 
@@ -38,9 +39,14 @@ def caller_of(request: Request, session: Session) -> Caller:
     return Caller(f"address:{address}", keyed=False)
 
 
-def spend_request(request: Request, db: DbDep) -> Caller:
-    """Charge one request to the caller's allowance (RateLimited when it is used up)."""
-    caller = caller_of(request, db)
+def spend_request(request: Request, services: ServicesDep) -> Caller:
+    """Charge one request to the caller's allowance (RateLimited when it is used up).
+
+    The caller is read in a short transaction of its own, so the route's session is the only
+    pooled connection the request holds afterwards.
+    """
+    with transaction(services.sessions) as session:
+        caller = caller_of(request, session)
     rate_limiter(request).take(caller)
     return caller
 

@@ -108,7 +108,7 @@ def dataset_rows(
 ) -> Response:
     """Rows of an open dataset: filters, sort, columns, keyset pages (``_next``), JSON or CSV."""
     dataset = get_public(db, slug)
-    path = open_rows(services, dataset)
+    path = open_rows(services, db, dataset)
     settings = services.settings
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "_format"]
     query = parse_query(

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from lab.api.deps import DbDep, ServicesDep
+from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
 from lab.api.params import IdPath
-from lab.api.routes.auth import sign_in, sign_out
+from lab.api.routes.auth import end_session
+from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
 from lab.catalogue.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,
@@ -42,17 +44,18 @@ from lab.db.models import Dataset, ExtractDownload
 from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
+from lab.identity.throttle import SignInThrottled
 from lab.web.pages import SubmittedFormDep
 from opendata.api_deps import per_address
 from opendata.download_routes import content_disposition
 from opendata.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
-SIGN_INS_PER_MINUTE = 10
+REGISTRATIONS_PER_MINUTE = 10
 
 
-# Password guessing is slowed by argon2 already; this caps it per client address.
-SignInAttemptDep = Annotated[None, Depends(per_address("sign_in", SIGN_INS_PER_MINUTE))]
+# Sign-in attempts are throttled by the lab's one sign-in path; this caps account creation.
+RegistrationDep = Annotated[None, Depends(per_address("register", REGISTRATIONS_PER_MINUTE))]
 
 
 def _next_path(raw: str) -> str:
@@ -60,10 +63,20 @@ def _next_path(raw: str) -> str:
     return raw if raw.startswith("/") and not raw.startswith("//") else "/account/applications"
 
 
-def _signed_in_redirect(services, session, username: str, password: str, target: str):
+async def _signed_in_redirect(request, services, username: str, password: str, target: str):
+    minted = await password_sign_in(request, services, username, password)
     opened = RedirectResponse(_next_path(target), status_code=303)
-    sign_in(opened, services, session, username, password)
+    set_session_cookie(opened, services.settings, minted)
     return opened
+
+
+def _refused_page(request: Request, template: str, failure: LabError, entered: dict) -> Response:
+    """The form again, saying why; a throttled attempt also says when to retry."""
+    if isinstance(failure, SignInThrottled):
+        page = render(request, template, failure=page_refusal(failure), entered=entered)
+        page.headers.update(failure.headers)
+        return page
+    return render(request, template, failure=failure, entered=entered)
 
 
 @router.get("/account/register", response_class=HTMLResponse)
@@ -73,10 +86,10 @@ def register_form(request: Request, who: VisitorDep, next: str = "") -> HTMLResp
 
 
 @router.post("/account/register", response_class=HTMLResponse)
-def register(
+async def register(
     request: Request,
     services: ServicesDep,
-    _attempt: SignInAttemptDep,
+    _attempt: RegistrationDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     password_again: Annotated[str, Form(max_length=256)],
@@ -88,20 +101,23 @@ def register(
     try:
         if password != password_again:
             raise InvalidInput("两次输入的密码不一致 / the passwords differ")
-        with transaction(services.sessions) as session:
-            create_user(
-                session,
-                services.audit,
-                actor=f"self-registration:{username[:64]}",
-                username=username,
-                roles=[Role.APPLICANT],
-                password=password,
-                display_name=display_name or username,
-            )
-        with transaction(services.sessions) as session:
-            return _signed_in_redirect(services, session, username, password, next)
+        await run_in_threadpool(_register_applicant, services, username, password, display_name)
+        return await _signed_in_redirect(request, services, username, password, next)
     except LabError as exc:
-        return render(request, "register.html", failure=exc, entered=entered)
+        return _refused_page(request, "register.html", exc, entered)
+
+
+def _register_applicant(services, username: str, password: str, display_name: str) -> None:
+    with transaction(services.sessions) as session:
+        create_user(
+            session,
+            services.audit,
+            actor=f"self-registration:{username[:64]}",
+            username=username,
+            roles=[Role.APPLICANT],
+            password=password,
+            display_name=display_name or username,
+        )
 
 
 @router.get("/account/login", response_class=HTMLResponse)
@@ -111,29 +127,29 @@ def login_form(request: Request, who: VisitorDep, next: str = "") -> HTMLRespons
 
 
 @router.post("/account/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
     services: ServicesDep,
-    _attempt: SignInAttemptDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Check the password, set the session cookie, return to where the visitor was going."""
+    entered = {"username": username, "next": next}
     try:
-        with transaction(services.sessions) as session:
-            return _signed_in_redirect(services, session, username, password, next)
+        return await _signed_in_redirect(request, services, username, password, next)
     except NotAuthenticated:
         refused = NotAuthenticated("用户名或密码错误 / wrong username or password")
-        entered = {"username": username, "next": next}
         return render(request, "login.html", failure=refused, entered=entered)
+    except SignInThrottled as throttled:
+        return _refused_page(request, "login.html", throttled, entered)
 
 
 @router.post("/account/logout")
-def logout(request: Request, services: ServicesDep, db: DbDep, _: CheckedVisitorDep) -> Response:
+def logout(request: Request, services: ServicesDep, _: CheckedVisitorDep) -> Response:
     """End the session."""
     closed = RedirectResponse("/", status_code=303)
-    sign_out(request, closed, services, db)
+    end_session(services, closed, request.cookies.get(SESSION_COOKIE))
     return closed
 
 

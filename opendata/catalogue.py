@@ -229,9 +229,10 @@ def dataset_id_of(session: Session, slug: str) -> int:
     return found
 
 
-def open_rows(services: LabServices, dataset: PublicDataset) -> Path:
+def open_rows(services: LabServices, session: Session, dataset: PublicDataset) -> Path:
     """A local read-only Parquet copy of the T1 ``dataset``'s current version.
 
+    ``session`` is the caller's (a request holds one pooled connection at a time).
     PermissionDenied for T2: conditional data is only handed out as a traceable extract to an
     approved applicant, never through the open row paths.
     """
@@ -239,13 +240,12 @@ def open_rows(services: LabServices, dataset: PublicDataset) -> Path:
         raise PermissionDenied(
             f"{dataset.slug!r} is conditional data (有条件开放): apply for access to download it"
         )
-    with services.sessions() as session:
-        version = session.execute(
-            visible(select(DatasetVersion).select_from(Dataset)).where(Dataset.slug == dataset.slug)
-        ).scalar_one_or_none()
-        if version is None or version.tier != OPEN_TIER:
-            raise NotFound(f"no open dataset {dataset.slug!r}")
-        key, publication = version.objects[DATA_OBJECT], version.publication
+    version = session.execute(
+        visible(select(DatasetVersion).select_from(Dataset)).where(Dataset.slug == dataset.slug)
+    ).scalar_one_or_none()
+    if version is None or version.tier != OPEN_TIER:
+        raise NotFound(f"no open dataset {dataset.slug!r}")
+    key, publication = version.objects[DATA_OBJECT], version.publication
     folder = services.settings.home / "cache" / "open" / dataset.slug
     target = folder / f"{publication}.parquet"
     if not target.exists():

@@ -132,7 +132,9 @@ def _build(lab: LabServices, dataset: PublicDataset, fmt: str, key: str) -> Form
                 for chunk in lab.store.get(key):
                     copy.write(chunk)
         else:
-            WRITERS[fmt](open_rows(lab, dataset), built)
+            with lab.sessions() as session:
+                rows = open_rows(lab, session, dataset)
+            WRITERS[fmt](rows, built)
         size, sha256, bom_sha256 = _digests(built, fmt)
         if fmt != "parquet":
             with built.open("rb") as data:

@@ -115,19 +115,23 @@ def _facet_link(request: Request):
 
 @router.get("/datasets/{slug}", response_class=HTMLResponse)
 def dataset_page(
-    request: Request, slug: str, db: DbDep, services: ServicesDep, who: VisitorDep
+    request: Request, slug: str, services: ServicesDep, who: VisitorDep
 ) -> HTMLResponse:
-    """Metadata, dictionary, quality, preview, chart, downloads, API examples, live usage."""
+    """Metadata, dictionary, quality, preview, chart, downloads, API examples, live usage.
+
+    Each read is a short transaction of its own: files built on first view open theirs.
+    """
     try:
-        dataset = get_public(db, slug)
+        with services.sessions() as session:
+            dataset = get_public(session, slug)
+            path = open_rows(services, session, dataset) if dataset.is_open else None
     except NotFound as exc:
         return render(request, "not_found.html", who=who, failure=exc)
     with transaction(services.sessions) as session:
         record_view(session, slug)
     preview = chart = None
     files_by_format = {}
-    if dataset.is_open:
-        path = open_rows(services, dataset)
+    if path is not None:
         preview = read_rows(path, RowQuery(limit=PREVIEW_ROWS))
         chart = chart_for(dataset, path)
         files_by_format = {fmt: _file_for_page(services, dataset, fmt) for fmt in FORMATS}

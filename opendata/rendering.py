@@ -17,11 +17,12 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.api.csrf import csrf_token_for
+from lab.api.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.working_days import city_day
-from lab.errors import LabError, NotAuthenticated, PermissionDenied
-from lab.identity import Principal, authenticate_token
-from lab.web.pages import csrf_token_for
+from lab.errors import LabError, PermissionDenied
+from lab.identity import Principal
+from lab.web.pages import cookie_principal
 from opendata.formats import plain
 from opendata.i18n import COOKIE, LANGS, Translator, language_of
 
@@ -60,15 +61,9 @@ TEMPLATES.env.filters["percent"] = _percent
 TEMPLATES.env.filters["cell"] = _cell
 
 
-def visitor(request: Request, db: DbDep) -> Principal | None:
+def visitor(request: Request, services: ServicesDep) -> Principal | None:
     """Whoever the session cookie names, or None (an expired cookie is just anonymous)."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    if not cookie:
-        return None
-    try:
-        return authenticate_token(db, cookie)
-    except NotAuthenticated:
-        return None
+    return cookie_principal(services, request.cookies.get(SESSION_COOKIE, ""))
 
 
 VisitorDep = Annotated[Principal | None, Depends(visitor)]

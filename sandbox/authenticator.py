@@ -12,12 +12,20 @@ import asyncio
 from jupyterhub.auth import Authenticator
 from traitlets import default
 
+from lab.identity.signin_guard import SignInGuard
+from lab.identity.throttle import SignInThrottled
 from sandbox.identity import check_login
 from sandbox.runtime import hub_lab
 
 
 class LabAuthenticator(Authenticator):
-    """Checks a username and password against the lab's accounts (argon2id hashes)."""
+    """Checks a username and password against the lab's accounts (argon2id hashes).
+
+    Attempts pass the lab's sign-in guard first (per address and account, slowed per username,
+    refusals audited per window), as the lab's own sign-in forms do.
+    """
+
+    _guard: SignInGuard | None = None
 
     @default("allow_all")
     def _default_allow_all(self) -> bool:
@@ -28,5 +36,14 @@ class LabAuthenticator(Authenticator):
         password = (data or {}).get("password", "")
         if not username or not password:
             return None
-        accepted = await asyncio.to_thread(check_login, hub_lab(), username, password)
+        lab = hub_lab()
+        if self._guard is None:
+            self._guard = SignInGuard.from_settings(lab.settings, lab.audit, target="hub")
+        address = handler.request.remote_ip or "unknown"
+        try:
+            await asyncio.sleep(await asyncio.to_thread(self._guard.admit, address, username))
+        except SignInThrottled:
+            return None
+        accepted = await asyncio.to_thread(check_login, lab, username, password)
+        await asyncio.to_thread(self._guard.settle, address, username, accepted=accepted)
         return username if accepted else None

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from lab.db import transaction
 from lab.db.models import ApiToken, SandboxProject, User
 from lab.gateway.projects import ProjectState
-from lab.identity import TokenKind
+from lab.identity import TokenKind, password_accepted, stored_password
 from lab.identity.accounts import issue_token, revoke_token
-from lab.identity.passwords import verify_password
 from lab.services import LabDirectory
 
 HUB_ACTOR = "sandbox-hub"
@@ -41,14 +40,14 @@ class KernelToken:
 
 
 def check_login(lab: LabDirectory, username: str, password: str) -> bool:
-    """True when ``username`` is an active lab user whose password matches."""
+    """True when ``username`` is an active lab user whose password matches.
+
+    The hash is read in a short transaction and checked with no connection held; refusals are
+    counted and audited per window by the caller's sign-in guard.
+    """
     with lab.sessions() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        stored = user.password_hash if user is not None and user.is_active else None
-    accepted = verify_password(stored, password)
-    if not accepted:
-        lab.audit.append(actor=f"anonymous:{username[:64]}", action="login.refused", target="hub")
-    return accepted
+        stored = stored_password(session, username)
+    return password_accepted(stored, password)
 
 
 def approved_projects(lab: LabDirectory, username: str) -> list[ProjectChoice]:

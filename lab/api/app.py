@@ -16,6 +16,8 @@ from fastapi import APIRouter, FastAPI
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
+from lab.api.signin import SignInGate
+from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices
@@ -38,8 +40,10 @@ def plugin_routers() -> list[APIRouter]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Close what the app holds open (the gateway's decrypted tables, its engine) when it stops."""
+    """Close what the app holds open (the gateway's decrypted tables, its engine) when it stops;
+    audit the sign-in refusals counted so far."""
     yield
+    app.state.sign_in_gate.guard.refusals.flush()
     app.state.gateway.close()
 
 
@@ -56,7 +60,9 @@ def create_app(services: LabServices) -> FastAPI:
     app.state.gateway = DpGateway(services)
     app.state.object_store = services.store
     app.state.url_signer = getattr(services.store, "url_signer", None)
+    app.state.sign_in_gate = SignInGate.for_services(services)
     install_error_handlers(app)
+    app.state.connection_guard = ConnectionGuard.of(services.engine)
     app.add_middleware(RequestIdMiddleware)
     lab_routers = (
         health.router,

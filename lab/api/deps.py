@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from lab.api.csrf import refuse_cross_site
 from lab.errors import NotAuthenticated
 from lab.identity import Principal, authenticate_token
 from lab.services import LabServices
@@ -42,7 +43,10 @@ def presented_credential(request: Request) -> str | None:
         return value.strip()
     if header and not value:
         return header.strip()  # ckanapi-style: the bare key in Authorization
-    return request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        refuse_cross_site(request, cookie)  # lab.api.csrf: other sites cannot ride the cookie
+    return cookie
 
 
 def optional_principal(request: Request, services: ServicesDep) -> Principal | None:

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -62,6 +63,14 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", "; ".join(problems) or "invalid request")
 
 
+async def _pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+    """No pooled connection came free in time: the service is busy, not broken (503, retry)."""
+    assert isinstance(exc, PoolTimeout)
+    return error_response(
+        503, "service_unavailable", "the lab is busy; retry shortly", {"Retry-After": "5"}
+    )
+
+
 async def internal_error(scope: Scope, receive: Receive, send: Send) -> None:
     """Answer an unexpected failure (called by the request-id middleware, which logs it)."""
     response = error_response(500, "internal_error", "internal error; quote the request id")
@@ -72,3 +81,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LabError, _lab_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)

@@ -14,6 +14,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lab.api.errors import internal_error
+from lab.db.discipline import ConnectionGuard
 from lab.logs import request_id_var
 
 log = logging.getLogger("lab.access")
@@ -21,7 +22,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware (streams pass through untouched)."""
+    """Pure ASGI middleware (streams pass through untouched); also marks each request for the
+    connection guard (``lab.db.discipline``: one pooled connection at a time)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -44,7 +46,8 @@ class RequestIdMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with ConnectionGuard.request(f"{scope['method']} {scope['path']}"):
+                await self.app(scope, receive, send_with_id)
         except Exception as exc:  # the last line of defence: one shape, no data in the body
             log.error("unhandled %s", type(exc).__name__, exc_info=exc)
             status = 500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -13,7 +14,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from lab.errors import ConfigurationError, ServiceUnavailable
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSizing:
+    """Connections kept (``size``), opened on demand (``overflow``), and the wait for one.
+
+    No request holds one pooled connection while waiting for another, so a pool larger than
+    the request threads never runs dry; ``timeout`` only bounds a wait if that ever breaks.
+    """
+
+    size: int = 10
+    overflow: int = 40
+    timeout: float = 10.0
+
+    def engine_arguments(self) -> dict[str, float]:
+        return {"pool_size": self.size, "max_overflow": self.overflow, "pool_timeout": self.timeout}
+
+
+def make_engine(url: str, pool: PoolSizing = PoolSizing()) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout for concurrency."""
     try:
         parsed = make_url(url)
@@ -23,11 +40,13 @@ def make_engine(url: str) -> Engine:
             "sqlite:////path/lab.db or postgresql+psycopg://user@127.0.0.1:5432/db"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **pool.engine_arguments())
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        return create_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **pool.engine_arguments()
+        )
     raise ConfigurationError(
         f"DATALAB_DATABASE_URL: backend {parsed.get_backend_name()!r} is not supported; "
         "use sqlite or postgresql+psycopg"

@@ -4,10 +4,29 @@
 * ``passwords``      — argon2id hashing.
 * ``tokens``         — minting and checking ``cdl_<prefix>_<secret>`` tokens.
 * ``accounts``       — creating organisations, users and tokens (audited).
-* ``authentication`` — credentials → Principal.
+* ``authentication`` — credentials → Principal; password sign-in in short steps.
+* ``throttle``       — sign-in attempts limited per address and account, slowed per username.
+* ``refusals``       — refused sign-ins audited as counts per time window.
 """
 
-from lab.identity.authentication import Principal, authenticate_token, login
+from lab.identity.authentication import (
+    Principal,
+    StoredPassword,
+    authenticate_token,
+    open_web_session,
+    password_accepted,
+    stored_password,
+)
 from lab.identity.roles import OrganisationKind, Role, TokenKind
 
-__all__ = ["OrganisationKind", "Principal", "Role", "TokenKind", "authenticate_token", "login"]
+__all__ = [
+    "OrganisationKind",
+    "Principal",
+    "Role",
+    "StoredPassword",
+    "TokenKind",
+    "authenticate_token",
+    "open_web_session",
+    "password_accepted",
+    "stored_password",
+]

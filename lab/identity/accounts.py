@@ -70,13 +70,14 @@ def create_user(
         raise InvalidInput(
             f"username {username!r}: use 2–64 lower-case letters, digits, '.', '_' or '-'"
         )
+    password_hash = hash_password(password) if password else None  # before any connection
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"user {username!r} already exists")
     role_set = sorted({Role(r) for r in roles}) or [Role.PUBLIC]
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=hash_password(password) if password else None,
+        password_hash=password_hash,
         organisation_id=_organisation_id(session, organisation),
         is_active=True,
         created_at=now(),

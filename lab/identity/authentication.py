@@ -17,6 +17,7 @@ from lab.identity.roles import Role, TokenKind
 from lab.identity.tokens import MintedToken, secret_matches, split_token
 
 _REFUSED = "invalid or expired credentials"
+WRONG_PASSWORD = "wrong username or password"  # noqa: S105 (a message, not a secret)
 LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
@@ -45,8 +46,8 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def authenticate_token(session: Session, plain: str) -> Principal:
-    """The principal a token stands for; NotAuthenticated (one generic message) otherwise."""
+def _live_token(session: Session, plain: str) -> tuple[ApiToken, User]:
+    """The unrevoked, unexpired token whose *whole* text is ``plain``, and its active user."""
     parts = split_token(plain)
     if parts is None:
         raise NotAuthenticated(_REFUSED)
@@ -58,10 +59,30 @@ def authenticate_token(session: Session, plain: str) -> Principal:
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated(_REFUSED)
+    return token, user
+
+
+def authenticate_token(session: Session, plain: str) -> Principal:
+    """The principal a token stands for; NotAuthenticated (one generic message) otherwise."""
+    token, user = _live_token(session, plain)
     moment = now()
     if token.last_used_at is None or moment - _as_utc(token.last_used_at) >= LAST_USE_RESOLUTION:
         token.last_used_at = moment  # a write at most once a minute per token, not per request
     return _principal(user, TokenKind(token.kind), token.scopes)
+
+
+def revoke_presented_token(session: Session, audit: AuditLog, *, plain: str) -> str:
+    """Revoke the token ``plain`` itself (its secret checked, not just its prefix).
+
+    Returns its owner's username, who is named as the actor in the audit entry.
+    """
+    token, user = _live_token(session, plain)
+    token.revoked_at = now()
+    if token.kind != TokenKind.SESSION.value:
+        audit.append_in(
+            session, actor=user.username, action="token.revoke", target=f"token:{token.prefix}"
+        )
+    return user.username
 
 
 def _principal(user: User, kind: TokenKind, scopes: list[str]) -> Principal:
@@ -75,15 +96,34 @@ def _principal(user: User, kind: TokenKind, scopes: list[str]) -> Principal:
     )
 
 
-def login(
-    session: Session, audit: AuditLog, *, username: str, password: str, lifetime: timedelta
-) -> MintedToken:
-    """Check a password and open a browser session; the same refusal for any failure."""
+@dataclass(frozen=True)
+class StoredPassword:
+    """What a sign-in checks a password against, read in a short transaction of its own."""
+
+    user_id: int | None
+    password_hash: str | None
+
+
+def stored_password(session: Session, username: str) -> StoredPassword:
+    """The active user's id and password hash (both None for an unknown or inactive user)."""
     user = session.scalar(select(User).where(User.username == username))
-    stored = user.password_hash if user is not None and user.is_active else None
-    if not verify_password(stored, password) or user is None:
-        audit.append(actor=f"anonymous:{username[:64]}", action="login.refused", target="web")
-        raise NotAuthenticated("wrong username or password")
+    if user is None or not user.is_active:
+        return StoredPassword(None, None)
+    return StoredPassword(user.id, user.password_hash)
+
+
+def password_accepted(stored: StoredPassword, password: str) -> bool:
+    """Verify with argon2 (the same work for unknown users). Hold no database connection."""
+    return verify_password(stored.password_hash, password) and stored.user_id is not None
+
+
+def open_web_session(
+    session: Session, audit: AuditLog, *, stored: StoredPassword, lifetime: timedelta
+) -> MintedToken:
+    """Mint the browser session of a user whose password was accepted (still active)."""
+    user = session.get(User, stored.user_id) if stored.user_id is not None else None
+    if user is None or not user.is_active or user.password_hash != stored.password_hash:
+        raise NotAuthenticated(WRONG_PASSWORD)
     return issue_token(
         session,
         audit,

@@ -19,8 +19,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from lab.api.csrf import csrf_token_for
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
-from lab.api.routes.auth import sign_in, sign_out
+from lab.api.routes.auth import end_session
+from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
@@ -43,9 +45,10 @@ from lab.credit.vocabulary import (
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError, NotAuthenticated, PermissionDenied
-from lab.identity import Principal, authenticate_token
+from lab.identity import Principal
+from lab.identity.throttle import SignInThrottled
 from lab.services import LabServices
-from lab.web.pages import TEMPLATES, csrf_token_for, redirect
+from lab.web.pages import TEMPLATES, cookie_principal, redirect
 
 LOGIN = "/enterprise/login"
 HOME = "/enterprise/"
@@ -74,20 +77,13 @@ class EnterpriseUser:
         return consents.Party(self.principal.username, self.org)
 
 
-def _principal(db: Session, cookie: str) -> Principal | None:
-    try:
-        return authenticate_token(db, cookie) if cookie else None
-    except NotAuthenticated:
-        return None
-
-
-def signed_in(request: Request, services: ServicesDep, db: DbDep) -> EnterpriseUser:
+def signed_in(request: Request, services: ServicesDep) -> EnterpriseUser:
     """The enterprise admin behind the cookie; others go to the sign-in page or are refused."""
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    principal = _principal(db, cookie)
+    principal = cookie_principal(services, cookie)
     if principal is None:
         raise HTTPException(303, "sign in first", headers={"Location": LOGIN})
-    with services.sessions() as session:  # not ``db``: its pending token update stays unflushed
+    with services.sessions() as session:
         org = acting_enterprise(session, principal)
         session.expunge(org)
     return EnterpriseUser(principal, org, csrf_token_for(services.secret_key, cookie))
@@ -154,26 +150,30 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
     services: ServicesDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     """Check the password, set the session cookie, open the page; else say why inline."""
-    opened = redirect(HOME)
     try:
-        with transaction(services.sessions) as session:
-            sign_in(opened, services, session, username, password)
+        minted = await password_sign_in(request, services, username, password)
+    except SignInThrottled as refusal:
+        page = _render(request, "login.html", 429, error=page_refusal(refusal).message)
+        page.headers.update(refusal.headers)
+        return page
     except NotAuthenticated:
         return _render(request, "login.html", 401, error="用户名或密码错误。", username=username)
+    opened = redirect(HOME)
+    set_session_cookie(opened, services.settings, minted)
     return opened
 
 
 @router.post("/logout")
-def logout(request: Request, services: ServicesDep, db: DbDep, _: FormDep) -> Response:
+def logout(request: Request, services: ServicesDep, _: FormDep) -> Response:
     closed = redirect(LOGIN)
-    sign_out(request, closed, services, db)
+    end_session(services, closed, request.cookies.get(SESSION_COOKIE))
     return closed
 
 

@@ -8,7 +8,6 @@ in the redirect's query string (``?done=decided``), never as free text a link co
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,18 +16,19 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from classification import Tier
-from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.api.csrf import csrf_token_for
+from lab.api.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.decisions import VersionState
 from lab.catalogue.working_days import city_day
+from lab.db import transaction
 from lab.errors import LabError, NotAuthenticated, PermissionDenied
 from lab.identity import Principal, Role, authenticate_token
+from lab.services import LabServices
 
 LOGIN_PATH = "/steward/login"
-_CSRF_PURPOSE = b"steward-page-csrf\x00"
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.globals["state_labels"] = {
@@ -71,22 +71,25 @@ class SignedIn:
         return self.principal.username
 
 
-def csrf_token_for(secret_key: bytes, session_cookie: str) -> str:
-    """The CSRF token of one browser session (an HMAC of its cookie)."""
-    return hmac.new(secret_key, _CSRF_PURPOSE + session_cookie.encode(), hashlib.sha256).hexdigest()
+def cookie_principal(services: LabServices, cookie: str) -> Principal | None:
+    """Whoever a session cookie names (None if nobody), read in a short transaction of its own.
 
-
-def _session_principal(db: Session, cookie: str) -> Principal | None:
+    Never on the request's ``DbDep`` session: a page that then opens its own transaction would
+    hold two pooled connections at once, and enough such requests starve the pool.
+    """
+    if not cookie:
+        return None
     try:
-        return authenticate_token(db, cookie) if cookie else None
+        with transaction(services.sessions) as session:
+            return authenticate_token(session, cookie)
     except NotAuthenticated:
         return None
 
 
-def signed_in_steward(request: Request, services: ServicesDep, db: DbDep) -> SignedIn:
+def signed_in_steward(request: Request, services: ServicesDep) -> SignedIn:
     """The steward signed in by cookie; others are sent to the sign-in page (303) or refused."""
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    principal = _session_principal(db, cookie)
+    principal = cookie_principal(services, cookie)
     if principal is None:
         raise HTTPException(303, "sign in first", headers={"Location": LOGIN_PATH})
     principal.require_role(Role.STEWARD)

@@ -1,6 +1,7 @@
 """The steward's sign-in and sign-out pages, on top of the ``/auth`` routes' own functions.
 
-Signing in commits the new session before the redirect, so the page it leads to finds it.
+Signing in goes through the one throttled path (``lab.api.signin``); the session is committed
+before the redirect, so the page it leads to finds it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.routes.auth import sign_in, sign_out
-from lab.db import transaction
+from lab.api.deps import SESSION_COOKIE, ServicesDep
+from lab.api.routes.auth import end_session
+from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated
+from lab.identity.throttle import SignInThrottled
 from lab.web.pages import LOGIN_PATH, StewardFormDep, redirect, render
 
 router = APIRouter()
@@ -26,26 +28,31 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
     services: ServicesDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     """Check the password, set the session cookie and open the queue; else say why inline."""
-    opened = redirect("/steward/")
     try:
-        with transaction(services.sessions) as session:
-            sign_in(opened, services, session, username, password)
+        minted = await password_sign_in(request, services, username, password)
+    except SignInThrottled as refusal:
+        failure = page_refusal(refusal)
+        page = render(request, "login.html", None, failure=failure, username=username)
+        page.headers.update(refusal.headers)
+        return page
     except NotAuthenticated:
         refused = NotAuthenticated("用户名或密码错误。")
         return render(request, "login.html", None, failure=refused, username=username)
+    opened = redirect("/steward/")
+    set_session_cookie(opened, services.settings, minted)
     return opened
 
 
 @router.post("/logout")
-def logout(request: Request, services: ServicesDep, db: DbDep, _: StewardFormDep) -> Response:
+def logout(request: Request, services: ServicesDep, _: StewardFormDep) -> Response:
     """End the session and return to the sign-in page."""
     closed = redirect(LOGIN_PATH)
-    sign_out(request, closed, services, db)
+    end_session(services, closed, request.cookies.get(SESSION_COOKIE))
     return closed

@@ -327,7 +327,7 @@ def datastore_search(ctx: ActionContext, params: Params) -> dict[str, object]:
         text=_datastore_q(params),
     )
     try:
-        page = read_rows(open_rows(ctx.services, dataset), query)
+        page = read_rows(open_rows(ctx.services, ctx.session, dataset), query)
     except InvalidInput as exc:
         raise validation(_datastore_field(exc.message), exc.message) from None
     return _datastore_result(ctx, params, resource_id, query, page)

@@ -3,62 +3,71 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from lab.api.deps import SESSION_COOKIE, DbDep, PrincipalDep, ServicesDep
-from lab.errors import NotFound
-from lab.identity import login
-from lab.identity.accounts import revoke_token
-from lab.identity.tokens import split_token
+from lab.api.csrf import csrf_token_for, refuse_cross_site
+from lab.api.deps import SESSION_COOKIE, PrincipalDep, ServicesDep, presented_credential
+from lab.api.signin import password_sign_in, set_session_cookie
+from lab.db import transaction
+from lab.errors import NotAuthenticated
+from lab.identity.authentication import revoke_presented_token
+from lab.services import LabServices
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login")
-def sign_in(
+async def sign_in(
+    request: Request,
     response: Response,
     services: ServicesDep,
-    db: DbDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> dict[str, str]:
-    """Check the password and set the session cookie (HttpOnly, SameSite=Lax)."""
-    hours = services.settings.session_hours
-    minted = login(
-        db, services.audit, username=username, password=password, lifetime=timedelta(hours=hours)
-    )
-    response.set_cookie(
-        SESSION_COOKIE,
-        minted.plain,
-        max_age=hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=services.settings.cookie_secure,
-        path="/",
-    )
+    """Check the password and set the session cookie (HttpOnly, SameSite=Lax).
+
+    Attempts are limited per address and per account (429 with ``Retry-After``).
+    """
+    minted = await password_sign_in(request, services, username, password)
+    set_session_cookie(response, services.settings, minted)
     return {"username": username}
 
 
-@router.post("/logout")
-def sign_out(request: Request, response: Response, services: ServicesDep, db: DbDep) -> dict:
-    """Revoke the session behind the cookie and clear it."""
-    parts = split_token(request.cookies.get(SESSION_COOKIE, ""))
-    if parts:
-        with suppress(NotFound):  # an unknown cookie needs no revoking
-            revoke_token(db, services.audit, actor="web", prefix=parts[0])
+def end_session(services: LabServices, response: Response, presented: str | None) -> None:
+    """Revoke the token presented — the whole token, checked — and clear the cookie."""
+    if presented:
+        with suppress(NotAuthenticated), transaction(services.sessions) as session:
+            revoke_presented_token(session, services.audit, plain=presented)
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.post("/logout")
+def sign_out(request: Request, response: Response, services: ServicesDep) -> dict:
+    """Revoke the token in the session cookie (only if the whole token matches); clear it."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        refuse_cross_site(request, cookie)
+    end_session(services, response, cookie)
     return {"signed_out": True}
 
 
+def _csrf_token(request: Request) -> str | None:
+    """The X-CSRF-Token a cookie-authenticated script sends with its changes (None for bearers)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie or presented_credential(request) != cookie:
+        return None
+    return csrf_token_for(request.app.state.services.secret_key, cookie)
+
+
 @router.get("/me")
-def whoami(principal: PrincipalDep) -> dict:
-    """The caller's username, roles and credential kind."""
+def whoami(request: Request, principal: PrincipalDep) -> dict:
+    """The caller's username, roles, credential kind and, for a cookie, its CSRF token."""
     return {
         "username": principal.username,
         "roles": sorted(r.value for r in principal.roles),
         "organisation_id": principal.organisation_id,
         "credential": principal.token_kind.value,
+        "csrf_token": _csrf_token(request),
     }

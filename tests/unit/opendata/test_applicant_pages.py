@@ -206,10 +206,13 @@ def test_another_applicant_cannot_see_or_download(lab: LabServices) -> None:
         assert stolen.status_code == 404
 
 
-def test_sign_in_attempts_are_limited_per_address(lab: LabServices) -> None:
-    """After 10 sign-in attempts in a minute the 11th is refused with 429 and Retry-After."""
+def test_sign_in_attempts_are_limited_per_account_and_address(lab: LabServices) -> None:
+    """Five wrong passwords at one account from one address, then 429 with Retry-After."""
     with TestClient(create_app(lab)) as client:
         wrong = {"username": "steward", "password": "not the password"}
-        answers = [client.post("/account/login", data=wrong) for _ in range(11)]
-    assert [a.status_code for a in answers[:10]] == [401] * 10
-    assert answers[10].status_code == 429 and int(answers[10].headers["retry-after"]) >= 1
+        answers = [client.post("/account/login", data=wrong) for _ in range(6)]
+        other = client.post("/account/login", data={**wrong, "username": "someone"})
+    assert [a.status_code for a in answers[:5]] == [401] * 5
+    assert answers[5].status_code == 429 and int(answers[5].headers["retry-after"]) >= 1
+    assert "登录尝试过多" in answers[5].text
+    assert other.status_code == 401

@@ -80,7 +80,7 @@ def test_login_sets_secure_session_cookie(client: TestClient) -> None:
     assert me["username"] == "steward" and me["roles"] == ["steward"]
     assert me["credential"] == "session"
     session_cookie = client.cookies["datalab_session"]
-    client.post("/auth/logout")
+    client.post("/auth/logout", headers={"Sec-Fetch-Site": "same-origin"})
     client.cookies.set("datalab_session", session_cookie)
     assert client.get("/auth/me").status_code == 401
 

