@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
+from lab.audit.checkpoints import CheckpointTicker
 from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
 from lab.errors import InternalError
@@ -38,9 +39,14 @@ def plugin_routers() -> list[APIRouter]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Close what the app holds open (the gateway's decrypted tables, its engine) when it stops."""
-    yield
-    app.state.gateway.close()
+    """Tick the audit checkpoints while serving; close what the app holds open (the gateway's
+    decrypted tables, its engine) when it stops."""
+    ticker = CheckpointTicker.for_settings(app.state.services.checkpoints).start()
+    try:
+        yield
+    finally:
+        ticker.stop()
+        app.state.gateway.close()
 
 
 def create_app(services: LabServices) -> FastAPI:

@@ -245,3 +245,32 @@ class AuditCheckpoints:
 
     def _remember(self, seq: int) -> None:
         self._last_seq, self._last_time = seq, time.monotonic()
+
+
+class CheckpointTicker:
+    """A daemon thread that calls ``tick`` every ``interval`` seconds until ``stop``."""
+
+    def __init__(self, checkpoints: AuditCheckpoints, interval: float) -> None:
+        self.checkpoints, self.interval = checkpoints, interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-checkpoints", daemon=True)
+
+    def start(self) -> CheckpointTicker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.checkpoints.tick()
+            except Exception:  # the ticker must outlive a failing database; tick logs the rest
+                log.warning("audit checkpoint tick failed", exc_info=True)
+
+    @classmethod
+    def for_settings(cls, checkpoints: AuditCheckpoints) -> CheckpointTicker:
+        """Tick often enough to honour ``seconds``: between 1 and 30 seconds."""
+        return cls(checkpoints, max(1.0, min(checkpoints.seconds, 30.0)))

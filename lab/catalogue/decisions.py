@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.audit import AuditLog
+from lab.db.engine import forget_overwritten_on_commit
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InvalidInput, PermissionDenied
 from lab.ingest.profile import value_free
@@ -81,6 +82,7 @@ def decide(
     version.tier, version.justification = tier.value, justification.strip()
     if tier >= Tier.T3:
         version.profile = [value_free(entry) for entry in version.profile]
+        forget_overwritten_on_commit(session)
     version.decided_by, version.state = actor, VersionState.DECIDED.value
     audit.append_in(
         session,
