@@ -14,9 +14,9 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, FastAPI
 
 from lab.api.errors import install_error_handlers
-from lab.audit.checkpoints import CheckpointTicker
 from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
+from lab.audit.checkpoints import CheckpointTicker
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices

@@ -1,4 +1,4 @@
-"""Files at rest, attacked as a local user or a thief of the disk would: modes, canaries, demo files.
+"""Files at rest, attacked as a local user or a disk thief would: modes, canaries, demo files.
 
 Every test drives the real ``datalab`` command in a subprocess started with the permissive umask
 022 (what a login shell has), then reads what it left behind: file modes, the bytes of every file
