@@ -40,17 +40,14 @@ def touch_private(path: Path) -> None:
 
 
 def check_private(paths: Iterable[Path]) -> None:
-    """Raise ConfigurationError naming the first existing path the group or others may access.
-
-    A folder's direct entries are checked too (the home's ``lab.db``, every key in ``secrets``).
-    """
+    """Raise ConfigurationError naming the first existing path the group or others may access."""
     for path in paths:
-        for candidate in (path, *_entries(path)):
-            _refuse_if_open(candidate)
+        _refuse_if_open(path)
 
 
-def _entries(path: Path) -> list[Path]:
-    return sorted(path.iterdir()) if path.is_dir() and not path.is_symlink() else []
+def entries_of(folder: Path) -> list[Path]:
+    """The direct entries of ``folder`` (none if it is missing or not a folder)."""
+    return sorted(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []
 
 
 def _refuse_if_open(path: Path) -> None:

@@ -24,7 +24,7 @@ from lab.crypto import SealedObjectStore
 from lab.crypto.keyring import Keyring, init_keyring_file, load_keyring
 from lab.db import check_database, make_engine, session_factory, upgrade
 from lab.ingest.staging import staging_root
-from lab.private_files import check_private, make_private_dir, touch_private
+from lab.private_files import check_private, entries_of, make_private_dir, touch_private
 from lab.settings import LabSettings
 from lab.storage import ObjectStore, open_object_store
 from lab.storage.signing import ObjectUrlSigner
@@ -112,21 +112,29 @@ def prepare_home(settings: LabSettings) -> None:
 
 
 def private_paths(settings: LabSettings) -> list[Path]:
-    """Every folder and file the lab keeps private (a folder's direct entries are checked too)."""
+    """Every folder and file the lab keeps at rest: it refuses to start if one is open to others.
+
+    Only the lab's own paths: other files a user keeps in the home are none of its business.
+    """
+    home = settings.home
     paths = [
-        settings.home,
-        settings.home / "secrets",
+        home,
+        home / "secrets",
+        *entries_of(home / "secrets"),
+        home / "datalab.toml",
+        home / "demo-data",
+        settings.resolved_hub_state_dir,
+        staging_root(home),
         settings.resolved_log_file.parent,
         settings.resolved_log_file,
         settings.resolved_keyring_file,
         settings.resolved_credit_signing_key_file,
         settings.resolved_audit_signing_key_file,
-        staging_root(settings.home),
     ]
     if settings.storage_backend == "local":
         paths.append(settings.resolved_storage_dir)
     if database_file := sqlite_file(settings.resolved_database_url):
-        paths.append(database_file)
+        paths += [database_file.with_name(database_file.name + end) for end in ("", "-wal", "-shm")]
     return paths
 
 
