@@ -194,15 +194,16 @@ class AuditCheckpoints:
 
     def after_append(self, seq: int) -> None:
         """Called after an entry at ``seq`` commits: write a checkpoint if one is due. Never
-        fails the action that was audited; a failure is logged and retried next time."""
+        fails the action that was audited; a failure is logged and retried when the next one
+        is due."""
         if self._due(seq):
-            self._write_quietly()
+            self._write_quietly(seq)
 
     def tick(self) -> None:
         """The periodic check (the server's ticker): a checkpoint once ``seconds`` have passed."""
         head_seq, _ = self.audit.head()
         if self._due(head_seq):
-            self._write_quietly()
+            self._write_quietly(head_seq)
 
     def _due(self, seq: int) -> bool:
         if self._last_seq is None:
@@ -213,12 +214,13 @@ class AuditCheckpoints:
         first = self._last_seq == 0
         return pending >= self.every or (pending > 0 and (first or elapsed >= self.seconds))
 
-    def _write_quietly(self) -> None:
+    def _write_quietly(self, seq: int) -> None:
         try:
             self.write()
-        except (LabError, OSError) as exc:
-            message = getattr(exc, "message", type(exc).__name__)
+        except Exception as exc:  # the audited action already committed: never fail it here
+            message = exc.message if isinstance(exc, LabError) else type(exc).__name__
             log.warning("audit checkpoint not written: %s", message)
+            self._remember(seq)  # back off until the next one is due
 
     def _newest_seq(self) -> int:
         keys = [info.key for info in self.store.list(CHECKPOINT_PREFIX)]
