@@ -22,7 +22,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -34,8 +33,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from lab.audit.chain import AuditLog, ChainProblem, ChainReport, canonical_details
+from lab.crypto.signing_keys import load_or_create_ed25519_key
 from lab.errors import Conflict, IntegrityError, LabError
-from lab.private_files import make_private_dir
 from lab.storage import ObjectStore
 
 CHECKPOINT_PREFIX = "audit/checkpoints/"
@@ -110,24 +109,7 @@ def check_signature(checkpoint: Checkpoint, trusted_public_key: str, where: str)
 
 def load_checkpoint_signer(path: Path) -> CheckpointSigner:
     """The signer whose PEM key is at ``path``; a new key is written there (0600) the first time."""
-    if not path.exists():
-        make_private_dir(path.parent)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first; use theirs
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise IntegrityError(f"{path} does not hold an Ed25519 private key")
-    return CheckpointSigner(key)
+    return CheckpointSigner(load_or_create_ed25519_key(path))
 
 
 @dataclass(frozen=True)

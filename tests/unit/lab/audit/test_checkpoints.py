@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,21 +19,9 @@ from lab.audit.chain import GENESIS_HASH, entry_hash
 from lab.audit.checkpoints import CheckpointSigner, checkpoint_key
 from lab.errors import Conflict
 from lab.storage import LocalObjectStore
+from tests.unit.lab.cli.shell import datalab
 
 PASSWORD = "a long password 123\n"
-
-
-def datalab(home: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATALAB_")}
-    environment.update({"DATALAB_HOME": str(home), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "lab.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
 
 
 def add_users(home: Path, *names: str, **env: str) -> None:

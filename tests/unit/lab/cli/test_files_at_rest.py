@@ -8,10 +8,7 @@ under the home, and the steward's review page.
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -19,6 +16,7 @@ from fastapi.testclient import TestClient
 from lab.api.app import create_app
 from lab.services import open_services
 from lab.settings import LabSettings
+from tests.unit.lab.cli.shell import datalab
 from tests.unit.lab.ingest.tables import open_table, person_table, write_csv
 
 PASSWORD = "steward password 1"
@@ -26,20 +24,6 @@ CANARY_TEXT = "金丝雀备注QX7"
 CANARY_NAME = "金丝雀乙"
 CANARY_NUMBER = "7777771.25"
 CANARY_STOP = "金丝雀站ZK9"
-
-
-def datalab(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATALAB_")}
-    environment["DATALAB_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "lab.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-        preexec_fn=lambda: os.umask(0o022),
-    )
 
 
 def open_to_others(home: Path) -> list[str]:
