@@ -170,22 +170,30 @@ class AuditCheckpoints:
         return AnchoredReport(report, checkpoint)
 
     def write(self) -> Checkpoint | None:
-        """Checkpoint the committed head now (None if the chain is empty or already covered)."""
+        """Checkpoint the committed head now; the newest checkpoint if it already covers the head,
+        None if the chain is empty."""
         with self._lock:
             return self._write_locked()
 
     def after_append(self, seq: int) -> None:
-        """Called after an entry at ``seq`` commits: write a checkpoint if one is due. Never
-        fails the action that was audited; a failure is logged and retried when the next one
-        is due."""
-        if self._due(seq):
-            self._write_quietly(seq)
+        """Called after an entry at ``seq`` commits: write a checkpoint if one is due."""
+        self._write_if_due(seq)
 
     def tick(self) -> None:
         """The periodic check (the server's ticker): a checkpoint once ``seconds`` have passed."""
-        head_seq, _ = self.audit.head()
-        if self._due(head_seq):
-            self._write_quietly(head_seq)
+        self._write_if_due(None)
+
+    def _write_if_due(self, seq: int | None) -> None:
+        """Never fails the action that was audited (it has committed): a failure is logged and
+        retried when the next checkpoint is due."""
+        try:
+            head = self.audit.head()[0] if seq is None else seq
+            if self._due(head):
+                self.write()
+        except Exception as exc:  # see the docstring
+            message = exc.message if isinstance(exc, LabError) else type(exc).__name__
+            log.warning("audit checkpoint not written: %s", message)
+            self._remember(max(self._last_seq or 0, seq or 0))
 
     def _due(self, seq: int) -> bool:
         if self._last_seq is None:
@@ -195,14 +203,6 @@ class AuditCheckpoints:
         elapsed = time.monotonic() - self._last_time
         first = self._last_seq == 0
         return pending >= self.every or (pending > 0 and (first or elapsed >= self.seconds))
-
-    def _write_quietly(self, seq: int) -> None:
-        try:
-            self.write()
-        except Exception as exc:  # the audited action already committed: never fail it here
-            message = exc.message if isinstance(exc, LabError) else type(exc).__name__
-            log.warning("audit checkpoint not written: %s", message)
-            self._remember(seq)  # back off until the next one is due
 
     def _newest_seq(self) -> int:
         keys = [info.key for info in self.store.list(CHECKPOINT_PREFIX)]
@@ -249,10 +249,7 @@ class CheckpointTicker:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval):
-            try:
-                self.checkpoints.tick()
-            except Exception:  # the ticker must outlive a failing database; tick logs the rest
-                log.warning("audit checkpoint tick failed", exc_info=True)
+            self.checkpoints.tick()
 
     @classmethod
     def for_settings(cls, checkpoints: AuditCheckpoints) -> CheckpointTicker:
