@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -31,16 +32,22 @@ def add_users(home: Path, *names: str, **env: str) -> None:
         assert made.returncode == 0, made.stderr
 
 
-@pytest.fixture
-def home(tmp_path) -> Path:
-    """A lab with 3 audit entries, checkpointed at seq 3, and 2 entries after it."""
-    lab_home = tmp_path / "home"
+@pytest.fixture(scope="module")
+def checkpointed(tmp_path_factory) -> Path:
+    """A lab with 3 audit entries, checkpointed at seq 3, and 2 entries after it (built once)."""
+    lab_home = tmp_path_factory.mktemp("checkpointed") / "home"
     assert datalab(lab_home, "init").returncode == 0
     add_users(lab_home, "a1", "a2", "a3")
     written = datalab(lab_home, "audit", "checkpoint")
     assert written.returncode == 0 and "seq 3" in written.stdout, written.stderr
     add_users(lab_home, "a4", "a5")
     return lab_home
+
+
+@pytest.fixture
+def home(checkpointed: Path, tmp_path) -> Path:
+    """A private copy of the checkpointed lab for one attack."""
+    return Path(shutil.copytree(checkpointed, tmp_path / "home"))
 
 
 def rewrite_from(db: sqlite3.Connection, seq: int) -> None:
