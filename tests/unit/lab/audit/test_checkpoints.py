@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lab.audit.chain import GENESIS_HASH, entry_hash
 from lab.audit.checkpoints import CheckpointSigner, checkpoint_key
-from lab.errors import Conflict
+from lab.errors import Conflict, IntegrityError
 from lab.storage import LocalObjectStore
 from tests.unit.lab.cli.shell import datalab
 
@@ -149,3 +149,14 @@ def test_a_written_checkpoint_is_never_overwritten(tmp_path) -> None:
     with pytest.raises(Conflict):
         store.put_new(checkpoint_key(1), b"second")
     assert store.read_bytes(checkpoint_key(1)) == b"first"
+
+
+def test_a_failing_checkpoint_never_fails_the_audited_action(sqlite_lab) -> None:
+    """A checkpoint that cannot be written (here: a planted, unsigned newest checkpoint) leaves
+    appends working, while verification refuses the chain."""
+    sqlite_lab.store.put(checkpoint_key(99), [b"{}"], length=2)
+    for index in range(3):
+        sqlite_lab.audit.append(actor="test", action="test.append", target=str(index))
+    assert sqlite_lab.audit.head()[0] == 3
+    with pytest.raises(IntegrityError):
+        sqlite_lab.checkpoints.verify()
