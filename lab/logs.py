@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab.identity.tokens import TOKEN_PATTERN
+from lab.private_files import make_private_dir, touch_private
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -67,8 +68,8 @@ def configure_logging(
     scrubber = SecretScrubber(literal_secrets)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)] if to_stderr else []
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log_file.touch(mode=0o600, exist_ok=True)
+        make_private_dir(log_file.parent)
+        touch_private(log_file)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -1,7 +1,8 @@
 """The lab's running parts, opened once from settings and passed explicitly to whoever needs them.
 
-``open_services`` prepares the data directory (0700), the secret key and the keyring (created
-once, 0600, unless ``DATALAB_KEK`` supplies the keys), checks the
+``open_services`` prepares the data directory (0700), refuses to start while anything the lab
+keeps there is open to the group or others (``lab.private_files``), makes the secret key and the
+keyring (created once, 0600, unless ``DATALAB_KEK`` supplies the keys), checks the
 database and object store (one clear line each if unreachable) and brings the schema up to date.
 ``open_directory`` opens the database and audit log alone, for a process that checks identities
 and mints tokens but must hold no storage credentials or encryption keys (the sandbox hub).
@@ -14,13 +15,16 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from lab.audit import AuditLog
+from lab.audit.checkpoints import AuditCheckpoints
 from lab.crypto import SealedObjectStore
 from lab.crypto.keyring import Keyring, init_keyring_file, load_keyring
 from lab.db import PoolSizing, check_database, make_engine, session_factory, upgrade
+from lab.ingest.staging import staging_root
+from lab.private_files import check_private, entries_of, make_private_dir, touch_private
 from lab.settings import LabSettings
 from lab.storage import ObjectStore, open_object_store
 from lab.storage.signing import ObjectUrlSigner
@@ -37,6 +41,7 @@ class LabServices:
     store: ObjectStore
     sealed: SealedObjectStore
     secret_key: bytes
+    checkpoints: AuditCheckpoints
 
     def close(self) -> None:
         self.engine.dispose()
@@ -69,7 +74,7 @@ def open_directory(settings: LabSettings) -> LabDirectory:
 
 def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices:
     """Open every backing service; raises ServiceUnavailable/ConfigurationError with one line."""
-    prepare_home(settings.home)
+    prepare_home(settings)
     engine = make_engine(settings.resolved_database_url, pool_sizing(settings))
     check_database(engine)
     if migrate:
@@ -80,13 +85,69 @@ def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices
     store.prepare()
     sealed = SealedObjectStore(store, ensure_keyring(settings))
     sessions = session_factory(engine)
-    return LabServices(settings, engine, sessions, AuditLog(sessions), store, sealed, secret_key)
+    audit = AuditLog(sessions)
+    checkpoints = audit_checkpoints(settings, audit, store)
+    return LabServices(settings, engine, sessions, audit, store, sealed, secret_key, checkpoints)
 
 
-def prepare_home(home: Path) -> None:
-    """Create the data directory and its ``secrets`` folder, readable by the owner only."""
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (home / "secrets").mkdir(exist_ok=True, mode=0o700)
+def audit_checkpoints(
+    settings: LabSettings, audit: AuditLog, store: ObjectStore
+) -> AuditCheckpoints:
+    """The checkpoint writer of ``audit``, told of every committed append."""
+    checkpoints = AuditCheckpoints(
+        audit,
+        store,
+        settings.resolved_audit_signing_key_file,
+        every=settings.audit_checkpoint_every,
+        seconds=settings.audit_checkpoint_seconds,
+    )
+    audit.on_commit(checkpoints.after_append)
+    return checkpoints
+
+
+def prepare_home(settings: LabSettings) -> None:
+    """Create the data directory, its ``secrets`` folder and the SQLite file, owner-only, and
+    refuse to go on if any of them (or any other file the lab keeps) is open to others."""
+    make_private_dir(settings.home / "secrets")
+    if database_file := sqlite_file(settings.resolved_database_url):
+        make_private_dir(database_file.parent)
+        touch_private(database_file)
+    check_private(private_paths(settings))
+
+
+def private_paths(settings: LabSettings) -> list[Path]:
+    """Every folder and file the lab keeps at rest: it refuses to start if one is open to others.
+
+    Only the lab's own paths: other files a user keeps in the home are none of its business.
+    """
+    home = settings.home
+    paths = [
+        home,
+        home / "secrets",
+        *entries_of(home / "secrets"),
+        home / "datalab.toml",
+        home / "demo-data",
+        settings.resolved_hub_state_dir,
+        staging_root(home),
+        settings.resolved_log_file.parent,
+        settings.resolved_log_file,
+        settings.resolved_keyring_file,
+        settings.resolved_credit_signing_key_file,
+        settings.resolved_audit_signing_key_file,
+    ]
+    if settings.storage_backend == "local":
+        paths.append(settings.resolved_storage_dir)
+    if database_file := sqlite_file(settings.resolved_database_url):
+        paths += [database_file.with_name(database_file.name + end) for end in ("", "-wal", "-shm")]
+    return paths
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite database URL (None for other databases or in-memory SQLite)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def ensure_keyring(settings: LabSettings) -> Keyring:

@@ -212,6 +212,24 @@ class LabSettings(BaseSettings):
         description="Enterprises the demo generator creates (24 months each).",
     )
     demo_seed: int = Field(default=20261122, description="Seed of the demo data generator.")
+    # audit log anchoring
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key that signs audit checkpoints (PEM, created 0600 on first use; "
+        "keep it apart from the database); empty means "
+        "`$DATALAB_HOME/secrets/audit-signing-key.pem`.",
+    )
+    audit_checkpoint_every: int = Field(
+        default=100,
+        ge=1,
+        description="Write a signed audit checkpoint once this many entries follow the last one.",
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Write a signed audit checkpoint once the last one is this old and entries "
+        "followed it (0: after every append).",
+    )
     # credit profiles (DESIGN §8)
     credit_signing_key_file: Path | None = Field(
         default=None,
@@ -338,6 +356,7 @@ class LabSettings(BaseSettings):
         "keyring_file",
         "log_file",
         "credit_signing_key_file",
+        "audit_signing_key_file",
         "hub_state_dir",
         mode="after",
     )
@@ -381,6 +400,10 @@ class LabSettings(BaseSettings):
     @cached_property
     def resolved_credit_signing_key_file(self) -> Path:
         return self.credit_signing_key_file or self.home / "secrets" / "credit-signing-key.pem"
+
+    @cached_property
+    def resolved_audit_signing_key_file(self) -> Path:
+        return self.audit_signing_key_file or self.home / "secrets" / "audit-signing-key.pem"
 
     @cached_property
     def resolved_log_file(self) -> Path:

@@ -17,6 +17,7 @@ from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
 from lab.api.signin import SignInGate
+from lab.audit.checkpoints import CheckpointTicker
 from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
@@ -40,11 +41,15 @@ def plugin_routers() -> list[APIRouter]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Close what the app holds open (the gateway's decrypted tables, its engine) when it stops;
-    audit the sign-in refusals counted so far."""
-    yield
-    app.state.sign_in_gate.guard.refusals.flush()
-    app.state.gateway.close()
+    """Tick the audit checkpoints while serving; close what the app holds open (the gateway's
+    decrypted tables, its engine) when it stops and audit the sign-in refusals counted so far."""
+    ticker = CheckpointTicker.for_settings(app.state.services.checkpoints).start()
+    try:
+        yield
+    finally:
+        ticker.stop()
+        app.state.sign_in_gate.guard.refusals.flush()
+        app.state.gateway.close()
 
 
 def create_app(services: LabServices) -> FastAPI:

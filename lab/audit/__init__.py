@@ -1,4 +1,8 @@
-"""The tamper-evident audit log of privileged actions (``chain``: append and verify)."""
+"""The tamper-evident audit log of privileged actions.
+
+``chain``: append entries and verify the hash chain; ``checkpoints``: signed, write-once
+checkpoints of the chain's head in the object store, so truncation and rewrites are caught.
+"""
 
 from lab.audit.chain import AuditLog, AuditRecord, ChainProblem, ChainReport, parse_anchor
 

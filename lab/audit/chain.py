@@ -4,8 +4,11 @@ Entry ``n`` stores ``entry_hash = SHA-256(canonical JSON of seq, at, actor, acti
 details, prev_hash)`` where ``prev_hash`` is entry ``n-1``'s hash (64 zeros for the first). So:
 an edited entry no longer matches its own hash; a deleted one leaves a gap in ``seq`` and a
 ``prev_hash`` that points at nothing; an inserted or reordered one breaks the next ``prev_hash``.
-Removing entries from the *end* leaves a valid shorter chain: to catch that, an auditor keeps
-the head (``seq:hash``) that ``datalab audit verify`` prints and passes it back as an anchor.
+Removing entries from the *end*, or rewriting the chain with fresh hashes, leaves a chain that
+verifies on its own: ``lab.audit.checkpoints`` anchors the head outside the database with signed,
+write-once checkpoints (an auditor may also pass a head ``seq:hash`` printed earlier as an
+anchor). Listeners registered with ``on_commit`` hear the head's ``seq`` after each transaction
+that appended an entry commits (the checkpoint writer's cheap "is one due?" check).
 
 Concurrent writers (threads, processes, SQLite or PostgreSQL) each read the head and insert
 ``seq + 1``; ``seq`` is the primary key, so a writer that lost the race gets a unique-key error,
@@ -19,12 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, event, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,6 +95,29 @@ class AuditLog:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self._listeners: list[Callable[[int], None]] = []
+        event.listen(sessions, "after_commit", self._committed)
+
+    def on_commit(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(seq)`` after each commit that appended entries (``seq``: the last)."""
+        self._listeners.append(listener)
+
+    def _committed(self, session: Session) -> None:
+        seq = session.info.pop(_APPENDED, None)
+        if seq is not None:
+            for listener in self._listeners:
+                listener(seq)
+
+    def head(self) -> tuple[int, str]:
+        """The committed head's ``seq`` and hash (``0`` and the genesis hash when empty)."""
+        with self._sessions() as session:
+            row = session.execute(_HEAD).first()
+        return (row.seq, row.entry_hash) if row else (0, GENESIS_HASH)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of entry ``seq`` (None if there is no such entry)."""
+        with self._sessions() as session:
+            return session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
 
     def append(
         self, *, actor: str, action: str, target: str, details: Mapping[str, Any] | None = None
@@ -147,6 +173,7 @@ class AuditLog:
 
 _HEAD = select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
 _INSERT = insert(AuditEntry.__table__)
+_APPENDED = "audit_appended_seq"
 """Prebuilt Core statements: the head read and the insert cost no ORM work per entry."""
 
 
@@ -154,7 +181,9 @@ def _insert_at_head(
     session: Session, actor: str, action: str, target: str, details: str
 ) -> AuditRecord:
     session.flush()  # the caller's pending writes first, as before: they take the write lock
-    return append_on(session.connection(), actor, action, target, details)
+    record = append_on(session.connection(), actor, action, target, details)
+    session.info[_APPENDED] = record.seq
+    return record
 
 
 def append_on(

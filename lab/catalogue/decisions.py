@@ -5,7 +5,8 @@ Raising is always allowed. Lowering needs a written justification (at least
 can lower: a proposal of T3 or stricter may go down to T2 (whose publication builds a
 de-identified extract that must pass its k-anonymity gate) or by one step from T4 to T3, never
 straight to T1. T5 proposals are rejected at ingest and never reach a decision. Every decision
-is in the audit log with the proposal, the tier chosen and the justification.
+is in the audit log with the proposal, the tier chosen and the justification. Deciding T3 or
+above empties the stored profile of every value (ranges, top values), for good.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.audit import AuditLog
+from lab.db.engine import forget_overwritten_on_commit
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InvalidInput, PermissionDenied
+from lab.ingest.profile import value_free
 
 MIN_JUSTIFICATION = 10
 
@@ -77,6 +80,9 @@ def decide(
     if decision is Decision.LOWER:
         check_lowering(proposed, tier, justification)
     version.tier, version.justification = tier.value, justification.strip()
+    if tier >= Tier.T3:
+        version.profile = [value_free(entry) for entry in version.profile]
+        forget_overwritten_on_commit(session)
     version.decided_by, version.state = actor, VersionState.DECIDED.value
     audit.append_in(
         session,

@@ -14,10 +14,16 @@ from lab.cli.serve import run_server
 from lab.db import transaction
 from lab.demo import generate_demo_data
 from lab.demo.accounts import DemoLogin, seed_demo_accounts
-from lab.demo.catalogue import DemoLoadResult, load_demo_catalogue
+from lab.demo.catalogue import (
+    DemoLoadResult,
+    discard_sources,
+    load_demo_catalogue,
+    sources_ready,
+)
 from lab.demo.credit_journey import DemoCredit, prepare_demo_credit
 from lab.demo.projects import seed_demo_projects
 from lab.gateway.org_budgets import OrganisationCaps
+from lab.private_files import make_private_dir
 from lab.services import LabServices, open_services
 
 
@@ -47,6 +53,7 @@ def prepare_demo(lab: LabServices, scale: int) -> None:
         logins = seed_demo_accounts(session, lab.audit)
     console.print(f"demo data in {data_dir}", highlight=False)
     print_catalogue(load_catalogue(lab, data_dir))
+    discard_sources(lab, data_dir)
     with transaction(lab.sessions) as session:
         projects = seed_demo_projects(session, lab.audit, OrganisationCaps.of(lab.settings))
         console.print(
@@ -58,12 +65,14 @@ def prepare_demo(lab: LabServices, scale: int) -> None:
 
 
 def prepare_demo_data(lab: LabServices, scale: int) -> Path:
-    """Generate the demo files once per (scale, seed); later runs reuse them."""
+    """Generate the demo files once per (scale, seed) into a 0700 folder; a later run reuses
+    them, or needs none when every dataset is in the catalogue (its file was deleted then)."""
     out = lab.settings.home / "demo-data"
     stamp = out / "generated.json"
     wanted = {"scale": scale, "seed": lab.settings.demo_seed}
-    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted and sources_ready(lab, out):
         return out
+    make_private_dir(out)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("generating demo data", total=None)

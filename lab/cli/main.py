@@ -20,6 +20,7 @@ from lab.cli import (
 from lab.cli.context import one_line_errors, settings
 from lab.cli.credit import credit_app
 from lab.cli.keys import keys_app
+from lab.private_files import use_private_umask
 from lab.services import open_services
 
 app = typer.Typer(
@@ -59,6 +60,12 @@ def add_plugin_commands(cli: typer.Typer) -> None:
 
 
 add_plugin_commands(app)
+
+
+@app.callback()
+def private_files() -> None:
+    """Every file a ``datalab`` command or server creates is private to its owner (umask 077)."""
+    use_private_umask()
 
 
 @app.command("init")

@@ -31,7 +31,8 @@ class PoolSizing:
 
 
 def make_engine(url: str, pool: PoolSizing = PoolSizing()) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout for concurrency."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout for concurrency,
+    and overwrites deleted content (so values scrubbed from a row are gone from the file)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -58,7 +59,26 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # a scrubbed value leaves no copy in free space
     cursor.close()
+
+
+def forget_overwritten_on_commit(session: Session) -> None:
+    """Once ``session`` commits, fold SQLite's write-ahead log into the database and empty it.
+
+    Without this, a row this transaction overwrote (a profile whose values were scrubbed) keeps
+    its old copy in ``lab.db-wal`` until SQLite happens to reuse that part of the log. Together
+    with ``secure_delete`` the old bytes are then gone from every file. No-op on PostgreSQL,
+    whose dead row versions go at the next VACUUM.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        event.listen(session, "after_commit", lambda _s: _truncate_log(engine), once=True)
+
+
+def _truncate_log(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def check_database(engine: Engine) -> None:

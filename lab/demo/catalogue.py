@@ -5,6 +5,10 @@ proposed tier (the demo needs no override; if a proposal ever differs from the i
 the proposal is kept and reported). Restricted versions get the DP metadata the generator
 describes, and everything publishable is published. A dataset already in the catalogue is left
 as it is, so running the demo again is quick.
+
+Once a dataset is in the catalogue its generated source file is deleted (``discard_sources``):
+the lab keeps the data encrypted in staging or in its objects, so no plaintext copy of a
+restricted table lies around in ``demo-data/``; only the manifest (no values) stays.
 """
 
 from __future__ import annotations
@@ -53,6 +57,24 @@ def load_demo_catalogue(
             continue
         results.append(_load_one(lab, data_dir, dataset))
     return results
+
+
+def discard_sources(lab: LabServices, data_dir: Path) -> None:
+    """Delete the generated file of every manifest dataset that is in the catalogue now."""
+    for dataset in DemoManifest.read(data_dir / "manifest.json").datasets:
+        if _in_catalogue(lab, dataset.id):
+            (data_dir / dataset.file_name).unlink(missing_ok=True)
+
+
+def sources_ready(lab: LabServices, data_dir: Path) -> bool:
+    """True when every manifest dataset is either in the catalogue or has its file to ingest."""
+    manifest = data_dir / "manifest.json"
+    if not manifest.exists():
+        return False
+    return all(
+        _in_catalogue(lab, dataset.id) or (data_dir / dataset.file_name).exists()
+        for dataset in DemoManifest.read(manifest).datasets
+    )
 
 
 def _in_catalogue(lab: LabServices, slug: str) -> bool:

@@ -81,10 +81,15 @@ def ingest(
     return outcome
 
 
-def _shown_profile(staged: StagedTable, result: DatasetClassification) -> list[dict]:
-    """Profiles to keep; value-revealing fields only for columns that may be shown."""
+def _stored_profile(staged: StagedTable, result: DatasetClassification) -> list[dict]:
+    """Profiles to keep: ranges and top values only for the T1 columns of an open proposal.
+
+    A restricted (T3/T4) proposal keeps no value of any column, not even of its T1 columns:
+    their values sit beside restricted ones in the same rows.
+    """
+    shown = result.tier <= Tier.T2
     return [
-        (p if result.may_show_values(p.name) else p.without_values()).to_json()
+        (p if shown and result.may_show_values(p.name) else p.without_values()).to_json()
         for p in staged.profile
     ]
 
@@ -100,7 +105,7 @@ def _record(session, lab, staged, result, meta, actor, *, rejected: bool) -> Dat
         source_sha256=staged.sha256,
         source_bytes=staged.source.size,
         rows=staged.rows,
-        profile=_shown_profile(staged, result),
+        profile=_stored_profile(staged, result),
         classification=result.to_json(),
         guide_version=result.guide_version,
         proposed_tier=result.tier.value,

@@ -7,6 +7,11 @@ share stop being measured (the share then reports what was measured, below the t
 use it). Top values are counted in the uniform row sample the ingest keeps (their counts are
 counts in that sample); they are *candidates*: the caller keeps them only for columns the
 classification allows to be shown.
+
+What is stored is value-free for restricted data: a column keeps its range and top values only
+when it is a T1 column of a dataset proposed (or decided) open, T1 or T2. Every other column —
+and every column once a steward raises the dataset to T3 or above (``value_free``) — keeps
+counts, the null count, the numeric share and the longest length, never a value.
 """
 
 from __future__ import annotations
@@ -63,6 +68,11 @@ class ColumnProfile:
             None,
             self.max_length,
         )
+
+
+def value_free(entry: dict) -> dict:
+    """A stored profile entry (``ColumnProfile.to_json``) with every value-bearing field empty."""
+    return {**entry, "min": None, "max": None, "top_values": []}
 
 
 @dataclass

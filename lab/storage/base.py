@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import BinaryIO
 
-from lab.errors import InvalidInput, NotFound
+from lab.errors import Conflict, InvalidInput, NotFound
 
 CURRENT_POINTER = "_CURRENT"
 VERSIONS_FOLDER = "_v"
@@ -161,6 +161,16 @@ class ObjectStore(abc.ABC):
     def prepare(self) -> None:
         """Make the store ready for use at start-up (create what is missing), then ``check``."""
         self.check()
+
+    def put_new(self, key: str, data: bytes) -> ObjectInfo:
+        """Write a small object that must never be replaced; Conflict if ``key`` exists.
+
+        This check-then-put is what S3 gets; there the bucket's object lock (compliance mode)
+        is what keeps a written object from being overwritten or deleted.
+        """
+        if self.exists(key):
+            raise Conflict(f"object {key!r} exists and is write-once")
+        return self.put(key, [data], length=len(data))
 
     def exists(self, key: str) -> bool:
         try:

@@ -65,6 +65,20 @@ class LocalObjectStore(ObjectStore):
         sync_folder(target.parent)
         return self._info_of(key, target)
 
+    def put_new(self, key: str, data: bytes) -> ObjectInfo:
+        """Write-once: the file is linked into place, which fails if anything is there."""
+        target = self._path_for(key)
+        descriptor, temp = self._create_temp(target.parent)
+        try:
+            _write_synced(descriptor, iter([data]))
+            os.link(temp, target)
+        except FileExistsError:
+            raise Conflict(f"object {key!r} exists and is write-once") from None
+        finally:
+            Path(temp).unlink(missing_ok=True)
+        sync_folder(target.parent)
+        return self._info_of(key, target)
+
     def get(self, key: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         path = self._path_for(key)
         try:

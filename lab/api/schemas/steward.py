@@ -2,7 +2,7 @@
 
 Outputs carry only what the stored version already holds: the classification's stable JSON and
 a profile whose top values and ranges were dropped at ingest for every column that may not be
-shown (see ``lab.ingest.pipeline``).
+shown, and for every column of a T3+ proposal or decision (see ``lab.ingest.pipeline``).
 """
 
 from __future__ import annotations

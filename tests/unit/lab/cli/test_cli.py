@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-
-def datalab(home: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATALAB_")}
-    environment.update({"DATALAB_HOME": str(home), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "lab.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+from tests.unit.lab.cli.shell import datalab
 
 
 def _closed_port() -> int:

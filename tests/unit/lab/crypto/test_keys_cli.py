@@ -16,6 +16,7 @@ from pathlib import Path
 from lab.crypto import SealedObjectStore, init_keyring_file
 from lab.crypto.keyring import Keyring, read_keyring_file
 from lab.ingest.staging import open_staged, seal, staging_root
+from lab.private_files import make_private_dir
 from lab.storage import LocalObjectStore
 
 RUN_KEYS_APP = "from lab.cli.keys import keys_app; keys_app(prog_name='datalab keys')"
@@ -110,7 +111,7 @@ def test_rotate_and_status_cover_staged_tables(tmp_path: Path) -> None:
     keyring_file = tmp_path / "secrets" / "keyring.json"
     init_keyring_file(keyring_file)
     folder = staging_root(tmp_path) / "abc"
-    folder.mkdir(parents=True)
+    make_private_dir(folder)  # as the lab makes it: a start refuses a staging area others can read
     (folder / "table.parquet").write_bytes(b"staged plaintext")
     seal(folder, read_keyring_file(keyring_file))
     result = datalab_keys(tmp_path, "rotate")
