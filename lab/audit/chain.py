@@ -97,6 +97,7 @@ class AuditLog:
         self._sessions = sessions
         self._listeners: list[Callable[[int], None]] = []
         event.listen(sessions, "after_commit", self._committed)
+        event.listen(sessions, "after_transaction_end", self._ended)
 
     def on_commit(self, listener: Callable[[int], None]) -> None:
         """Call ``listener(seq)`` after each commit that appended entries (``seq``: the last)."""
@@ -104,6 +105,15 @@ class AuditLog:
 
     def _committed(self, session: Session) -> None:
         seq = session.info.pop(_APPENDED, None)
+        if seq is not None:
+            session.info[_COMMITTED] = seq
+
+    def _ended(self, session: Session, transaction) -> None:
+        """Listeners run once the transaction has given its connection back, so one that reads
+        the database never holds two pooled connections at once."""
+        if transaction.parent is not None:
+            return
+        seq = session.info.pop(_COMMITTED, None)
         if seq is not None:
             for listener in self._listeners:
                 listener(seq)
@@ -174,6 +184,7 @@ class AuditLog:
 _HEAD = select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
 _INSERT = insert(AuditEntry.__table__)
 _APPENDED = "audit_appended_seq"
+_COMMITTED = "audit_committed_seq"
 """Prebuilt Core statements: the head read and the insert cost no ORM work per entry."""
 
 

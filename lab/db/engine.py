@@ -73,7 +73,26 @@ def forget_overwritten_on_commit(session: Session) -> None:
     """
     engine = session.get_bind()
     if engine.dialect.name == "sqlite":
-        event.listen(session, "after_commit", lambda _s: _truncate_log(engine), once=True)
+        event.listen(session, "after_commit", _mark_committed, once=True)
+        event.listen(session, "after_transaction_end", _truncate_when_released(engine))
+
+
+_OVERWRITTEN = "sqlite_log_to_truncate"
+
+
+def _mark_committed(session: Session) -> None:
+    session.info[_OVERWRITTEN] = True
+
+
+def _truncate_when_released(engine: Engine):
+    """Truncate the log once the outermost transaction has given its connection back (the
+    truncation takes a pooled connection of its own, never a second one while holding the first)."""
+
+    def ended(session: Session, transaction) -> None:
+        if transaction.parent is None and session.info.pop(_OVERWRITTEN, False):
+            _truncate_log(engine)
+
+    return ended
 
 
 def _truncate_log(engine: Engine) -> None:

@@ -130,7 +130,7 @@ def reject(
 @router.post("/organisations/{organisation_id}/cap", response_class=HTMLResponse)
 def change_cap(
     request: Request,
-    organisation_id: int,
+    organisation_id: IdPath,
     services: ServicesDep,
     db: DbDep,
     steward: StewardFormDep,

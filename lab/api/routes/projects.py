@@ -125,7 +125,7 @@ def change_budget(
 
 @router.get("/api/steward/organisations/{organisation_id}/budgets")
 def organisation_budgets(
-    organisation_id: int, principal: PrincipalDep, db: DbDep
+    organisation_id: IdPath, principal: PrincipalDep, db: DbDep
 ) -> OrganisationBudgetsOut:
     """An organisation's caps per dataset and per privacy unit: granted, spent, left."""
     principal.require_role(Role.STEWARD, Role.AUDITOR)
@@ -134,7 +134,7 @@ def organisation_budgets(
 
 @router.put("/api/steward/organisations/{organisation_id}/budgets/{scope}")
 def change_cap(
-    organisation_id: int, scope: str, body: CapIn, actor: StewardDep, services: ServicesDep
+    organisation_id: IdPath, scope: str, body: CapIn, actor: StewardDep, services: ServicesDep
 ) -> OrganisationBudgetsOut:
     """Raise or lower a cap (``dataset:<slug>`` or ``unit:<kind>``), never below what is held."""
     with transaction(services.sessions) as session:
