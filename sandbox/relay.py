@@ -62,6 +62,12 @@ def check_route(method: str, path: str) -> None:
         raise Refused(405, "method_not_allowed", f"{method} is not allowed on this route")
 
 
+def check_header_size(headers: list[tuple[bytes, bytes]]) -> None:
+    """Refuse header blocks past ``MAX_HEADER`` bytes (h11 bounds only partly received ones)."""
+    if sum(len(name) + len(value) + 4 for name, value in headers) > MAX_HEADER:
+        raise Refused(431, "too_large", f"request headers are limited to {MAX_HEADER} bytes")
+
+
 @dataclass(frozen=True)
 class GatewayRelay:
     """The relay as an ASGI app forwarding allowed requests to the gateway at ``target``."""
@@ -70,16 +76,25 @@ class GatewayRelay:
     client: httpx.AsyncClient
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
             return
         try:
             check_route(scope["method"], scope["path"])
+            check_header_size(scope["headers"])
             body = await _bounded_body(scope, receive)
             status, headers, content = await self._forward(scope, body)
         except Refused as refusal:
             status, headers, content = _refusal(refusal)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Close the upstream connections when the server stops."""
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await self.client.aclose()
+        await send({"type": "lifespan.shutdown.complete"})
 
     async def _forward(self, scope: dict, body: bytes) -> tuple[int, list, bytes]:
         raw = scope["raw_path"] + (b"?" + scope["query_string"] if scope["query_string"] else b"")
@@ -139,7 +154,7 @@ def make_server(listen: tuple[str, int], target: tuple[str, int]) -> uvicorn.Ser
         port=listen[1],
         http="h11",
         h11_max_incomplete_event_size=MAX_HEADER,
-        lifespan="off",
+        lifespan="on",
         proxy_headers=False,
         server_header=False,
         date_header=False,

@@ -36,6 +36,29 @@ NO_PROJECT = (
 )
 
 
+def sealed_jupyter_paths(kernel_env: str, home: str) -> dict[str, str]:
+    """Environment that keeps the server's configuration out of its user's hands.
+
+    Jupyter reads Python config files and extension lists from ``~/.jupyter``, from
+    ``~/.local/etc/jupyter`` (the user site) and, through the user site, can import
+    ``usercustomize``; its data dir (``~/.local/share/jupyter``) serves front-end extensions to
+    every visitor. A kernel can write all of these, so a server restart would run its user's code
+    on every request. Config and data dirs point into the read-only kernel environment (where
+    nothing exists at those paths, and nothing can be created), the user site is off, and only
+    what the front end persists (settings, workspaces) and the runtime files stay in the home.
+    The hub's ``disable_user_config`` drops home paths from the search paths as well.
+    """
+    return {
+        "JUPYTER_CONFIG_DIR": f"{kernel_env}/sandbox-user-config",
+        "JUPYTER_DATA_DIR": f"{kernel_env}/sandbox-user-data",
+        "JUPYTER_RUNTIME_DIR": f"{home}/.local/share/jupyter/runtime",
+        "JUPYTERLAB_SETTINGS_DIR": f"{home}/.jupyter/lab/user-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": f"{home}/.jupyter/lab/workspaces",
+        "JUPYTERHUB_DISABLE_USER_CONFIG": "1",
+        "PYTHONNOUSERSITE": "1",
+    }
+
+
 class IsolatingSpawner(LocalProcessSpawner):
     """Starts each server in its own namespace, cgroup and bubblewrap, as its own Unix user."""
 
@@ -148,6 +171,7 @@ class IsolatingSpawner(LocalProcessSpawner):
             PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
             PYTHONPATH=self.sdk_path,
             MPLBACKEND="module://matplotlib_inline.backend_inline",
+            **sealed_jupyter_paths(self.kernel_env, account.sandbox_home),
         )
         return env
 
