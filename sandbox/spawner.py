@@ -19,7 +19,7 @@ from traitlets import Integer, List, Unicode, default
 
 from sandbox.accounts import provision
 from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
-from sandbox.confinement import confined_command
+from sandbox.confinement import SEALED_JUPYTER, confined_command
 from sandbox.identity import (
     ProjectChoice,
     approved_projects,
@@ -36,21 +36,21 @@ NO_PROJECT = (
 )
 
 
-def sealed_jupyter_paths(kernel_env: str, home: str) -> dict[str, str]:
+def sealed_jupyter_paths(home: str) -> dict[str, str]:
     """Environment that keeps the server's configuration out of its user's hands.
 
     Jupyter reads Python config files and extension lists from ``~/.jupyter``, from
     ``~/.local/etc/jupyter`` (the user site) and, through the user site, can import
     ``usercustomize``; its data dir (``~/.local/share/jupyter``) serves front-end extensions to
     every visitor. A kernel can write all of these, so a server restart would run its user's code
-    on every request. Config and data dirs point into the read-only kernel environment (where
-    nothing exists at those paths, and nothing can be created), the user site is off, and only
+    on every request. Config and data dirs are empty, root-owned and bound read-only (see
+    ``sandbox.confinement``), the user site is off, and only
     what the front end persists (settings, workspaces) and the runtime files stay in the home.
     The hub's ``disable_user_config`` drops home paths from the search paths as well.
     """
     return {
-        "JUPYTER_CONFIG_DIR": f"{kernel_env}/sandbox-user-config",
-        "JUPYTER_DATA_DIR": f"{kernel_env}/sandbox-user-data",
+        "JUPYTER_CONFIG_DIR": f"{SEALED_JUPYTER}/config",
+        "JUPYTER_DATA_DIR": f"{SEALED_JUPYTER}/data",
         "JUPYTER_RUNTIME_DIR": f"{home}/.local/share/jupyter/runtime",
         "JUPYTERLAB_SETTINGS_DIR": f"{home}/.jupyter/lab/user-settings",
         "JUPYTERLAB_WORKSPACES_DIR": f"{home}/.jupyter/lab/workspaces",
@@ -171,7 +171,7 @@ class IsolatingSpawner(LocalProcessSpawner):
             PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
             PYTHONPATH=self.sdk_path,
             MPLBACKEND="module://matplotlib_inline.backend_inline",
-            **sealed_jupyter_paths(self.kernel_env, account.sandbox_home),
+            **sealed_jupyter_paths(account.sandbox_home),
         )
         return env
 
