@@ -158,6 +158,11 @@ class IsolatingSpawner(LocalProcessSpawner):
         ]
         self.ip, self.port = namespace.address, SERVER_PORT
 
+    def get_args(self):
+        # the notebook-trust secret lives in the data dir, which is sealed: keep it in the home
+        notary = f"{self._account.sandbox_home}/.local/share/jupyter"
+        return [*super().get_args(), f"--NotebookNotary.data_dir={notary}"]
+
     def make_preexec_fn(self, name):
         cgroup = self._cgroup()
         return cgroup.join
