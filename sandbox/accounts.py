@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "cdl-"
+JUPYTER_DIRS = "jupyter"
 NOLOGIN = "/usr/sbin/nologin"
 
 
@@ -91,3 +92,16 @@ def _write_etc(account: SandboxAccount) -> None:
         path = account.etc / file_name
         path.write_text(text)
         path.chmod(0o644)
+    _write_jupyter_dirs(account.etc / JUPYTER_DIRS)
+
+
+def _write_jupyter_dirs(root: Path) -> None:
+    """Root-owned, empty Jupyter config and data dirs, bound read-only into the sandbox.
+
+    The config dir holds only Jupyter's ``migrated`` marker, so that the server never tries to
+    write there (it migrates ``~/.ipython`` otherwise).
+    """
+    for folder in (root, root / "config", root / "data"):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o755)
+    (root / "config" / "migrated").write_text("")

@@ -55,7 +55,7 @@ def serve() -> None:
     """Run the hub until interrupted (Ctrl-C or SIGTERM stops it and every server cleanly)."""
     hub = SandboxHub(settings(log_to_stderr=True))
     hub.start()
-    typer.echo(f"sandbox hub at {hub.layout.url}  — Ctrl-C stops it")
+    typer.echo(f"sandbox hub at {hub.layout.browser_url}  — Ctrl-C stops it")
     _announce_degraded(hub)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -81,7 +81,7 @@ def demo(
     prepare_demo(lab, scale or lab.settings.demo_scale)
     hub = SandboxHub(lab.settings)
     hub.start()
-    typer.echo(f"sandbox hub at {hub.layout.url} (log in as analyst or banker)")
+    typer.echo(f"sandbox hub at {hub.layout.browser_url} (log in as analyst or banker)")
     _announce_degraded(hub)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.accounts import SandboxAccount
+from sandbox.accounts import JUPYTER_DIRS, SandboxAccount
 from sandbox.network import ServerNamespace
 
+SEALED_JUPYTER = "/etc/datalab-jupyter"  # read-only Jupyter config and data dirs inside
 MERGED_USR_LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"))
 
 
@@ -48,6 +49,7 @@ def bwrap_arguments(account: SandboxAccount, kernel_env: Path, sdk: Path) -> lis
         "--ro-bind", str(sdk), str(sdk),
         "--ro-bind", str(account.etc / "passwd"), "/etc/passwd",
         "--ro-bind", str(account.etc / "group"), "/etc/group",
+        "--ro-bind", str(account.etc / JUPYTER_DIRS), SEALED_JUPYTER,
         "--ro-bind-try", "/etc/localtime", "/etc/localtime",
         "--ro-bind-try", "/etc/fonts", "/etc/fonts",
         "--proc", "/proc",

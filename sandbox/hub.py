@@ -24,7 +24,7 @@ import httpx
 
 from lab.settings import SECRET_SETTINGS, LabSettings
 from sandbox.cgroups import PARENT, ServerCgroup, detect_layout
-from sandbox.hub_config import PROXY_BIN, HubLayout, render_config
+from sandbox.hub_config import PROXY_BIN, PROXY_FILTER, HubLayout, render_config
 from sandbox.isolation import IsolationReport, check_isolation
 from sandbox.kernel_env import ensure_kernel_env
 
@@ -141,14 +141,14 @@ class SandboxHub:
 def _end_stragglers(group: int, proxy_pid_file: Path) -> None:
     """End what is left of the hub's process group, and the proxy named in its pid file.
 
-    The pid file's process is killed only if it still is a configurable-http-proxy (a stale pid
+    The pid file's process is killed only if it still is our filtering proxy (a stale pid
     may have been reused by something else).
     """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, signal.SIGKILL)
     with contextlib.suppress(OSError, ValueError):
         pid = int(proxy_pid_file.read_text().strip())
-        if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
+        if PROXY_FILTER.name.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
             os.kill(pid, signal.SIGKILL)
 
 

@@ -21,6 +21,7 @@ from sandbox.network import SandboxNetwork
 
 ACTIVITY_INTERVAL = 300
 PROXY_BIN = Path(__file__).parent / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+PROXY_FILTER = Path(__file__).parent / "proxy" / "lab-cookie-filter.mjs"
 ADMIN_SERVICE = "datalab-admin"
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
@@ -43,7 +44,18 @@ class HubLayout:
 
     @property
     def url(self) -> str:
+        """Where the proxy listens (loopback)."""
         return f"http://127.0.0.1:{self.public_port}"
+
+    @property
+    def browser_url(self) -> str:
+        """The hub's address for browsers: the host name ``localhost``, never the lab's.
+
+        Cookies are scoped to a host name, not a port: were the hub reached at the lab's
+        ``127.0.0.1``, the browser would send it the lab's session cookie. In production the
+        lab and the hub have different host names (docs/security.md).
+        """
+        return f"http://localhost:{self.public_port}"
 
     @property
     def proxy_api_port(self) -> int:
@@ -105,7 +117,7 @@ def render_config(
         "bind_url": f"{layout.url}/",
         "hub_api": hub_api,
         "proxy_api": f"http://127.0.0.1:{layout.proxy_api_port}",
-        "proxy_command": [str(PROXY_BIN), "--log-level", "warn"],
+        "proxy_command": ["node", str(PROXY_FILTER), "--log-level", "warn"],
         "state": str(layout.state_dir),
         "activity": activity,
         "banner": report.banner(),
@@ -177,6 +189,7 @@ c.JupyterHub.load_roles = [
 c.Spawner.environment = {{"JUPYTERHUB_ACTIVITY_INTERVAL": str({activity})}}
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.default_url = "/tree"
+c.Spawner.disable_user_config = True
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 for name, value in {spawner}.items():

@@ -19,7 +19,7 @@ from traitlets import Integer, List, Unicode, default
 
 from sandbox.accounts import provision
 from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
-from sandbox.confinement import confined_command
+from sandbox.confinement import SEALED_JUPYTER, confined_command
 from sandbox.identity import (
     ProjectChoice,
     approved_projects,
@@ -34,6 +34,29 @@ NO_PROJECT = (
     "Your organisation has no approved sandbox project, so no sandbox server can start. "
     "Apply for a project and ask a data steward to approve it."
 )
+
+
+def sealed_jupyter_paths(home: str) -> dict[str, str]:
+    """Environment that keeps the server's configuration out of its user's hands.
+
+    Jupyter reads Python config files and extension lists from ``~/.jupyter``, from
+    ``~/.local/etc/jupyter`` (the user site) and, through the user site, can import
+    ``usercustomize``; its data dir (``~/.local/share/jupyter``) serves front-end extensions to
+    every visitor. A kernel can write all of these, so a server restart would run its user's code
+    on every request. Config and data dirs are empty, root-owned and bound read-only (see
+    ``sandbox.confinement``), the user site is off, and only
+    what the front end persists (settings, workspaces) and the runtime files stay in the home.
+    The hub's ``disable_user_config`` drops home paths from the search paths as well.
+    """
+    return {
+        "JUPYTER_CONFIG_DIR": f"{SEALED_JUPYTER}/config",
+        "JUPYTER_DATA_DIR": f"{SEALED_JUPYTER}/data",
+        "JUPYTER_RUNTIME_DIR": f"{home}/.local/share/jupyter/runtime",
+        "JUPYTERLAB_SETTINGS_DIR": f"{home}/.jupyter/lab/user-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": f"{home}/.jupyter/lab/workspaces",
+        "JUPYTERHUB_DISABLE_USER_CONFIG": "1",
+        "PYTHONNOUSERSITE": "1",
+    }
 
 
 class IsolatingSpawner(LocalProcessSpawner):
@@ -135,6 +158,11 @@ class IsolatingSpawner(LocalProcessSpawner):
         ]
         self.ip, self.port = namespace.address, SERVER_PORT
 
+    def get_args(self):
+        # the notebook-trust secret lives in the data dir, which is sealed: keep it in the home
+        notary = f"{self._account.sandbox_home}/.local/share/jupyter"
+        return [*super().get_args(), f"--NotebookNotary.data_dir={notary}"]
+
     def make_preexec_fn(self, name):
         cgroup = self._cgroup()
         return cgroup.join
@@ -148,6 +176,7 @@ class IsolatingSpawner(LocalProcessSpawner):
             PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
             PYTHONPATH=self.sdk_path,
             MPLBACKEND="module://matplotlib_inline.backend_inline",
+            **sealed_jupyter_paths(account.sandbox_home),
         )
         return env
 

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import entry_points
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from lab.api.deps import confine_sandbox_tokens
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
 from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
@@ -60,6 +61,7 @@ def create_app(services: LabServices) -> FastAPI:
         summary="Public data, classified: open data for everyone, restricted data usable but "
         "not visible.",
         version="0.1.0",
+        dependencies=[Depends(confine_sandbox_tokens)],
     )
     app.state.services = services
     app.state.gateway = DpGateway(services)

@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lab.api.csrf import refuse_cross_site
-from lab.errors import NotAuthenticated
-from lab.identity import Principal, authenticate_token
+from lab.errors import NotAuthenticated, PermissionDenied
+from lab.identity import Principal, TokenKind, authenticate_token
 from lab.services import LabServices
 
 SESSION_COOKIE = "datalab_session"
+GATEWAY_PREFIX = "/api/gateway/"
 
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in its
@@ -72,3 +74,28 @@ async def require_principal(
 
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
 MaybePrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def confine_sandbox_tokens(request: Request, services: ServicesDep) -> None:
+    """Refuse a sandbox session token on every route outside the DP gateway (DESIGN §9.5).
+
+    Installed on the whole app, so a new route cannot forget it. A credential that does not
+    authenticate is left to the route (public pages ignore it); the lookup runs only when a
+    credential is presented.
+    """
+    if request.scope["path"].startswith(GATEWAY_PREFIX):
+        return
+    credentials = {presented_credential(request), request.cookies.get(SESSION_COOKIE)} - {None}
+    if credentials and await run_in_threadpool(_any_sandbox_token, services, credentials):
+        raise PermissionDenied("a sandbox session token works only on the DP gateway's routes")
+
+
+def _any_sandbox_token(services: LabServices, credentials: set[str]) -> bool:
+    with services.sessions() as session, session.begin():
+        for credential in credentials:
+            try:
+                if authenticate_token(session, credential).token_kind is TokenKind.SANDBOX:
+                    return True
+            except NotAuthenticated:
+                continue
+    return False

@@ -78,7 +78,7 @@ def test_browser_login_notebook_dp_query(world) -> None:
     """20: login → server → notebook → DP query cell → table and plot visible; screenshot."""
     from playwright.sync_api import sync_playwright
 
-    url = world.hub.layout.url
+    url = world.hub.layout.browser_url  # the hub's own host name, as a user opens it
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -45,6 +45,7 @@ def test_only_the_allow_list_is_mounted() -> None:
         str(SDK),
         str(ACCOUNT.etc / "passwd"),
         str(ACCOUNT.etc / "group"),
+        str(ACCOUNT.etc / "jupyter"),
     }
 
 

@@ -62,3 +62,13 @@ def test_degraded_hub_says_why_on_every_page(tmp_path) -> None:
     _, config = _load(tmp_path, report)
     assert "missing programs: bwrap" in config.JupyterHub.template_vars["announcement"]
     assert config.IsolatingSpawner.isolation_problems == ["missing programs: bwrap"]
+
+
+def test_servers_get_no_user_config_and_proxy_filters_cookies(tmp_path) -> None:
+    """User config is off, the proxy is the cookie-filtering one, browsers use another host name."""
+    layout, config = _load(tmp_path, IsolationReport(()))
+    assert config.Spawner.disable_user_config is True
+    command = config.ConfigurableHTTPProxy.command
+    assert command[0] == "node" and command[1].endswith("sandbox/proxy/lab-cookie-filter.mjs")
+    assert Path(command[1]).is_file()
+    assert layout.browser_url == "http://localhost:9100"
