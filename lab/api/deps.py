@@ -38,13 +38,21 @@ def get_db(services: ServicesDep) -> Iterator[Session]:
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def presented_credential(request: Request) -> str | None:
+def header_credential(request: Request) -> str | None:
+    """The token in ``Authorization`` (``Bearer``/``Token``, or bare as ckanapi sends it)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() in ("bearer", "token") and value:
         return value.strip()
     if header and not value:
         return header.strip()  # ckanapi-style: the bare key in Authorization
+    return None
+
+
+def presented_credential(request: Request) -> str | None:
+    """The header's token, else the session cookie — which only a same-origin request may use."""
+    if (token := header_credential(request)) is not None:
+        return token
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         refuse_cross_site(request, cookie)  # lab.api.csrf: other sites cannot ride the cookie
@@ -85,7 +93,9 @@ async def confine_sandbox_tokens(request: Request, services: ServicesDep) -> Non
     """
     if request.scope["path"].startswith(GATEWAY_PREFIX):
         return
-    credentials = {presented_credential(request), request.cookies.get(SESSION_COOKIE)} - {None}
+    # Not ``presented_credential``: this only looks at what is presented, and must not apply the
+    # JSON API's cross-site rule to forms, which carry their own CSRF token.
+    credentials = {header_credential(request), request.cookies.get(SESSION_COOKIE)} - {None}
     if credentials and await run_in_threadpool(_any_sandbox_token, services, credentials):
         raise PermissionDenied("a sandbox session token works only on the DP gateway's routes")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from lab.audit.chain import canonical_details
+from lab.crypto.signing_keys import load_or_create_ed25519_key
 from lab.errors import IntegrityError, InvalidInput
 
 ALGORITHM = "Ed25519"
@@ -90,24 +90,7 @@ class ConsentSigner:
 
 def load_signer(path: Path) -> ConsentSigner:
     """The signer whose key is at ``path``; a new key is written there (0600) the first time."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first; read theirs
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise IntegrityError(f"{path} does not hold an Ed25519 private key")
-    return ConsentSigner(key)
+    return ConsentSigner(load_or_create_ed25519_key(path))
 
 
 def parse_receipt(raw: str | bytes | Mapping[str, Any]) -> ConsentReceipt:
