@@ -116,11 +116,13 @@ def build_restricted_table(
 ) -> BoundingRecord:
     """Write ``target`` with each unit's rows cut to ``dp.max_rows_per_unit``.
 
-    A unit over the bound keeps its rows with the smallest keyed hash (SHA-256 of the dataset's
-    secret ``seed`` and the row's content, JSON-encoded so distinct rows never share a text) —
+    A unit over the bound keeps its rows with the smallest keyed hash (the first 64 bits of
+    SHA-256 of the dataset's secret ``seed`` and the row's content, JSON-encoded so distinct rows
+    never share a text; an integer, so the per-unit state stays small at 10M rows) —
     a choice made from that unit's own rows and a secret that depends on no data, so adding or
     removing another unit, or reordering the file, never changes it (only identical rows tie;
-    file position breaks the tie, which cannot change what is kept). The seed reaches DuckDB as
+    file position breaks the tie, and a unit's rows keep their order whatever other units are
+    added or removed). The seed reaches DuckDB as
     a session variable, never as SQL text. The cut uses a top-N aggregate per heavy unit and a join,
     not a window over the table; the units are cut in passes, each over the units of one hash
     bucket (about ``rows_per_pass`` rows), so memory stays bounded at any size. Rows
@@ -141,7 +143,8 @@ def build_restricted_table(
     )
     row_text = "to_json(list_value(" + ", ".join(f"{_quote(c)}::VARCHAR" for c in columns) + "))"
     keyed = (
-        f"SELECT *, {{'h': sha256(getvariable('bounding_seed') || {row_text}), "
+        f"SELECT *, {{'h': ('0x' || left(sha256(getvariable('bounding_seed') || {row_text}), 16))"
+        f"::UBIGINT, "
         f"'r': file_row_number}} AS _key "
         f"FROM read_parquet({sql_path_literal(staged)}, file_row_number = true) "
         f"WHERE {unit} IS NOT NULL"
