@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
-from lab.gateway.accounting import MICRO, PICO, delta_units, epsilon_units
+from lab.gateway.accounting import MICRO, PICO
 from lab.identity.accounts import now
 
 
@@ -55,16 +55,6 @@ class BudgetExhausted(PermissionDenied):
     """The query costs more than the budget has left; nothing was charged."""
 
     code = "budget_exhausted"
-
-
-def to_micro(epsilon: float) -> int:
-    """ε in whole micro-ε (``accounting.epsilon_units``: refused below one unit, never 0)."""
-    return epsilon_units(epsilon)
-
-
-def to_pico(delta: float) -> int:
-    """δ in whole pico-δ, 0 for pure ε-DP (``accounting.delta_units``: refused below one unit)."""
-    return delta_units(delta)
 
 
 def query_key(

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from lab.audit import AuditLog
 from lab.db.models import Dataset, DatasetVersion, DpMetadata, Organisation, OrganisationBudget
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.gateway.ledger import MICRO, PICO, BudgetState, to_micro, to_pico
+from lab.gateway.accounting import delta_units, epsilon_units
+from lab.gateway.ledger import MICRO, PICO, BudgetState
 from lab.gateway.units import privacy_unit_kind
 from lab.identity.accounts import now
 from lab.settings import LabSettings
@@ -97,10 +98,10 @@ def _found_or_new(
         return found
     row = OrganisationBudget(
         organisation_id=organisation_id,
-        limit_micro=to_micro(cap[0]),
+        limit_micro=epsilon_units(cap[0]),
         allocated_micro=0,
         spent_micro=0,
-        delta_limit_pico=to_pico(cap[1]),
+        delta_limit_pico=delta_units(cap[1]),
         delta_allocated_pico=0,
         delta_spent_pico=0,
         updated_at=now(),
@@ -190,8 +191,8 @@ def set_cap(
     """Change an organisation-level cap (δ kept unless given); never below what is held."""
     if not epsilon > 0:
         raise InvalidInput("a cap is a positive ε")
-    limit = to_micro(epsilon)
-    delta_limit = row.delta_limit_pico if delta is None else to_pico(delta)
+    limit = epsilon_units(epsilon)
+    delta_limit = row.delta_limit_pico if delta is None else delta_units(delta)
     held = max(row.allocated_micro, row.spent_micro)
     delta_held = max(row.delta_allocated_pico, row.delta_spent_pico)
     if limit < held or delta_limit < delta_held:

@@ -23,7 +23,8 @@ from lab.audit import AuditLog
 from lab.catalogue.datasets import current_version, get_dataset
 from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.gateway.ledger import MICRO, PICO, to_micro, to_pico
+from lab.gateway.accounting import delta_units, epsilon_units
+from lab.gateway.ledger import MICRO, PICO
 from lab.gateway.org_budgets import (
     OrganisationCaps,
     allocate,
@@ -247,13 +248,13 @@ def set_budget(
 def _checked_limit(epsilon: float) -> int:
     if not 0 < epsilon <= MAX_EPSILON_PER_DATASET:
         raise InvalidInput(f"a budget is an ε in (0, {MAX_EPSILON_PER_DATASET}]")
-    return to_micro(epsilon)
+    return epsilon_units(epsilon)
 
 
 def _checked_delta(delta: float) -> int:
     if not 0 <= delta <= MAX_DELTA_PER_DATASET:
         raise InvalidInput(f"a budget's δ is in [0, {MAX_DELTA_PER_DATASET}]")
-    return to_pico(delta)
+    return delta_units(delta)
 
 
 def _restricted_dataset(session: Session, slug: str) -> Dataset:

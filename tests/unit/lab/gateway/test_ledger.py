@@ -17,14 +17,13 @@ from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.db.models import QueryRelease
-from lab.errors import Conflict, InvalidInput
+from lab.errors import Conflict
+from lab.gateway.accounting import epsilon_units
 from lab.gateway.ledger import (
-    MICRO,
     BudgetExhausted,
     BudgetLedger,
     ChargedBudgets,
     query_key,
-    to_micro,
 )
 from lab.gateway.projects import apply_for_project, approve_project, budget_for, set_budget
 from lab.gateway.targets import QueryTargets
@@ -75,7 +74,7 @@ def _budget(lab: LabServices, tmp_path, epsilon: float) -> tuple[ChargedBudgets,
 
 
 def _reserve(ledger: BudgetLedger, budgets: ChargedBudgets, version_id: int, text: str, eps: float):
-    cost = to_micro(eps)
+    cost = epsilon_units(eps)
     key = query_key(version_id=version_id, canonical_query=text, epsilon_micro=cost)
     return ledger.reserve(
         budgets=budgets,
@@ -85,14 +84,6 @@ def _reserve(ledger: BudgetLedger, budgets: ChargedBudgets, version_id: int, tex
         cost_micro=cost,
         actor="analyst",
     )
-
-
-def test_micro_epsilon_is_exact_and_sub_unit_is_refused() -> None:
-    """ε converts to whole micro-ε; nonsense ε, and ε below one micro-ε, are refused."""
-    assert to_micro(0.1) == 100_000 and to_micro(1) == MICRO and to_micro(1e-6) == 1
-    for bad in (0, -1, float("nan"), float("inf"), 1e-7, 1e-300):
-        with pytest.raises(InvalidInput):
-            to_micro(bad)
 
 
 def test_charge_cache_and_exhaustion(lab: LabServices, tmp_path) -> None:
