@@ -29,32 +29,33 @@ HOME = "/home/jovyan"
 TMP_SIZE = "1Gi"
 
 
-def container_security_context() -> dict:
-    """The notebook container's securityContext (camelCase, as KubeSpawner expects)."""
+def _non_root() -> dict:
+    """What pod and container contexts share: uid 1000, gid 100, never root, default seccomp."""
     return {
         "runAsNonRoot": True,
         "runAsUser": SERVER_UID,
         "runAsGroup": SERVER_GID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security_context() -> dict:
+    """The notebook container's securityContext (camelCase, as KubeSpawner expects)."""
+    return {
+        **_non_root(),
         "privileged": False,
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,
         "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
     }
 
 
 def pod_security_context() -> dict:
-    """The pod's securityContext: non-root for every container, seccomp by default."""
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": SERVER_UID,
-        "runAsGroup": SERVER_GID,
-        "fsGroup": SERVER_GID,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    """The pod's securityContext: every container non-root; fresh volumes owned by gid 100."""
+    return {**_non_root(), "fsGroup": SERVER_GID}
 
 
-def writable_volumes(home_gb: int) -> tuple[dict, dict]:
+def writable_volumes() -> tuple[dict, dict]:
     """KubeSpawner's ``volumes`` and ``volume_mounts``: the home claim and a bounded ``/tmp``."""
     volumes = {
         "home": {"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}},
@@ -80,7 +81,7 @@ def server_environment(settings: LabSettings, layout: ClusterLayout) -> dict[str
 def spawner_config(settings: LabSettings, layout: ClusterLayout) -> dict:
     """KubeSpawner's traits for one sandbox server, from the lab's settings."""
     memory = settings.sandbox_memory_mb * 1024 * 1024  # bytes
-    volumes, mounts = writable_volumes(settings.sandbox_home_gb)
+    volumes, mounts = writable_volumes()
     return {
         "uid": SERVER_UID,
         "gid": SERVER_GID,
@@ -89,7 +90,6 @@ def spawner_config(settings: LabSettings, layout: ClusterLayout) -> dict:
         "allow_privilege_escalation": False,
         "container_security_context": container_security_context(),
         "pod_security_context": pod_security_context(),
-        "service_account": None,
         "automount_service_account_token": False,
         "extra_pod_config": {"enableServiceLinks": False},
         "mem_limit": memory,

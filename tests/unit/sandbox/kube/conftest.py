@@ -1,4 +1,4 @@
-"""The configuration ``datalab sandbox k8s`` writes, generated once per module through the CLI."""
+"""The configuration ``datalab sandbox k8s`` writes, generated once per run through the CLI."""
 
 from __future__ import annotations
 
@@ -30,17 +30,17 @@ def generate(directory: Path, **settings: str) -> tuple[dict, list[dict]]:
     return values, policies
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> tuple[dict, list[dict]]:
     """Values and policies for a lab with non-default sandbox settings."""
     return generate(tmp_path_factory.mktemp("k8s"), **DEFAULT_SETTINGS)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def values(generated) -> dict:
     return generated[0]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def policies(generated) -> list[dict]:
     return generated[1]

@@ -125,3 +125,8 @@ def test_settings_change_the_pod(tmp_path, monkeypatch) -> None:
     resources = build_pod(values, "sandbox")["spec"]["containers"][0]["resources"]
     assert int(resources["limits"]["memory"]) == 512 * 1024 * 1024
     assert float(resources["requests"]["cpu"]) == 0.25
+
+
+def test_chart_hub_policy_admits_the_server(pod) -> None:
+    """The pod keeps the label the chart's hub policy admits to the hub API (port 8081)."""
+    assert pod["metadata"]["labels"]["hub.jupyter.org/network-access-hub"] == "true"
