@@ -49,9 +49,14 @@ def spawner_class(values: dict) -> type:
 
 
 def build_pod(values: dict, release: str) -> dict:
-    """The pod the hub's spawner builds from these values, as the API would receive it."""
+    """The pod the hub's spawner builds from these values, as the API would receive it.
+
+    The spawner gets every ``hub.config`` section, as the chart's hub loads them, with
+    ``KubeSpawner`` as the chart's mapping leaves it.
+    """
     kind = spawner_class(values)
-    config = Config({kind.__name__: spawner_config(values, release)})
+    sections = values["hub"]["config"]
+    config = Config({**sections, "KubeSpawner": spawner_config(values, release)})
 
     async def build() -> dict:
         spawner = kind(config=config, _mock=True)

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 from tornado import web
+from traitlets.config import Config
 
 from lab.db import transaction
 from lab.db.models import ApiToken
@@ -18,6 +19,7 @@ from sandbox.identity import approved_projects
 from sandbox.kube.spawner import LabKubeSpawner
 from sandbox.runtime import hub_lab
 from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token
+from tests.unit.sandbox.kube.conftest import DEFAULT_SETTINGS
 from tests.unit.sandbox.kube.kube_spawner import use_offline_kubeconfig
 
 OFFLINE = {"k8s_api_request_timeout": 1, "k8s_api_request_retry_timeout": 2}
@@ -98,3 +100,15 @@ def test_failed_start_revokes_the_token(hub_database, tmp_path) -> None:
     (minted,) = _hub_tokens(hub_database, "analyst")
     assert minted.revoked_at is not None
     assert spawner.token_prefix == ""
+
+
+def test_token_lifetime_follows_the_server_lifetime(values, monkeypatch, tmp_path) -> None:
+    """The kernel token lives as long as a server may (``DATALAB_SANDBOX_SERVER_HOURS``)."""
+    hours = int(DEFAULT_SETTINGS["DATALAB_SANDBOX_SERVER_HOURS"])
+    use_offline_kubeconfig(monkeypatch, tmp_path)
+
+    async def configured() -> int:
+        return LabKubeSpawner(config=Config(values["hub"]["config"]), _mock=True).token_hours
+
+    assert asyncio.run(configured()) == hours
+    assert values["cull"]["maxAge"] == hours * 3600
