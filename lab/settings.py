@@ -372,7 +372,8 @@ class LabSettings(BaseSettings):
     )
     sandbox_k8s_lab_service: str = Field(
         default="city-data-lab",
-        description="The lab's Service name, also its pods' `app.kubernetes.io/name` label.",
+        description="The lab's Service name; the hub's gateway relay forwards to it on "
+        "`DATALAB_PORT`.",
     )
 
     @classmethod

@@ -69,7 +69,3 @@ class ClusterLayout:
     def lab_gateway(self) -> str:
         """``host:port`` of the lab's Service, which the relay forwards allowed requests to."""
         return f"{self.lab_service}.{self.lab_namespace}.svc:{self.lab_port}"
-
-    @property
-    def lab_pod_labels(self) -> dict[str, str]:
-        return {"app.kubernetes.io/name": self.lab_service}

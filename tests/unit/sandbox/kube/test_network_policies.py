@@ -100,7 +100,8 @@ def test_chart_server_policy_is_replaced(values) -> None:
 
 
 def test_relay_and_gateway_address_agree(values) -> None:
-    """The relay listens on the port the hub Service exposes, the servers use and policies open."""
+    """The relay listens where the hub Service, the servers and the policies expect; it forwards
+    to the lab's Service on the lab's port."""
     hub = values["hub"]
     (extra,) = hub["service"]["extraPorts"]
     command = hub["services"]["gateway-relay"]["command"]
@@ -108,6 +109,7 @@ def test_relay_and_gateway_address_agree(values) -> None:
     gateway = hub["config"]["KubeSpawner"]["environment"]["DATALAB_GATEWAY_URL"]
     assert extra["port"] == extra["targetPort"] == int(listen.rsplit(":", 1)[1]) == 8082
     assert gateway == "http://hub:8082"
+    assert command[command.index("--target") + 1] == "city-data-lab.datalab.svc:8600"
     (ingress,) = hub["networkPolicy"]["ingress"]
     assert ingress["ports"] == [{"protocol": "TCP", "port": 8082}]
     assert ingress["from"] == [
