@@ -1,5 +1,5 @@
 # The two commands: `make demo` runs the product on its embedded defaults, `make test` passes the
-# tests. Each creates or updates .venv and installs the project with its dev dependencies first.
+# tests. Each creates or updates .venv and installs the project with its dev (and k8s) extras first.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,k8s]'
 	touch $(STAMP)
 
 install: $(STAMP) host-packages sandbox-host

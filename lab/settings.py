@@ -8,6 +8,7 @@ the defaults below. The README's configuration table is checked against this dec
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,8 @@ from lab.errors import ConfigurationError
 ENV_PREFIX = "DATALAB_"
 SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key"})
 REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # a Kubernetes name (RFC 1123 label)
+_IMAGE_WITH_TAG = r"^\S+:[\w][\w.-]{0,127}$"  # name:tag; a registry's :port is not a tag
 
 
 def _default_home() -> Path:
@@ -337,6 +340,41 @@ class LabSettings(BaseSettings):
         le=168,
         description="Longest life of a sandbox server and of the gateway token minted for it.",
     )
+    sandbox_cpu: float = Field(
+        default=1.0,
+        gt=0,
+        le=64,
+        description="CPU cores one sandbox server may use on Kubernetes (its limit and request).",
+    )
+    sandbox_home_gb: int = Field(
+        default=10, ge=1, description="Size of a sandbox user's home volume on Kubernetes, in GiB."
+    )
+    # Sandboxes on Kubernetes (`datalab sandbox k8s`, docs/kubernetes.md)
+    sandbox_k8s_namespace: str = Field(
+        default="datalab-sandbox",
+        description="Namespace of the Zero to JupyterHub release; the NetworkPolicies go there.",
+    )
+    sandbox_k8s_release: str = Field(
+        default="sandbox",
+        description="Helm release name of the hub (its pods carry it as the `release` label).",
+    )
+    sandbox_k8s_hub_image: str = Field(
+        default="registry.example.org/city-data-lab/hub:0.1.0",
+        description="Hub image: Zero to JupyterHub's hub image with this project installed.",
+    )
+    sandbox_k8s_server_image: str = Field(
+        default="registry.example.org/city-data-lab/singleuser:0.1.0",
+        description="Single-user image: the kernel environment and the notebook SDK, no keys.",
+    )
+    sandbox_k8s_lab_namespace: str = Field(
+        default="datalab",
+        description="Namespace of the lab's Deployment, whose gateway the hub's relay forwards to.",
+    )
+    sandbox_k8s_lab_service: str = Field(
+        default="city-data-lab",
+        description="The lab's Service name; the hub's gateway relay forwards to it on "
+        "`DATALAB_PORT`.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -374,6 +412,25 @@ class LabSettings(BaseSettings):
                 f"connections (the request threads of one server process): use at least "
                 f"{REQUEST_THREADS + 1 - size}"
             )
+        return value
+
+    @field_validator(
+        "sandbox_k8s_namespace",
+        "sandbox_k8s_release",
+        "sandbox_k8s_lab_namespace",
+        "sandbox_k8s_lab_service",
+    )
+    @classmethod
+    def _kubernetes_name(cls, value: str) -> str:
+        if not re.fullmatch(_DNS_LABEL, value):
+            raise ValueError("a Kubernetes name: 1–63 lower-case letters, digits or '-'")
+        return value
+
+    @field_validator("sandbox_k8s_hub_image", "sandbox_k8s_server_image")
+    @classmethod
+    def _image_with_tag(cls, value: str) -> str:
+        if not re.fullmatch(_IMAGE_WITH_TAG, value):
+            raise ValueError("an image reference with a pinned tag, e.g. registry/name:1.2.0")
         return value
 
     @field_validator("s3_bucket")

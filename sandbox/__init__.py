@@ -6,7 +6,9 @@ Modules:
 * ``hub``          — start and stop the hub and the host resources it owns.
 * ``hub_config``   — the hub's layout (state, ports) and generated ``jupyterhub_config.py``.
 * ``authenticator`` — login with lab credentials.
-* ``spawner``      — the isolating spawner (account, namespace, cgroup, token, bubblewrap).
+* ``spawner``      — the isolating spawner (account, namespace, cgroup, bubblewrap).
+* ``project_spawner`` — what every lab spawner adds: the project choice and its gateway token.
+* ``kube``         — sandboxes on Kubernetes: Helm values, NetworkPolicies, ``LabKubeSpawner``.
 * ``identity``     — the lab seen from the hub: logins, approved projects, kernel tokens.
 * ``accounts``     — Unix accounts and 0700 homes of sandbox users.
 * ``network``      — bridge, per-server network namespaces, nftables.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 from types import FrameType
 
 import typer
@@ -19,6 +20,7 @@ from lab.services import open_services
 from sandbox.hub import SandboxHub
 from sandbox.isolation import check_isolation
 from sandbox.kernel_env import ensure_kernel_env
+from sandbox.kube.values import KubernetesConfig
 
 sandbox_app = typer.Typer(
     help="JupyterHub sandboxes: kernel environment, isolation check, the hub.",
@@ -64,6 +66,26 @@ def serve() -> None:
         pass
     finally:
         hub.stop()
+
+
+@sandbox_app.command("k8s")
+@one_line_errors
+def k8s(
+    out: Path | None = typer.Option(
+        None, help="Write values.yaml and network-policies.yaml here (default: print both)."
+    ),
+) -> None:
+    """Helm values for Zero to JupyterHub and the servers' NetworkPolicies, from the settings.
+
+    Deploy with ``helm upgrade --install`` and ``kubectl apply`` (docs/kubernetes.md).
+    """
+    generated = KubernetesConfig.from_settings(settings())
+    if out is None:
+        for name, text in generated.files().items():
+            typer.echo(f"# {name}\n---\n{text}", nl=False)
+        return
+    for path in generated.write(out):
+        typer.echo(f"wrote {path}")
 
 
 @sandbox_app.command("demo")

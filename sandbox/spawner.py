@@ -9,31 +9,20 @@ cgroup and the namespace, and revokes the token.
 
 from __future__ import annotations
 
-import html
-from datetime import timedelta
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
 from tornado import web
-from traitlets import Integer, List, Unicode, default
+from traitlets import Integer, List, Unicode
 
 from sandbox.accounts import provision
 from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
 from sandbox.confinement import SEALED_JUPYTER, confined_command
-from sandbox.identity import (
-    ProjectChoice,
-    approved_projects,
-    mint_kernel_token,
-    revoke_kernel_token,
-)
+from sandbox.identity import ProjectChoice
 from sandbox.network import SandboxNetwork, ServerNamespace
-from sandbox.runtime import hub_lab
+from sandbox.project_spawner import ProjectSpawner
 
 SERVER_PORT = 8888
-NO_PROJECT = (
-    "Your organisation has no approved sandbox project, so no sandbox server can start. "
-    "Apply for a project and ask a data steward to approve it."
-)
 
 
 def sealed_jupyter_paths(home: str) -> dict[str, str]:
@@ -59,7 +48,7 @@ def sealed_jupyter_paths(home: str) -> dict[str, str]:
     }
 
 
-class IsolatingSpawner(LocalProcessSpawner):
+class IsolatingSpawner(ProjectSpawner, LocalProcessSpawner):
     """Starts each server in its own namespace, cgroup and bubblewrap, as its own Unix user."""
 
     sandbox_root = Unicode(help="Where sandbox homes and per-user /etc files live.").tag(
@@ -73,50 +62,17 @@ class IsolatingSpawner(LocalProcessSpawner):
     gateway_url = Unicode(help="The DP gateway as kernels reach it.").tag(config=True)
     memory_bytes = Integer(help="Memory limit of one server.").tag(config=True)
     max_processes = Integer(help="Process limit of one server.").tag(config=True)
-    token_hours = Integer(12, help="Lifetime of the kernel's gateway token.").tag(config=True)
     isolation_problems = List(Unicode(), help="Why this host cannot isolate (empty: it can).").tag(
         config=True
     )
     namespace_name = Unicode("")
     cgroup_name = Unicode("")
-    token_prefix = Unicode("")
 
     def _network(self) -> SandboxNetwork:
         return SandboxNetwork(self.subnet)
 
     def _cgroup(self) -> ServerCgroup:
         return ServerCgroup(detect_layout(), self.cgroup_name)
-
-    @default("options_form")
-    def _options_form_default(self):
-        return self._project_form
-
-    def _project_form(self, spawner) -> str:
-        projects = approved_projects(hub_lab(), self.user.name)
-        if len(projects) < 2:
-            return ""
-        options = "".join(
-            f'<option value="{p.id}">{html.escape(p.title)} (#{p.id})</option>' for p in projects
-        )
-        label = '<label for="project">Sandbox project</label>'
-        return f'{label}<select name="project" id="project">{options}</select>'
-
-    def options_from_form(self, formdata) -> dict:
-        return {"project": formdata.get("project", [""])[0]}
-
-    def chosen_project(self) -> ProjectChoice:
-        """The project this server is for; HTTP 403 with a clear message when there is none."""
-        projects = approved_projects(hub_lab(), self.user.name)
-        if not projects:
-            raise web.HTTPError(403, NO_PROJECT)
-        wanted = str(self.user_options.get("project", "") or "")
-        if not wanted and len(projects) == 1:
-            return projects[0]
-        for project in projects:
-            if str(project.id) == wanted:
-                return project
-        choices = ", ".join(f"{p.id} ({p.title})" for p in projects)
-        raise web.HTTPError(400, f"Choose one of your approved sandbox projects: {choices}.")
 
     async def start(self):
         if self.isolation_problems:
@@ -138,19 +94,7 @@ class IsolatingSpawner(LocalProcessSpawner):
     def _confine(self, namespace: ServerNamespace, project: ProjectChoice) -> None:
         """Limits, the kernel's gateway token and the confined command for this server."""
         self._cgroup().create(memory_bytes=self.memory_bytes, max_processes=self.max_processes)
-        token = mint_kernel_token(
-            hub_lab(),
-            username=self.user.name,
-            project_id=project.id,
-            lifetime=timedelta(hours=self.token_hours),
-        )
-        self.token_prefix = token.prefix
-        self.environment = {
-            **self.environment,
-            "DATALAB_GATEWAY_URL": self.gateway_url,
-            "DATALAB_GATEWAY_TOKEN": token.plain,
-            "DATALAB_SANDBOX_PROJECT": str(project.id),
-        }
+        self.grant_gateway_token(project, self.gateway_url)
         env = Path(self.kernel_env)
         self.cmd = [
             *confined_command(self._account, namespace, env, Path(self.sdk_path)),
@@ -199,23 +143,19 @@ class IsolatingSpawner(LocalProcessSpawner):
         if namespace:
             network = self._network()
             network.remove_server(network.namespace(int(namespace.rsplit("-", 1)[1])))
-        if token:
-            revoke_kernel_token(hub_lab(), token)
+        self.revoke_gateway_token(token)
         self.namespace_name = self.cgroup_name = self.token_prefix = ""
 
     def get_state(self):
         state = super().get_state()
-        state.update(
-            namespace=self.namespace_name, cgroup=self.cgroup_name, token=self.token_prefix
-        )
+        state.update(namespace=self.namespace_name, cgroup=self.cgroup_name)
         return state
 
     def load_state(self, state):
         super().load_state(state)
         self.namespace_name = state.get("namespace", "")
         self.cgroup_name = state.get("cgroup", "")
-        self.token_prefix = state.get("token", "")
 
     def clear_state(self):
         super().clear_state()
-        self.namespace_name = self.cgroup_name = self.token_prefix = ""
+        self.namespace_name = self.cgroup_name = ""
