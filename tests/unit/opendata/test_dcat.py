@@ -97,3 +97,35 @@ def test_dcat_catalogue_has_the_minimum_fields(client: TestClient) -> None:
         "https://www.iana.org/assignments/media-types/text/csv"
     }
     assert all(d["dct:license"]["@id"].endswith("CC_BY_4_0") for d in air["dcat:distribution"])
+
+
+def test_dataset_pages_name_the_licence_the_export_names(client: TestClient) -> None:
+    """The page links the dataset's licence (CC BY for T1, the use agreement for T2), and the
+    agreement's page lists the pledge a conditional-data applicant signs."""
+    open_page = client.get("/datasets/air-quality").text
+    assert 'id="licence"><a href="https://creativecommons.org/licenses/by/4.0/"' in open_page
+    conditional = client.get("/datasets/annual-reports").text
+    assert "/licences/conditional-use" in conditional
+    terms = client.get("/licences/conditional-use")
+    assert terms.status_code == 200
+    assert "不向任何第三方提供、转让或公开数据及其副本" in terms.text
+    english = client.get("/licences/conditional-use?lang=en").text
+    assert "Not give, transfer or publish the data" in english
+
+
+def test_topics_form_a_concept_scheme(client: TestClient) -> None:
+    """/themes.jsonld: a SKOS scheme whose concepts carry the Chinese topic names and their
+    EU data themes; the dataset's dcat:theme names both."""
+    scheme = client.get("/themes.jsonld").json()
+    assert scheme["@type"] == "skos:ConceptScheme"
+    concepts = {c["skos:prefLabel"]["@value"]: c for c in scheme["skos:hasTopConcept"]}
+    eco = concepts["生态环境"]
+    assert eco["skos:prefLabel"]["@language"] == "zh"
+    env = "http://publications.europa.eu/resource/authority/data-theme/ENVI"
+    assert eco["skos:exactMatch"] == [{"@id": env}]
+    air = next(
+        d
+        for d in client.get("/catalog.jsonld").json()["dcat:dataset"]
+        if d["dct:identifier"] == "air-quality"
+    )
+    assert {t["@id"] for t in air["dcat:theme"]} == {env, eco["@id"]}
