@@ -10,7 +10,8 @@ from lab.api.deps import ServicesDep
 from lab.errors import InvalidInput
 from opendata.api_deps import RateLimitedCaller
 from opendata.catalogue import list_public
-from opendata.dcat import PROFILES, dcat_catalogue, topic_scheme
+from opendata.dcat import PROFILES, dcat_catalogue
+from opendata.dcat_nodes import topic_scheme
 from opendata.downloads import prepared_files
 from opendata.pod import data_json
 
