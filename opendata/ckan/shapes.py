@@ -17,7 +17,7 @@ import hashlib
 from opendata.catalogue import FORMATS, PublicDataset
 from opendata.pod import access_level
 from opendata.usage import Usage
-from opendata.vocabularies import authority
+from opendata.vocabularies import Licence, authority
 
 EXTRACT = "extract"
 
@@ -121,6 +121,19 @@ def _licence_fields(dataset: PublicDataset, base_url: str) -> dict[str, object]:
         "license_id": licence.ckan_id,
         "license_title": licence.title,
         "license_url": licence.absolute_url(base_url),
+    }
+
+
+def licence(entry: Licence, base_url: str) -> dict[str, object]:
+    """A licence in the shape of CKAN's ``license_list`` entries."""
+    return {
+        "id": entry.ckan_id,
+        "title": entry.title,
+        "url": entry.absolute_url(base_url),
+        "status": "active",
+        "od_conformance": "approved" if entry.is_open else "not reviewed",
+        "is_okd_compliant": entry.is_open,
+        "is_generic": False,
     }
 
 

@@ -60,6 +60,7 @@ class Licence:
     iri: str
     url: str
     ckan_id: str
+    is_open: bool
     types: tuple[Code, ...]
 
     def absolute_iri(self, base_url: str) -> str:
@@ -114,13 +115,14 @@ def parse_authority(text: str) -> Authority:
         by_topic = {t: tuple(themes[c] for c in codes) for t, codes in raw["topics"].items()}
         licences = {
             key: Licence(
-                key,
-                e["title"],
-                e["title_en"],
-                e["iri"],
-                e["url"],
-                e["ckan_id"],
-                tuple(types[t] for t in e["types"]),
+                key=key,
+                title=e["title"],
+                title_en=e["title_en"],
+                iri=e["iri"],
+                url=e["url"],
+                ckan_id=e["ckan_id"],
+                is_open=e["open"],
+                types=tuple(types[t] for t in e["types"]),
             )
             for key, e in raw["licences"].items()
         }

@@ -212,6 +212,11 @@ def test_every_dataset_has_one_licence_everywhere(portal: Portal) -> None:
         ("other-closed", "restricted public", f"{portal.url}/licences/conditional-use"),
     }
     assert httpx.get(f"{portal.url}/licences/conditional-use").status_code == 200
+    listed = httpx.get(f"{portal.url}/api/3/action/license_list").json()["result"]
+    assert {(e["id"], e["url"]) for e in listed} == {
+        ("cc-by", "https://creativecommons.org/licenses/by/4.0/"),
+        ("other-closed", f"{portal.url}/licences/conditional-use"),
+    }
 
 
 def pod_validator(folder: Path, catalog_file: str) -> Draft4Validator:
