@@ -281,6 +281,13 @@ class LabSettings(BaseSettings):
         default="市大数据发展管理局",
         description="Publisher of the open-data catalogue in the DCAT/data.json export.",
     )
+    portal_contact_email: str = Field(
+        default="",
+        pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$",
+        description="Contact address of the open-data portal, given in every dataset's contact "
+        "point in the DCAT and data.json export (data.json's schema asks for one); empty: none, "
+        "the contact point is the correction form alone.",
+    )
     portal_rows_default: int = Field(
         default=100, ge=1, description="Rows per page the row API and `datastore_search` return."
     )

@@ -1,16 +1,22 @@
-"""``/catalog.jsonld`` (DCAT-AP) and ``/data.json`` (Project Open Data): catalogue metadata."""
+"""Catalogue metadata: ``/catalog.jsonld`` (DCAT-AP 3.0), ``/themes.jsonld`` (the portal's topic
+scheme) and ``/data.json`` (Project Open Data 1.1)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lab.api.deps import DbDep, ServicesDep
+from lab.api.deps import ServicesDep
+from lab.errors import InvalidInput
 from opendata.api_deps import RateLimitedCaller
 from opendata.catalogue import list_public
-from opendata.dcat import data_json, dcat_catalogue
+from opendata.dcat import PROFILES, dcat_catalogue
+from opendata.dcat_nodes import topic_scheme
+from opendata.downloads import prepared_files
+from opendata.pod import data_json
 
 router = APIRouter(tags=["open data metadata"])
+JSON_LD = "application/ld+json"
 
 
 def base_url(request: Request) -> str:
@@ -18,21 +24,50 @@ def base_url(request: Request) -> str:
 
 
 @router.get("/catalog.jsonld")
-def dcat(request: Request, db: DbDep, services: ServicesDep, _caller: RateLimitedCaller):
-    """The DCAT-AP catalogue of open and conditional datasets, as JSON-LD."""
+def dcat(
+    request: Request, services: ServicesDep, _caller: RateLimitedCaller, profile: str = "3.0.0"
+):
+    """The DCAT-AP catalogue of open and conditional datasets, as JSON-LD.
+
+    ``profile=2.1.1`` serves DCAT-AP 2.1.1 harvesters: SHA-1 checksums instead of SHA-256.
+    """
+    if profile not in PROFILES:
+        raise InvalidInput(f"profile: one of {', '.join(PROFILES)}, not {profile!r}")
     settings = services.settings
+    with services.sessions() as session:
+        datasets = list_public(session)
     document = dcat_catalogue(
-        list_public(db),
+        datasets,
         base_url=base_url(request),
         title=settings.portal_title,
         publisher=settings.portal_publisher,
+        checksums=prepared_files(services, datasets),
+        contact_email=settings.portal_contact_email,
+        profile=profile,
     )
-    return JSONResponse(document, media_type="application/ld+json")
+    return JSONResponse(document, media_type=JSON_LD)
+
+
+@router.get("/themes.jsonld")
+def themes(request: Request, services: ServicesDep, _caller: RateLimitedCaller):
+    """The portal's topics as a SKOS concept scheme (Chinese labels, EU data-theme matches)."""
+    with services.sessions() as session:
+        topics = [d.topic for d in list_public(session)]
+    document = topic_scheme(
+        topics, base_url=base_url(request), title=services.settings.portal_title
+    )
+    return JSONResponse(document, media_type=JSON_LD)
 
 
 @router.get("/data.json")
-def pod(request: Request, db: DbDep, services: ServicesDep, _caller: RateLimitedCaller) -> dict:
+def pod(request: Request, services: ServicesDep, _caller: RateLimitedCaller) -> dict:
     """The catalogue as a Project Open Data v1.1 data.json, with access levels per tier."""
+    settings = services.settings
+    with services.sessions() as session:
+        datasets = list_public(session)
     return data_json(
-        list_public(db), base_url=base_url(request), publisher=services.settings.portal_publisher
+        datasets,
+        base_url=base_url(request),
+        publisher=settings.portal_publisher,
+        contact_email=settings.portal_contact_email,
     )

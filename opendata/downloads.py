@@ -3,11 +3,12 @@
 Decision: the Parquet object a T1 publication stores is served as is; CSV, JSON and XLSX are
 built **on first request** and cached in the object store beside it, under
 ``open/<slug>/formats/<publication>/data.<ext>``, with a small ``.json`` sidecar holding the
-file's size and SHA-256 (and that of the CSV with a BOM). Building at publish time would make
-the lab core know the portal's formats and pay for formats nobody asks for; publications are
-immutable, so a built file never goes stale, and the next publication gets new keys. Two first
-requests racing for the same format may both build it: the output is deterministic and object
-puts are atomic, so either copy is right (one process builds each format at a time).
+file's size and SHA-256 (and that of the CSV with a BOM, and a SHA-1 for DCAT-AP 2.1.1
+harvesters). Building at publish time would make the lab core know the portal's formats and
+pay for formats nobody asks for; publications are immutable, so a built file never goes stale,
+and the next publication gets new keys. Two first requests racing for the same format may both
+build it: the output is deterministic and object puts are atomic, so either copy is right (one
+process builds each format at a time).
 
 The CSV with a byte-order mark for Excel is the same object served behind a 3-byte prefix, so
 ``Range`` requests and checksums cover exactly the bytes sent. Bytes stream from the store in
@@ -21,7 +22,7 @@ import hashlib
 import json
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class FormatFile:
     size: int
     sha256: str
     bom_sha256: str = ""
+    sha1: str = ""  # for DCAT-AP 2.1.1 harvesters, whose profile accepts SHA-1 only
 
     def variant(self, bom: bool) -> tuple[int, str]:
         """(size, sha256) of the bytes sent: with the BOM prefix for ``bom`` CSV."""
@@ -62,7 +64,12 @@ class FormatFile:
 
     def to_json(self) -> bytes:
         return json.dumps(
-            {"size": self.size, "sha256": self.sha256, "bom_sha256": self.bom_sha256}
+            {
+                "size": self.size,
+                "sha256": self.sha256,
+                "bom_sha256": self.bom_sha256,
+                "sha1": self.sha1,
+            }
         ).encode()
 
 
@@ -94,6 +101,38 @@ def built_file(lab: LabServices, dataset: PublicDataset, fmt: str) -> FormatFile
     return _cached(lab, key, fmt)
 
 
+def prepared_files(
+    lab: LabServices, datasets: Iterable[PublicDataset]
+) -> dict[tuple[str, str], FormatFile]:
+    """Every download file of the open ``datasets`` built already, by (slug, format).
+
+    One query for all publications, then one sidecar read per format; nothing is built.
+    """
+    open_slugs = [d.slug for d in datasets if d.is_open]
+    if not open_slugs:
+        return {}
+    with lab.sessions() as session:
+        rows = session.execute(
+            visible(select(Dataset.slug, DatasetVersion).select_from(Dataset)).where(
+                Dataset.slug.in_(open_slugs)
+            )
+        ).all()
+    found = {}
+    for slug, version in rows:
+        if version.tier != "T1":
+            continue
+        for fmt in FORMATS:
+            key = (
+                version.objects[DATA_OBJECT]
+                if fmt == "parquet"
+                else format_key(slug, version.publication, fmt)
+            )
+            made = _cached(lab, key, fmt)
+            if made is not None:
+                found[slug, fmt] = made
+    return found
+
+
 def ensure_file(lab: LabServices, dataset: PublicDataset, fmt: str) -> FormatFile:
     """The file of ``fmt`` for the open ``dataset``, built and cached on first request."""
     check_format(fmt)
@@ -119,7 +158,9 @@ def _cached(lab: LabServices, key: str, fmt: str) -> FormatFile | None:
         meta = json.loads(lab.store.read_bytes(f"{key}.json"))
     except NotFound:
         return None
-    return FormatFile(fmt, key, meta["size"], meta["sha256"], meta.get("bom_sha256", ""))
+    return FormatFile(
+        fmt, key, meta["size"], meta["sha256"], meta.get("bom_sha256", ""), meta.get("sha1", "")
+    )
 
 
 def _build(lab: LabServices, dataset: PublicDataset, fmt: str, key: str) -> FormatFile:
@@ -135,24 +176,28 @@ def _build(lab: LabServices, dataset: PublicDataset, fmt: str, key: str) -> Form
             with lab.sessions() as session:
                 rows = open_rows(lab, session, dataset)
             WRITERS[fmt](rows, built)
-        size, sha256, bom_sha256 = _digests(built, fmt)
+        size, sha256, bom_sha256, sha1 = _digests(built, fmt)
         if fmt != "parquet":
             with built.open("rb") as data:
                 lab.store.put(key, data, length=size)
-    made = FormatFile(fmt, key, size, sha256, bom_sha256)
+    made = FormatFile(fmt, key, size, sha256, bom_sha256, sha1)
     meta = made.to_json()
     lab.store.put(f"{key}.json", [meta], length=len(meta))
     return made
 
 
-def _digests(path: Path, fmt: str) -> tuple[int, str, str]:
+def _digests(path: Path, fmt: str) -> tuple[int, str, str, str]:
+    """Size, SHA-256, SHA-256 with the BOM prefix (CSV only) and SHA-1 of the file."""
     plain, with_bom, size = hashlib.sha256(), hashlib.sha256(BOM), 0
+    legacy = hashlib.sha1(usedforsecurity=False)  # an integrity checksum, as DCAT-AP 2.1.1 asks
     with path.open("rb") as source:
         while chunk := source.read(1024 * 1024):
             plain.update(chunk)
             with_bom.update(chunk)
+            legacy.update(chunk)
             size += len(chunk)
-    return size, plain.hexdigest(), with_bom.hexdigest() if fmt == "csv" else ""
+    bom_digest = with_bom.hexdigest() if fmt == "csv" else ""
+    return size, plain.hexdigest(), bom_digest, legacy.hexdigest()
 
 
 def stream(lab: LabServices, made: FormatFile, bom: bool, start: int, end: int) -> Iterator[bytes]:

@@ -65,6 +65,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "topic": ("主题", "Topic"),
     "tags": ("标签", "Tags"),
     "update_frequency": ("更新频率", "Update frequency"),
+    "licence": ("许可协议", "Licence"),
+    "licence_conditional_intro": (
+        "有条件开放数据仅向申请获批的单位或个人提供。申请人提交有条件开放数据申请表，"
+        "并签署公共数据安全承诺书，承诺：",
+        "Conditional open data is provided only to applicants whose application is approved. "
+        "The applicant submits the application form and signs the public data security pledge, "
+        "undertaking to:",
+    ),
     "last_updated": ("最近更新", "Last updated"),
     "version": ("版本", "Version"),
     "rows": ("数据量", "Rows"),

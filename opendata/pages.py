@@ -1,4 +1,5 @@
-"""The portal's public pages: home, catalogue, dataset, departments, API guide, feedback.
+"""The portal's public pages: home, catalogue, dataset, departments, API guide, feedback,
+and the conditional-use licence.
 
 Every page reads the catalogue through ``opendata.catalogue`` and ``opendata.search`` only, so
 restricted datasets cannot appear on any of them; a T2 dataset shows its metadata and how to
@@ -16,19 +17,21 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lab.api.deps import DbDep, ServicesDep
+from lab.catalogue.applications import PLEDGE_ITEMS
 from lab.catalogue.feedback import FeedbackKind, FeedbackNote, feedback_clock, submit_feedback
 from lab.catalogue.manifests import public_key_hex
 from lab.catalogue.working_days import ANSWER_WORKING_DAYS
 from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
 from opendata.api_deps import per_address
-from opendata.catalogue import FORMATS, get_public, open_rows
+from opendata.catalogue import CONDITIONAL_TIER, FORMATS, get_public, open_rows
 from opendata.charts import chart_for
 from opendata.downloads import built_file, ensure_file
 from opendata.rendering import VisitorDep, render
 from opendata.rows import RowQuery, read_rows
 from opendata.search import FACETS, SORTS, SearchQuery, search
 from opendata.usage import record_view, usage_for
+from opendata.vocabularies import authority
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
@@ -148,6 +151,7 @@ def dataset_page(
         usage=usage,
         base_url=str(request.base_url).rstrip("/"),
         answer_days=ANSWER_WORKING_DAYS,
+        licence=authority().licence(dataset.tier),
     )
 
 
@@ -158,6 +162,13 @@ def _file_for_page(services, dataset, fmt: str):
     if fmt != "xlsx" and dataset.row_count <= EAGER_ROWS:
         return ensure_file(services, dataset, fmt)
     return built_file(services, dataset, fmt)
+
+
+@router.get("/licences/conditional-use", response_class=HTMLResponse)
+def conditional_use_licence(request: Request, who: VisitorDep) -> HTMLResponse:
+    """The terms conditional (T2) data is licensed under: the pledge every applicant signs."""
+    licence = authority().licence(CONDITIONAL_TIER)
+    return render(request, "licence.html", who=who, licence=licence, pledges=PLEDGE_ITEMS)
 
 
 @router.get("/departments", response_class=HTMLResponse)

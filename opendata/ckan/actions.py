@@ -23,6 +23,7 @@ from opendata.formats import plain
 from opendata.rows import Condition, RowQuery, SortKey, read_rows
 from opendata.search import SearchPage, SearchQuery, search
 from opendata.usage import usage_for, usage_of_slugs
+from opendata.vocabularies import authority
 
 API_VERSION = 3
 CKAN_COMPATIBLE = "2.10.0"  # the CKAN release whose read API this one follows
@@ -390,6 +391,11 @@ def _datastore_result(ctx, params, resource_id: str, query: RowQuery, page) -> d
     return result
 
 
+def license_list(ctx: ActionContext, params: Params) -> list[dict[str, object]]:
+    """Every licence a visible dataset may carry (CKAN's ``license_list``)."""
+    return [shapes.licence(entry, ctx.base_url) for entry in authority().licences.values()]
+
+
 ACTIONS: dict[str, Callable[[ActionContext, Params], object]] = {
     "status_show": status_show,
     "package_list": package_list,
@@ -400,6 +406,7 @@ ACTIONS: dict[str, Callable[[ActionContext, Params], object]] = {
     "group_list": group_list,
     "group_show": group_show,
     "tag_list": tag_list,
+    "license_list": license_list,
     "resource_show": resource_show,
     "datastore_search": datastore_search,
 }

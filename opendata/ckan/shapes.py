@@ -1,7 +1,8 @@
 """Portal datasets in CKAN's shapes: packages, resources, organizations, groups and tags.
 
 * a visible dataset is a package (``name`` = ``id`` = its slug); its tier is kept in ``extras``
-  with the data.json access level;
+  with the data.json access level; its licence is its tier's (``opendata.vocabularies``), under
+  the id CKAN's own licence list gives it;
 * a T1 dataset has one resource per download format (``<slug>.<format>``), each usable with
   ``datastore_search``; a T2 dataset has one resource pointing to its application page, with no
   datastore;
@@ -14,15 +15,10 @@ from __future__ import annotations
 import hashlib
 
 from opendata.catalogue import FORMATS, PublicDataset
-from opendata.dcat import access_level
+from opendata.pod import access_level
 from opendata.usage import Usage
+from opendata.vocabularies import Licence, authority
 
-MEDIA_TYPES = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-    "parquet": "application/vnd.apache.parquet",
-}
 EXTRACT = "extract"
 
 
@@ -108,7 +104,7 @@ def resources(dataset: PublicDataset, base_url: str) -> list[dict[str, object]]:
             "name": f"{dataset.title} ({fmt.upper()})",
             "description": "",
             "format": fmt.upper(),
-            "mimetype": MEDIA_TYPES[fmt],
+            "mimetype": authority().formats[fmt].media_type,
             "url": f"{base_url}/datasets/{dataset.slug}/download/{fmt}",
             "datastore_active": True,
             "last_modified": stamp,
@@ -116,6 +112,29 @@ def resources(dataset: PublicDataset, base_url: str) -> list[dict[str, object]]:
         }
         for position, fmt in enumerate(dataset.formats)
     ]
+
+
+def _licence_fields(dataset: PublicDataset, base_url: str) -> dict[str, object]:
+    """CKAN's licence fields: the id CKAN's licence list uses, the Chinese title, the text's URL."""
+    licence = authority().licence(dataset.tier)
+    return {
+        "license_id": licence.ckan_id,
+        "license_title": licence.title,
+        "license_url": licence.absolute_url(base_url),
+    }
+
+
+def licence(entry: Licence, base_url: str) -> dict[str, object]:
+    """A licence in the shape of CKAN's ``license_list`` entries."""
+    return {
+        "id": entry.ckan_id,
+        "title": entry.title,
+        "url": entry.absolute_url(base_url),
+        "status": "active",
+        "od_conformance": "approved" if entry.is_open else "not reviewed",
+        "is_okd_compliant": entry.is_open,
+        "is_generic": False,
+    }
 
 
 def package(dataset: PublicDataset, usage: Usage, base_url: str) -> dict[str, object]:
@@ -140,8 +159,7 @@ def package(dataset: PublicDataset, usage: Usage, base_url: str) -> dict[str, ob
         "url": f"{base_url}/datasets/{dataset.slug}",
         "author": dataset.department,
         "maintainer": dataset.department,
-        "license_id": "",
-        "license_title": "",
+        **_licence_fields(dataset, base_url),
         "metadata_created": created,
         "metadata_modified": modified,
         "owner_org": org["id"],
