@@ -271,6 +271,9 @@ def load_hierarchies(text: str | None = None) -> HierarchySet:
     except tomllib.TOMLDecodeError as exc:
         raise GuideError(f"the hierarchies are not valid TOML: {exc}") from exc
     _require(isinstance(raw.get("version"), str), "the hierarchies need a version string")
+    _known(raw, {"version", "hierarchies", "region", "sensitive", "sections"}, "the file")
+    for index, entry in enumerate(raw.get("sections", [])):
+        _known(entry, {"code", "first", "last"}, f"sections[{index}]")
     region = raw.get("region", {})
     districts = tuple(
         (str(d["name"]), tuple(str(s) for s in d.get("streets", [])))
@@ -289,12 +292,17 @@ def load_hierarchies(text: str | None = None) -> HierarchySet:
     )
 
 
+def _known(table: dict[str, Any], allowed: set[str], where: str) -> None:
+    """Refuse keys the file does not define (a typo would otherwise be ignored)."""
+    unknown = sorted(set(table) - allowed)
+    _require(not unknown, f"{where}: unknown keys {unknown}; allowed: {sorted(allowed)}")
+
+
 def _hierarchy(index: int, entry: dict[str, Any]) -> Hierarchy:
     """Build one ``[[hierarchies]]`` entry; errors name its index and name."""
     allowed = {"name", "kind", "levels", "categories", "cues", "headers", "top"}
     where = f"hierarchies[{index}] ({entry.get('name')!r})"
-    unknown = sorted(set(entry) - allowed)
-    _require(not unknown, f"{where}: unknown keys {unknown}; allowed: {sorted(allowed)}")
+    _known(entry, allowed, where)
     try:
         return Hierarchy(
             name=entry["name"],

@@ -224,3 +224,35 @@ def test_cli_deidentify_chooses_and_publishes(tmp_path) -> None:
             assert version.state == "published" and version.deidentification["k"] == 5
     finally:
         lab.close()
+
+
+def test_steward_edits_hierarchies_as_revisions(client: TestClient, lab: LabServices, tmp_path):
+    """A malformed edit is refused and stores nothing; a good one is the newest revision (audited),
+    the search uses it, and a choice made under the old hierarchies must be made again."""
+    version_id = _ingest_and_decide(client, write_people(tmp_path, count=600))
+    best = client.post(f"/api/steward/versions/{version_id}/deidentify", json={"k": 5}).json()
+    chosen = client.put(
+        f"/api/steward/versions/{version_id}/deidentification",
+        json={"k": 5, "levels": best["solutions"][0]["levels"]},
+    )
+    assert chosen.status_code == 200
+    text = client.get("/api/steward/guide/hierarchies").json()["text"]
+    bad = client.put("/api/steward/guide/hierarchies", json={"text": text + "\nversion = 2"})
+    assert bad.status_code == 400 and "sections[19]" in bad.json()["error"]["message"]
+    broken = client.put("/api/steward/guide/hierarchies", json={"text": "[[hierarchies]"})
+    assert broken.status_code == 400 and "TOML" in broken.json()["error"]["message"]
+    edited = text.replace('version = "2026.1-h1"', 'version = "2026.1-h2"').replace(
+        'levels = ["street", "district", "city"]\nheaders = ["", "所在区市", "所在城市"]',
+        'levels = ["street", "district"]\nheaders = ["", "所在区市"]',
+    )
+    assert edited.count("2026.1-h2") == 1 and edited != text
+    saved = client.put(
+        "/api/steward/guide/hierarchies", json={"text": edited, "note": "no city level"}
+    )
+    assert saved.status_code == 200 and saved.json()["version"] == "2026.1-h2"
+    assert client.get("/api/steward/guide/hierarchies").json()["version"] == "2026.1-h2"
+    assert [r.action for r in lab.audit.records()][-1] == "hierarchies.revise"
+    again = client.post(f"/api/steward/versions/{version_id}/deidentify", json={"k": 5}).json()
+    assert all(s["level_names"]["街道"] != "city" for s in again["solutions"])
+    stale = client.post(f"/api/steward/versions/{version_id}/publish")
+    assert stale.status_code == 409 and "hierarchies changed" in stale.text
