@@ -135,7 +135,7 @@ class _Encoded:
     weights: np.ndarray
     inverse: np.ndarray
     qis: tuple[_Column, ...]
-    sensitive: tuple[tuple[np.ndarray, int], ...]
+    sensitive: tuple[tuple[np.ndarray, np.ndarray], ...]
 
 
 @dataclass(frozen=True)
@@ -178,16 +178,20 @@ def _combine(key: np.ndarray, card: int, codes: np.ndarray, size: int) -> tuple[
 
 
 def _encode(
-    frame: pd.DataFrame, qis: list[QuasiIdentifier], sensitive: list[str], hs: HierarchySet
+    frame: pd.DataFrame,
+    qis: list[QuasiIdentifier],
+    sensitive: list[str],
+    hs: HierarchySet,
+    l: int,  # noqa: E741 (l is the standard name)
 ) -> _Encoded:
-    """Reduce the table to distinct (quasi-identifier, sensitive) combinations with weights."""
+    """Reduce the table to its distinct quasi-identifier combinations with weights, and keep for
+    each combination at most ``l`` distinct values of each sensitive column: a class has ≥ l
+    values exactly when the union of its combinations' kept values does, so the l-diversity
+    counts stay exact below l while the pairs to count shrink to at most l per combination."""
     columns = [_encode_column(frame[q.column], q.hierarchy, hs) for q in qis]
-    sensitive_codes = [_factorize(frame[s]) for s in sensitive]
     key, card = np.zeros(len(frame), dtype=np.int64), 1
-    parts = [(c.row_codes, len(c.level_codes[0])) for c in columns]
-    parts += [(codes, len(uniques)) for codes, uniques in sensitive_codes]
-    for codes, size in parts:
-        key, card = _combine(key, card, codes, max(size, 1))
+    for column in columns:
+        key, card = _combine(key, card, column.row_codes, max(len(column.level_codes[0]), 1))
     inverse, uniques = pd.factorize(key)
     inverse = inverse.astype(np.int64)
     _, first = np.unique(inverse, return_index=True)
@@ -196,8 +200,25 @@ def _encode(
         _Column(c.row_codes[first], c.level_codes, c.level_labels, c.level_loss, c.row_codes)
         for c in columns
     )
-    reduced_sensitive = tuple((codes[first], len(uniques)) for codes, uniques in sensitive_codes)
-    return _Encoded(len(frame), weights, inverse, reduced, reduced_sensitive)
+    kept = tuple(_first_values(inverse, frame[s], l) for s in sensitive)
+    return _Encoded(len(frame), weights, inverse, reduced, kept)
+
+
+def _first_values(
+    combination: np.ndarray,
+    values: pd.Series,
+    l: int,  # noqa: E741
+) -> tuple[np.ndarray, np.ndarray]:
+    """(combination, value code) pairs: at most ``l`` distinct values per combination."""
+    codes, uniques = _factorize(values)
+    size = max(len(uniques), 1)
+    pairs = pd.unique(combination * size + codes)
+    owner, code = pairs // size, pairs % size
+    order = np.argsort(owner, kind="stable")
+    owner, code = owner[order], code[order]
+    rank = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left")
+    keep = rank < l
+    return owner[keep], code[keep]
 
 
 def _class_key(encoded: _Encoded, node: tuple[int | None, ...]) -> tuple[np.ndarray, int]:
@@ -214,17 +235,21 @@ def _class_key(encoded: _Encoded, node: tuple[int | None, ...]) -> tuple[np.ndar
     return dense.astype(np.int64), len(uniques)
 
 
-def _distinct(encoded: _Encoded, class_of: np.ndarray, classes: int) -> np.ndarray:
-    """The fewest distinct values of any sensitive column, per class (a large number if none)."""
+def _distinct(encoded: _Encoded, class_of: np.ndarray, classes: int, l: int) -> np.ndarray:  # noqa: E741
+    """Distinct values of the least diverse sensitive column per class, counted up to ``l``
+    (a large number without sensitive columns). Each round counts the classes that still hold
+    a value, then removes one value per class (every pair carrying it): no hashing, O(pairs)."""
     fewest = np.full(classes, np.iinfo(np.int64).max, dtype=np.int64)
-    for codes, size in encoded.sensitive:
-        pairs = class_of * size + codes
-        if classes * size <= _DENSE_LIMIT:
-            present = np.bincount(pairs, minlength=classes * size) > 0
-            counts = present.reshape(classes, size).sum(axis=1)
-        else:
-            counts = np.bincount(pd.unique(pairs) // size, minlength=classes)
-        fewest = np.minimum(fewest, counts)
+    for owner, codes in encoded.sensitive:
+        holder, values = class_of[owner], codes
+        counted = np.zeros(classes, dtype=np.int64)
+        for _ in range(l):
+            counted += np.bincount(holder, minlength=classes) > 0
+            picked = np.empty(classes, dtype=np.int64)
+            picked[holder] = values
+            others = values != picked[holder]
+            holder, values = holder[others], values[others]
+        fewest = np.minimum(fewest, counted)
     return fewest
 
 
@@ -232,7 +257,7 @@ def _evaluate(encoded: _Encoded, node: tuple[int | None, ...], limits: Limits) -
     """Class sizes and diversity at ``node``, and the rows its failing classes suppress."""
     class_of, classes = _class_key(encoded, node)
     sizes = np.bincount(class_of, weights=encoded.weights, minlength=classes).astype(np.int64)
-    distinct = _distinct(encoded, class_of, classes)
+    distinct = _distinct(encoded, class_of, classes, limits.l)
     failing = (sizes > 0) & ((sizes < limits.k) | (distinct < limits.l))
     kept = (sizes > 0) & ~failing
     smallest = int(sizes[kept].min()) if kept.any() else 0
@@ -267,7 +292,7 @@ def search(
 ) -> SearchResult:
     """Every minimal full-domain generalisation of ``frame`` meeting ``limits``, best first."""
     _check_columns(frame, qis, sensitive)
-    encoded = _encode(frame, qis, sensitive, hierarchies)
+    encoded = _encode(frame, qis, sensitive, hierarchies, limits.l)
     allowed = limits.allowed_rows(len(frame))
     heights = [q.hierarchy.height for q in qis]
     nodes = sorted(itertools.product(*(range(h) for h in heights)), key=sum)
@@ -389,7 +414,7 @@ def measure_levels(
     """What one node costs (rows suppressed, classes, loss), whether it meets the limits or not."""
     _check_columns(frame, qis, sensitive)
     _check_levels(qis, levels)
-    encoded = _encode(frame, qis, sensitive, hierarchies)
+    encoded = _encode(frame, qis, sensitive, hierarchies, limits.l)
     evaluation = _evaluate(encoded, tuple(levels), limits)
     loss = _loss(encoded, tuple(levels), evaluation)
     return Solution(
@@ -435,7 +460,7 @@ def apply_levels(
     """Generalise ``frame`` to ``levels``, drop the rows of failing classes, rename headers."""
     _check_columns(frame, qis, sensitive)
     _check_levels(qis, levels)
-    encoded = _encode(frame, qis, sensitive, hierarchies)
+    encoded = _encode(frame, qis, sensitive, hierarchies, limits.l)
     evaluation = _evaluate(encoded, tuple(levels), limits)
     dropped = evaluation.failing[evaluation.class_of][encoded.inverse]
     out = frame.loc[~dropped].copy()
