@@ -110,7 +110,7 @@ def main() -> None:
     ours_seconds, result = timed(search, large, QIS, [SENSITIVE], HS, LIMITS)
     best = result.solutions[0]
 
-    print("| table | search | seconds | nodes evaluated / lattice | minimal solutions |")
+    print("| table | search | wall s | CPU s | nodes evaluated / lattice | minimal solutions |")
     print("|---|---|---|---|---|---|")
     print(
         f"| {args.baseline_rows:,} rows | plain pandas (baseline) | {plain_seconds[0]:.2f} | "
