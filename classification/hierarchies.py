@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from classification.deidentify import DATE
 from classification.errors import GuideError
 
 STAR = "*"
 KINDS = ("date", "bands", "bins", "region", "truncate", "sections", "flat")
 FALLBACK = "suppress_only"
-_DATE = re.compile(r"(\d{4})\s*[-/.年]?\s*(\d{1,2})(?:\s*[-/.月]?\s*(\d{1,2})日?)?")
 _DATE_LEVELS = ("day", "month", "year", "5y", "10y")
 _REGION_LEVELS = ("street", "district", "city")
 _SECTION_LEVELS = ("code", "division", "section")
@@ -132,7 +132,7 @@ def _is_edges(level: object) -> bool:
 
 
 def _date(text: str, level: str, _region: Region, _sections: Any) -> str | None:
-    match = _DATE.match(text)
+    match = DATE.match(text)
     if match is None or not 1 <= int(match.group(2)) <= 12:
         return None
     year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
