@@ -74,6 +74,8 @@ class Hierarchy:
             not self.headers or len(self.headers) == len(self.levels),
             "headers, when given, need one entry per level",
         )
+        texts = (*self.categories, *self.cues, *self.headers)
+        _require(all(isinstance(t, str) for t in texts), "categories, cues, headers are strings")
         allowed = {"date": _DATE_LEVELS, "region": _REGION_LEVELS, "sections": _SECTION_LEVELS}
         if self.kind in allowed:
             _require(
@@ -270,6 +272,16 @@ def load_hierarchies(text: str | None = None) -> HierarchySet:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise GuideError(f"the hierarchies are not valid TOML: {exc}") from exc
+    try:
+        return _set_from(raw, text)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise GuideError(
+            f"the hierarchies file is malformed ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _set_from(raw: dict[str, Any], text: str) -> HierarchySet:
+    """Build and validate a HierarchySet from parsed TOML."""
     _require(isinstance(raw.get("version"), str), "the hierarchies need a version string")
     _known(raw, {"version", "hierarchies", "region", "sensitive", "sections"}, "the file")
     for index, entry in enumerate(raw.get("sections", [])):

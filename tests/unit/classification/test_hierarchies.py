@@ -77,6 +77,12 @@ def test_steward_bins() -> None:
         (('\nname = "suppress_only"', '\nname = "hide"'), "suppress_only"),
         (('version = "2026.1-h1"', "version = 1"), "version string"),
         (('name = "age"', 'name = "age"\nbogus = 1'), "unknown keys"),
+        (('cues = ["邮编"', 'cues = [3, "邮编"'), "are strings"),
+        (
+            ('[region]\ncity = "青岛市"', 'region = 5\n[x]\ncity = "青岛市"'),
+            "malformed|unknown keys",
+        ),
+        (("first = 1\n", 'first = "one"\n'), "malformed"),
     ],
 )
 def test_malformed_hierarchies_are_refused(change: tuple[str, str], message: str) -> None:
