@@ -105,9 +105,8 @@ class Proposal:
         """The shape the API returns and the page shows."""
         result, limits = self.result, self.result.limits
         top = []
-        for rank, (solution, preview) in enumerate(
-            zip(result.solutions, self.previews, strict=False), start=1
-        ):
+        for rank, solution in enumerate(result.solutions, start=1):
+            preview = self.previews[rank - 1] if rank <= len(self.previews) else None
             top.append({"rank": rank, **solution.to_json(result.columns), "preview": preview})
         blocker = result.blocker
         return {

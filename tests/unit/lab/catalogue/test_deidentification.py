@@ -80,12 +80,13 @@ def test_people_refused_then_published_as_t2(client: TestClient, lab: LabService
     assert proposal["sensitive"] == ["月收入"]
     assert proposal["limits"] == {"k": 10, "l": 2, "max_suppression": 0.05}
     top = proposal["solutions"]
-    assert 1 <= len(top) <= 3 and proposal["minimal_solutions"] >= len(top)
+    assert len(top) == proposal["minimal_solutions"] >= 1
     losses = [s["information_loss"] for s in top]
     assert losses == sorted(losses)
-    for solution in top:
+    for solution in top[:3]:
         assert len(solution["preview"]["rows"]) == 10
         assert "姓名" not in solution["preview"]["columns"]
+    assert all(solution["preview"] is None for solution in top[3:])
 
     best = top[0]
     chosen = client.put(
@@ -222,6 +223,12 @@ def test_cli_deidentify_chooses_and_publishes(tmp_path) -> None:
         with lab.sessions() as session:
             version = session.get(DatasetVersion, version_id)
             assert version.state == "published" and version.deidentification["k"] == 5
+        columns, extract = _published_extract(lab, version_id)
+        sizes, diversity = _own_counts(
+            extract, [columns.index(c) for c in _headers(columns)], columns.index("月收入")
+        )
+        assert min(sizes.values()) >= 5 and min(diversity.values()) >= 2
+        assert len(extract) == 600 - version.deidentification["suppressed"]
     finally:
         lab.close()
 
