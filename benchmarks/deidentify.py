@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/deidentify.py [--rows 1000000] [--baseline-rows 100000]
 
 The table is a seeded person-level frame of strings (what the lab's extract builder hands the
-search): birth date (66 years), sex, street (48 街道 of the region table), postcode (80 values)
+search): birth date (66 years), sex, street (the 70 街道 of the region table), postcode (80 values)
 and monthly income as the sensitive column. Quasi-identifiers use the packaged hierarchies
 (birth date 5 levels, sex 2, street 3, postcode 3: 90 lattice nodes); k = 10, l = 2, 5% suppression.
 Generation is not timed.
