@@ -18,6 +18,10 @@ Modules, one job each:
 * ``engine`` — ``classify_frame``: all of the above, with reasons; ``findings`` — its result types.
 * ``deidentify`` — drop, mask, keyed pseudonymisation, generalisation.
 * ``anonymity`` — k-anonymity / l-diversity measurement and the gate for lowering a tier.
+* ``hierarchies`` (+ ``guide/hierarchies.toml``) — generalisation hierarchies per
+  quasi-identifier, steward-editable data beside the guide.
+* ``lattice`` — the search for every minimal generalisation meeting k and l within a
+  suppression limit, ranked by information loss; applying a chosen node.
 * ``errors`` — ``ClassificationError`` and its subclasses ``GuideError``, ``GateFailed``.
 """
 

@@ -27,7 +27,9 @@ from classification.normalise import compact, normalise_value
 from classification.scanner import scan_text
 
 MIN_KEY_BYTES = 32
-_DATE = re.compile(r"(\d{4})\s*[-/.年]?\s*(\d{1,2})(?:\s*[-/.月]?\s*(\d{1,2})日?)?")
+# A date as year, month and an optional day, in the forms Chinese files use (also read by the
+# date hierarchies).
+DATE = re.compile(r"(\d{4})\s*[-/.年]?\s*(\d{1,2})(?:\s*[-/.月]?\s*(\d{1,2})日?)?")
 _ADDRESS_STREET = re.compile(r"^(.*?(?:街道|镇|乡))")
 
 
@@ -93,7 +95,7 @@ def generalise_dates(values: pd.Series, *, to: str = "month") -> pd.Series:
         raise ClassificationError("dates generalise to 'month' or 'year'")
 
     def coarse(value: str) -> str | None:
-        match = _DATE.match(unicodedata.normalize("NFKC", value).strip())
+        match = DATE.match(unicodedata.normalize("NFKC", value).strip())
         if match is None or not 1 <= int(match.group(2)) <= 12:
             return None
         return match.group(1) if to == "year" else f"{match.group(1)}-{int(match.group(2)):02d}"

@@ -16,7 +16,16 @@ from fastapi import APIRouter, Depends, FastAPI
 from lab.api.deps import confine_sandbox_tokens
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
-from lab.api.routes import auth, credit, gateway, health, objects, projects, steward
+from lab.api.routes import (
+    auth,
+    credit,
+    deidentification,
+    gateway,
+    health,
+    objects,
+    projects,
+    steward,
+)
 from lab.api.signin import SignInGate
 from lab.audit.checkpoints import CheckpointTicker
 from lab.db.discipline import ConnectionGuard
@@ -76,6 +85,7 @@ def create_app(services: LabServices) -> FastAPI:
         auth.router,
         objects.router,
         steward.router,
+        deidentification.router,
         steward_pages.router,
         gateway.router,
         projects.router,

@@ -80,6 +80,7 @@ def decide(
     if decision is Decision.LOWER:
         check_lowering(proposed, tier, justification)
     version.tier, version.justification = tier.value, justification.strip()
+    version.deidentification = None  # a new decision needs a new de-identification choice
     if tier >= Tier.T3:
         version.profile = [value_free(entry) for entry in version.profile]
         forget_overwritten_on_commit(session)

@@ -18,13 +18,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classification import Tier
+from classification import Guide, Tier
+from classification.hierarchies import HierarchySet
 from lab.catalogue.artifacts import build_open_table, build_restricted_table
 from lab.catalogue.bounding_seed import BoundingSeed, dataset_seed
 from lab.catalogue.datasets import get_version
 from lab.catalogue.decisions import VersionState
+from lab.catalogue.deidentification import build_chosen_extract
 from lab.catalogue.extracts import build_extract
 from lab.catalogue.guide_store import current_guide, known_category
+from lab.catalogue.hierarchy_store import current_hierarchies
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict
@@ -46,6 +49,7 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
     with lab.sessions() as session:
         version, dataset, dp = _load_for_publish(session, version_id)
         guide = current_guide(session)
+        hierarchies = current_hierarchies(session)
     tier = Tier(version.tier)
     seed = _bounding_seed(lab, tier, dataset)
     folder = Path(version.staging_dir)
@@ -56,7 +60,8 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
         _artifact_file(tier, Path(work)) as built,
     ):
         staged = Path(f"/proc/self/fd/{plaintext.fileno()}")
-        details = _build(tier, version, staged, built, columns, dp, guide, seed, Path(work))
+        rules = (guide, hierarchies)
+        details = _build(tier, version, staged, built, columns, dp, rules, seed, Path(work))
         publication = lab.store.publication(object_prefix(tier, dataset.slug))
         with built.open("rb") as data:
             if tier >= Tier.T3:
@@ -123,13 +128,18 @@ def _build(
     built: Path,
     columns: list[str],
     dp,
-    guide,
+    rules: tuple[Guide, HierarchySet],
     seed: BoundingSeed | None,
     work: Path,
 ) -> dict:
+    guide, hierarchies = rules
     if tier == Tier.T1:
         build_open_table(staged, built, _numeric_columns(version, guide), columns)
         return {}
+    if tier == Tier.T2 and version.deidentification:
+        return build_chosen_extract(
+            staged, built, version.classification, guide, hierarchies, version.deidentification
+        )
     if tier == Tier.T2:
         return build_extract(staged, built, version.classification, guide).to_json()
     record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")

@@ -11,6 +11,7 @@ from lab.cli import (
     audit,
     catalogue,
     database,
+    deidentify,
     demo,
     org_budgets,
     projects,
@@ -39,6 +40,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("classify")(catalogue.classify)
 app.command("ingest")(catalogue.ingest_command)
+catalogue.dataset_app.command("deidentify")(deidentify.deidentify)
 app.add_typer(catalogue.dataset_app, name="dataset")
 app.add_typer(projects.project_app, name="project")
 app.command("trace")(trace.trace)

@@ -162,6 +162,7 @@ class DatasetVersion(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deidentification: Mapped[dict | None] = mapped_column(JSON)
 
 
 class DpMetadata(Base):
@@ -187,6 +188,19 @@ class GuideRevision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guide_version: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HierarchyRevision(Base):
+    """A steward's edit of the generalisation hierarchies beside the guide, newest wins."""
+
+    __tablename__ = "hierarchy_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hierarchies_version: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))

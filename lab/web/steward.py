@@ -26,7 +26,7 @@ from lab.db import transaction
 from lab.errors import LabError
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
-from lab.web import applications, credit, negative_list, projects, signin
+from lab.web import applications, credit, deidentification, negative_list, projects, signin
 from lab.web.forms import dp_declaration
 from lab.web.pages import (
     SignedIn,
@@ -43,6 +43,7 @@ router.include_router(negative_list.router)
 router.include_router(projects.router)
 router.include_router(applications.router)
 router.include_router(credit.router)
+router.include_router(deidentification.router)
 
 
 def review_page(

@@ -153,6 +153,7 @@ class VersionDetailOut(VersionSummaryOut):
     profile: list[ColumnProfileOut]
     classification: ClassificationOut
     dp_metadata: DpMetadataOut | None
+    deidentification: dict | None = None
 
 
 class DecisionIn(_In):
