@@ -123,6 +123,7 @@ class Lab:
         answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, delta, dataset))
         frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
         frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
+        frame.attrs["notes"] = list(answer.get("notes") or ())
         return frame
 
     def budget(self, levels: bool = False) -> pd.DataFrame:

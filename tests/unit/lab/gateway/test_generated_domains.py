@@ -21,6 +21,7 @@ from lab.gateway.domains import parse_domain
 from lab.gateway.engine import DuckDBEngine, run_compiled
 from lab.gateway.errors import QueryRejected
 from lab.gateway.metadata import ColumnKind, TableMetadata
+from lab.gateway.mock import mock_rows
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
 from lab.gateway.releases import plan_cost, plan_releases, release_answer
@@ -305,3 +306,12 @@ def test_the_statement_uses_only_sql_another_engine_runs() -> None:
     spark = sqlglot.transpile(compiled.sql, read="duckdb", write="spark")[0]
     assert "SUBSTRING(CAST(`所属期` AS STRING), 1, 7)" in spark
     assert "(LEAST(GREATEST(`营收`, 0), 1000) - 0) * 4 DIV 1000" in spark
+
+
+def test_mock_rows_draw_from_generated_domains() -> None:
+    """Mock periods and list values come from the declared groups; a binned column stays a
+    number within its bounds (its bin labels are not values)."""
+    rows = mock_rows(TABLE, 200)
+    assert {row["所属期"] for row in rows} <= set(parse_domain(MONTHS).labels())
+    assert {row["规模"] for row in rows} <= {"大型", "中型", "小型"}
+    assert all(isinstance(row["营收"], int) and 0 <= row["营收"] <= 1000 for row in rows)
