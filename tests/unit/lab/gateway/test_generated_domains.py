@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlglot
 
-from lab.gateway.domains import parse_domain
+from lab.gateway.domains import GeneratedDomain, parse_domain
 from lab.gateway.engine import DuckDBEngine, run_compiled
 from lab.gateway.errors import QueryRejected
 from lab.gateway.metadata import ColumnKind, TableMetadata
@@ -68,6 +68,20 @@ def write(tmp_path: Path, rows: list[dict]) -> Path:
     columns = {name: [row.get(name) for row in rows] for name in SCHEMA.names}
     pq.write_table(pa.table(columns, schema=SCHEMA), path)
     return path
+
+
+def one_row_table(
+    column: str, domain: GeneratedDomain, bounds: dict | None = None
+) -> TableMetadata:
+    """The test table at one row per unit with ``domain`` as ``column``'s only public domain."""
+    return TableMetadata(
+        name="t",
+        columns=TABLE.columns,
+        privacy_unit="unit",
+        max_rows_per_unit=1,
+        bounds=bounds or {},
+        generated_domains={column: domain},
+    )
 
 
 def run(sql: str, path: Path, table: TableMetadata = TABLE, delta: float = 0.0) -> list[dict]:
@@ -124,13 +138,7 @@ def test_periods_of_a_date_column(tmp_path: Path, spec: str, expected: dict) -> 
         datetime.date(2023, 12, 31),
     ]
     path = write(tmp_path, [{"unit": str(i), "日期": d} for i, d in enumerate(dates)])
-    table = TableMetadata(
-        name="t",
-        columns=TABLE.columns,
-        privacy_unit="unit",
-        max_rows_per_unit=1,
-        generated_domains={"日期": parse_domain(spec)},
-    )
+    table = one_row_table("日期", parse_domain(spec))
     rows = run('SELECT "日期", COUNT(*) FROM t GROUP BY "日期"', path, table)
     domain = parse_domain(spec)
     assert [r["日期"] for r in rows] == list(domain.labels())
@@ -141,13 +149,7 @@ def test_quarters_from_month_text_and_from_quarter_text(tmp_path: Path) -> None:
     """A month column groups by quarter; values already written 2024-Q3 count as that quarter."""
     values = ["2024-01", "2024-03", "2024-04", "2024-Q3", "2024-Q3", "2024-13", "2025-01"]
     path = write(tmp_path, [{"unit": str(i), "所属期": v} for i, v in enumerate(values)])
-    table = TableMetadata(
-        name="t",
-        columns=TABLE.columns,
-        privacy_unit="unit",
-        max_rows_per_unit=1,
-        generated_domains={"所属期": parse_domain("quarters:2024-Q1:2024-Q4")},
-    )
+    table = one_row_table("所属期", parse_domain("quarters:2024-Q1:2024-Q4"))
     rows = run('SELECT "所属期", COUNT(*) FROM t GROUP BY "所属期"', path, table)
     assert {r["所属期"]: r["rows"] for r in rows} == {
         "2024-Q1": 2,
@@ -174,14 +176,7 @@ def test_bins_follow_the_histogram_rule_with_an_overflow_bin(tmp_path: Path) -> 
 
 def test_bins_without_overflow_leave_values_above_in_no_group(tmp_path: Path) -> None:
     """Without ``:overflow`` a value above the top bin is in no group, like one below lo."""
-    table = TableMetadata(
-        name="t",
-        columns=TABLE.columns,
-        privacy_unit="unit",
-        max_rows_per_unit=1,
-        bounds={"营收": (0, 1000)},
-        generated_domains={"营收": parse_domain("bins:100:300:100")},
-    )
+    table = one_row_table("营收", parse_domain("bins:100:300:100"), bounds={"营收": (0, 1000)})
     values = [99, 100, 299, 300, 301]
     path = write(tmp_path, [{"unit": str(i), "营收": v} for i, v in enumerate(values)])
     rows = run('SELECT "营收", COUNT(*) FROM t GROUP BY "营收"', path, table)
@@ -190,13 +185,8 @@ def test_bins_without_overflow_leave_values_above_in_no_group(tmp_path: Path) ->
 
 def test_bins_of_a_fixed_point_column(tmp_path: Path) -> None:
     """A column at precision 0.1 is stored ×10: bins declared in 元 fall on stored integers."""
-    table = TableMetadata(
-        name="t",
-        columns=TABLE.columns,
-        privacy_unit="unit",
-        max_rows_per_unit=1,
-        bounds={"营收": (0, 100, 10)},
-        generated_domains={"营收": parse_domain("bins:0:1:0.5:overflow", scale=10)},
+    table = one_row_table(
+        "营收", parse_domain("bins:0:1:0.5:overflow", scale=10), bounds={"营收": (0, 100, 10)}
     )
     stored = [0, 4, 5, 10, 11]  # 0.0, 0.4, 0.5, 1.0, 1.1
     path = write(tmp_path, [{"unit": str(i), "营收": v} for i, v in enumerate(stored)])
