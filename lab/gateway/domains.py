@@ -43,6 +43,8 @@ from lab.errors import InvalidInput
 
 DEFAULT_MAX_GROUPS = 100_000
 """The largest domain (and cross product of domains in one query) accepted by default."""
+LABEL_SEPARATOR = "\x1f"
+"""The unit separator: no group label may hold it (the engine receives labels joined by it)."""
 MAX_EDGE = 2**62
 """The largest |edge| of numeric bins in stored units: bin arithmetic stays within BIGINT."""
 _LIST_SEPARATOR = ","
@@ -227,7 +229,7 @@ def parse_domain(spec: str, *, scale: int = 1) -> GeneratedDomain:
         return _bins(rest, scale)
     if kind == "list":
         values = tuple(v.strip() for v in rest.split(_LIST_SEPARATOR))
-        if not all(values) or len(set(values)) != len(values):
+        if not all(values) or len(set(values)) != len(values) or LABEL_SEPARATOR in rest:
             raise InvalidInput(
                 f"domain {spec!r}: a list needs distinct, non-empty values separated by commas"
             )

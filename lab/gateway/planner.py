@@ -22,8 +22,10 @@ group, the exact aggregates the noise layer needs. The rules it encodes:
   from the month); numeric bins match the bin index, computed with the histogram's rule on the
   value clamped to [lo, hi] — ``min(⌊(v − lo)·bins/(hi − lo)⌋, bins − 1)``, operands never
   negative so truncating and flooring division agree on every engine — with the index ``bins``
-  for the overflow bin and NULL below lo. Only standard SQL (CASE, SUBSTRING, CAST, integer
-  division) is used, so another engine can run the statement transpiled by sqlglot.
+  for the overflow bin and NULL below lo. These rules use only standard SQL (CASE, SUBSTRING,
+  CAST, integer division), so another engine runs them transpiled by sqlglot. The domain
+  relation (labels, order and match values all come from the plan) is built with DuckDB's list
+  functions, like the dense histogram; another engine builds it its own way.
 * When every group key has a public domain, the full key set (the cross product of the domains)
   is the left side of a join, so every public group is present, with zeros when empty; rows whose
   key lies outside the domain (NULL included) are in no group. Otherwise the groups are those
@@ -41,7 +43,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from lab.errors import InternalError
-from lab.gateway.domains import NumericBins, PeriodRange, PeriodUnit
+from lab.gateway.domains import LABEL_SEPARATOR, NumericBins, PeriodRange, PeriodUnit
 from lab.gateway.fixed_point import declared_where
 from lab.gateway.metadata import Bounds, ColumnKind
 from lab.gateway.query import DIALECT, AggregateKind, GroupKey, QueryPlan
@@ -271,20 +273,22 @@ def _order_key(key: GroupKey, index: int) -> str:
 
 
 def _domain_relation(key: GroupKey, index: int) -> str:
-    """A VALUES list of a key's groups (label, the value matched, order) as ``domain<index>``.
+    """A key's groups as the relation ``domain<index>(k_label, k_ord, k_match)``.
 
     Code lists sort by their codes' text (as answers always have); generated domains keep their
-    declared order. Bins match their index, everything else its label.
+    declared order. Bins match their index, everything else its label. The labels travel as one
+    string literal split on the unit separator (no label holds it): DuckDB parses a 100,000-row
+    VALUES list in about 45 s, one string in well under a second.
     """
     labels = key.public_domain or ()
     if key.generated is None:
         labels = tuple(sorted(labels))
-    bins = isinstance(key.generated, NumericBins)
-    rows = ", ".join(
-        f"({_literal(label)}, {position if bins else _literal(label)}, {position})"
-        for position, label in enumerate(labels)
+    match = "k_ord" if isinstance(key.generated, NumericBins) else "k_label"
+    listed = f"string_split({_literal(LABEL_SEPARATOR.join(labels))}, chr({ord(LABEL_SEPARATOR)}))"
+    return (
+        f"(SELECT k_label, k_ord, {match} AS k_match FROM (SELECT unnest(l) AS k_label, "  # noqa: S608 (labels are one quoted literal)
+        f"generate_subscripts(l, 1) - 1 AS k_ord FROM (SELECT {listed} AS l))) AS domain{index}"
     )
-    return f"(VALUES {rows}) AS domain{index}(k_label, k_match, k_ord)"
 
 
 def _select_list(keys: str, measures: list[str]) -> str:
