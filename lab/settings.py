@@ -185,6 +185,12 @@ class LabSettings(BaseSettings):
         ge=0,
         description="Memory the DP gateway may keep decrypted restricted tables in (bytes).",
     )
+    gateway_max_domain_groups: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most groups a generated public domain (period range, numeric bins, list) "
+        "may declare, and a query over public domains may answer (their cross product).",
+    )
     org_dataset_epsilon: float = Field(
         default=10.0,
         gt=0,

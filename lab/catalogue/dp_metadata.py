@@ -7,7 +7,11 @@ non-integer values, its fixed-point step (0.1, 0.01 … 0.000001): publication s
 precision as an exact integer (explicit rounding, half away from zero) and the gateway answers
 in the declared unit. Bounds must be whole multiples of the precision (whole numbers when none is
 declared): a bound is never changed silently. Domains: for categorical columns, the name of a
-*public* code list (``lab.reference``) — never values read off the data.
+*public* code list (``lab.reference``) — never values read off the data — or a domain generated
+from the steward's parameters (``lab.gateway.domains``): a period range such as
+``months:2024-01:2025-12``, numeric bins such as ``bins:0:5000000:500000:overflow`` (on a column
+with bounds, edges in its declared unit) or ``list:A,B,C``. A generated domain larger than the
+limit (``DATALAB_GATEWAY_MAX_DOMAIN_GROUPS``) is refused with its size, before any of it is made.
 
 Storage: ``dp_metadata.bounds`` maps a column to ``[low, high]``, or ``[low, high, precision]``
 when a precision is declared; ``declared_bounds`` reads either.
@@ -26,8 +30,16 @@ from classification import Tier
 from lab.audit import AuditLog
 from lab.db.models import DatasetVersion, DpMetadata
 from lab.errors import Conflict, InvalidInput
+from lab.gateway.domains import (
+    DEFAULT_MAX_GROUPS,
+    GeneratedDomain,
+    NumericBins,
+    check_size,
+    is_generated,
+    parse_domain,
+)
 from lab.identity.accounts import now
-from lab.reference import PUBLIC_CODE_LISTS
+from lab.reference import PUBLIC_CODE_LISTS, public_code_list
 
 MAX_ROWS_PER_UNIT = 10_000
 MAX_CONTRIBUTION = 2**63 - 1
@@ -52,8 +64,13 @@ class DpDeclaration:
     domains: Mapping[str, str]
     precisions: Mapping[str, str] = field(default_factory=dict)
 
-    def check_against(self, columns: list[str], numeric_share: Mapping[str, float]) -> None:
-        """Refuse references to unknown columns, bad bounds and non-public domains."""
+    def check_against(
+        self,
+        columns: list[str],
+        numeric_share: Mapping[str, float],
+        max_domain_groups: int = DEFAULT_MAX_GROUPS,
+    ) -> None:
+        """Refuse references to unknown columns, bad bounds, non-public and oversized domains."""
         known = set(columns)
         if self.privacy_unit not in known:
             raise InvalidInput(f"privacy unit {self.privacy_unit!r} is not a column")
@@ -73,12 +90,25 @@ class DpDeclaration:
         for column, code_list in self.domains.items():
             if column not in known:
                 raise InvalidInput(f"a domain names an unknown column {column!r}")
-            if code_list not in PUBLIC_CODE_LISTS:
+            if is_generated(code_list):
+                self._check_generated(column, code_list, max_domain_groups)
+            elif code_list not in PUBLIC_CODE_LISTS:
                 lists = ", ".join(sorted(PUBLIC_CODE_LISTS))
                 raise InvalidInput(
-                    f"domain {code_list!r} of {column!r} is not a public code "
-                    f"list; use one of: {lists}"
+                    f"domain {code_list!r} of {column!r} is not a public code list (one of: "
+                    f"{lists}) nor a generated domain (e.g. months:2024-01:2025-12, "
+                    "bins:0:5000000:500000:overflow, list:A,B,C)"
                 )
+
+    def _check_generated(self, column: str, spec: str, max_groups: int) -> None:
+        """A generated domain must parse, fit the limit, and bin only a bounded column."""
+        domain = parse_domain(spec, scale=DeclaredBounds(0, 1, self.precisions.get(column)).scale)
+        if isinstance(domain, NumericBins) and column not in self.bounds:
+            raise InvalidInput(
+                f"numeric bins of {column!r} need bounds on {column!r} (declare them too): "
+                "bins are computed on its stored numbers"
+            )
+        check_size(domain, column, max_groups)
 
 
 def check_representable(max_rows_per_unit: int, bounds: Mapping[str, tuple[float, float]]) -> None:
@@ -107,14 +137,19 @@ def set_dp_metadata(
     version: DatasetVersion,
     declaration: DpDeclaration,
     actor: str,
+    max_domain_groups: int = DEFAULT_MAX_GROUPS,
 ) -> DpMetadata:
-    """Store (or replace) the declaration of a T3/T4 version that is not yet published."""
+    """Store (or replace) the declaration of a T3/T4 version that is not yet published.
+
+    ``max_domain_groups`` is the largest generated domain accepted (the lab's setting
+    ``gateway_max_domain_groups``).
+    """
     if version.tier not in (Tier.T3.value, Tier.T4.value):
         raise Conflict("DP metadata belongs to versions decided T3 or T4")
     if version.state == "published":
         raise Conflict("a published version's DP metadata is fixed; ingest a new version")
     shares = {p["name"]: p["numeric_share"] for p in version.profile}
-    declaration.check_against([p["name"] for p in version.profile], shares)
+    declaration.check_against([p["name"] for p in version.profile], shares, max_domain_groups)
     stored = {
         c: DeclaredBounds(lo, hi, declaration.precisions.get(c)).stored()
         for c, (lo, hi) in declaration.bounds.items()
@@ -217,3 +252,20 @@ def precision_decimals(precision: str) -> int:
 def declared_bounds(stored: Mapping[str, list]) -> dict[str, DeclaredBounds]:
     """The declared bounds of a ``dp_metadata.bounds`` mapping, per column."""
     return {column: DeclaredBounds(*entry) for column, entry in stored.items()}
+
+
+def declared_domains(
+    domains: Mapping[str, str], bounds: Mapping[str, DeclaredBounds]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, GeneratedDomain]]:
+    """A ``dp_metadata.domains`` mapping read back: (code lists' codes, generated domains).
+
+    The declarations were checked when stored, so they parse (bins at their column's scale).
+    """
+    code_lists, generated = {}, {}
+    for column, spec in domains.items():
+        if is_generated(spec):
+            scale = bounds[column].scale if column in bounds else 1
+            generated[column] = parse_domain(spec, scale=scale)
+        else:
+            code_lists[column] = public_code_list(spec)
+    return code_lists, generated

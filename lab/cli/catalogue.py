@@ -17,6 +17,7 @@ from lab.cli.context import one_line_errors, services
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import InvalidInput
+from lab.gateway.domains import is_generated
 from lab.ingest.pipeline import classify_upload, ingest
 from lab.ingest.staging import purge
 
@@ -121,7 +122,12 @@ def dataset_dp(
     unit: str = typer.Option(..., help="Privacy unit column."),
     max_rows: int = typer.Option(..., help="Max rows one unit may contribute."),
     bound: list[str] = typer.Option([], help="COLUMN:LOW:HIGH (repeatable)."),
-    domain: list[str] = typer.Option([], help="COLUMN:PUBLIC_CODE_LIST (repeatable)."),
+    domain: list[str] = typer.Option(
+        [],
+        help="COLUMN:PUBLIC_CODE_LIST, or a generated domain: COLUMN:months:2024-01:2025-12 "
+        "(also quarters:2024-Q1:2025-Q4, years:2020:2025, days:2024-01-01:2024-12-31), "
+        "COLUMN:bins:LOW:HIGH:STEP[:overflow] or COLUMN:list:A,B,C (repeatable).",
+    ),
     precision: list[str] = typer.Option(
         [], help="COLUMN:STEP fixed-point step of a non-integer column, e.g. 金额:0.01."
     ),
@@ -131,14 +137,19 @@ def dataset_dp(
         unit,
         max_rows,
         _bounds(bound),
-        _column_values(domain, "domain", "COLUMN:PUBLIC_CODE_LIST"),
+        _domains(domain),
         _column_values(precision, "precision", "COLUMN:STEP, e.g. 金额:0.01"),
     )
     lab = services()
     with transaction(lab.sessions) as session:
         version = get_version(session, version_id)
         set_dp_metadata(
-            session, lab.audit, version=version, declaration=declaration, actor=CLI_STEWARD
+            session,
+            lab.audit,
+            version=version,
+            declaration=declaration,
+            actor=CLI_STEWARD,
+            max_domain_groups=lab.settings.gateway_max_domain_groups,
         )
     typer.echo(f"version {version_id}: DP metadata set")
 
@@ -169,6 +180,19 @@ def _bounds(specs: list[str]) -> dict[str, tuple[float, float]]:
         except ValueError:
             raise InvalidInput(f"--bound {spec!r}: LOW and HIGH must be numbers") from None
     return bounds
+
+
+def _domains(specs: list[str]) -> dict[str, str]:
+    """``--domain`` options: COLUMN:CODE_LIST (the column may hold colons) or COLUMN:KIND:…, a
+    generated domain, split at the first ``:KIND:`` of a known kind."""
+    domains = {}
+    for spec in specs:
+        starts = [i for i, c in enumerate(spec) if c == ":" and i and is_generated(spec[i + 1 :])]
+        if starts:
+            domains[spec[: starts[0]]] = spec[starts[0] + 1 :]
+        else:
+            domains.update(_column_values([spec], "domain", "COLUMN:PUBLIC_CODE_LIST"))
+    return domains
 
 
 def _column_values(specs: list[str], option: str, expected: str) -> dict[str, str]:

@@ -114,6 +114,7 @@ def _load_one(lab: LabServices, data_dir: Path, dataset: DemoDataset) -> DemoLoa
                 version=version,
                 declaration=_declaration(dataset),
                 actor=DEMO_STEWARD,
+                max_domain_groups=lab.settings.gateway_max_domain_groups,
             )
     publish(lab, version_id=outcome.version_id, actor=DEMO_STEWARD)
     return DemoLoadResult(dataset.id, dataset.intended_tier, proposed.value, "published")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.gateway.domains import is_generated, parse_domain
 from lab.reference import PUBLIC_CODE_LISTS
 
 TIERS = ("T1", "T2", "T3", "T4", "T5")
@@ -44,13 +45,17 @@ class NumericBound:
 
 @dataclass(frozen=True)
 class CategoricalDomain:
-    """A categorical column whose values are drawn from a registered public code list."""
+    """A categorical column whose values are drawn from a registered public code list, or a
+    generated public domain (``lab.gateway.domains``, e.g. ``months:2024-11:2026-10``)."""
 
     column: str
     code_list: str
 
     def __post_init__(self) -> None:
-        """Refuse a code list that ``lab.reference`` does not publish."""
+        """Refuse a code list that ``lab.reference`` does not publish, or a malformed domain."""
+        if is_generated(self.code_list):
+            parse_domain(self.code_list)
+            return
         _require(self.code_list in PUBLIC_CODE_LISTS, f"unknown code list {self.code_list!r}")
 
 

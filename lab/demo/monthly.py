@@ -25,9 +25,12 @@ SEASON = np.asarray([0.85, 0.8, 0.95, 1.0, 1.0, 1.05, 1.1, 1.1, 1.0, 1.05, 1.0, 
 """Month-of-year factor on sales (Spring Festival dip, summer tourism, year-end peak)."""
 
 MONTHLY_DOMAINS = (
+    CategoricalDomain("所属期", f"months:{MONTHS[0]}:{MONTHS[-1]}"),
     CategoricalDomain("所属区", "qingdao_district_name"),
     CategoricalDomain("行业门类", "gb4754_section"),
 )
+"""Public domains of every monthly table: its month range (the tables cover exactly the demo's
+24 months, which the catalogue shows anyway), the districts and the GB/T 4754 sections."""
 
 
 @dataclass(frozen=True)

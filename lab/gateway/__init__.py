@@ -4,6 +4,7 @@ Modules:
 
 * ``errors`` — ``QueryRejected``, raised from query text and metadata alone.
 * ``metadata`` — ``TableMetadata``, ``Bounds``, ``ColumnKind``: what a query is planned against.
+* ``domains`` — public domains generated from a steward's parameters: periods, bins, lists.
 * ``query`` — ``plan_query`` parses and checks the closed SQL subset into a ``QueryPlan``.
 * ``predicate`` — the WHERE allow-list used by ``query``.
 * ``planner`` — ``compile_plan`` turns a plan into one bounded-aggregation SQL statement.

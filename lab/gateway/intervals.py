@@ -47,6 +47,7 @@ def discrete_laplace_tail(scale: float, half_width: int) -> float:
     return math.exp(_log_tail(scale, half_width))
 
 
+@functools.lru_cache(maxsize=1024)  # one scale per release, asked once per group
 def discrete_laplace_half_width(scale: float, alpha: float = ALPHA) -> int:
     """The least integer h with P(|X| > h) ≤ alpha, so ``noisy ± h`` covers the truth ≥ 1 − alpha.
 

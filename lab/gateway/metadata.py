@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from lab.gateway.domains import GeneratedDomain, NumericBins
+
 
 class ColumnKind(enum.StrEnum):
     """The storage kind of a column, which decides the comparisons and aggregates it allows."""
@@ -48,7 +50,10 @@ class TableMetadata:
 
     ``bounds`` accepts ``(lo, hi)`` pairs (or ``(lo, hi, scale)``) and ``public_domains`` any
     sequence of public codes; both are frozen on creation. Bounded columns are stored as BIGINT
-    (fixed-point ones in units of their precision).
+    (fixed-point ones in units of their precision). ``generated_domains`` are the steward's
+    period ranges, numeric bins and lists (``domains``); their labels are added to
+    ``public_domains`` on creation (size-checked when they were declared), so every reader of
+    public domains sees them, and the planner reads the rule that maps a value to its group here.
     """
 
     name: str
@@ -57,14 +62,21 @@ class TableMetadata:
     max_rows_per_unit: int
     bounds: Mapping[str, Bounds] = field(default_factory=dict)
     public_domains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    generated_domains: Mapping[str, GeneratedDomain] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         columns = {name: ColumnKind(kind) for name, kind in self.columns.items()}
         bounds = {name: _as_bounds(b) for name, b in self.bounds.items()}
         domains = {name: tuple(codes) for name, codes in self.public_domains.items()}
+        generated = dict(self.generated_domains)
+        for name, domain in generated.items():
+            if name in domains:
+                raise ValueError(f"column {name!r} has both a code list and a generated domain")
+            domains[name] = domain.labels()
         object.__setattr__(self, "columns", MappingProxyType(columns))
         object.__setattr__(self, "bounds", MappingProxyType(bounds))
         object.__setattr__(self, "public_domains", MappingProxyType(domains))
+        object.__setattr__(self, "generated_domains", MappingProxyType(generated))
         self._check()
 
     def _check(self) -> None:
@@ -80,6 +92,9 @@ class TableMetadata:
                 raise ValueError(f"public domain given for unknown column {name!r}")
             if not codes or len(set(codes)) != len(codes):
                 raise ValueError(f"public domain of {name!r} must be non-empty without duplicates")
+        for name, domain in self.generated_domains.items():
+            if isinstance(domain, NumericBins) and self.bounds.get(name) is None:
+                raise ValueError(f"numeric bins of {name!r} need the column's bounds")
 
     @property
     def aliases(self) -> frozenset[str]:

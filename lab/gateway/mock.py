@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from lab.gateway.domains import NumericBins
 from lab.gateway.metadata import ColumnKind, TableMetadata
 
 MAX_MOCK_ROWS = 10_000
@@ -31,7 +32,9 @@ def mock_rows(metadata: TableMetadata, n: int) -> list[dict[str, Any]]:
 def _column(metadata: TableMetadata, name: str, kind: ColumnKind, n: int, rng) -> list[Any]:
     if name == metadata.privacy_unit:
         return [f"MOCK-{int(i):06d}" for i in rng.integers(0, max(1, n // 3) + 1, n)]
-    if name in metadata.public_domains:
+    if name in metadata.public_domains and not isinstance(
+        metadata.generated_domains.get(name), NumericBins
+    ):  # bins group a number column: its mock values are numbers within its bounds
         domain = list(metadata.public_domains[name])
         return [domain[int(i)] for i in rng.integers(0, len(domain), n)]
     if name in metadata.bounds:

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from lab.gateway.domains import DEFAULT_MAX_GROUPS
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.planner import CompiledQuery, compile_plan
 from lab.gateway.query import QueryPlan, plan_query
@@ -30,10 +31,12 @@ class PreparedQuery:
 
 
 class PreparedQueries:
-    """The most recently used prepared queries, at most ``size`` of them."""
+    """The most recently used prepared queries, at most ``size`` of them; a query over public
+    domains answering more than ``max_groups`` groups is rejected (``plan_query``)."""
 
-    def __init__(self, size: int = _KEPT) -> None:
+    def __init__(self, size: int = _KEPT, max_groups: int = DEFAULT_MAX_GROUPS) -> None:
         self._size = size
+        self._max_groups = max_groups
         self._kept: OrderedDict[tuple[int, str, bool], PreparedQuery] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -47,7 +50,7 @@ class PreparedQueries:
             if kept is not None:
                 self._kept.move_to_end(key)
                 return kept
-        plan = plan_query(sql, [metadata], delta=delta)
+        plan = plan_query(sql, [metadata], delta=delta, max_groups=self._max_groups)
         prepared = PreparedQuery(plan, compile_plan(plan))
         with self._lock:
             self._kept[key] = prepared

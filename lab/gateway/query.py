@@ -13,6 +13,7 @@ and the compiler all recurse), so a deeply nested query is a rejection, never a 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from lab.gateway.domains import DEFAULT_MAX_GROUPS, GeneratedDomain
 from lab.gateway.errors import QueryRejected
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.predicate import check_predicate, resolve_column
@@ -84,10 +86,15 @@ class Aggregate:
 
 @dataclass(frozen=True)
 class GroupKey:
-    """A GROUP BY column; without a public domain its groups need DP partition selection."""
+    """A GROUP BY column; without a public domain its groups need DP partition selection.
+
+    ``generated`` is set when the domain is a steward's period range, bins or list (its rule
+    maps a value to its group); ``public_domain`` then holds that domain's labels.
+    """
 
     column: str
     public_domain: tuple[str, ...] | None
+    generated: GeneratedDomain | None = None
 
     @property
     def needs_partition_selection(self) -> bool:
@@ -111,12 +118,23 @@ class QueryPlan:
         return any(key.needs_partition_selection for key in self.group_keys)
 
 
-def plan_query(text: str, tables: Iterable[TableMetadata], *, delta: float = 0.0) -> QueryPlan:
-    """Check ``text`` against the metadata of ``tables``; ``QueryRejected`` says what to change."""
+def plan_query(
+    text: str,
+    tables: Iterable[TableMetadata],
+    *,
+    delta: float = 0.0,
+    max_groups: int = DEFAULT_MAX_GROUPS,
+) -> QueryPlan:
+    """Check ``text`` against the metadata of ``tables``; ``QueryRejected`` says what to change.
+
+    A query over public domains only answers every combination of their groups: more than
+    ``max_groups`` of them is refused here, free.
+    """
     select = _parse_single_select(text)
     _reject_extra_clauses(select)
     table = _resolve_table(select, tables)
     group_keys = _group_keys(select, table, delta)
+    _check_group_count(group_keys, max_groups)
     aggregates = _aggregates(select, table, {key.column for key in group_keys})
     where = select.args.get("where")
     if where is not None:
@@ -210,7 +228,10 @@ def _group_keys(select: exp.Select, table: TableMetadata, delta: float) -> tuple
     names = [resolve_column(node, table) for node in group.expressions]
     if len(set(names)) != len(names):
         raise QueryRejected("name each GROUP BY column once")
-    keys = tuple(GroupKey(name, table.public_domains.get(name)) for name in names)
+    keys = tuple(
+        GroupKey(name, table.public_domains.get(name), table.generated_domains.get(name))
+        for name in names
+    )
     for key in keys:
         _check_group_key(key, table, delta)
     return keys
@@ -224,6 +245,19 @@ def _check_group_key(key: GroupKey, table: TableMetadata, delta: float) -> None:
         raise QueryRejected(
             f'"{key.column}" has no public domain, so its groups need DP partition selection, '
             "which requires delta > 0; set delta or group by a column with a public domain"
+        )
+
+
+def _check_group_count(keys: tuple[GroupKey, ...], max_groups: int) -> None:
+    """Refuse a full public key set (the product of the keys' domains) of over ``max_groups``."""
+    if not keys or any(key.public_domain is None for key in keys):
+        return
+    groups = math.prod(len(key.public_domain or ()) for key in keys)
+    if groups > max_groups:
+        names = " × ".join(f'"{key.column}"' for key in keys)
+        raise QueryRejected(
+            f"grouping by {names} answers {groups:,} groups (every combination of their public "
+            f"domains), more than the {max_groups:,} one answer may hold; group by fewer keys"
         )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from lab.gateway.accounting import MICRO, Spend
+from lab.gateway.domains import outside_note
 from lab.gateway.errors import QueryRejected
 from lab.gateway.fixed_point import in_declared_unit
 from lab.gateway.intervals import Estimate
@@ -189,7 +190,8 @@ def _round_up(value: float) -> float:
 
 
 def release_answer(plan: QueryPlan, exact: pa.Table, releases: ReleasePlan) -> dict[str, Any]:
-    """Noise every aggregate of the exact per-group table; rows of keys, values and intervals.
+    """Noise every aggregate of the exact per-group table; rows of keys, values and intervals,
+    and notes on the keys with a public domain (values outside it are in no group).
 
     Total: given any exact table the plan's statement can return, it returns an answer.
     """
@@ -206,7 +208,8 @@ def release_answer(plan: QueryPlan, exact: pa.Table, releases: ReleasePlan) -> d
             group.update(
                 {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}
             )
-    return {"columns": columns, "rows": groups}
+    notes = [outside_note(k.column, k.generated) for k in plan.group_keys if k.public_domain]
+    return {"columns": columns, "rows": groups, "notes": notes}
 
 
 def label(aggregate: Aggregate) -> str:

@@ -48,7 +48,8 @@ class DpAnswer:
     """Released values per group, each with its 95% interval, and what the query cost.
 
     ``budget_left``/``delta_left`` is what the tightest of the three levels charged (project,
-    organisation × dataset, organisation × privacy unit) leaves for the next query.
+    organisation × dataset, organisation × privacy unit) leaves for the next query. ``notes``
+    say, per key with a public domain, that values outside it are in no group.
     """
 
     columns: tuple[str, ...]
@@ -58,6 +59,7 @@ class DpAnswer:
     cached: bool
     budget_left: float
     delta_left: float
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class DpAnswer:
             "cached": self.cached,
             "budget_left": self.budget_left,
             "delta_left": self.delta_left,
+            "notes": list(self.notes),
         }
 
 
@@ -85,7 +88,7 @@ class DpGateway:
         self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
         self.targets = QueryTargets(OrganisationCaps.of(lab.settings))
-        self.prepared = PreparedQueries()
+        self.prepared = PreparedQueries(max_groups=lab.settings.gateway_max_domain_groups)
         self.tables = tables or OpenTableCache(
             lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
         )
@@ -154,6 +157,7 @@ class DpGateway:
             reservation.is_cached,
             state.remaining,
             state.delta_remaining,
+            tuple(answer.get("notes", ())),  # answers stored before notes existed have none
         )
 
     def _compute(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.catalogue.datasets import current_version, get_dataset
-from lab.catalogue.dp_metadata import DeclaredBounds, declared_bounds
+from lab.catalogue.dp_metadata import DeclaredBounds, declared_bounds, declared_domains
 from lab.db.models import Dataset, DpMetadata, PrivacyBudget, SandboxProject
 from lab.errors import NotFound
 from lab.gateway.ledger import ChargedBudgets
@@ -27,7 +27,6 @@ from lab.gateway.metadata import ColumnKind, TableMetadata
 from lab.gateway.org_budgets import OrganisationCaps, charge_rows
 from lab.gateway.projects import ProjectState
 from lab.gateway.units import privacy_unit_kind
-from lab.reference import public_code_list
 
 _KEPT_VERSIONS = 256
 
@@ -47,13 +46,15 @@ def _served(session: Session, slug: str) -> tuple[TableMetadata, int, str, str]:
         raise NotFound(f"no restricted dataset {slug!r} is published")
     bounds = declared_bounds(dp.bounds)
     kinds = {p["name"]: _kind(bounds.get(p["name"])) for p in version.profile}
+    code_lists, generated = declared_domains(dp.domains, bounds)
     metadata = TableMetadata(
         name=slug,
         columns=kinds,
         privacy_unit=dp.privacy_unit,
         max_rows_per_unit=dp.max_rows_per_unit,
         bounds={c: (*b.stored(), b.scale) for c, b in bounds.items()},
-        public_domains={c: public_code_list(name) for c, name in dp.domains.items()},
+        public_domains=code_lists,
+        generated_domains=generated,
     )
     unit = privacy_unit_kind(version.classification, dp.privacy_unit)
     return metadata, version.id, version.objects["data.parquet"], unit

@@ -1,9 +1,11 @@
 """The DP-metadata form: its fields by column position, read back into a ``DpDeclaration``.
 
 Column names can hold any character, so the form names its per-column fields by position
-(``low_3``, ``high_3``, ``precision_3``, ``domain_3``) in the order of the version's stored
-profile. Blank pairs, precisions and domains are left out; the domain object checks the rest
-against the version.
+(``low_3``, ``high_3``, ``precision_3``, ``domain_3``, ``generated_3``) in the order of the
+version's stored profile. ``domain_3`` picks a public code list, ``generated_3`` types a generated
+domain (``months:2024-01:2025-12``, ``bins:0:5000000:500000:overflow``, ``list:A,B,C``). Blank
+pairs, precisions and domains are left out; the domain object checks the rest against the
+version.
 """
 
 from __future__ import annotations
@@ -37,12 +39,23 @@ def _bounds(form: FormData, columns: list[str]) -> dict[str, tuple[float, float]
     return bounds
 
 
+def _domain(form: FormData, index: int, column: str) -> str:
+    """A column's domain: a public code list chosen, or a generated domain typed, not both."""
+    listed, generated = _text(form, f"domain_{index}"), _text(form, f"generated_{index}")
+    if listed and generated:
+        raise InvalidInput(
+            f"{column!r} has both a code list ({listed}) and a generated domain ({generated}); "
+            "keep one"
+        )
+    return listed or generated
+
+
 def dp_declaration(form: FormData, columns: list[str]) -> DpDeclaration:
     """The declaration a submitted DP-metadata form states for a version with ``columns``."""
     domains = {
         column: domain
         for index, column in enumerate(columns)
-        if (domain := _text(form, f"domain_{index}"))
+        if (domain := _domain(form, index, column))
     }
     max_rows = _text(form, "max_rows_per_unit")
     if not max_rows.isdigit():

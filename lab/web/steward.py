@@ -58,6 +58,7 @@ def review_page(
         code_lists=sorted(PUBLIC_CODE_LISTS),
         min_justification=MIN_JUSTIFICATION,
         max_rows_per_unit=MAX_ROWS_PER_UNIT,
+        max_domain_groups=f"{request.app.state.services.settings.gateway_max_domain_groups:,}",
         **extra,
     )
 
@@ -130,6 +131,7 @@ def dp_metadata(
                 version=version,
                 declaration=dp_declaration(form, columns),
                 actor=steward.username,
+                max_domain_groups=services.settings.gateway_max_domain_groups,
             )
     except LabError as exc:
         return review_page(request, db, steward, version_id, failure=exc)

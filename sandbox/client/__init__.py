@@ -3,13 +3,14 @@
 It imports nothing of the lab (only the standard library, pandas and, for plots, matplotlib), so
 a sandbox kernel needs no server code and reaches restricted data only through the gateway.
 
-Public: :class:`Lab`, :class:`LabError`, :func:`plot_with_error_bars`.
+Public: :class:`Lab`, :class:`LabError`, :func:`plot_with_error_bars`, :func:`plot_trend`.
 
 Modules:
 
 * ``lab`` — ``Lab``: datasets, schema, mock rows, cost, query, budget and history as DataFrames.
 * ``http`` — the JSON-over-HTTP caller (bearer token, timeouts) and ``LabError``.
-* ``plotting`` — query values with their 95% intervals as error bars.
+* ``plotting`` — query values with their 95% intervals as error bars, or as trend lines with
+  interval bands.
 
 In a notebook::
 
@@ -22,6 +23,6 @@ In a notebook::
 
 from .http import LabError
 from .lab import Lab
-from .plotting import plot_with_error_bars
+from .plotting import plot_trend, plot_with_error_bars
 
-__all__ = ["Lab", "LabError", "plot_with_error_bars"]
+__all__ = ["Lab", "LabError", "plot_trend", "plot_with_error_bars"]

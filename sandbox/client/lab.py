@@ -21,7 +21,7 @@ TOKEN_ENV = "DATALAB_GATEWAY_TOKEN"  # noqa: S105 (the variable's name, not a se
 API = "/api/gateway"
 
 DATASET_COLUMNS = ["name", "title", "tier", "version"]
-SCHEMA_COLUMNS = ["name", "kind", "bounds", "precision", "domain"]
+SCHEMA_COLUMNS = ["name", "kind", "bounds", "precision", "domain", "domain_spec"]
 BUDGET_COLUMNS = [
     "dataset",
     "limit",
@@ -48,7 +48,7 @@ LEVEL_COLUMNS = [
     "delta_remaining",
 ]
 HISTORY_COLUMNS = ["dataset", "query", "epsilon", "delta", "state", "at"]
-RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left", "delta_left")
+RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left", "delta_left", "notes")
 
 # The first FROM names the dataset: "tax-monthly" quoted, or a bare name such as tax_monthly.
 _FROM = re.compile(r'\bFROM\s+(?:"([^"]+)"|([\w\-]+))', re.IGNORECASE)
@@ -82,7 +82,10 @@ class Lab:
         return pd.DataFrame(answer["datasets"], columns=DATASET_COLUMNS)
 
     def schema(self, name: str) -> pd.DataFrame:
-        """The columns of dataset ``name`` (name, kind, bounds, precision, domain).
+        """The columns of dataset ``name`` (name, kind, bounds, precision, domain, domain_spec).
+
+        ``domain`` lists a grouping column's public groups; ``domain_spec`` is the steward's
+        generated domain behind them (e.g. ``months:2024-11:2026-10``), if any.
 
         ``df.attrs`` holds the dataset's other metadata, among them ``privacy_unit`` and
         ``max_rows_per_unit``.
@@ -110,13 +113,17 @@ class Lab:
 
         The frame has the group keys, each DP value and its 95% interval as ``<value>_low`` and
         ``<value>_high``. ``df.attrs`` holds ``epsilon``, ``delta``, ``cached`` (a repeated query
-        is answered from the cache at no cost), ``budget_left`` and ``delta_left``. Grouping by a
-        column without a public domain needs ``delta`` > 0: only groups that DP partition
-        selection releases appear. ``dataset`` defaults to the name after the SQL's ``FROM``.
+        is answered from the cache at no cost), ``budget_left``, ``delta_left`` and ``notes``
+        (per key with a public domain: values outside it are in no group). Grouping by a column
+        with a public domain — a code list, or a declared range of months, quarters, years,
+        days, numeric bins or a list — returns every group, empty ones included; grouping by a
+        column without one needs ``delta`` > 0: only groups that DP partition selection releases
+        appear. ``dataset`` defaults to the name after the SQL's ``FROM``.
         """
         answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, delta, dataset))
         frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
         frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
+        frame.attrs["notes"] = list(answer.get("notes") or ())
         return frame
 
     def budget(self, levels: bool = False) -> pd.DataFrame:

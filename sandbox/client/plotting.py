@@ -1,8 +1,10 @@
-"""Plot a DP query result as points with their 95% intervals as error bars (matplotlib).
+"""Plot a DP query result with its 95% intervals (matplotlib): error bars, or trend lines.
 
 A query frame holds group keys, values and each value's interval as ``<value>_low`` and
-``<value>_high``; the x axis is the group keys joined, the y axis one value. matplotlib is
-imported only when a new figure is needed, so the SDK works without it.
+``<value>_high``. ``plot_with_error_bars`` puts the group keys joined on the x axis and one
+value as points with error bars; ``plot_trend`` draws one line per series over a period key
+(months, quarters …) with its interval as a shaded band. matplotlib is imported only when a new
+figure is needed, so the SDK works without it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,41 @@ def plot_with_error_bars(
     ax.set_xticks(positions, labels, rotation=45 if len(positions) > 5 else 0)
     ax.set_xlabel(KEY_SEPARATOR.join(map(str, keys)))
     ax.set_ylabel(f"{value} (95% interval)")
+    return ax
+
+
+def plot_trend(
+    frame: pd.DataFrame,
+    value: str | None = None,
+    *,
+    x: str,
+    by: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw ``value`` over the period key ``x`` as a line with its 95% interval as a band.
+
+    ``by`` names a second key (e.g. a district): one line and band per value of it. Periods
+    keep the frame's order (the gateway answers them in time order, empty ones included).
+    Draws on ``ax`` if given, else on a new figure; returns the Axes.
+    """
+    value = _chosen_value(_value_columns(frame), value)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+    periods = list(dict.fromkeys(frame[x]))
+    series = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    for name, rows in series:
+        positions = [periods.index(p) for p in rows[x]]
+        line = ax.plot(positions, rows[value].astype(float), label=name)[0]
+        low, high = rows[f"{value}_low"].astype(float), rows[f"{value}_high"].astype(float)
+        ax.fill_between(positions, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    step = max(1, len(periods) // 12)
+    ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=45)
+    ax.set_xlabel(x)
+    ax.set_ylabel(f"{value} (95% interval)")
+    if by is not None:
+        ax.legend(title=by, fontsize="small")
     return ax
 
 

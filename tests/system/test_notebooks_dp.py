@@ -99,17 +99,23 @@ def images(notebook: nbformat.NotebookNode) -> int:
 
 
 def test_enterprise_trends_notebook(demo_gateway, monkeypatch) -> None:
-    """Enterprise notebook: tax and employment by industry with error-bar plots; re-running a
-    query is free, so exactly two 0.4 ε queries are charged per dataset."""
+    """Enterprise notebook: tax and employment by industry with error-bar plots, and filings by
+    month × district over the declared month range (every month and district, no δ) plotted as
+    lines with interval bands; re-running a query is free, so exactly two 0.4 ε queries and the
+    1.0 ε time series are charged on tax, two 0.4 ε queries on social insurance."""
     notebook = run_notebook(
         "enterprise_industry_trends.ipynb", "analyst", demo_gateway, monkeypatch
     )
     result = summary(notebook)
     assert result["industries"] >= 19  # every GB/T 4754 section, empty ones included
-    assert result["spent_tax"] == pytest.approx(0.8)
+    assert result["months"] == 24  # the demo's declared range 2024-11 … 2026-10
+    assert result["districts"] == 10
+    assert result["trend_groups"] == result["months"] * result["districts"]
+    assert result["trend_delta"] == 0.0
+    assert result["spent_tax"] == pytest.approx(1.8)
     assert result["spent_social_insurance"] == pytest.approx(0.8)
     assert result["intervals_hold"] is True
-    assert images(notebook) >= 2
+    assert images(notebook) >= 3
     assert not outputs(notebook, "ename")
 
 

@@ -71,6 +71,9 @@ def _dataset_out(item: ProjectDataset) -> DatasetOut:
             bounds=fixed_point.declared_bounds(meta, name),
             precision=fixed_point.precision(meta, name),
             domain=list(meta.public_domains[name]) if name in meta.public_domains else None,
+            domain_spec=meta.generated_domains[name].spec
+            if name in meta.generated_domains
+            else None,
         )
         for name, kind in meta.columns.items()
     ]

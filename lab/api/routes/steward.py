@@ -191,7 +191,12 @@ def declare_dp_metadata(
     with transaction(services.sessions) as session:
         version = get_version(session, version_id)
         row = set_dp_metadata(
-            session, services.audit, version=version, declaration=body.declaration(), actor=actor
+            session,
+            services.audit,
+            version=version,
+            declaration=body.declaration(),
+            actor=actor,
+            max_domain_groups=services.settings.gateway_max_domain_groups,
         )
         return DpMetadataOut.of(row)
 

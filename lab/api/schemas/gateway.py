@@ -29,6 +29,11 @@ class ColumnOut(BaseModel):
     bounds: list[int | float] | None
     precision: str | None = None
     domain: list[str] | None
+    domain_spec: str | None = Field(
+        default=None,
+        description="The steward's generated domain, e.g. months:2024-01:2025-12 (its groups "
+        "are in `domain`); None for a public code list or no domain.",
+    )
 
 
 class DatasetOut(BaseModel):
@@ -58,6 +63,10 @@ class AnswerOut(BaseModel):
     cached: bool
     budget_left: float
     delta_left: float
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Per group key with a public domain: values outside it are in no group.",
+    )
 
 
 class LevelOut(BaseModel):

@@ -173,7 +173,7 @@ class DecisionOut(BaseModel):
 
 
 class DpMetadataIn(_In):
-    """A DP declaration: privacy unit, rows per unit, numeric bounds, public-list domains."""
+    """A DP declaration: privacy unit, rows per unit, numeric bounds, public domains."""
 
     privacy_unit: str = Field(min_length=1, max_length=200)
     max_rows_per_unit: int
@@ -182,7 +182,12 @@ class DpMetadataIn(_In):
         default_factory=dict,
         description="fixed-point step per non-integer bounded column, e.g. {'金额': '0.01'}",
     )
-    domains: dict[str, str] = Field(default_factory=dict)
+    domains: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per column: a public code list's name, or a generated domain — "
+        "months:2024-01:2025-12, quarters:2024-Q1:2025-Q4, years:2020:2025, "
+        "days:2024-01-01:2024-12-31, bins:LOW:HIGH:STEP[:overflow], list:A,B,C",
+    )
 
     def declaration(self) -> DpDeclaration:
         """The domain's value object (checked against the version when it is set)."""

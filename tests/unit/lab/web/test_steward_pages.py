@@ -14,6 +14,7 @@ from starlette.routing import NoMatchFound
 from lab.api.app import create_app
 from lab.catalogue.datasets import DatasetMeta
 from lab.db import transaction
+from lab.db.models import DpMetadata
 from lab.identity import Role
 from lab.identity.accounts import create_user
 from lab.ingest.pipeline import ingest
@@ -201,6 +202,34 @@ def test_dp_form_then_publish(client: TestClient, sqlite_lab: LabServices, tmp_p
     assert "已按决定的级别发布" in client.get(published.headers["location"]).text
     assert {"dp_metadata.set", "dataset.publish"} <= {r.action for r in sqlite_lab.audit.records()}
     assert sqlite_lab.audit.verify().ok
+
+
+def test_dp_form_declares_a_month_range(
+    client: TestClient, sqlite_lab: LabServices, tmp_path: Path
+) -> None:
+    """The form's generated-domain field takes a month range (shown back once saved); one too
+    large, or typed beside a chosen code list, is refused inline with its reason."""
+    version = ingested(sqlite_lab, tables.monthly_table(tmp_path), "tax")
+    page = f"/steward/versions/{version}"
+    token = csrf_of(client, page)
+    post(client, f"{page}/decision", {"tier": "T3", "csrf_token": token})
+    assert 'id="generated_1"' in client.get(page).text  # 所属期 is the second column
+    form = {"csrf_token": token, "privacy_unit": "统一社会信用代码", "max_rows_per_unit": "12"}
+    huge = post(
+        client, f"{page}/dp-metadata", {**form, "generated_1": "days:1000-01-01:2026-12-31"}
+    )
+    assert huge.status_code == 400 and "more than the 100,000 a domain may hold" in huge.text
+    both = {**form, "generated_1": "months:2026-01:2026-06", "domain_1": "gb4754_section"}
+    refused = post(client, f"{page}/dp-metadata", both)
+    assert refused.status_code == 400 and "keep one" in refused.text
+    months = {**form, "generated_1": "months:2026-01:2026-06", "domain_2": "qingdao_district_name"}
+    assert post(client, f"{page}/dp-metadata", months).status_code == 303
+    assert 'value="months:2026-01:2026-06"' in client.get(page).text
+    with sqlite_lab.sessions() as s:
+        assert s.get(DpMetadata, version).domains == {
+            "所属期": "months:2026-01:2026-06",
+            "所属区": "qingdao_district_name",
+        }
 
 
 def test_upload_page_ingests_and_rejects_prohibited_files(

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from sandbox.client import Lab, LabError, plot_with_error_bars
+from sandbox.client import Lab, LabError, plot_trend, plot_with_error_bars
 
 TOKEN = "kernel-token-abc"
 TAX = {
@@ -219,7 +219,7 @@ def test_schema_has_columns_and_privacy_metadata(lab, gateway) -> None:
     """schema() lists the columns and exposes the privacy unit and row bound in attrs."""
     gateway.answer("GET", "/api/gateway/datasets/tax-monthly", TAX)
     frame = lab.schema("tax-monthly")
-    assert list(frame.columns) == ["name", "kind", "bounds", "precision", "domain"]
+    assert list(frame.columns) == ["name", "kind", "bounds", "precision", "domain", "domain_spec"]
     assert list(frame["name"]) == ["所属区", "应纳税额（元）"]
     assert frame.loc[1, "bounds"] == [0, 5000000]
     assert frame.attrs["privacy_unit"] == "统一社会信用代码"
@@ -284,6 +284,7 @@ def test_query_returns_values_intervals_and_release_facts(lab, gateway) -> None:
         "cached": False,
         "budget_left": 0.75,
         "delta_left": 1e-6,
+        "notes": [],
     }
 
 
@@ -480,3 +481,28 @@ def test_plot_of_an_ungrouped_query_has_one_point(pyplot) -> None:
     (container,) = _errorbars(ax)
     assert len(container.lines[0].get_xdata()) == 1
     assert [t.get_text() for t in ax.get_xticklabels()] == ["avg(x)"]
+
+
+def test_trend_draws_a_line_and_band_per_series_in_period_order(pyplot) -> None:
+    """plot_trend: one line per district over the months in the frame's order, each with its
+    interval as a band from low to high."""
+    frame = pd.DataFrame(
+        {
+            "所属期": ["2026-01", "2026-01", "2026-02", "2026-02", "2026-03", "2026-03"],
+            "所属区": ["市南区", "市北区"] * 3,
+            "count(*)": [5.0, 7.0, 6.0, 0.0, 8.0, 9.0],
+            "count(*)_low": [3.0, 5.0, 4.0, -2.0, 6.0, 7.0],
+            "count(*)_high": [7.0, 9.0, 8.0, 2.0, 10.0, 11.0],
+        }
+    )
+    _, ax = pyplot.subplots()
+    assert plot_trend(frame, x="所属期", by="所属区", ax=ax) is ax
+    south, north = ax.get_lines()
+    assert list(south.get_xdata()) == [0, 1, 2] and list(south.get_ydata()) == [5.0, 6.0, 8.0]
+    assert list(north.get_ydata()) == [7.0, 0.0, 9.0]
+    bands = ax.collections
+    assert len(bands) == 2
+    lows_highs = sorted(bands[1].get_paths()[0].vertices[:, 1].tolist())
+    assert lows_highs[0] == -2.0 and lows_highs[-1] == 11.0
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-01", "2026-02", "2026-03"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["市南区", "市北区"]
