@@ -131,11 +131,11 @@ def total_cost(costs: Iterable[PrivacyCost]) -> PrivacyCost:
     """The cost of running all ``costs`` on the same data (basic composition, rounded up)."""
     costs = tuple(costs)
     return PrivacyCost(
-        _sum_rounded_up(c.epsilon for c in costs), _sum_rounded_up(c.delta for c in costs)
+        sum_rounded_up(c.epsilon for c in costs), sum_rounded_up(c.delta for c in costs)
     )
 
 
-def _sum_rounded_up(values: Iterable[float]) -> float:
+def sum_rounded_up(values: Iterable[float]) -> float:
     """The float sum of ``values``, never below their exact real sum."""
     values = tuple(values)
     rounded = math.fsum(values)
