@@ -181,8 +181,8 @@ class DpGateway:
         project_id: int,
         slug: str,
         sql: str,
-        epsilon: float,
         actor: str,
+        epsilon: float | None = None,
         delta: float = 0.0,
         rho: float | None = None,
     ) -> DpAnswer:

@@ -137,13 +137,12 @@ def _implied_epsilon(rho_micro: int, delta_pico: int) -> float:
         raise InvalidInput("a zCDP budget needs ρ ≥ 0 and a δ in (0, 1) to be shown in ε")
     if rho_micro == 0:
         return 0.0
-    rho = Fraction(rho_micro, MICRO)
-    carrier = _rho_carrier(rho)
-    approx = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(carrier), delta_pico / PICO)
-    epsilon, delta = approx.map(1.0)
-    if Fraction(delta) > Fraction(delta_pico, PICO):
-        raise InternalError("OpenDP's conversion spent more δ than asked; this is a bug")
-    return epsilon
+    delta = delta_pico / PICO
+    if Fraction(delta) > Fraction(delta_pico, PICO):  # the float never exceeds the budget's δ
+        delta = math.nextafter(delta, 0.0)
+    carrier = _rho_carrier(Fraction(rho_micro, MICRO))
+    approx = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(carrier), delta)
+    return approx.map(1.0)[0]
 
 
 def _rho_carrier(rho: Fraction) -> dp.Measurement:
