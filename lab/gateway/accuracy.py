@@ -66,7 +66,10 @@ def budget_for_accuracy(
     wanted = _targeted(plan, aggregate)
 
     def reaches(units: int) -> bool:
-        widths = expected_accuracy(plan, plan_releases(plan, costed(units)))
+        try:
+            widths = expected_accuracy(plan, plan_releases(plan, costed(units)))
+        except QueryRejected:  # too little budget for some aggregate of the query at all
+            return False
         return all(widths[i].half_width <= target for i in wanted)
 
     low, high = len(plan.aggregates) + 1, most

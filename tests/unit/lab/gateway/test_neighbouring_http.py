@@ -138,28 +138,29 @@ def _ask(client: TestClient, tokens: SandboxTokens, kind: str) -> list[list[dict
     return answers
 
 
+@pytest.fixture(scope="module", params=sorted(MECHANISMS))
+def mechanism(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """D and D' published as two versions of ``tax``, with the app serving them; the releases
-    of both mechanisms on D are asked first, then D' is published and theirs asked on it."""
-    folder = tmp_path_factory.mktemp("neighbours-http")
+def published(tmp_path_factory, mechanism):
+    """D and D' published as two versions of ``tax``; every query kind's releases under
+    ``mechanism`` on D (with the target), then on D' (the next version, without), and — under
+    zCDP — the answer to a query that needs partition selection."""
+    folder = tmp_path_factory.mktemp(f"neighbours-http-{mechanism}")
     lab = open_services(LabSettings(home=folder / "home"))
+    zcdp = mechanism == "gaussian"
+    kinds = [k for k in QUERIES if not (zcdp and k == "by_industry")]
     try:
         _publish(lab, folder, _rows(with_target=True), "d.csv")
-        laplace, gaussian = SandboxTokens(lab, "a"), SandboxTokens(lab, "g", rho=RHO)
+        tokens = SandboxTokens(lab, "a", rho=RHO if zcdp else None)
         with TestClient(create_app(lab)) as client:
-            zcdp_kinds = [k for k in QUERIES if k != "by_industry"]
-            on_d = {
-                "laplace": {kind: _ask(client, laplace, kind) for kind in QUERIES},
-                "gaussian": {kind: _ask(client, gaussian, kind) for kind in zcdp_kinds},
-            }
-            refused = _partition_selection_status(client, gaussian)
+            with_target = {kind: _ask(client, tokens, kind) for kind in kinds}
+            refused = _partition_selection_status(client, tokens) if zcdp else None
             _publish(lab, folder, _rows(with_target=False), "d-prime.csv")
-            on_d_prime = {
-                "laplace": {kind: _ask(client, laplace, kind) for kind in QUERIES},
-                "gaussian": {kind: _ask(client, gaussian, kind) for kind in zcdp_kinds},
-            }
-        yield {m: {"D": on_d[m], "D'": on_d_prime[m]} for m in MECHANISMS}, refused
+            without = {kind: _ask(client, tokens, kind) for kind in kinds}
+        yield {"D": with_target, "D'": without}, refused
     finally:
         lab.close()
 
@@ -174,15 +175,10 @@ def _partition_selection_status(client: TestClient, tokens: SandboxTokens) -> tu
     return response.status_code, response.json()["error"]["code"]
 
 
-@pytest.fixture(scope="module", params=sorted(MECHANISMS))
-def mechanism(request) -> str:
-    return request.param
-
-
 @pytest.fixture(scope="module")
-def worlds(published, mechanism) -> dict[str, dict[str, list[list[dict]]]]:
-    """Every query kind's releases on D (with the target) and D' under ``mechanism``."""
-    return published[0][mechanism]
+def worlds(published) -> dict[str, list[list[dict]]]:
+    """Every query kind's releases on D and D' under ``mechanism``."""
+    return published[0]
 
 
 @pytest.fixture(scope="module")
@@ -235,15 +231,13 @@ def test_count_by_public_district_stays_within_epsilon(worlds, claimed) -> None:
     assert _loss(xs, ys, BOUND * wider, delta) <= epsilon
 
 
-def test_zcdp_projects_are_refused_partition_selection_free(published) -> None:
-    """A zCDP project's query that needs partition selection is a 400 rejection (no charge)."""
-    assert published[1] == (400, "query_rejected")
-
-
-def test_partition_selection_hides_the_targets_own_key(published) -> None:
+def test_partition_selection_hides_the_targets_own_key(published, mechanism) -> None:
     """The industry only the target holds is released at most δ of the time; a shared industry's
-    count stays within ε (pure ε only: zCDP projects are refused partition selection)."""
-    worlds = published[0]["laplace"]
+    count stays within ε. Under zCDP the query is refused instead: a 400, free."""
+    worlds, refused = published
+    if mechanism == "gaussian":
+        assert refused == (400, "query_rejected") and "by_industry" not in worlds["D"]
+        return
     leaks = sum(
         any(r["industry"] == TARGET_INDUSTRY for r in rows) for rows in worlds["D"]["by_industry"]
     )
