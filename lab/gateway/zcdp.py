@@ -26,7 +26,7 @@ from fractions import Fraction
 import opendp.prelude as dp
 
 from lab.errors import InternalError, InvalidInput
-from lab.gateway.accounting import MICRO, PICO, sum_rounded_up
+from lab.gateway.accounting import MICRO, PICO, share_units, sum_rounded_up
 
 dp.enable_features("contrib")
 
@@ -79,15 +79,7 @@ class RhoSpend:
 
     def split(self, parts: int) -> tuple[RhoSpend, ...]:
         """``parts`` equal shares rounded down, so they never compose above this (ρ's add)."""
-        if not (isinstance(parts, int) and parts >= 1):
-            raise InvalidInput(f"a budget splits into a whole number ≥ 1 of parts, got {parts!r}")
-        share = RhoSpend(self.rho_micro // parts)
-        if share.rho_micro == 0:
-            raise InvalidInput(
-                f"ρ = {self.rho_micro / MICRO} cannot be shared by {parts} releases "
-                f"at one micro-ρ each; ask for at least {parts / MICRO}"
-            )
-        return (share,) * parts
+        return (RhoSpend(share_units(self.rho_micro, parts, "ρ")),) * parts
 
 
 @dataclass(frozen=True)
