@@ -27,22 +27,19 @@ def _micro(name: str) -> sa.Column:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sandbox_projects") as batch:
-        batch.add_column(
-            sa.Column("accounting", sa.String(10), nullable=False, server_default="pure")
-        )
-    with op.batch_alter_table("privacy_budgets") as batch:
-        batch.add_column(_micro("rho_limit_micro"))
-        batch.add_column(_micro("rho_spent_micro"))
-    with op.batch_alter_table("query_releases") as batch:
-        batch.add_column(_micro("cost_rho_micro"))
+    op.add_column(
+        "sandbox_projects",
+        sa.Column("accounting", sa.String(10), nullable=False, server_default="pure"),
+    )
+    op.add_column("privacy_budgets", _micro("rho_limit_micro"))
+    op.add_column("privacy_budgets", _micro("rho_spent_micro"))
+    op.add_column("query_releases", _micro("cost_rho_micro"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("query_releases") as batch:
-        batch.drop_column("cost_rho_micro")
-    with op.batch_alter_table("privacy_budgets") as batch:
-        batch.drop_column("rho_spent_micro")
-        batch.drop_column("rho_limit_micro")
-    with op.batch_alter_table("sandbox_projects") as batch:
-        batch.drop_column("accounting")
+    """Drop the columns in place (SQLite ≥ 3.35 and PostgreSQL both can), so no referenced
+    table is rebuilt."""
+    op.drop_column("query_releases", "cost_rho_micro")
+    op.drop_column("privacy_budgets", "rho_spent_micro")
+    op.drop_column("privacy_budgets", "rho_limit_micro")
+    op.drop_column("sandbox_projects", "accounting")

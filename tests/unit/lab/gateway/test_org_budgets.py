@@ -170,7 +170,8 @@ def test_existing_budgets_migrate_to_consistent_organisation_rows(
 
 
 def _drop_0009(connection) -> None:
-    """Undo 0009's schema with its own downgrade, so upgrade runs it on the old data."""
-    module = importlib.import_module("lab.db.migrations.versions.0009_organisation_budgets")
+    """Undo the schema of 0009 and of the later revisions that change it (newest first) with
+    their own downgrades, so upgrade runs them again on the old data."""
     with Operations.context(MigrationContext.configure(connection)):
-        module.downgrade()
+        for revision in ("0014_zcdp_accounting", "0009_organisation_budgets"):
+            importlib.import_module(f"lab.db.migrations.versions.{revision}").downgrade()
