@@ -117,3 +117,19 @@ def test_bad_accuracy_questions_are_clear_400s(served) -> None:
         assert response.status_code == 400, (body, response.text)
         assert response.json()["error"]["code"] in {"invalid_input", "query_rejected"}
     assert _ledger(lab) == before
+
+
+def test_a_zcdp_projects_budget_shows_rho_beside_its_epsilon(served) -> None:
+    """/api/gateway/budget gives a zCDP project's ρ limit, spent and remaining, and the ε its
+    limit implies at δ; a pure project's has no ρ."""
+    _, client, tokens = served
+    budgets = {}
+    for kind, token in tokens.items():
+        response = client.get("/api/gateway/budget", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        (budgets[kind],) = response.json()["budgets"]
+    zcdp, pure = budgets["zcdp"], budgets["pure"]
+    assert zcdp["accounting"] == "zcdp" and zcdp["rho_limit"] == 0.5
+    assert zcdp["rho_remaining"] == pytest.approx(0.5 - zcdp["rho_spent"])
+    assert zcdp["limit"] == pytest.approx(implied_epsilon(500_000, 10**6), abs=1e-6)
+    assert pure["accounting"] == "pure" and pure["rho_limit"] is None
