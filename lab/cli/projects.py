@@ -9,7 +9,7 @@ from lab.cli.context import one_line_errors, services
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import InvalidInput, NotFound
-from lab.gateway.ledger import BudgetState
+from lab.gateway.ledger import MICRO, BudgetState
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import (
     DEFAULT_DELTA_PER_DATASET,
@@ -21,6 +21,7 @@ from lab.gateway.projects import (
     reject_project,
     set_budget,
 )
+from lab.gateway.zcdp import Accounting
 
 project_app = typer.Typer(
     help="Sandbox projects: apply, approve, reject, budget.", no_args_is_help=True
@@ -64,9 +65,14 @@ def project_list() -> None:
             typer.echo(f"{project.id}\t{project.state}\t{project.title}")
             for slug, budget in project_budgets(session, project.id):
                 state = BudgetState.of(budget)
+                rho = (
+                    f"\tρ {budget.rho_spent_micro / MICRO:g}/{budget.rho_limit_micro / MICRO:g}"
+                    if project.accounting == Accounting.ZCDP
+                    else ""
+                )
                 typer.echo(
                     f"\t{slug}\tε {state.spent:g}/{state.limit:g}"
-                    f"\tδ {state.delta_spent:g}/{state.delta_limit:g}"
+                    f"\tδ {state.delta_spent:g}/{state.delta_limit:g}{rho}"
                 )
 
 
@@ -74,11 +80,16 @@ def project_list() -> None:
 @one_line_errors
 def project_approve(
     project_id: int,
-    budget: list[str] = typer.Option(..., "--budget", help="DATASET=EPSILON (repeatable)."),
+    budget: list[str] = typer.Option(
+        ..., "--budget", help="DATASET=EPSILON (repeatable); DATASET=RHO under --accounting zcdp."
+    ),
     delta: float = typer.Option(DEFAULT_DELTA_PER_DATASET, help="δ per dataset."),
     note: str = typer.Option("", help="Note for the applicant."),
+    accounting: str = typer.Option(
+        "pure", help="pure (ε budgets, discrete Laplace) or zcdp (ρ budgets, discrete Gaussian)."
+    ),
 ) -> None:
-    """Approve a project with an ε budget per dataset."""
+    """Approve a project with an ε budget per dataset (or a ρ budget, under zCDP)."""
     lab = services()
     with transaction(lab.sessions) as session:
         approve_project(
@@ -90,6 +101,7 @@ def project_approve(
             note=note,
             actor=CLI_ACTOR,
             caps=OrganisationCaps.of(lab.settings),
+            accounting=Accounting.parse(accounting),
         )
     typer.echo(f"project {project_id} approved")
 
@@ -113,8 +125,9 @@ def project_reject(
 def project_budget(
     project_id: int,
     dataset: str,
-    epsilon: float = typer.Option(..., help="New ε limit."),
+    epsilon: float | None = typer.Option(None, help="New ε limit (pure-ε projects)."),
     delta: float | None = typer.Option(None, help="New δ limit (kept when omitted)."),
+    rho: float | None = typer.Option(None, help="New ρ limit (zCDP projects)."),
 ) -> None:
     """Change one of a project's budgets (never below what is spent)."""
     lab = services()
@@ -127,6 +140,7 @@ def project_budget(
             lab.audit,
             budget=budgets[dataset],
             epsilon=epsilon,
+            rho=rho,
             delta=delta,
             actor=CLI_ACTOR,
         )

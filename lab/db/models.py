@@ -223,13 +223,16 @@ class SandboxProject(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accounting: Mapped[str] = mapped_column(String(10), default="pure", server_default="pure")
 
 
 class PrivacyBudget(Base):
     """A project's privacy budget on one dataset, in micro-ε and pico-δ (integers: exact sums).
 
     ``spent_micro`` and ``delta_spent_pico`` only grow, by one conditional update that never
-    passes ``limit_micro`` or ``delta_limit_pico``.
+    passes ``limit_micro`` or ``delta_limit_pico``. A project under ρ-zCDP accounting also holds
+    ``rho_limit_micro`` / ``rho_spent_micro`` (micro-ρ); its ε columns then hold the (ε, δ) that
+    its ρ implies at its δ (``lab.gateway.zcdp``).
     """
 
     __tablename__ = "privacy_budgets"
@@ -243,6 +246,8 @@ class PrivacyBudget(Base):
     delta_limit_pico: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     delta_spent_pico: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rho_limit_micro: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    rho_spent_micro: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class OrganisationBudget(Base):
@@ -301,6 +306,7 @@ class QueryRelease(Base):
     cost_delta_pico: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(20))
     answer: Mapped[dict | None] = mapped_column(JSON)
+    cost_rho_micro: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     requested_by: Mapped[str] = mapped_column(String(64))
     reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

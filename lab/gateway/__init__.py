@@ -9,10 +9,14 @@ Modules:
 * ``predicate`` — the WHERE allow-list used by ``query``.
 * ``planner`` — ``compile_plan`` turns a plan into one bounded-aggregation SQL statement.
 * ``engine`` — ``QueryEngine`` interface and ``DuckDBEngine``, which scans the Parquet in place.
-* ``noise`` — OpenDP discrete Laplace releases of count, sum and sum-of-squares vectors.
+* ``noise`` — OpenDP discrete Laplace (or discrete Gaussian) releases of count, sum and
+  sum-of-squares vectors.
 * ``mechanisms`` — mean, variance, quantile (DP histogram) and partition selection.
 * ``intervals`` — exact 95% intervals of the released values (log space; quantile CDF bound).
 * ``accounting`` — exact budget units (``Spend``), ``PrivacyCost`` and composition.
+* ``zcdp`` — a project's accounting (pure ε or ρ-zCDP), micro-ρ units, and the (ε, δ) a ρ
+  implies (OpenDP's conversion).
+* ``accuracy`` — each aggregate's 95% half-width before it runs, and the budget a target needs.
 * ``releases`` — a query's cost and measurements, built (or refused, free) before reservation.
 * ``ledger`` — ``BudgetLedger``: atomic reservation at three levels, cached answers, no refunds.
 * ``projects`` — sandbox projects and their per-dataset budgets.

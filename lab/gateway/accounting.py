@@ -94,15 +94,21 @@ class Spend:
 
         A share of zero units (ε split too finely) is refused: it could release nothing.
         """
-        if not (isinstance(parts, int) and parts >= 1):
-            raise InvalidInput(f"a budget splits into a whole number ≥ 1 of parts, got {parts!r}")
-        share = Spend(self.epsilon_micro // parts, self.delta_pico // parts)
-        if share.epsilon_micro == 0:
-            raise InvalidInput(
-                f"ε = {self.epsilon_micro / MICRO} cannot be shared by {parts} releases "
-                f"at one micro-ε each; ask for at least {parts / MICRO}"
-            )
+        share = Spend(share_units(self.epsilon_micro, parts, "ε"), self.delta_pico // parts)
         return (share,) * parts
+
+
+def share_units(units: int, parts: int, name: str) -> int:
+    """One of ``parts`` equal shares of ``units`` micro-ε (or micro-ρ), rounded down so the
+    shares never compose above the whole; a share of zero units is refused."""
+    if not (isinstance(parts, int) and parts >= 1):
+        raise InvalidInput(f"a budget splits into a whole number ≥ 1 of parts, got {parts!r}")
+    if units // parts == 0:
+        raise InvalidInput(
+            f"{name} = {units / MICRO} cannot be shared by {parts} releases "
+            f"at one micro-{name} each; ask for at least {parts / MICRO}"
+        )
+    return units // parts
 
 
 @dataclass(frozen=True)
@@ -131,11 +137,11 @@ def total_cost(costs: Iterable[PrivacyCost]) -> PrivacyCost:
     """The cost of running all ``costs`` on the same data (basic composition, rounded up)."""
     costs = tuple(costs)
     return PrivacyCost(
-        _sum_rounded_up(c.epsilon for c in costs), _sum_rounded_up(c.delta for c in costs)
+        sum_rounded_up(c.epsilon for c in costs), sum_rounded_up(c.delta for c in costs)
     )
 
 
-def _sum_rounded_up(values: Iterable[float]) -> float:
+def sum_rounded_up(values: Iterable[float]) -> float:
     """The float sum of ``values``, never below their exact real sum."""
     values = tuple(values)
     rounded = math.fsum(values)

@@ -18,6 +18,14 @@ budget on the dataset, and the organisation's budget on the dataset's kind of pr
    query_key) constraint makes a concurrent identical query fail its insert, which rolls its
    charges back.
 
+Under ρ-zCDP accounting (``zcdp``) the project's row is charged first, in micro-ρ, by the same
+kind of conditional update on ``rho_spent_micro``; its result fixes the (ε, δ) increment that the
+three levels are then charged as above: ε(ρ_after) − ε(ρ_before) in micro-ε (OpenDP's conversion
+at the project's δ, rounded up — the increments telescope to ε(ρ_total)) and the project's δ on
+its first charge only. Locking that project row before the organisation rows cannot deadlock:
+pure-ε queries never lock a zCDP project's row, and zCDP queries of one project queue on it
+before they take any organisation row (still in ascending id order).
+
 The same transaction reads the budgets as this charge left them (the updates return them), so
 a query needs only two short transactions: this one, and ``record_answer`` once the answer
 exists.
@@ -42,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
 from lab.gateway.accounting import MICRO, PICO
+from lab.gateway.zcdp import implied_epsilon_micro
 from lab.identity.accounts import now
 
 
@@ -58,10 +67,17 @@ class BudgetExhausted(PermissionDenied):
 
 
 def query_key(
-    *, version_id: int, canonical_query: str, epsilon_micro: int, delta_pico: int = 0
+    *,
+    version_id: int,
+    canonical_query: str,
+    epsilon_micro: int,
+    delta_pico: int = 0,
+    rho_micro: int = 0,
 ) -> str:
-    """The cache identity of a query: dataset version, canonical text, ε and δ."""
+    """The cache identity of a query: dataset version, canonical text, ε and δ (or ρ)."""
     spend = f"{epsilon_micro}/{delta_pico}" if delta_pico else str(epsilon_micro)
+    if rho_micro:
+        spend = f"rho:{rho_micro}"
     material = f"{version_id}\x1f{spend}\x1f{canonical_query}".encode()
     return hashlib.sha256(material).hexdigest()
 
@@ -139,6 +155,7 @@ class Reservation:
     cost_delta_pico: int
     cached_answer: dict[str, Any] | None
     budgets: BudgetLevels
+    cost_rho_micro: int = 0
 
     @property
     def is_cached(self) -> bool:
@@ -161,16 +178,23 @@ class BudgetLedger:
         cost_micro: int,
         actor: str,
         cost_delta_pico: int = 0,
+        cost_rho_micro: int = 0,
     ) -> Reservation:
         """Charge ``cost_micro`` (and ``cost_delta_pico``) at every level and open a release,
-        or return the organisation's cached answer for free."""
-        if cost_micro <= 0:
+        or return the organisation's cached answer for free.
+
+        A zCDP query gives ``cost_rho_micro`` instead (``cost_micro`` is then ignored): the
+        project's ρ is charged first and the (ε, δ) it newly implies at every level.
+        """
+        if (cost_rho_micro if cost_rho_micro else cost_micro) <= 0:
             raise InternalError("a query must cost something")
         try:
             with self._sessions() as session, session.begin():
                 cached = _earlier_release(session, budgets, key)
                 if cached is not None:
                     return cached
+                if cost_rho_micro:
+                    cost_micro, cost_delta_pico = _charge_rho(session, budgets, cost_rho_micro)
                 levels = _charge(session, budgets, cost_micro, cost_delta_pico)
                 release_id = session.scalar(
                     _OPEN_RELEASE,
@@ -182,12 +206,15 @@ class BudgetLedger:
                         "query_text": query_text,
                         "cost_micro": cost_micro,
                         "cost_delta_pico": cost_delta_pico,
+                        "cost_rho_micro": cost_rho_micro,
                         "state": ReleaseState.RESERVED.value,
                         "requested_by": actor,
                         "reserved_at": now(),
                     },
                 )
-                return Reservation(release_id, cost_micro, cost_delta_pico, None, levels)
+                return Reservation(
+                    release_id, cost_micro, cost_delta_pico, None, levels, cost_rho_micro
+                )
         except DbIntegrityError:
             raise Conflict(
                 "the same query is already running; ask again when it finishes"
@@ -262,6 +289,17 @@ def _charge_statement(table):
     )
 
 
+_CHARGE_PROJECT_RHO = (
+    update(PrivacyBudget)
+    .where(
+        PrivacyBudget.id == bindparam("row"),
+        PrivacyBudget.rho_spent_micro + bindparam("rho", type_=BigInteger)
+        <= PrivacyBudget.rho_limit_micro,
+    )
+    .values(rho_spent_micro=PrivacyBudget.rho_spent_micro + bindparam("rho", type_=BigInteger))
+    .returning(PrivacyBudget.rho_spent_micro, PrivacyBudget.delta_limit_pico)
+    .execution_options(synchronize_session=False)
+)
 _PROJECT_STATE = select(*_state_columns(PrivacyBudget)).where(PrivacyBudget.id == bindparam("row"))
 _ORG_STATES = select(OrganisationBudget.id, *_state_columns(OrganisationBudget)).where(
     OrganisationBudget.id.in_(bindparam("rows", expanding=True))
@@ -337,6 +375,29 @@ def _charge(
         BudgetState.of(charged[budgets.dataset]),
         BudgetState.of(charged[budgets.unit]),
     )
+
+
+def _charge_rho(session: Session, budgets: ChargedBudgets, rho_micro: int) -> tuple[int, int]:
+    """Charge the project's ρ; return the (micro-ε, pico-δ) it newly implies at the project's δ.
+
+    ε(ρ) is non-decreasing, so the increment is ≥ 0, and the increments of a project's queries
+    add up to exactly ε(ρ spent) in micro-ε. δ is spent once, with the first ρ.
+    """
+    charged = session.execute(_CHARGE_PROJECT_RHO, {"row": budgets.project, "rho": rho_micro})
+    row = charged.one_or_none()
+    if row is None:
+        budget = session.get(PrivacyBudget, budgets.project)
+        if budget is None:
+            raise PermissionDenied("no privacy budget for this project and dataset")
+        left = max(0, budget.rho_limit_micro - budget.rho_spent_micro) / MICRO
+        raise BudgetExhausted(
+            f"the query costs more than is left of the project's budget: ρ = {left:g}; "
+            "nothing was charged"
+        )
+    after, delta_pico = row
+    before = after - rho_micro
+    increment = implied_epsilon_micro(after, delta_pico) - implied_epsilon_micro(before, delta_pico)
+    return max(0, increment), delta_pico if before == 0 else 0
 
 
 def _organisation_level(row: int, budgets: ChargedBudgets) -> str:

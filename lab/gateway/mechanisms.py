@@ -1,8 +1,9 @@
 """Derived DP statistics (mean, variance, quantile) and partition selection, built on ``noise``.
 
-Mean, variance and quantile are post-processing of discrete-Laplace-noised integer vectors, so
-each costs exactly the composition of the vectors it noises (their ε's add; ``accounting``); a
-statistic's ε is split between its vectors as exact rationals. Mean and variance intervals combine
+Mean, variance and quantile are post-processing of discrete-Laplace-noised (or, under ρ-zCDP,
+discrete-Gaussian-noised) integer vectors, so each costs exactly the composition of the vectors it
+noises (their ε's add, or their ρ's; ``accounting``, ``zcdp``); a statistic's ε or ρ is split
+between its vectors as exact rationals. Mean and variance intervals combine
 the base intervals by a union bound; the quantile interval comes from a simultaneous bound on the
 noisy cumulative histogram (``intervals``). Partition selection releases group keys without a
 public domain and is (ε, δ)-DP.
@@ -27,6 +28,7 @@ from lab.gateway.intervals import (
     ALPHA,
     Estimate,
     cumulative_noise_bound,
+    gaussian_cumulative_noise_bound,
     quantile_bin_range,
     ratio_interval,
 )
@@ -39,6 +41,7 @@ from lab.gateway.noise import (
     make_sum_release,
     saturate,
 )
+from lab.gateway.zcdp import Accounting, RhoCost
 
 dp.enable_features("contrib")
 
@@ -57,7 +60,7 @@ class MeanRelease:
     bounds: Bounds
 
     @property
-    def cost(self) -> PrivacyCost:
+    def cost(self) -> PrivacyCost | RhoCost:
         """The composed cost of the two noisy vectors."""
         return self.count.cost + self.total.cost
 
@@ -78,11 +81,15 @@ class MeanRelease:
         return Estimate(value, low, high)
 
 
-def make_mean_release(max_rows: int, bounds: Bounds, epsilon: Epsilon) -> MeanRelease:
-    """ε-DP means per group: ε splits equally (exactly) between the count and the sum."""
+def make_mean_release(
+    max_rows: int, bounds: Bounds, epsilon: Epsilon, accounting: Accounting = Accounting.PURE
+) -> MeanRelease:
+    """ε-DP (or ρ-zCDP) means per group: ε (or ρ) splits equally, exactly, between count and sum."""
     share = Fraction(epsilon) / 2
     return MeanRelease(
-        make_count_release(max_rows, share), make_sum_release(max_rows, bounds, share), bounds
+        make_count_release(max_rows, share, accounting),
+        make_sum_release(max_rows, bounds, share, accounting),
+        bounds,
     )
 
 
@@ -100,7 +107,7 @@ class VarianceRelease:
     squares: NoisyVectorRelease
 
     @property
-    def cost(self) -> PrivacyCost:
+    def cost(self) -> PrivacyCost | RhoCost:
         """The composed cost of the three noisy vectors."""
         return self.mean.cost + self.squares.cost
 
@@ -135,13 +142,15 @@ class VarianceRelease:
         return Estimate(value, low, high)
 
 
-def make_variance_release(max_rows: int, bounds: Bounds, epsilon: Epsilon) -> VarianceRelease:
-    """ε-DP variances per group: ε splits equally (exactly) between count, sum and squares."""
+def make_variance_release(
+    max_rows: int, bounds: Bounds, epsilon: Epsilon, accounting: Accounting = Accounting.PURE
+) -> VarianceRelease:
+    """ε-DP (or ρ-zCDP) variances per group: ε (or ρ) splits equally between count, sum and
+    squares."""
     share = Fraction(epsilon) / 3
-    mean = MeanRelease(
-        make_count_release(max_rows, share), make_sum_release(max_rows, bounds, share), bounds
-    )
-    return VarianceRelease(mean, make_sum_of_squares_release(max_rows, bounds, share))
+    mean = make_mean_release(max_rows, bounds, share * 2, accounting)
+    squares = make_sum_of_squares_release(max_rows, bounds, share, accounting)
+    return VarianceRelease(mean, squares)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,13 +174,15 @@ class QuantileRelease:
     bins: int
 
     @property
-    def cost(self) -> PrivacyCost:
+    def cost(self) -> PrivacyCost | RhoCost:
         """The cost of the one noisy histogram."""
         return self.histogram.cost
 
     @property
     def cumulative_bound(self) -> int:
         """The simultaneous (1 − α) bound on the error of every noisy cumulative count."""
+        if self.histogram.accounting is Accounting.ZCDP:
+            return gaussian_cumulative_noise_bound(self.histogram.scale, self.bins, ALPHA)
         return cumulative_noise_bound(self.histogram.scale, self.bins, ALPHA)
 
     def release(self, counts: Sequence[int], qs: Sequence[float]) -> list[Estimate]:
@@ -205,12 +216,16 @@ class QuantileRelease:
 
 
 def make_quantile_release(
-    max_rows: int, bounds: Bounds, bins: int, epsilon: Epsilon
+    max_rows: int,
+    bounds: Bounds,
+    bins: int,
+    epsilon: Epsilon,
+    accounting: Accounting = Accounting.PURE,
 ) -> QuantileRelease:
-    """ε-DP quantiles from a histogram; its counts have the sensitivity of counts (``noise``)."""
+    """ε-DP (or ρ-zCDP) quantiles from a histogram; its counts have the sensitivity of counts."""
     if not (isinstance(bins, int) and bins >= 1):
         raise InvalidInput(f"a histogram needs a whole number ≥ 1 of bins, got {bins!r}")
-    return QuantileRelease(make_count_release(max_rows, epsilon), bounds, bins)
+    return QuantileRelease(make_count_release(max_rows, epsilon, accounting), bounds, bins)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,5 @@
-"""Discrete Laplace noise on integer aggregate vectors, calibrated once from the contribution bound.
+"""Discrete Laplace (pure ε) or discrete Gaussian (ρ-zCDP) noise on integer aggregate vectors,
+calibrated once from the contribution bound.
 
 Contribution model (what the engine guarantees, DESIGN §4): after truncation at ingest, one privacy
 unit contributes at most ``max_rows`` rows in total, across all groups, and every bounded value is
@@ -21,13 +22,15 @@ import opendp.prelude as dp
 
 from lab.errors import InternalError, InvalidInput
 from lab.gateway.accounting import PrivacyCost, exact
-from lab.gateway.intervals import ALPHA, discrete_laplace_half_width
+from lab.gateway.intervals import ALPHA, discrete_gaussian_half_width, discrete_laplace_half_width
 from lab.gateway.metadata import Bounds
+from lab.gateway.zcdp import Accounting, RhoCost
 
 dp.enable_features("contrib")
 
 _VECTOR_DOMAIN = dp.vector_domain(dp.atom_domain(T="i64"))
 _L1 = dp.l1_distance(T="i64")
+_L2 = dp.l2_distance(T="i64")
 _MAX_SCALE_STEPS = 16
 I64_MAX = 2**63 - 1
 SATURATION = 2**62
@@ -44,7 +47,9 @@ Epsilon = float | Fraction
 class Sensitivity:
     """The L1 sensitivity of an integer aggregate vector under adding or removing one unit.
 
-    Under this pure-DP design only L1 matters; L2 ≤ L1 would bound a Gaussian mechanism.
+    It bounds the L2 sensitivity too (‖v‖₂ ≤ ‖v‖₁ for any vector), and each bound below is tight
+    in L2 as well — all of a unit's rows in one group move one entry by the whole amount — so the
+    discrete Gaussian is calibrated to the same number.
     """
 
     l1: int
@@ -82,16 +87,19 @@ class Sensitivity:
 
 @dataclass(frozen=True, eq=False)
 class NoisyVectorRelease:
-    """An OpenDP discrete Laplace measurement on an integer vector, with its cost and intervals.
+    """An OpenDP discrete Laplace (or discrete Gaussian) measurement on an integer vector, with
+    its cost and intervals.
 
-    Privacy: ``measurement.map(sensitivity.l1)`` = sensitivity/scale = ε (OpenDP's map, rounded
-    up); ``cost`` holds that value. Each entry of the output is its input plus independent noise.
+    Privacy: ``measurement.map(sensitivity.l1)`` = sensitivity/scale = ε for the Laplace, and
+    sensitivity²/(2·scale²) = ρ for the Gaussian (OpenDP's map, rounded up); ``cost`` holds that
+    value. Each entry of the output is its input plus independent noise.
     """
 
     measurement: dp.Measurement
     sensitivity: Sensitivity
     scale: float
-    cost: PrivacyCost
+    cost: PrivacyCost | RhoCost
+    accounting: Accounting = Accounting.PURE
 
     def release(self, exact: Sequence[int]) -> list[int]:
         """Noisy copies of the saturated exact aggregates (one OpenDP call for the vector)."""
@@ -99,6 +107,8 @@ class NoisyVectorRelease:
 
     def half_width(self, alpha: float = ALPHA) -> int:
         """The half-width h of a (1 − alpha) interval ``noisy ± h`` for one entry."""
+        if self.accounting is Accounting.ZCDP:
+            return discrete_gaussian_half_width(self.scale, alpha)
         return discrete_laplace_half_width(self.scale, alpha)
 
     def interval(self, noisy: int, alpha: float = ALPHA) -> tuple[int, int]:
@@ -122,25 +132,33 @@ def saturate(exact: int) -> int:
     return min(max(int(exact), -SATURATION), SATURATION)
 
 
-def make_count_release(max_rows: int, epsilon: Epsilon) -> NoisyVectorRelease:
-    """ε-DP noisy counts per group (or per histogram bin)."""
-    return make_vector_release(Sensitivity.of_counts(max_rows), epsilon)
+def make_count_release(
+    max_rows: int, epsilon: Epsilon, accounting: Accounting = Accounting.PURE
+) -> NoisyVectorRelease:
+    """Noisy counts per group (or per histogram bin): ε-DP, or ρ-zCDP with ``epsilon`` = ρ."""
+    return make_vector_release(Sensitivity.of_counts(max_rows), epsilon, accounting)
 
 
-def make_sum_release(max_rows: int, bounds: Bounds, epsilon: Epsilon) -> NoisyVectorRelease:
-    """ε-DP noisy sums per group of a column clamped to ``bounds``."""
-    return make_vector_release(Sensitivity.of_sums(max_rows, bounds), epsilon)
+def make_sum_release(
+    max_rows: int, bounds: Bounds, epsilon: Epsilon, accounting: Accounting = Accounting.PURE
+) -> NoisyVectorRelease:
+    """Noisy sums per group of a column clamped to ``bounds`` (ε-DP, or ρ-zCDP)."""
+    return make_vector_release(Sensitivity.of_sums(max_rows, bounds), epsilon, accounting)
 
 
 def make_sum_of_squares_release(
-    max_rows: int, bounds: Bounds, epsilon: Epsilon
+    max_rows: int, bounds: Bounds, epsilon: Epsilon, accounting: Accounting = Accounting.PURE
 ) -> NoisyVectorRelease:
-    """ε-DP noisy sums of squares per group of a column clamped to ``bounds``."""
-    return make_vector_release(Sensitivity.of_sums_of_squares(max_rows, bounds), epsilon)
+    """Noisy sums of squares per group of a column clamped to ``bounds`` (ε-DP, or ρ-zCDP)."""
+    sensitivity = Sensitivity.of_sums_of_squares(max_rows, bounds)
+    return make_vector_release(sensitivity, epsilon, accounting)
 
 
-def make_vector_release(sensitivity: Sensitivity, epsilon: Epsilon) -> NoisyVectorRelease:
-    """The discrete Laplace mechanism at scale = sensitivity/ε, checked against OpenDP's map.
+def make_vector_release(
+    sensitivity: Sensitivity, epsilon: Epsilon, accounting: Accounting = Accounting.PURE
+) -> NoisyVectorRelease:
+    """The discrete Laplace mechanism at scale = sensitivity/ε, checked against OpenDP's map —
+    or, under zCDP (``epsilon`` is then ρ), the discrete Gaussian (``make_gaussian_release``).
 
     Proof: for integer vectors at L1 distance ≤ Δ, discrete Laplace noise of scale s is
     (Δ/s)-DP (Canonne, Kamath & Steinke 2020; OpenDP ``make_laplace``). With s = Δ/ε this is ε;
@@ -153,7 +171,36 @@ def make_vector_release(sensitivity: Sensitivity, epsilon: Epsilon) -> NoisyVect
         raise InvalidInput("epsilon must be above 0 for a release")
     if sensitivity.l1 > I64_MAX:
         raise InvalidInput(f"a sensitivity of {sensitivity.l1} does not fit a 64-bit integer")
+    if accounting is Accounting.ZCDP:
+        return _calibrated_gaussian(sensitivity, epsilon)
     return _calibrated_release(sensitivity, epsilon)
+
+
+def make_gaussian_release(sensitivity: Sensitivity, rho: Epsilon) -> NoisyVectorRelease:
+    """The discrete Gaussian mechanism at scale σ = sensitivity/√(2ρ), checked against OpenDP.
+
+    Proof: for integer vectors at L2 distance ≤ Δ, adding independent discrete Gaussian noise
+    N_Z(0, σ²) to each entry is (Δ²/(2σ²))-zCDP (Canonne, Kamath & Steinke 2020, Thm 14; OpenDP
+    ``make_gaussian``). With σ = Δ/√(2ρ) this is ρ; if OpenDP's rounded-up map exceeds ρ —
+    compared as exact rationals — σ steps up one ulp at a time. Δ is the L1 bound, which
+    bounds L2 (``Sensitivity``).
+    """
+    return make_vector_release(sensitivity, rho, Accounting.ZCDP)
+
+
+@functools.lru_cache(maxsize=512)
+def _calibrated_gaussian(sensitivity: Sensitivity, rho: Fraction) -> NoisyVectorRelease:
+    """``make_gaussian_release`` after its checks, kept per (sensitivity, ρ)."""
+    scale = sensitivity.l1 / math.sqrt(2.0 * float(rho))
+    for _ in range(_MAX_SCALE_STEPS):
+        measurement = dp.m.make_gaussian(_VECTOR_DOMAIN, _L2, scale=scale)
+        spent = measurement.map(sensitivity.l1)
+        if Fraction(spent) <= rho:
+            return NoisyVectorRelease(
+                measurement, sensitivity, scale, RhoCost(spent), Accounting.ZCDP
+            )
+        scale = math.nextafter(scale, math.inf)
+    raise InternalError("could not calibrate the discrete Gaussian scale to the budget")
 
 
 @functools.lru_cache(maxsize=512)

@@ -8,6 +8,11 @@ project budget is granted out of the organisation's cap on that dataset (``org_b
 approval or a raise beyond it is refused, naming what is left, so a second project never adds
 to what the organisation may spend. Every decision and budget change is written to the audit
 log.
+
+The steward also chooses the project's accounting (``zcdp.Accounting``): pure ε (discrete
+Laplace, the default) or ρ-zCDP (discrete Gaussian). A zCDP project's budgets are given in ρ;
+each is held as micro-ρ beside the (ε, δ) it implies at the project's δ (OpenDP's conversion,
+rounded up), and that ε is what is granted out of the organisation's cap.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from lab.gateway.org_budgets import (
     dataset_budget,
     served_unit_budget,
 )
+from lab.gateway.zcdp import Accounting, implied_epsilon_micro, rho_units
 from lab.identity import OrganisationKind
 from lab.identity.accounts import now
 
@@ -94,12 +100,16 @@ def approve_project(
     note: str = "",
     delta: float = DEFAULT_DELTA_PER_DATASET,
     caps: OrganisationCaps | None = None,
+    accounting: Accounting = Accounting.PURE,
 ) -> list[PrivacyBudget]:
     """Approve ``project`` with an ε budget per restricted dataset slug, each with ``delta``.
 
-    Each budget is granted out of the organisation's cap on its dataset (created with ``caps``
-    the first time); beyond it the approval is refused, naming what is left.
+    Under ``Accounting.ZCDP`` the budgets are ρ's (δ must then be above 0: it is the δ the ρ is
+    shown and charged at). Each budget is granted out of the organisation's cap on its dataset
+    (created with ``caps`` the first time); beyond it the approval is refused, naming what is
+    left.
     """
+    accounting = Accounting.parse(accounting)
     if project.state != ProjectState.APPLIED:
         raise Conflict(f"project {project.id} is {project.state}, not awaiting a decision")
     if not budgets:
@@ -108,13 +118,19 @@ def approve_project(
     if unasked:
         raise InvalidInput(f"the application did not ask for {', '.join(unasked)}")
     delta_pico = _checked_delta(delta)
-    limits = {slug: _checked_limit(eps) for slug, eps in budgets.items()}
+    if accounting is Accounting.ZCDP:
+        rhos = {slug: _checked_rho(rho, delta_pico) for slug, rho in budgets.items()}
+        limits = {slug: implied_epsilon_micro(rho, delta_pico) for slug, rho in rhos.items()}
+    else:
+        rhos = dict.fromkeys(budgets, 0)
+        limits = {slug: _checked_limit(eps) for slug, eps in budgets.items()}
     datasets = {slug: _restricted_dataset(session, slug) for slug in budgets}
     _grant(session, project.organisation_id, datasets, limits, delta_pico, caps)
     project.state, project.decided_by = ProjectState.APPROVED.value, actor
     project.decided_at, project.decision_note = now(), note
+    project.accounting = accounting.value
     made = [
-        _new_budget(session, project, datasets[slug], limit, delta_pico)
+        _new_budget(session, project, datasets[slug], limit, delta_pico, rhos[slug])
         for slug, limit in limits.items()
     ]
     audit.append_in(
@@ -122,7 +138,12 @@ def approve_project(
         actor=actor,
         action="project.approve",
         target=f"project:{project.id}",
-        details={"budgets": dict(budgets), "delta": delta, "note": note},
+        details={
+            "budgets": dict(budgets),
+            "delta": delta,
+            "accounting": accounting.value,
+            "note": note,
+        },
     )
     return made
 
@@ -204,14 +225,25 @@ def set_budget(
     audit: AuditLog,
     *,
     budget: PrivacyBudget,
-    epsilon: float,
+    epsilon: float | None = None,
     actor: str,
     delta: float | None = None,
+    rho: float | None = None,
 ) -> None:
     """Change a budget's limits (δ kept unless given); neither may drop below what is spent,
-    and a raise must fit in what is left of the organisation's cap on the dataset."""
-    limit = _checked_limit(epsilon)
+    and a raise must fit in what is left of the organisation's cap on the dataset.
+
+    A zCDP project's budget is changed in ``rho`` (its ε follows), a pure one's in ``epsilon``.
+    """
     delta_limit = budget.delta_limit_pico if delta is None else _checked_delta(delta)
+    project = session.get(SandboxProject, budget.project_id)
+    old_rho = budget.rho_limit_micro
+    if project.accounting == Accounting.ZCDP:
+        limit = _zcdp_limit(budget, rho, epsilon, delta_limit)
+    elif rho is not None or epsilon is None:
+        raise InvalidInput("this project is accounted in pure ε: change its budget in ε")
+    else:
+        limit = _checked_limit(epsilon)
     if limit < budget.spent_micro:
         raise Conflict(
             f"{budget.spent_micro / MICRO} ε is already spent; the limit cannot be lower"
@@ -221,7 +253,7 @@ def set_budget(
             f"δ = {budget.delta_spent_pico / PICO} is already spent; the limit cannot be lower"
         )
     old, old_delta = budget.limit_micro, budget.delta_limit_pico
-    organisation_id = session.get(SandboxProject, budget.project_id).organisation_id
+    organisation_id = project.organisation_id
     row = dataset_budget(
         session,
         organisation_id=organisation_id,
@@ -241,8 +273,46 @@ def set_budget(
             "to": limit / MICRO,
             "delta_from": old_delta / PICO,
             "delta_to": delta_limit / PICO,
+            **(
+                {"rho_from": old_rho / MICRO, "rho_to": budget.rho_limit_micro / MICRO}
+                if project.accounting == Accounting.ZCDP
+                else {}
+            ),
         },
     )
+
+
+def _zcdp_limit(
+    budget: PrivacyBudget, rho: float | None, epsilon: float | None, delta_limit: int
+) -> int:
+    """Set a zCDP budget's ρ limit; return the ε limit it implies at the (new) δ.
+
+    The δ cannot change once ρ is spent: the ε already charged was computed at the old one.
+    """
+    if rho is None or epsilon is not None:
+        raise InvalidInput("this project is accounted in ρ-zCDP: change its budget in ρ")
+    rho_limit = _checked_rho(rho, delta_limit)
+    if rho_limit < budget.rho_spent_micro:
+        raise Conflict(
+            f"ρ = {budget.rho_spent_micro / MICRO} is already spent; the limit cannot be lower"
+        )
+    if budget.rho_spent_micro and delta_limit != budget.delta_limit_pico:
+        raise Conflict("the δ of a zCDP budget cannot change once some of its ρ is spent")
+    budget.rho_limit_micro = rho_limit
+    return implied_epsilon_micro(rho_limit, delta_limit)
+
+
+def _checked_rho(rho: float, delta_pico: int) -> int:
+    """ρ in micro-ρ, if the ε it implies at δ is a budget a steward may grant."""
+    if delta_pico == 0:
+        raise InvalidInput("a zCDP budget needs δ > 0: its ρ is shown and charged as (ε, δ)")
+    units = rho_units(rho)
+    if implied_epsilon_micro(units, delta_pico) > epsilon_units(MAX_EPSILON_PER_DATASET):
+        raise InvalidInput(
+            f"ρ = {rho:g} implies more than ε = {MAX_EPSILON_PER_DATASET:g} at "
+            f"δ = {delta_pico / PICO:g}, the most a budget may hold"
+        )
+    return units
 
 
 def _checked_limit(epsilon: float) -> int:
@@ -266,7 +336,12 @@ def _restricted_dataset(session: Session, slug: str) -> Dataset:
 
 
 def _new_budget(
-    session: Session, project: SandboxProject, dataset: Dataset, limit: int, delta_pico: int
+    session: Session,
+    project: SandboxProject,
+    dataset: Dataset,
+    limit: int,
+    delta_pico: int,
+    rho_micro: int = 0,
 ) -> PrivacyBudget:
     budget = PrivacyBudget(
         project_id=project.id,
@@ -275,6 +350,8 @@ def _new_budget(
         spent_micro=0,
         delta_limit_pico=delta_pico,
         delta_spent_pico=0,
+        rho_limit_micro=rho_micro,
+        rho_spent_micro=0,
         updated_at=now(),
     )
     session.add(budget)

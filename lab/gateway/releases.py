@@ -5,8 +5,8 @@ may change what the analyst sees except the noisy values. So everything that *ca
 here first, from the plan and the requested ε/δ alone — a failure is then a free ``QueryRejected``
 that says nothing about the data:
 
-* the cost, in exact budget units (``accounting.Spend``), split into one share per aggregate and
-  one for partition selection;
+* the cost, in exact budget units (``accounting.Spend``, or ``zcdp.RhoSpend`` for a project under
+  ρ-zCDP), split into one share per aggregate and one for partition selection;
 * every measurement (``noise``, ``mechanisms``) calibrated to its share, including partition
   selection's threshold;
 * the refusal of hopeless releases: a column's bounds whose per-unit contribution does not fit a
@@ -53,17 +53,26 @@ from lab.gateway.noise import (
 )
 from lab.gateway.planner import BINS
 from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
+from lab.gateway.zcdp import Accounting, RhoSpend
 
 Release = NoisyVectorRelease | MeanRelease | VarianceRelease | QuantileRelease
 
 
 @dataclass(frozen=True)
 class PlanCost:
-    """A plan's total charge and its shares: one per aggregate, and partition selection's."""
+    """A plan's total charge and its shares: one per aggregate, and partition selection's.
 
-    total: Spend
-    aggregates: tuple[Spend, ...]
+    Under pure-ε accounting they are ``Spend``s (micro-ε, pico-δ); under ρ-zCDP ``RhoSpend``s.
+    """
+
+    total: Spend | RhoSpend
+    aggregates: tuple[Spend | RhoSpend, ...]
     selection: Spend | None
+
+    @property
+    def accounting(self) -> Accounting:
+        """Pure ε or ρ-zCDP, as the shares are."""
+        return Accounting.ZCDP if isinstance(self.total, RhoSpend) else Accounting.PURE
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,10 +98,24 @@ def plan_cost(plan: QueryPlan, epsilon: float, delta: float = 0.0) -> PlanCost:
     return PlanCost(requested, tuple(shares), Spend(selection.epsilon_micro, requested.delta_pico))
 
 
+def plan_zcdp_cost(plan: QueryPlan, rho: float) -> PlanCost:
+    """What ``plan`` costs in ρ-zCDP, split equally (whole micro-ρ) between its aggregates.
+
+    Partition selection is (ε, δ)-DP with no ρ; a plan that needs it is refused here, free.
+    """
+    if plan.needs_partition_selection:
+        raise QueryRejected(
+            "a group key without a public code list needs DP partition selection, which runs "
+            "only under pure-ε accounting; group by keys with a public domain in this project"
+        )
+    requested = RhoSpend.requested(rho)
+    return PlanCost(requested, requested.split(len(plan.aggregates)), None)
+
+
 def plan_releases(plan: QueryPlan, cost: PlanCost) -> ReleasePlan:
     """Every measurement of ``plan`` at its share of ``cost``; QueryRejected if one is hopeless."""
     releases = tuple(
-        _release(plan, aggregate, share.epsilon, cost.total)
+        _release(plan, aggregate, share, cost.total)
         for aggregate, share in zip(plan.aggregates, cost.aggregates, strict=True)
     )
     selection = None
@@ -102,27 +125,37 @@ def plan_releases(plan: QueryPlan, cost: PlanCost) -> ReleasePlan:
     return ReleasePlan(cost, releases, selection)
 
 
-def _release(plan: QueryPlan, aggregate: Aggregate, epsilon: Fraction, total: Spend) -> Release:
+def _release(
+    plan: QueryPlan, aggregate: Aggregate, share: Spend | RhoSpend, total: Spend | RhoSpend
+) -> Release:
     """The release of one aggregate, after the checks that make it feasible."""
     rows, kind, column = plan.table.max_rows_per_unit, aggregate.kind, aggregate.column
+    accounting, epsilon = _amount(share)
     bounds = plan.table.bounds.get(column) if column else None
     if bounds is not None:
         _check_contribution(aggregate, rows, _largest(bounds), 1)
         if _squares(kind):
             _check_contribution(aggregate, rows, _largest(bounds), 2)
     if kind in (AggregateKind.COUNT_ROWS, AggregateKind.COUNT):
-        release = make_count_release(rows, epsilon)
+        release = make_count_release(rows, epsilon, accounting)
     elif kind is AggregateKind.SUM:
-        release = make_sum_release(rows, bounds, epsilon)
+        release = make_sum_release(rows, bounds, epsilon, accounting)
     elif kind is AggregateKind.AVG:
-        release = make_mean_release(rows, bounds, epsilon)
+        release = make_mean_release(rows, bounds, epsilon, accounting)
     elif _squares(kind):
-        release = make_variance_release(rows, bounds, epsilon)
+        release = make_variance_release(rows, bounds, epsilon, accounting)
     else:
-        release = make_quantile_release(rows, bounds, BINS, epsilon)
+        release = make_quantile_release(rows, bounds, BINS, epsilon, accounting)
     for vector, power in _vectors(release, kind):
         _check_scale(aggregate, vector, power, total, bounds)
     return release
+
+
+def _amount(share: Spend | RhoSpend) -> tuple[Accounting, Fraction]:
+    """A share's accounting and its ε (or ρ) as an exact rational."""
+    if isinstance(share, RhoSpend):
+        return Accounting.ZCDP, share.rho
+    return Accounting.PURE, share.epsilon
 
 
 def _squares(kind: AggregateKind) -> bool:
@@ -165,20 +198,26 @@ def _check_scale(
     aggregate: Aggregate,
     vector: NoisyVectorRelease,
     power: int,
-    total: Spend,
+    total: Spend | RhoSpend,
     bounds: Bounds | None,
 ) -> None:
-    """Refuse a release whose noise scale exceeds ``MAX_SCALE``: no answer could carry it."""
+    """Refuse a release whose noise scale exceeds ``MAX_SCALE``: no answer could carry it.
+
+    The scale is Δ/ε for the Laplace and Δ/√(2ρ) for the Gaussian, so the ε that fits grows
+    with the ratio and the ρ with its square.
+    """
     if vector.scale <= MAX_SCALE:
         return
     ratio = vector.scale / MAX_SCALE
-    needed = _round_up(total.epsilon_micro * ratio / MICRO)
-    advice = f"ask for ε ≥ {needed:.3g}"
+    zcdp = isinstance(total, RhoSpend)
+    name, units = ("ρ", total.rho_micro) if zcdp else ("ε", total.epsilon_micro)
+    needed = _round_up(units * (ratio**2 if zcdp else ratio) / MICRO)
+    advice = f"ask for {name} ≥ {needed:.3g}"
     if power and bounds is not None:
         within = _largest(bounds) / ratio ** (1 / power)
         advice += f', or for bounds on "{aggregate.column}" within ±{math.floor(within):.3g}'
     raise QueryRejected(
-        f"{label(aggregate)} at ε = {total.epsilon_micro / MICRO:g} would need noise of scale "
+        f"{label(aggregate)} at {name} = {units / MICRO:g} would need noise of scale "
         f"{vector.scale:.3g}, more than the {MAX_SCALE:.3g} an answer can carry; {advice}"
     )
 

@@ -5,11 +5,12 @@ Order matters and is the privacy argument of the whole path:
 1. the query is planned against metadata only — a rejection costs nothing and says nothing
    about the data (plans are kept per dataset version and query text, ``prepared``);
 2. its cost is known from the plan in exact budget units (each aggregate — and partition
-   selection, when a group key has no public domain — gets an equal share of ε; selection alone
-   spends δ), every measurement is built and a hopeless one refused, free (``releases``); then the
-   cost is reserved in the ledger before any data is read, at all three levels (project ×
-   dataset, organisation × dataset, organisation × privacy unit); an identical earlier query
-   from any project of the organisation returns its stored answer, free;
+   selection, when a group key has no public domain — gets an equal share of ε, or of ρ for a
+   project under zCDP accounting; selection alone spends δ), every measurement is built and a
+   hopeless one refused, free (``releases``); then the cost is reserved in the ledger before
+   any data is read, at all three levels (project × dataset, organisation × dataset,
+   organisation × privacy unit); an identical earlier query from any project of the
+   organisation returns its stored answer, free;
 3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
    in a bounded cache of open tables, ``open_tables``);
 4. groups found in the data (keys without a public domain) are kept only if DP partition
@@ -27,20 +28,58 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from lab.errors import InternalError
-from lab.gateway.accounting import PrivacyCost
+from lab.errors import InternalError, InvalidInput
+from lab.gateway.accounting import MICRO, PICO, PrivacyCost, Spend
+from lab.gateway.accuracy import AggregateAccuracy, budget_for_accuracy, expected_accuracy
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
-from lab.gateway.ledger import BudgetLedger, query_key
+from lab.gateway.ledger import BudgetLedger, Reservation, query_key
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.partitions import released_groups
 from lab.gateway.prepared import PreparedQueries, PreparedQuery
-from lab.gateway.releases import ReleasePlan, plan_cost, plan_releases, release_answer
+from lab.gateway.releases import (
+    PlanCost,
+    ReleasePlan,
+    plan_cost,
+    plan_releases,
+    plan_zcdp_cost,
+    release_answer,
+)
 from lab.gateway.targets import QueryTargets
+from lab.gateway.zcdp import Accounting, RhoSpend, implied_epsilon
 from lab.services import LabServices
 
 log = logging.getLogger("lab.gateway")
 GENERIC_FAILURE = "the query could not be answered; its cost stays charged"
+MOST_EPSILON = 10.0  # the largest ε (or ρ) one query may ask for, as the API allows
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a query would cost and how accurate each aggregate would be, before it runs.
+
+    ``epsilon``/``delta`` is the charge under pure ε; under zCDP ``rho`` is the charge and
+    ``epsilon`` the ε that ρ alone implies at the project's δ (shown, not what one query adds to
+    a project that has spent before: ε(ρ) is concave, so later queries add less).
+    """
+
+    accounting: Accounting
+    epsilon: float
+    delta: float
+    rho: float | None
+    accuracy: tuple[AggregateAccuracy, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accounting": self.accounting.value,
+            "epsilon": self.epsilon,
+            "delta": self.delta,
+            "rho": self.rho,
+            "accuracy": [
+                {"aggregate": a.aggregate, "half_width": a.half_width, "parts": a.parts}
+                for a in self.accuracy
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -49,7 +88,8 @@ class DpAnswer:
 
     ``budget_left``/``delta_left`` is what the tightest of the three levels charged (project,
     organisation × dataset, organisation × privacy unit) leaves for the next query. ``notes``
-    say, per key with a public domain, that values outside it are in no group.
+    say, per key with a public domain, that values outside it are in no group. Under zCDP
+    ``rho`` is the ρ charged and ``epsilon``/``delta`` the (ε, δ) increment it implied.
     """
 
     columns: tuple[str, ...]
@@ -60,6 +100,7 @@ class DpAnswer:
     budget_left: float
     delta_left: float
     notes: tuple[str, ...] = ()
+    rho: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +112,7 @@ class DpAnswer:
             "budget_left": self.budget_left,
             "delta_left": self.delta_left,
             "notes": list(self.notes),
+            "rho": self.rho,
         }
 
 
@@ -100,15 +142,41 @@ class DpGateway:
             self._own_engine.close()
 
     def estimate_cost(
-        self, *, slug: str, sql: str, epsilon: float, delta: float = 0.0
-    ) -> PrivacyCost:
-        """Plan only: the cost the query would be charged (or QueryRejected)."""
+        self,
+        *,
+        slug: str,
+        sql: str,
+        epsilon: float | None = None,
+        delta: float = 0.0,
+        rho: float | None = None,
+        accounting: Accounting = Accounting.PURE,
+        project_delta: float = 0.0,
+        target_half_width: float | None = None,
+        aggregate: str | None = None,
+    ) -> CostEstimate:
+        """Plan only: the cost the query would be charged and each aggregate's 95% half-width
+        (or QueryRejected). With ``target_half_width`` the ε (or ρ) is the least that reaches it
+        (``accuracy.budget_for_accuracy``) instead of the one given. Charges nothing."""
         with self.lab.sessions() as session:
             metadata, version_id, _ = self.targets.table(session, slug)
         prepared = self.prepared.prepare(metadata, version_id=version_id, sql=sql, delta=delta)
-        cost = plan_cost(prepared.plan, epsilon, delta)
-        plan_releases(prepared.plan, cost)
-        return cost.total.shown()
+        plan = prepared.plan
+
+        def costed(units: int) -> PlanCost:
+            if accounting is Accounting.ZCDP:
+                return plan_zcdp_cost(plan, units / MICRO)
+            return plan_cost(plan, units / MICRO, delta)
+
+        if target_half_width is not None:
+            most = round(MOST_EPSILON * MICRO)
+            units = budget_for_accuracy(
+                plan, target_half_width, costed, aggregate=aggregate, most=most
+            )
+        else:
+            units = _requested_units(accounting, epsilon, rho)
+        cost = costed(units)
+        accuracy = tuple(expected_accuracy(plan, plan_releases(plan, cost)))
+        return _estimate(cost, accuracy, project_delta)
 
     def query(
         self,
@@ -116,24 +184,34 @@ class DpGateway:
         project_id: int,
         slug: str,
         sql: str,
-        epsilon: float,
         actor: str,
+        epsilon: float | None = None,
         delta: float = 0.0,
+        rho: float | None = None,
     ) -> DpAnswer:
-        """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc)."""
+        """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc);
+        a project under zCDP accounting asks with ``rho`` instead."""
         with self.lab.sessions() as session:
             target = self.targets.target(session, slug=slug, project_id=project_id)
         prepared = self.prepared.prepare(
             target.metadata, version_id=target.version_id, sql=sql, delta=delta
         )
         plan = prepared.plan
-        releases = plan_releases(plan, plan_cost(plan, epsilon, delta))
-        micro, pico = releases.cost.total.epsilon_micro, releases.cost.total.delta_pico
+        if target.accounting is Accounting.ZCDP:
+            _requested_units(Accounting.ZCDP, epsilon, rho)
+            releases = plan_releases(plan, plan_zcdp_cost(plan, rho))
+            micro, pico, rho_micro = 0, 0, releases.cost.total.rho_micro
+        else:
+            _requested_units(Accounting.PURE, epsilon, rho)
+            releases = plan_releases(plan, plan_cost(plan, epsilon, delta))
+            micro, pico = releases.cost.total.epsilon_micro, releases.cost.total.delta_pico
+            rho_micro = 0
         key = query_key(
             version_id=target.version_id,
             canonical_query=plan.canonical_text,
             epsilon_micro=micro,
             delta_pico=pico,
+            rho_micro=rho_micro,
         )
         reservation = self.ledger.reserve(
             budgets=target.budgets,
@@ -142,13 +220,14 @@ class DpGateway:
             query_text=plan.canonical_text,
             cost_micro=micro,
             cost_delta_pico=pico,
+            cost_rho_micro=rho_micro,
             actor=actor,
         )
         if reservation.cached_answer is None:
             answer = self._compute(prepared, releases, target.object_key, reservation.release_id)
         else:
             answer = reservation.cached_answer
-        state, shown = reservation.budgets, releases.cost.total.shown()
+        state, shown = reservation.budgets, _shown(releases.cost, reservation)
         return DpAnswer(
             tuple(answer["columns"]),
             tuple(answer["rows"]),
@@ -158,6 +237,7 @@ class DpGateway:
             state.remaining,
             state.delta_remaining,
             tuple(answer.get("notes", ())),  # answers stored before notes existed have none
+            rho_micro / MICRO if rho_micro else None,
         )
 
     def _compute(
@@ -176,3 +256,36 @@ class DpGateway:
             raise InternalError(GENERIC_FAILURE) from None
         self.ledger.record_answer(release_id, answer)
         return answer
+
+
+def _shown(cost: PlanCost, reservation: Reservation) -> PrivacyCost:
+    """The (ε, δ) an answer shows: the plan's under pure ε; under zCDP what the reservation
+    charged the (ε, δ) levels (the increment its ρ implies; nothing when cached)."""
+    if isinstance(cost.total, Spend):
+        return cost.total.shown()
+    return PrivacyCost(reservation.cost_micro / MICRO, reservation.cost_delta_pico / PICO)
+
+
+def _requested_units(accounting: Accounting, epsilon: float | None, rho: float | None) -> int:
+    """The ε (pure) or ρ (zCDP) asked for, in units; the other one must not be given."""
+    if accounting is Accounting.ZCDP:
+        if rho is None or epsilon is not None:
+            raise InvalidInput("this project is accounted in ρ-zCDP: ask with rho, not epsilon")
+        return RhoSpend.requested(rho).rho_micro
+    if epsilon is None or rho is not None:
+        raise InvalidInput("this project is accounted in pure ε: ask with epsilon, not rho")
+    return Spend.requested(epsilon).epsilon_micro
+
+
+def _estimate(
+    cost: PlanCost, accuracy: tuple[AggregateAccuracy, ...], project_delta: float
+) -> CostEstimate:
+    """A ``CostEstimate`` of ``cost``: as charged (pure) or as ρ and the (ε, δ) it implies."""
+    if isinstance(cost.total, RhoSpend):
+        delta_pico = round(project_delta * PICO)
+        epsilon = implied_epsilon(cost.total.rho_micro, delta_pico) if delta_pico else 0.0
+        return CostEstimate(
+            Accounting.ZCDP, epsilon, delta_pico / PICO, cost.total.rho_micro / MICRO, accuracy
+        )
+    shown = cost.total.shown()
+    return CostEstimate(Accounting.PURE, shown.epsilon, shown.delta, None, accuracy)

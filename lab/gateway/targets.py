@@ -27,6 +27,7 @@ from lab.gateway.metadata import ColumnKind, TableMetadata
 from lab.gateway.org_budgets import OrganisationCaps, charge_rows
 from lab.gateway.projects import ProjectState
 from lab.gateway.units import privacy_unit_kind
+from lab.gateway.zcdp import Accounting
 
 _KEPT_VERSIONS = 256
 
@@ -69,14 +70,15 @@ def _kind(bounds: DeclaredBounds | None) -> ColumnKind:
 
 @dataclass(frozen=True)
 class QueryTarget:
-    """What one query runs against and charges: metadata, version, object, three budgets and
-    the privacy-unit kind whose organisation budget is one of them."""
+    """What one query runs against and charges: metadata, version, object, three budgets, the
+    privacy-unit kind whose organisation budget is one of them, and the project's accounting."""
 
     metadata: TableMetadata
     version_id: int
     object_key: str
     budgets: ChargedBudgets
     unit: str
+    accounting: Accounting = Accounting.PURE
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class QueryTargets:
                 PrivacyBudget.id,
                 SandboxProject.organisation_id,
                 Dataset.id,
+                SandboxProject.accounting,
             )
             .outerjoin(
                 PrivacyBudget,
@@ -134,7 +137,10 @@ class QueryTargets:
             raise NotFound("no approved budget for this project and dataset")
         on_dataset, on_unit = self._organisation_rows(session, row[2], row[3], kept.unit)
         budgets = ChargedBudgets(project=row[1], dataset=on_dataset, unit=on_unit)
-        return QueryTarget(kept.metadata, version_id, kept.object_key, budgets, kept.unit)
+        accounting = Accounting(row[4])
+        return QueryTarget(
+            kept.metadata, version_id, kept.object_key, budgets, kept.unit, accounting
+        )
 
     def _organisation_rows(
         self, session: Session, organisation_id: int, dataset_id: int, unit: str

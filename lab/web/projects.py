@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from lab.api.deps import DbDep, ServicesDep
 from lab.api.params import IdPath
 from lab.db import transaction
-from lab.db.models import Organisation
+from lab.db.models import Organisation, PrivacyBudget, SandboxProject
 from lab.errors import InvalidInput, LabError
-from lab.gateway.ledger import BudgetState
+from lab.gateway.ledger import MICRO, BudgetState
 from lab.gateway.org_budgets import OrganisationCaps, find_level, organisation_levels, set_cap
 from lab.gateway.projects import (
     DEFAULT_DELTA_PER_DATASET,
@@ -30,6 +30,7 @@ from lab.gateway.projects import (
     project_budgets,
     reject_project,
 )
+from lab.gateway.zcdp import Accounting
 from lab.web.pages import (
     SignedIn,
     StewardFormDep,
@@ -48,7 +49,10 @@ def projects_page(request: Request, db: Session, steward: SignedIn, **extra: obj
     """Every project, newest first, with its organisation and budgets."""
     rows = []
     for project in list_projects(db):
-        budgets = [(slug, BudgetState.of(b)) for slug, b in project_budgets(db, project.id)]
+        budgets = [
+            (slug, BudgetState.of(b), _rho(project, b))
+            for slug, b in project_budgets(db, project.id)
+        ]
         organisation = db.get(Organisation, project.organisation_id)
         rows.append(
             {
@@ -97,10 +101,18 @@ def approve(
                 note=str(form.get("note") or ""),
                 actor=steward.username,
                 caps=OrganisationCaps.of(services.settings),
+                accounting=Accounting.parse(str(form.get("accounting") or "pure")),
             )
     except LabError as exc:
         return projects_page(request, db, steward, failure=exc)
     return redirect(PAGE, "project-approved")
+
+
+def _rho(project: SandboxProject, budget: PrivacyBudget) -> tuple[float, float] | None:
+    """A zCDP project's ρ spent and limit on one budget; None for a pure-ε project."""
+    if project.accounting != Accounting.ZCDP:
+        return None
+    return budget.rho_spent_micro / MICRO, budget.rho_limit_micro / MICRO
 
 
 @router.post("/{project_id}/reject", response_class=HTMLResponse)

@@ -35,6 +35,10 @@ BUDGET_COLUMNS = [
     "unit_remaining",
     "left",
     "delta_left",
+    "accounting",
+    "rho_limit",
+    "rho_spent",
+    "rho_remaining",
 ]
 LEVEL_COLUMNS = [
     "dataset",
@@ -48,7 +52,7 @@ LEVEL_COLUMNS = [
     "delta_remaining",
 ]
 HISTORY_COLUMNS = ["dataset", "query", "epsilon", "delta", "state", "at"]
-RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left", "delta_left", "notes")
+RELEASE_ATTRS = ("epsilon", "delta", "cached", "budget_left", "delta_left", "notes", "rho")
 
 # The first FROM names the dataset: "tax-monthly" quoted, or a bare name such as tax_monthly.
 _FROM = re.compile(r'\bFROM\s+(?:"([^"]+)"|([\w\-]+))', re.IGNORECASE)
@@ -101,26 +105,55 @@ class Lab:
         return pd.DataFrame(answer["rows"], columns=answer["columns"])
 
     def cost(
-        self, sql: str, *, epsilon: float, delta: float = 0.0, dataset: str | None = None
-    ) -> dict[str, float]:
-        """What ``sql`` would cost at ``epsilon``, as ``{"epsilon", "delta"}``; spends nothing."""
-        return self._gateway.post(f"{API}/cost", _request(sql, epsilon, delta, dataset))
+        self,
+        sql: str,
+        *,
+        epsilon: float | None = None,
+        delta: float = 0.0,
+        dataset: str | None = None,
+        rho: float | None = None,
+        target_half_width: float | None = None,
+        aggregate: str | None = None,
+    ) -> dict[str, Any]:
+        """What ``sql`` would cost at ``epsilon`` (or ``rho``, in a zCDP project), and how
+        accurate it would be; spends nothing.
+
+        Returns ``accounting``, ``epsilon``, ``delta``, ``rho`` and ``accuracy``: per aggregate
+        the 95% interval half-width its answer will carry (exact for counts and sums, in the
+        column's unit; a mean, variance or quantile gives its parts'). With
+        ``target_half_width`` (and optionally ``aggregate``, e.g. ``"count(*)"``) the ε or ρ
+        returned is the least that reaches it: "what ε gives ±50 on this count?".
+        """
+        body = _request(sql, epsilon, delta, dataset, rho)
+        if target_half_width is not None:
+            body |= {"target_half_width": target_half_width, "aggregate": aggregate}
+            body.pop("epsilon", None)
+            body.pop("rho", None)
+        return self._gateway.post(f"{API}/cost", body)
 
     def query(
-        self, sql: str, *, epsilon: float, delta: float = 0.0, dataset: str | None = None
+        self,
+        sql: str,
+        *,
+        epsilon: float | None = None,
+        delta: float = 0.0,
+        dataset: str | None = None,
+        rho: float | None = None,
     ) -> pd.DataFrame:
-        """Run ``sql`` on the gateway, spending up to ``epsilon`` of the dataset's budget.
+        """Run ``sql`` on the gateway, spending up to ``epsilon`` of the dataset's budget (or
+        ``rho`` in a project the steward put under zCDP accounting: discrete Gaussian noise).
 
         The frame has the group keys, each DP value and its 95% interval as ``<value>_low`` and
         ``<value>_high``. ``df.attrs`` holds ``epsilon``, ``delta``, ``cached`` (a repeated query
-        is answered from the cache at no cost), ``budget_left``, ``delta_left`` and ``notes``
-        (per key with a public domain: values outside it are in no group). Grouping by a column
-        with a public domain — a code list, or a declared range of months, quarters, years,
-        days, numeric bins or a list — returns every group, empty ones included; grouping by a
-        column without one needs ``delta`` > 0: only groups that DP partition selection releases
-        appear. ``dataset`` defaults to the name after the SQL's ``FROM``.
+        is answered from the cache at no cost), ``budget_left``, ``delta_left``, ``notes``
+        (per key with a public domain: values outside it are in no group) and ``rho`` (the ρ
+        charged under zCDP; ``epsilon`` is then the ε that ρ added to the budget). Grouping by
+        a column with a public domain — a code list, or a declared range of months, quarters,
+        years, days, numeric bins or a list — returns every group, empty ones included;
+        grouping by a column without one needs ``delta`` > 0: only groups that DP partition
+        selection releases appear. ``dataset`` defaults to the name after the SQL's ``FROM``.
         """
-        answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, delta, dataset))
+        answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, delta, dataset, rho))
         frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
         frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
         frame.attrs["notes"] = list(answer.get("notes") or ())
@@ -175,13 +208,15 @@ def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def _request(sql: str, epsilon: float, delta: float, dataset: str | None) -> dict[str, Any]:
-    return {
-        "dataset": dataset or _dataset_from_sql(sql),
-        "sql": sql,
-        "epsilon": epsilon,
-        "delta": delta,
-    }
+def _request(
+    sql: str, epsilon: float | None, delta: float, dataset: str | None, rho: float | None = None
+) -> dict[str, Any]:
+    body = {"dataset": dataset or _dataset_from_sql(sql), "sql": sql, "delta": delta}
+    if epsilon is not None:
+        body["epsilon"] = epsilon
+    if rho is not None:
+        body["rho"] = rho
+    return body
 
 
 def _dataset_from_sql(sql: str) -> str:

@@ -67,3 +67,19 @@ def test_sdk_surfaces_gateway_errors(served) -> None:
     with pytest.raises(LabError) as refused:
         Lab(url=url, token="cdl_00000000_" + "x" * 43).datasets()
     assert refused.value.status == 401
+
+
+def test_zcdp_and_accuracy_first_through_the_sdk(served, sqlite_lab: LabServices) -> None:
+    """A zCDP project in a notebook: ask the ρ that gives ±60 on the counts, spend it, get
+    Gaussian answers that are that tight, and see ρ in the budget."""
+    url, _ = served
+    lab = Lab(url=url, token=sandbox_token(sqlite_lab, rho=0.1, username="zcdp"))
+    sql = 'SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"'
+    estimate = lab.cost(sql, target_half_width=60, aggregate="count(*)")
+    assert estimate["accounting"] == "zcdp" and estimate["accuracy"][0]["half_width"] <= 60
+    frame = lab.query(sql, rho=estimate["rho"])
+    assert ((frame["count(*)_high"] - frame["count(*)"]) <= 60).all()
+    assert frame.attrs["rho"] == estimate["rho"] and frame.attrs["epsilon"] > 0
+    budget = lab.budget()
+    assert budget["accounting"].tolist() == ["zcdp"]
+    assert budget["rho_spent"].tolist() == [pytest.approx(estimate["rho"])]

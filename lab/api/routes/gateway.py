@@ -17,6 +17,7 @@ from lab.api.schemas.gateway import (
     BudgetOut,
     BudgetsOut,
     ColumnOut,
+    CostIn,
     CostOut,
     DatasetOut,
     DatasetsOut,
@@ -25,8 +26,10 @@ from lab.api.schemas.gateway import (
     MockOut,
     QueryIn,
 )
+from lab.db.models import SandboxProject
 from lab.errors import PermissionDenied
 from lab.gateway import fixed_point
+from lab.gateway.accounting import PICO
 from lab.gateway.catalogue import (
     ProjectDataset,
     approved_project,
@@ -37,6 +40,7 @@ from lab.gateway.catalogue import (
 from lab.gateway.ledger import BudgetLevels, BudgetState
 from lab.gateway.mock import mock_rows
 from lab.gateway.service import DpGateway
+from lab.gateway.zcdp import Accounting
 from lab.identity import Principal, TokenKind
 
 router = APIRouter(prefix="/api/gateway", tags=["gateway"])
@@ -117,18 +121,28 @@ def dataset_mock(
 
 @router.post("/cost")
 def query_cost(
-    body: QueryIn,
+    body: CostIn,
     project: ProjectDep,
     services: ServicesDep,
     gw: Annotated[DpGateway, Depends(gateway)],
 ) -> CostOut:
-    """What the query would cost; plans it against metadata only, charges nothing."""
+    """What the query would cost and each aggregate's 95% half-width, or the least ε (ρ) that
+    reaches ``target_half_width``; plans against metadata only, charges nothing."""
     with services.sessions() as session:
-        project_dataset(session, project, body.dataset)
-    cost = gw.estimate_cost(
-        slug=body.dataset.replace("_", "-"), sql=body.sql, epsilon=body.epsilon, delta=body.delta
+        budget = project_dataset(session, project, body.dataset).budget
+        accounting = Accounting(session.get(SandboxProject, project).accounting)
+    estimate = gw.estimate_cost(
+        slug=body.dataset.replace("_", "-"),
+        sql=body.sql,
+        epsilon=body.epsilon,
+        delta=body.delta,
+        rho=body.rho,
+        accounting=accounting,
+        project_delta=budget.delta_limit_pico / PICO,
+        target_half_width=body.target_half_width,
+        aggregate=body.aggregate,
     )
-    return CostOut(epsilon=cost.epsilon, delta=cost.delta)
+    return CostOut(**estimate.to_json())
 
 
 @router.post("/query")
@@ -145,6 +159,7 @@ def run_query(
         sql=body.sql,
         epsilon=body.epsilon,
         delta=body.delta,
+        rho=body.rho,
         actor=_actor(principal),
     )
     return AnswerOut(**answer.to_json())
@@ -157,12 +172,15 @@ def budgets(
     """Per dataset: this project's ε and δ, the organisation's on the dataset and on its
     privacy unit (limit, spent, remaining each), and what the tightest level leaves."""
     with services.sessions() as session:
-        slugs = [i.dataset.slug for i in project_datasets(session, project)]
+        items = project_datasets(session, project)
+        slugs = [i.dataset.slug for i in items]
         targets = [gw.targets.target(session, slug=slug, project_id=project) for slug in slugs]
     return BudgetsOut(
         budgets=[
-            _budget_out(slug, target.unit, gw.ledger.levels(target.budgets))
-            for slug, target in zip(slugs, targets, strict=True)
+            _budget_out(slug, target.unit, gw.ledger.levels(target.budgets)).with_rho(
+                target.accounting, item.budget
+            )
+            for slug, target, item in zip(slugs, targets, items, strict=True)
         ]
     )
 

@@ -36,6 +36,7 @@ from lab.gateway.projects import (
     reject_project,
     set_budget,
 )
+from lab.gateway.zcdp import Accounting
 from lab.identity import Principal, Role
 
 APPLICANT_ROLES = (Role.ENTERPRISE_ADMIN, Role.BANK_OPERATOR, Role.ANALYST)
@@ -95,6 +96,7 @@ def decide(
                 note=body.note,
                 actor=actor,
                 caps=OrganisationCaps.of(services.settings),
+                accounting=Accounting(body.accounting),
             )
         else:
             reject_project(session, services.audit, project=target, note=body.note, actor=actor)
@@ -116,6 +118,7 @@ def change_budget(
             services.audit,
             budget=budgets[dataset],
             epsilon=body.epsilon,
+            rho=body.rho,
             delta=body.delta,
             actor=actor,
         )

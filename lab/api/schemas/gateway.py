@@ -6,21 +6,53 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lab.db.models import PrivacyBudget
+from lab.gateway.accounting import MICRO
+from lab.gateway.zcdp import Accounting
+
 
 class QueryIn(BaseModel):
-    """A DP query: the dataset, the SQL, the ε to spend and the δ partition selection may spend."""
+    """A DP query: the dataset, the SQL, the ε to spend and the δ partition selection may spend.
+
+    A project under zCDP accounting gives ``rho`` (the ρ to spend) instead of ``epsilon``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     dataset: str = Field(min_length=1, max_length=120)
     sql: str = Field(min_length=1, max_length=10_000)
-    epsilon: float = Field(gt=0, le=10)
+    epsilon: float | None = Field(default=None, gt=0, le=10)
+    rho: float | None = Field(default=None, gt=0, le=10)
     delta: float = Field(default=0.0, ge=0, le=1e-5)
 
 
+class CostIn(QueryIn):
+    """A cost question: at ``epsilon`` (or ``rho``), or — with ``target_half_width`` — the least
+    budget that gives a count or sum (``aggregate``, e.g. ``count(*)``; every count and sum by
+    default) a 95% interval of ± that much, in the column's declared unit."""
+
+    target_half_width: float | None = Field(default=None, gt=0)
+    aggregate: str | None = Field(default=None, max_length=300)
+
+
+class AccuracyOut(BaseModel):
+    """An aggregate's 95% half-width before it runs: exact for counts and sums (``half_width``);
+    for a mean, variance or quantile the half-widths of its parts (``parts``)."""
+
+    aggregate: str
+    half_width: float | None
+    parts: dict[str, float]
+
+
 class CostOut(BaseModel):
+    """What the query would charge: ε and δ (pure), or ρ and the (ε, δ) it implies at the
+    project's δ (zCDP); and each aggregate's expected accuracy. Nothing is charged."""
+
+    accounting: str = "pure"
     epsilon: float
     delta: float
+    rho: float | None = None
+    accuracy: list[AccuracyOut] = []
 
 
 class ColumnOut(BaseModel):
@@ -67,6 +99,7 @@ class AnswerOut(BaseModel):
         default_factory=list,
         description="Per group key with a public domain: values outside it are in no group.",
     )
+    rho: float | None = None
 
 
 class LevelOut(BaseModel):
@@ -101,6 +134,24 @@ class BudgetOut(BaseModel):
     left: float
     delta_left: float
     levels: list[LevelOut]
+    accounting: str = "pure"
+    rho_limit: float | None = None
+    rho_spent: float | None = None
+    rho_remaining: float | None = None
+
+    def with_rho(self, accounting: Accounting, budget: PrivacyBudget) -> BudgetOut:
+        """This budget with its accounting, and its ρ when the project is under zCDP."""
+        if accounting is not Accounting.ZCDP:
+            return self
+        limit, spent = budget.rho_limit_micro, budget.rho_spent_micro
+        return self.model_copy(
+            update={
+                "accounting": accounting.value,
+                "rho_limit": limit / MICRO,
+                "rho_spent": spent / MICRO,
+                "rho_remaining": max(0, limit - spent) / MICRO,
+            }
+        )
 
 
 class BudgetsOut(BaseModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lab.db.models import PrivacyBudget, SandboxProject
-from lab.gateway.ledger import BudgetState
+from lab.gateway.ledger import MICRO, BudgetState
 from lab.gateway.org_budgets import OrganisationLevel
 from lab.gateway.projects import DEFAULT_DELTA_PER_DATASET, MAX_DELTA_PER_DATASET
 
@@ -23,41 +24,53 @@ class ProjectIn(BaseModel):
 
 
 class ProjectDecisionIn(BaseModel):
-    """A steward's decision: approve with ε per dataset (and one δ for each), or reject."""
+    """A steward's decision: approve with ε per dataset (and one δ for each), or reject.
+
+    ``accounting`` is ``pure`` (ε budgets, discrete Laplace) or ``zcdp`` (the budgets are ρ's,
+    discrete Gaussian; δ must then be above 0)."""
 
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
+    accounting: Literal["pure", "zcdp"] = "pure"
     budgets: dict[str, float] = Field(default_factory=dict)
     delta: float = Field(default=DEFAULT_DELTA_PER_DATASET, ge=0, le=MAX_DELTA_PER_DATASET)
     note: str = Field(default="", max_length=5000)
 
 
 class BudgetIn(BaseModel):
-    """A new limit for one budget; δ is kept when omitted."""
+    """A new limit for one budget: ε (pure project) or ρ (zCDP project); δ kept when omitted."""
 
     model_config = ConfigDict(extra="forbid")
 
-    epsilon: float = Field(gt=0)
+    epsilon: float | None = Field(default=None, gt=0)
+    rho: float | None = Field(default=None, gt=0)
     delta: float | None = Field(default=None, ge=0, le=MAX_DELTA_PER_DATASET)
 
 
 class ProjectBudgetOut(BaseModel):
+    """A project budget in ε and δ; a zCDP project's also in ρ (``rho_limit``, ``rho_spent``),
+    its ε being what that ρ implies at its δ."""
+
     dataset: str
     limit: float
     spent: float
     delta_limit: float
     delta_spent: float
+    rho_limit: float | None = None
+    rho_spent: float | None = None
 
     @classmethod
     def of(cls, slug: str, budget: PrivacyBudget) -> ProjectBudgetOut:
-        state = BudgetState.of(budget)
+        state, zcdp = BudgetState.of(budget), budget.rho_limit_micro > 0
         return cls(
             dataset=slug,
             limit=state.limit,
             spent=state.spent,
             delta_limit=state.delta_limit,
             delta_spent=state.delta_spent,
+            rho_limit=budget.rho_limit_micro / MICRO if zcdp else None,
+            rho_spent=budget.rho_spent_micro / MICRO if zcdp else None,
         )
 
 
@@ -120,6 +133,7 @@ class ProjectOut(BaseModel):
     decision_note: str
     created_at: datetime
     decided_at: datetime | None
+    accounting: str
     budgets: list[ProjectBudgetOut]
     organisation_budgets: list[OrganisationBudgetOut]
 
@@ -142,6 +156,7 @@ class ProjectOut(BaseModel):
             decision_note=project.decision_note,
             created_at=project.created_at,
             decided_at=project.decided_at,
+            accounting=project.accounting or "pure",
             budgets=[ProjectBudgetOut.of(slug, budget) for slug, budget in budgets],
             organisation_budgets=[OrganisationBudgetOut.of(level) for level in organisation],
         )

@@ -101,7 +101,14 @@ def test_schema_mock_cost_query_budget_history(api) -> None:
         r["统一社会信用代码"].startswith("MOCK-") for r in mock["rows"]
     )
     body = {"dataset": "tax", "sql": SQL, "epsilon": 0.3}
-    assert _post(client, "/api/gateway/cost", token, body).json() == {"epsilon": 0.3, "delta": 0.0}
+    cost = _post(client, "/api/gateway/cost", token, body).json()
+    assert (cost["accounting"], cost["epsilon"], cost["delta"], cost["rho"]) == (
+        "pure",
+        0.3,
+        0.0,
+        None,
+    )
+    assert [a["aggregate"] for a in cost["accuracy"]] == ["count(*)"]
     answer = _post(client, "/api/gateway/query", token, body).json()
     assert len(answer["rows"]) == 10 and answer["budget_left"] == pytest.approx(0.7)
     assert "918273645" not in str(answer) and "time" not in str(answer).lower()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lab.api.app import create_app
 from lab.db import transaction
 from lab.db.models import AuditEntry
+from lab.gateway.zcdp import implied_epsilon_micro
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.services import LabServices
@@ -67,8 +68,17 @@ def test_apply_decide_budget_journey_is_audited(api) -> None:
     path = f"/api/steward/projects/{project_id}/decision"
     approved = _call(client, "POST", path, tokens["steward"], decision).json()
     assert approved["state"] == "approved"
+    assert approved["accounting"] == "pure"
     assert approved["budgets"] == [
-        {"dataset": "tax", "limit": 1.5, "spent": 0.0, "delta_limit": 2e-6, "delta_spent": 0.0}
+        {
+            "dataset": "tax",
+            "limit": 1.5,
+            "spent": 0.0,
+            "delta_limit": 2e-6,
+            "delta_spent": 0.0,
+            "rho_limit": None,
+            "rho_spent": None,
+        }
     ]
     raised = _call(
         client,
@@ -81,6 +91,27 @@ def test_apply_decide_budget_journey_is_audited(api) -> None:
     with lab.sessions() as s:
         actions = set(s.scalars(select(AuditEntry.action)))
     assert {"project.apply", "project.approve", "budget.set"} <= actions
+    assert lab.audit.verify().ok
+
+
+def test_a_steward_approves_and_raises_a_zcdp_project_in_rho(api) -> None:
+    """Approve under zCDP with ρ: the budget shows ρ and the ε it implies at δ (OpenDP); it is
+    raised in ρ, an ε raise is a 400, and both steps are audited."""
+    client, tokens, lab = api
+    applied = _call(client, "POST", "/api/projects", tokens["banker"], APPLICATION)
+    project_id = applied.json()["id"]
+    decision = {"approve": True, "accounting": "zcdp", "budgets": {"tax": 0.05}, "delta": 1e-6}
+    path = f"/api/steward/projects/{project_id}/decision"
+    approved = _call(client, "POST", path, tokens["steward"], decision).json()
+    (budget,) = approved["budgets"]
+    assert approved["accounting"] == "zcdp" and budget["rho_limit"] == 0.05
+    assert budget["limit"] == implied_epsilon_micro(50_000, 10**6) / 10**6
+    change = f"/api/steward/projects/{project_id}/budgets/tax"
+    refused = _call(client, "PUT", change, tokens["steward"], {"epsilon": 3.0})
+    assert refused.status_code == 400 and "ρ" in refused.json()["error"]["message"]
+    raised = _call(client, "PUT", change, tokens["steward"], {"rho": 0.1}).json()
+    assert raised["budgets"][0]["rho_limit"] == 0.1
+    assert raised["budgets"][0]["limit"] == implied_epsilon_micro(100_000, 10**6) / 10**6
     assert lab.audit.verify().ok
 
 

@@ -130,6 +130,18 @@ def test_project_apply_approve_budget_from_the_shell(tmp_path) -> None:
     assert datalab(home, "project", "budget", "1", "tax", "--epsilon", "2").returncode == 0
     listed = datalab(home, "project", "list").stdout
     assert "approved" in listed and "ε 0/2" in listed and "δ 0/1e-06" in listed
+    again = datalab(
+        home,
+        *("project", "apply", "--org", "银行", "--title", "基准二"),
+        *("--purpose", "district benchmark", "--dataset", "tax"),
+    )
+    assert again.returncode == 0, again.stderr
+    zcdp = ("project", "approve", "2", "--budget", "tax=0.05", "--accounting", "zcdp")
+    assert datalab(home, *zcdp).returncode == 0
+    refused = datalab(home, "project", "budget", "2", "tax", "--epsilon", "2")
+    assert refused.returncode == 2 and "in ρ" in refused.stderr
+    assert datalab(home, "project", "budget", "2", "tax", "--rho", "0.1").returncode == 0
+    assert "ρ 0/0.1" in datalab(home, "project", "list").stdout
 
 
 def test_org_budget_caps_from_the_shell(tmp_path) -> None:

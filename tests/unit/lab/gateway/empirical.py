@@ -26,12 +26,17 @@ def coverage_tolerance(trials: int, level: float = 0.95, z: float = 3.9) -> floa
 
 
 def epsilon_bounds(
-    outputs: Sequence[float], neighbour_outputs: Sequence[float], thresholds: Sequence[float]
+    outputs: Sequence[float],
+    neighbour_outputs: Sequence[float],
+    thresholds: Sequence[float],
+    delta: float = 0.0,
 ) -> tuple[float, float]:
     """Lower and upper confidence bounds on the largest privacy loss over events {Y ≥ t}, {Y < t}.
 
     For each event E the loss is |ln P(E) − ln P'(E)|; the lower bound uses the two Wilson
-    bounds that make the ratio smallest, the upper bound those that make it largest.
+    bounds that make the ratio smallest, the upper bound those that make it largest. With
+    ``delta`` > 0 the loss is that of (ε, δ)-DP, ln((P(E) − δ)/P'(E)): a mechanism that is
+    (ε, δ)-DP has a lower bound ≤ ε (up to the bounds' confidence).
     """
     lower, upper = 0.0, 0.0
     for t in thresholds:
@@ -39,7 +44,7 @@ def epsilon_bounds(
             a = wilson(sum((y >= t) == above for y in outputs), len(outputs))
             b = wilson(sum((y >= t) == above for y in neighbour_outputs), len(neighbour_outputs))
             for (lo_x, hi_x), (lo_y, hi_y) in ((a, b), (b, a)):
-                if lo_y > 0 and hi_y > 0 and lo_x > 0:
-                    lower = max(lower, math.log(lo_x / hi_y))
+                if lo_y > 0 and hi_y > 0 and lo_x > delta:
+                    lower = max(lower, math.log((lo_x - delta) / hi_y))
                     upper = max(upper, math.log(hi_x / lo_y))
     return lower, upper

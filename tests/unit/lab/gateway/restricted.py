@@ -12,7 +12,8 @@ from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.gateway.org_budgets import OrganisationCaps
-from lab.gateway.projects import apply_for_project, approve_project
+from lab.gateway.projects import MAX_EPSILON_PER_DATASET, apply_for_project, approve_project
+from lab.gateway.zcdp import Accounting
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.ingest.pipeline import ingest
@@ -50,16 +51,21 @@ def sandbox_token(
     epsilon: float = 1.0,
     username: str = "analyst",
     budgets: dict[str, float] | None = None,
+    rho: float | None = None,
 ) -> str:
     """An approved project with ``epsilon`` on ``tax`` (or ``budgets`` by slug) and a sandbox
-    token for its analyst; its organisation's caps are raised to hold that much."""
-    budgets = budgets or {"tax": epsilon}
+    token for its analyst; its organisation's caps are raised to hold that much. With ``rho``
+    the project is under zCDP accounting with that ρ on ``tax`` (caps raised to the most a
+    budget may hold)."""
+    budgets = budgets or {"tax": epsilon if rho is None else rho}
     defaults = OrganisationCaps.of(lab.settings)
+    most = MAX_EPSILON_PER_DATASET if rho is not None else max(budgets.values())
     caps = replace(
         defaults,
-        dataset_epsilon=max(defaults.dataset_epsilon, *budgets.values()),
-        unit_epsilon=max(defaults.unit_epsilon, sum(budgets.values())),
+        dataset_epsilon=max(defaults.dataset_epsilon, most),
+        unit_epsilon=max(defaults.unit_epsilon, sum(budgets.values()), most),
     )
+    accounting = Accounting.PURE if rho is None else Accounting.ZCDP
     with transaction(lab.sessions) as s:
         org = create_organisation(
             s, lab.audit, actor="t", name=f"{username}银行", kind=OrganisationKind.BANK
@@ -75,7 +81,15 @@ def sandbox_token(
             purpose="district tax benchmark",
             actor=username,
         )
-        approve_project(s, lab.audit, project=project, budgets=budgets, actor="steward", caps=caps)
+        approve_project(
+            s,
+            lab.audit,
+            project=project,
+            budgets=budgets,
+            actor="steward",
+            caps=caps,
+            accounting=accounting,
+        )
         return issue_token(
             s,
             lab.audit,

@@ -11,6 +11,11 @@ the lower bound of a threshold-event test at high confidence (``empirical``); it
 the claimed ε. The queries that exclude the target are the audit's attack of issue 12: with a
 file-dependent seed, they differed between D and D' by several noise units.
 
+Every test runs for both mechanisms: pure ε (discrete Laplace at ε = 1 per release, loss ≤ ε)
+and ρ-zCDP (discrete Gaussian at ρ = 0.125 per release, paid by projects the steward put under
+zCDP accounting; its (ε, δ) loss at δ = 1e-3, OpenDP's conversion, bounds the test's). Partition
+selection runs only under pure ε; under zCDP the same query is refused, free.
+
 Bounds keep VARIANCE's sum of squares far below 2^63 (rows × 1000², for overflow see dp-total).
 """
 
@@ -28,6 +33,8 @@ from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
+from lab.gateway.accounting import PICO
+from lab.gateway.zcdp import implied_epsilon
 from lab.ingest.pipeline import ingest
 from lab.reference import public_code_list
 from lab.services import LabServices, open_services
@@ -37,6 +44,10 @@ from tests.unit.lab.gateway.restricted import sandbox_token
 from tests.unit.lab.ingest import tables
 
 BOUND, HI, EPSILON, DELTA, RELEASES = 3, 1000, 1.0, 5e-8, 200
+RHO, TEST_DELTA = 0.125, 1e-3  # the Gaussian's ρ per release, and the δ its loss is tested at
+GAUSSIAN_EPSILON = implied_epsilon(round(RHO * 1e6), round(TEST_DELTA * PICO))
+# Noise scale relative to the Laplace's at ε = 1 (Δ): the Gaussian's σ = Δ/√(2ρ) = 2Δ.
+MECHANISMS = {"laplace": (EPSILON, 0.0, 1.0), "gaussian": (GAUSSIAN_EPSILON, TEST_DELTA, 2.0)}
 # A project's default δ (1e-6) pays for its 20 releases at δ = 5e-8.
 LIGHT_UNITS, MONTHS = 400, 8
 DISTRICTS = public_code_list("qingdao_district_name")
@@ -92,9 +103,9 @@ class SandboxTokens:
 
     PER_PROJECT = 20
 
-    def __init__(self, lab: LabServices) -> None:
+    def __init__(self, lab: LabServices, prefix: str, rho: float | None = None) -> None:
         self.lab, self.issued, self.uses = lab, 0, 0
-        self.token = ""
+        self.token, self.prefix, self.rho = "", prefix, rho
 
     def next(self) -> str:
         """A token whose project can still pay ε = 1."""
@@ -105,7 +116,10 @@ class SandboxTokens:
         return self.token
 
     def _new_project(self, n: int) -> str:
-        return sandbox_token(self.lab, epsilon=self.PER_PROJECT, username=f"a{n}")
+        name = f"{self.prefix}{n}"
+        if self.rho is None:
+            return sandbox_token(self.lab, epsilon=self.PER_PROJECT, username=name)
+        return sandbox_token(self.lab, rho=self.rho * self.PER_PROJECT, username=name)
 
 
 def _ask(client: TestClient, tokens: SandboxTokens, kind: str) -> list[list[dict]]:
@@ -113,7 +127,8 @@ def _ask(client: TestClient, tokens: SandboxTokens, kind: str) -> list[list[dict
     answers = []
     for k in range(1, RELEASES + 1):
         body = {"dataset": "tax", "sql": QUERIES[kind].format(f=FILTER.format(k=k))}
-        body |= {"epsilon": EPSILON, "delta": DELTA if kind == "by_industry" else 0.0}
+        spend = {"epsilon": EPSILON} if tokens.rho is None else {"rho": tokens.rho}
+        body |= spend | {"delta": DELTA if kind == "by_industry" else 0.0}
         response = client.post(
             "/api/gateway/query", json=body, headers={"Authorization": f"Bearer {tokens.next()}"}
         )
@@ -123,21 +138,53 @@ def _ask(client: TestClient, tokens: SandboxTokens, kind: str) -> list[list[dict
     return answers
 
 
+@pytest.fixture(scope="module", params=sorted(MECHANISMS))
+def mechanism(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory) -> dict[str, dict[str, list[list[dict]]]]:
-    """Every query kind's releases on D (with the target) and on D' (the next version, without)."""
-    folder = tmp_path_factory.mktemp("neighbours-http")
+def published(tmp_path_factory, mechanism):
+    """D and D' published as two versions of ``tax``; every query kind's releases under
+    ``mechanism`` on D (with the target), then on D' (the next version, without), and — under
+    zCDP — the answer to a query that needs partition selection."""
+    folder = tmp_path_factory.mktemp(f"neighbours-http-{mechanism}")
     lab = open_services(LabSettings(home=folder / "home"))
+    zcdp = mechanism == "gaussian"
+    kinds = [k for k in QUERIES if not (zcdp and k == "by_industry")]
     try:
         _publish(lab, folder, _rows(with_target=True), "d.csv")
-        tokens = SandboxTokens(lab)
+        tokens = SandboxTokens(lab, "a", rho=RHO if zcdp else None)
         with TestClient(create_app(lab)) as client:
-            with_target = {kind: _ask(client, tokens, kind) for kind in QUERIES}
+            with_target = {kind: _ask(client, tokens, kind) for kind in kinds}
+            refused = _partition_selection_status(client, tokens) if zcdp else None
             _publish(lab, folder, _rows(with_target=False), "d-prime.csv")
-            without = {kind: _ask(client, tokens, kind) for kind in QUERIES}
-        return {"D": with_target, "D'": without}
+            without = {kind: _ask(client, tokens, kind) for kind in kinds}
+        yield {"D": with_target, "D'": without}, refused
     finally:
         lab.close()
+
+
+def _partition_selection_status(client: TestClient, tokens: SandboxTokens) -> tuple[int, str]:
+    """The answer to a query needing partition selection from a zCDP project."""
+    sql = QUERIES["by_industry"].format(f=FILTER.format(k=1))
+    body = {"dataset": "tax", "sql": sql, "rho": tokens.rho, "delta": DELTA}
+    response = client.post(
+        "/api/gateway/query", json=body, headers={"Authorization": f"Bearer {tokens.next()}"}
+    )
+    return response.status_code, response.json()["error"]["code"]
+
+
+@pytest.fixture(scope="module")
+def worlds(published) -> dict[str, list[list[dict]]]:
+    """Every query kind's releases on D and D' under ``mechanism``."""
+    return published[0]
+
+
+@pytest.fixture(scope="module")
+def claimed(mechanism) -> tuple[float, float, float]:
+    """(ε, δ) the mechanism claims per release, and its noise scale relative to the Laplace's."""
+    return MECHANISMS[mechanism]
 
 
 def _values(answers: list[list[dict]], label: str, key: str | None = None, group=None):
@@ -149,11 +196,11 @@ def _values(answers: list[list[dict]], label: str, key: str | None = None, group
     return found
 
 
-def _loss(xs: list[float], ys: list[float], scale: float) -> float:
-    """The lower confidence bound of the privacy loss over threshold events around both."""
+def _loss(xs: list[float], ys: list[float], scale: float, delta: float = 0.0) -> float:
+    """The lower confidence bound of the (ε, δ) privacy loss over threshold events around both."""
     centres = (statistics.median(xs), statistics.median(ys))
     thresholds = [c + j * scale / 2 for c in centres for j in range(-6, 7)]
-    return epsilon_bounds(xs, ys, thresholds)[0]
+    return epsilon_bounds(xs, ys, thresholds, delta)[0]
 
 
 SINGLE = {
@@ -165,26 +212,32 @@ SINGLE = {
 
 
 @pytest.mark.parametrize("kind", sorted(SINGLE))
-def test_ungrouped_aggregates_stay_within_epsilon(worlds, kind: str) -> None:
+def test_ungrouped_aggregates_stay_within_epsilon(worlds, claimed, kind: str) -> None:
     """COUNT, SUM, AVG and VARIANCE with the over-limit, over-bound target in D or not."""
+    epsilon, delta, wider = claimed
     label, scale = SINGLE[kind]
     xs, ys = (_values(worlds[w][kind], label) for w in ("D", "D'"))
-    assert _loss(xs, ys, scale) <= EPSILON
+    assert _loss(xs, ys, scale * wider, delta) <= epsilon
 
 
-def test_count_by_public_district_stays_within_epsilon(worlds) -> None:
+def test_count_by_public_district_stays_within_epsilon(worlds, claimed) -> None:
     """The target's district in a grouped count over a public code list."""
+    epsilon, delta, wider = claimed
     xs, ys = (
         _values(worlds[w]["by_district"], "count(*)", "district", TARGET_DISTRICT)
         for w in ("D", "D'")
     )
-    assert statistics.median(xs) - statistics.median(ys) == pytest.approx(BOUND, abs=2)
-    assert _loss(xs, ys, BOUND) <= EPSILON
+    assert statistics.median(xs) - statistics.median(ys) == pytest.approx(BOUND, abs=2 * wider)
+    assert _loss(xs, ys, BOUND * wider, delta) <= epsilon
 
 
-def test_partition_selection_hides_the_targets_own_key(worlds) -> None:
+def test_partition_selection_hides_the_targets_own_key(published, mechanism) -> None:
     """The industry only the target holds is released at most δ of the time; a shared industry's
-    count stays within ε."""
+    count stays within ε. Under zCDP the query is refused instead: a 400, free."""
+    worlds, refused = published
+    if mechanism == "gaussian":
+        assert refused == (400, "query_rejected") and "by_industry" not in worlds["D"]
+        return
     leaks = sum(
         any(r["industry"] == TARGET_INDUSTRY for r in rows) for rows in worlds["D"]["by_industry"]
     )
@@ -195,17 +248,21 @@ def test_partition_selection_hides_the_targets_own_key(worlds) -> None:
 
 
 @pytest.mark.parametrize("district", DISTRICTS)
-def test_counts_excluding_the_target_do_not_tell_the_worlds_apart(worlds, district) -> None:
+def test_counts_excluding_the_target_do_not_tell_the_worlds_apart(
+    worlds, claimed, district
+) -> None:
     """``WHERE unit <> target``: every district's count has the same law on D and D' (the
     issue 12 attack, which showed ε ≥ 3.84 when the cut depended on the whole file)."""
+    epsilon, delta, wider = claimed
     xs, ys = (
         _values(worlds[w]["others_by_district"], "count(*)", "district", district)
         for w in ("D", "D'")
     )
-    assert _loss(xs, ys, BOUND) <= EPSILON
+    assert _loss(xs, ys, BOUND * wider, delta) <= epsilon
 
 
-def test_sum_excluding_the_target_does_not_tell_the_worlds_apart(worlds) -> None:
+def test_sum_excluding_the_target_does_not_tell_the_worlds_apart(worlds, claimed) -> None:
     """``SUM … WHERE unit <> target`` has the same law on D and D'."""
+    epsilon, delta, wider = claimed
     xs, ys = (_values(worlds[w]["others_sum"], "sum(amount)") for w in ("D", "D'"))
-    assert _loss(xs, ys, BOUND * HI) <= EPSILON
+    assert _loss(xs, ys, BOUND * HI * wider, delta) <= epsilon

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from pathlib import Path
 
 import pytest
 from alembic.migration import MigrationContext
@@ -170,7 +171,14 @@ def test_existing_budgets_migrate_to_consistent_organisation_rows(
 
 
 def _drop_0009(connection) -> None:
-    """Undo 0009's schema with its own downgrade, so upgrade runs it on the old data."""
-    module = importlib.import_module("lab.db.migrations.versions.0009_organisation_budgets")
+    """Undo the schema of 0009 and of the later revisions that change it (newest first) with
+    their own downgrades, so upgrade runs them again on the old data."""
     with Operations.context(MigrationContext.configure(connection)):
-        module.downgrade()
+        for revision in (*reversed(_after_0010()), "0009_organisation_budgets"):
+            importlib.import_module(f"lab.db.migrations.versions.{revision}").downgrade()
+
+
+def _after_0010() -> list[str]:
+    """Every revision after 0010 (which only rewrites profile values), oldest first."""
+    folder = Path(importlib.import_module("lab.db.migrations.versions").__path__[0])
+    return sorted(p.stem for p in folder.glob("0*.py") if p.stem > "0010_value_free_profiles")

@@ -9,6 +9,7 @@ from lab.db import transaction
 from lab.db.models import PrivacyBudget, SandboxProject
 from lab.gateway.ledger import MICRO, PICO
 from lab.gateway.projects import apply_for_project
+from lab.gateway.zcdp import implied_epsilon_micro
 from lab.identity import OrganisationKind, Role
 from lab.identity.accounts import create_organisation
 from lab.services import LabServices
@@ -59,6 +60,26 @@ def test_approve_sets_epsilon_and_delta(client) -> None:
         budget = s.query(PrivacyBudget).one()
         assert (budget.limit_micro, budget.delta_limit_pico) == (1.5 * MICRO, 2e-6 * PICO)
         assert s.get(SandboxProject, 1).state == "approved"
+
+
+def test_approve_under_zcdp_sets_rho_and_shows_it(client) -> None:
+    """Choosing ρ-zCDP on the form makes the typed number a ρ: the budget holds it and the ε it
+    implies at δ, and the page then shows the ρ beside the ε."""
+    browser, lab = client
+    form = {
+        "csrf_token": csrf_of(browser, PAGE),
+        "epsilon:tax": "0.05",
+        "delta": "1e-6",
+        "accounting": "zcdp",
+    }
+    answer = post(browser, f"{PAGE}/1/approve", form)
+    assert answer.status_code == 303 and "project-approved" in answer.headers["location"]
+    with lab.sessions() as s:
+        budget = s.query(PrivacyBudget).one()
+        assert budget.rho_limit_micro == 50_000
+        assert budget.limit_micro == implied_epsilon_micro(50_000, 10**6)
+        assert s.get(SandboxProject, 1).accounting == "zcdp"
+    assert "（ρ 0 / 0.05）" in browser.get(PAGE).text
 
 
 def test_bad_input_is_shown_inline_and_changes_nothing(client) -> None:

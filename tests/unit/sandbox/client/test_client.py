@@ -285,6 +285,34 @@ def test_query_returns_values_intervals_and_release_facts(lab, gateway) -> None:
         "budget_left": 0.75,
         "delta_left": 1e-6,
         "notes": [],
+        "rho": None,
+    }
+
+
+def test_zcdp_query_sends_rho_and_keeps_it_in_attrs(lab, gateway) -> None:
+    """query(rho=...) sends ρ and no ε (a zCDP project); the ρ charged lands in attrs."""
+    gateway.answer("POST", "/api/gateway/query", {**RELEASE, "rho": 0.01, "epsilon": 0.3})
+    frame = lab.query(COUNT_SQL, rho=0.01)
+    assert gateway.seen[0].body == {
+        "dataset": "tax-monthly",
+        "sql": COUNT_SQL,
+        "rho": 0.01,
+        "delta": 0.0,
+    }
+    assert frame.attrs["rho"] == 0.01 and frame.attrs["epsilon"] == 0.3
+
+
+def test_cost_for_a_target_accuracy_sends_the_target_without_a_budget(lab, gateway) -> None:
+    """cost(target_half_width=...) asks for the budget that reaches it: no ε or ρ is sent."""
+    estimate = {"accounting": "pure", "epsilon": 1.2, "delta": 0.0, "rho": None, "accuracy": []}
+    gateway.answer("POST", "/api/gateway/cost", estimate)
+    assert lab.cost(COUNT_SQL, target_half_width=50, aggregate="count(*)") == estimate
+    assert gateway.seen[0].body == {
+        "dataset": "tax-monthly",
+        "sql": COUNT_SQL,
+        "delta": 0.0,
+        "target_half_width": 50,
+        "aggregate": "count(*)",
     }
 
 
@@ -350,7 +378,8 @@ def test_budget_and_history_are_frames(lab, gateway) -> None:
         {"level": "organisation_dataset", "scope": "dataset:tax-monthly", **_amounts(10, 2)},
         {"level": "organisation_unit", "scope": "unit:category:ENTERPRISE_ID", **_amounts(10, 9.5)},
     ]
-    budget = {**project, "left": 0.5, "delta_left": 1e-6, "levels": levels}
+    zcdp = {"accounting": "pure", "rho_limit": None, "rho_spent": None, "rho_remaining": None}
+    budget = {**project, "left": 0.5, "delta_left": 1e-6, "levels": levels, **zcdp}
     past = {
         "dataset": "tax-monthly",
         "query": COUNT_SQL,
@@ -368,6 +397,7 @@ def test_budget_and_history_are_frames(lab, gateway) -> None:
         "unit_remaining": 0.5,
         "left": 0.5,
         "delta_left": 1e-6,
+        **zcdp,
     }
     assert lab.budget().to_dict("records") == [expected]
     assert list(lab.budget().columns) == list(expected)

@@ -1,0 +1,214 @@
+"""zCDP projects in the ledger: ρ charged exactly, its (ε, δ) at every level, under concurrency."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from lab.db import transaction
+from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease, SandboxProject
+from lab.errors import Conflict, InvalidInput
+from lab.gateway.errors import QueryRejected
+from lab.gateway.ledger import MICRO, BudgetExhausted
+from lab.gateway.projects import apply_for_project, approve_project, budget_for, set_budget
+from lab.gateway.service import DpGateway
+from lab.gateway.zcdp import Accounting, implied_epsilon_micro
+from lab.identity import OrganisationKind
+from lab.identity.accounts import create_organisation
+from lab.services import LabServices
+from tests.unit.lab.gateway.restricted import publish_tax_table
+
+DELTA_PICO = 10**6
+COUNT = 'SELECT COUNT(*) FROM tax WHERE "应纳税额（元）" > {n}'
+
+
+def _projects(lab: LabServices, tmp_path, **budgets: tuple[str, float]) -> dict[str, int]:
+    """The tax table and one bank with a project per ``name=(accounting, budget)``."""
+    publish_tax_table(lab, tmp_path, units=12)
+    made = {}
+    with transaction(lab.sessions) as s:
+        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
+        for name, (accounting, amount) in budgets.items():
+            project = apply_for_project(
+                s,
+                lab.audit,
+                organisation_id=bank.id,
+                title=name,
+                purpose="SME benchmark",
+                actor="b",
+            )
+            approve_project(
+                s,
+                lab.audit,
+                project=project,
+                budgets={"tax": amount},
+                actor="steward",
+                accounting=Accounting(accounting),
+            )
+            made[name] = project.id
+    return made
+
+
+def _rows(lab: LabServices, project_id: int):
+    with lab.sessions() as s:
+        budget = s.scalar(select(PrivacyBudget).where(PrivacyBudget.project_id == project_id))
+        levels = list(s.scalars(select(OrganisationBudget).order_by(OrganisationBudget.id)))
+        releases = list(s.scalars(select(QueryRelease).where(QueryRelease.budget_id == budget.id)))
+        s.expunge_all()
+        return budget, levels, releases
+
+
+def test_zcdp_queries_charge_rho_and_the_epsilon_it_implies(lab: LabServices, tmp_path) -> None:
+    """Three zCDP queries: the project's ρ grows by exactly their ρ, every level's ε by exactly
+    ε(ρ spent) at the project's δ (OpenDP, rounded up) and δ once; a repeat is free; ε is
+    refused; an overspend is refused with nothing charged."""
+    project = _projects(lab, tmp_path, z=("zcdp", 0.05))["z"]
+    gateway = DpGateway(lab)
+    try:
+        answers = [
+            gateway.query(
+                project_id=project, slug="tax", sql=COUNT.format(n=n), rho=0.01, actor="a"
+            )
+            for n in range(3)
+        ]
+        again = gateway.query(
+            project_id=project, slug="tax", sql=COUNT.format(n=0), rho=0.01, actor="a"
+        )
+        with pytest.raises(InvalidInput, match="ρ-zCDP"):
+            gateway.query(
+                project_id=project, slug="tax", sql=COUNT.format(n=9), epsilon=1.0, actor="a"
+            )
+        with pytest.raises(BudgetExhausted, match="ρ"):
+            gateway.query(
+                project_id=project, slug="tax", sql=COUNT.format(n=8), rho=0.03, actor="a"
+            )
+    finally:
+        gateway.close()
+    budget, levels, releases = _rows(lab, project)
+    implied = implied_epsilon_micro(30_000, DELTA_PICO)
+    assert budget.rho_spent_micro == 30_000 and budget.rho_limit_micro == 50_000
+    assert budget.limit_micro == implied_epsilon_micro(50_000, DELTA_PICO)
+    assert budget.spent_micro == implied and budget.delta_spent_pico == DELTA_PICO
+    assert [(level.spent_micro, level.delta_spent_pico) for level in levels] == [
+        (implied, DELTA_PICO)
+    ] * 2
+    assert sum(r.cost_micro for r in releases) == implied
+    assert [r.cost_rho_micro for r in releases] == [10_000] * 3
+    assert sum(a.epsilon for a in answers) == pytest.approx(implied / MICRO)
+    assert answers[0].delta == 1e-6 and answers[1].delta == 0.0
+    assert all(a.rho == 0.01 for a in answers)
+    assert again.cached and again.epsilon == 0.0
+
+
+def test_zcdp_refuses_partition_selection_free(lab: LabServices, tmp_path) -> None:
+    """A zCDP query needing partition selection is refused before anything is charged."""
+    project = _projects(lab, tmp_path, z=("zcdp", 0.05))["z"]
+    gateway = DpGateway(lab)
+    sql = 'SELECT "所属期", COUNT(*) FROM tax GROUP BY "所属期"'
+    try:
+        with pytest.raises(QueryRejected, match="partition selection"):
+            gateway.query(project_id=project, slug="tax", sql=sql, rho=0.01, delta=1e-7, actor="a")
+    finally:
+        gateway.close()
+    budget, levels, releases = _rows(lab, project)
+    assert budget.rho_spent_micro == budget.spent_micro == 0 and not releases
+    assert all(level.spent_micro == 0 for level in levels)
+
+
+def test_two_hundred_concurrent_zcdp_and_pure_queries_never_overspend(
+    lab: LabServices, tmp_path
+) -> None:
+    """200 concurrent queries — 100 by a zCDP project with ρ for 50 of them, 100 by a pure-ε
+    project of the same organisation with ε for 50 — finish without deadlock; exactly 50 of
+    each are charged, and every level holds exactly the sum of what its releases charged."""
+    made = _projects(lab, tmp_path, z=("zcdp", 0.05), p=("pure", 0.5))
+    gateway = DpGateway(lab)
+    outcomes: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def ask(n: int) -> None:
+        name = "z" if n % 2 else "p"
+        spend = {"rho": 0.001} if name == "z" else {"epsilon": 0.01}
+        try:
+            gateway.query(
+                project_id=made[name], slug="tax", sql=COUNT.format(n=n), actor="a", **spend
+            )
+            result = "charged"
+        except BudgetExhausted:
+            result = "refused"
+        with lock:
+            outcomes.append((name, result))
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+    finally:
+        gateway.close()
+    assert not any(thread.is_alive() for thread in threads)
+    for name in ("z", "p"):
+        assert outcomes.count((name, "charged")) == 50 and outcomes.count((name, "refused")) == 50
+    zcdp, levels, zcdp_releases = _rows(lab, made["z"])
+    pure, _, pure_releases = _rows(lab, made["p"])
+    assert zcdp.rho_spent_micro == zcdp.rho_limit_micro == 50_000
+    assert zcdp.spent_micro == implied_epsilon_micro(50_000, DELTA_PICO) <= zcdp.limit_micro
+    assert sum(r.cost_micro for r in zcdp_releases) == zcdp.spent_micro
+    assert pure.spent_micro == 500_000 == sum(r.cost_micro for r in pure_releases)
+    for level in levels:
+        assert level.spent_micro == zcdp.spent_micro + pure.spent_micro <= level.limit_micro
+        assert level.delta_spent_pico == DELTA_PICO
+
+
+def test_zcdp_budgets_are_set_in_rho(lab: LabServices, tmp_path) -> None:
+    """A zCDP approval needs δ > 0 and a ρ whose ε fits; its budget changes in ρ, never in ε,
+    never below what is spent, and its δ is fixed once ρ is spent; all audited."""
+    publish_tax_table(lab, tmp_path, units=12)
+    with transaction(lab.sessions) as s:
+        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
+        project = apply_for_project(
+            s, lab.audit, organisation_id=bank.id, title="z", purpose="SME benchmark", actor="b"
+        )
+        for bad, kwargs in (("δ > 0", {"delta": 0.0}), ("implies more", {})):
+            with pytest.raises(InvalidInput, match=bad):
+                approve_project(
+                    s,
+                    lab.audit,
+                    project=project,
+                    budgets={"tax": 0.1 if kwargs else 9.0},
+                    actor="steward",
+                    accounting=Accounting.ZCDP,
+                    **kwargs,
+                )
+        approve_project(
+            s,
+            lab.audit,
+            project=project,
+            budgets={"tax": 0.1},
+            actor="steward",
+            accounting=Accounting.ZCDP,
+        )
+        project_id = project.id
+    gateway = DpGateway(lab)
+    try:
+        gateway.query(project_id=project_id, slug="tax", sql=COUNT.format(n=1), rho=0.02, actor="a")
+    finally:
+        gateway.close()
+    with transaction(lab.sessions) as s:
+        budget = budget_for(s, project_id=project_id, dataset_id=1)
+        with pytest.raises(InvalidInput, match="in ρ"):
+            set_budget(s, lab.audit, budget=budget, epsilon=2.0, actor="steward")
+        with pytest.raises(Conflict, match="already spent"):
+            set_budget(s, lab.audit, budget=budget, rho=0.01, actor="steward")
+        with pytest.raises(Conflict, match="δ of a zCDP budget"):
+            set_budget(s, lab.audit, budget=budget, rho=0.2, delta=2e-6, actor="steward")
+        set_budget(s, lab.audit, budget=budget, rho=0.2, actor="steward")
+        assert budget.rho_limit_micro == 200_000
+        assert budget.limit_micro == implied_epsilon_micro(200_000, DELTA_PICO)
+        assert s.get(SandboxProject, project_id).accounting == "zcdp"
+    record = lab.audit.records()[-1]
+    assert record.action == "budget.set" and '"rho_to":0.2' in record.details
+    assert lab.audit.verify().ok
