@@ -240,7 +240,7 @@ def model_inputs(row: Mapping[str, Any], as_of: date) -> dict[str, float | str |
 
 def derive(row: Mapping[str, Any], as_of: date, held: frozenset[Scope]) -> dict[str, Any]:
     """Everything stored for one enterprise: scopes held, model inputs, its own repair items."""
-    scopes = {s.value: BUILDERS[s](row, as_of) for s in held if s in BUILDERS}
+    scopes = {s.value: BUILDERS[s](row, as_of) for s in Scope if s in held and s in BUILDERS}
     return {
         "scopes": scopes,
         "model": model_inputs(row, as_of),
