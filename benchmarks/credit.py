@@ -68,6 +68,9 @@ from lab.services import open_services
 from lab.settings import LabSettings
 
 WORK = Path(__file__).resolve().parent / ".work"
+STARTUP_POLLS = 1200
+"""Polls of /healthz, 0.1 s apart, before giving up on a server (startup is not measured; on a
+shared, loaded machine importing the app alone has taken over a minute)."""
 HIGH_LIMITS = {
     "DATALAB_CREDIT_BANK_PER_MINUTE": "1000000",
     "DATALAB_CREDIT_OPERATOR_PER_MINUTE": "1000000",
@@ -296,7 +299,7 @@ def serve(settings: LabSettings, port: int, workers: int = 1) -> subprocess.Pope
     server = subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    for _ in range(200):
+    for _ in range(STARTUP_POLLS):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").read()
             return server
