@@ -68,9 +68,9 @@ from lab.services import open_services
 from lab.settings import LabSettings
 
 WORK = Path(__file__).resolve().parent / ".work"
-STARTUP_POLLS = 1200
+STARTUP_POLLS = 3000
 """Polls of /healthz, 0.1 s apart, before giving up on a server (startup is not measured; on a
-shared, loaded machine importing the app alone has taken over a minute)."""
+shared, loaded machine a server has taken over two minutes to start)."""
 HIGH_LIMITS = {
     "DATALAB_CREDIT_BANK_PER_MINUTE": "1000000",
     "DATALAB_CREDIT_OPERATOR_PER_MINUTE": "1000000",
