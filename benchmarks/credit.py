@@ -52,8 +52,10 @@ from pathlib import Path
 from lab.credit import consent as consents
 from lab.credit.aggregates import aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
+from lab.credit.mapping import shipped_mapping
 from lab.credit.refresh import store_features
 from lab.credit.signing import lab_signer
+from lab.credit.sources import LABELS, BoundSource, source_files
 from lab.credit.terms import ConsentTerms
 from lab.credit.training import activate, train_on
 from lab.credit.vocabulary import Level, Purpose, Scope
@@ -66,6 +68,9 @@ from lab.services import open_services
 from lab.settings import LabSettings
 
 WORK = Path(__file__).resolve().parent / ".work"
+STARTUP_POLLS = 3000
+"""Polls of /healthz, 0.1 s apart, before giving up on a server (startup is not measured; on a
+shared, loaded machine a server has taken over two minutes to start)."""
 HIGH_LIMITS = {
     "DATALAB_CREDIT_BANK_PER_MINUTE": "1000000",
     "DATALAB_CREDIT_OPERATOR_PER_MINUTE": "1000000",
@@ -75,12 +80,14 @@ HIGH_LIMITS = {
 }
 
 
-def demo_files(scale: int, seed: int) -> dict[str, str]:
-    """The generated demo at ``scale`` (generated once, then reused)."""
+def demo_files(scale: int, seed: int) -> dict[str, BoundSource]:
+    """The generated demo at ``scale`` (generated once, then reused), bound to the credit
+    inputs by the shipped source mapping."""
     out = WORK / f"credit-{scale}-{seed}"
     if not (out / "manifest.json").exists():
         generate_demo_data(out, scale=scale, seed=seed)
-    return {p.stem: str(p) for p in out.iterdir() if p.suffix in (".csv", ".parquet")}
+    files = {p.stem: str(p) for p in out.iterdir() if p.suffix in (".csv", ".parquet")}
+    return source_files(shipped_mapping(), files)
 
 
 def timed(what: str, action):
@@ -90,7 +97,7 @@ def timed(what: str, action):
     return result, time.perf_counter() - started
 
 
-def prepare(settings: LabSettings, paths: dict[str, str], banks: int, per_bank: int):
+def prepare(settings: LabSettings, paths: dict[str, BoundSource], banks: int, per_bank: int):
     """Features stored, scorecard active, banks with tokens and consents; returns the plan."""
     lab = open_services(settings)
     as_of = data_as_of(paths, now().date())
@@ -101,7 +108,7 @@ def prepare(settings: LabSettings, paths: dict[str, str], banks: int, per_bank: 
     _, store_s = timed(
         "store", lambda: store_features(lab, rows, as_of, actor="bench", sources=sorted(paths))
     )
-    activate(lab, train_on(dict(rows), paths["credit-loan-outcomes"]), actor="bench")
+    activate(lab, train_on(dict(rows), paths[LABELS]), actor="bench")
     codes = [code for code, _ in rows]
     plan = _parties(lab, codes, banks, per_bank)
     lab.close()
@@ -292,7 +299,7 @@ def serve(settings: LabSettings, port: int, workers: int = 1) -> subprocess.Pope
     server = subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    for _ in range(200):
+    for _ in range(STARTUP_POLLS):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").read()
             return server

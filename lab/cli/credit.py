@@ -10,8 +10,10 @@ import typer
 
 from lab.cli.context import one_line_errors, services
 from lab.credit.consent import expire_due
+from lab.credit.mapping import shipped_mapping
 from lab.credit.refresh import refresh_profiles
 from lab.credit.signing import parse_receipt, verify_receipt
+from lab.credit.sources import source_files
 from lab.credit.training import train_from_files, train_scorecard, validation_markdown
 from lab.db import transaction
 from lab.demo import generate_demo_data
@@ -57,7 +59,8 @@ def validate_demo(
     """Train and validate the scorecard on a freshly generated demo city (nothing stored)."""
     with tempfile.TemporaryDirectory() as work:
         generate_demo_data(Path(work), scale=scale, seed=seed)
-        paths = {p.stem: str(p) for p in Path(work).iterdir() if p.suffix in (".csv", ".parquet")}
+        files = {p.stem: str(p) for p in Path(work).iterdir() if p.suffix in (".csv", ".parquet")}
+        paths = source_files(shipped_mapping(), files)
         table = validation_markdown(train_from_files(paths), scale=scale, seed=seed)
     typer.echo(table)
     if write is not None:

@@ -20,6 +20,7 @@ from lab.cli import (
 )
 from lab.cli.context import one_line_errors, settings
 from lab.cli.credit import credit_app
+from lab.cli.credit_sources import sources_app
 from lab.cli.keys import keys_app
 from lab.private_files import use_private_umask
 from lab.services import open_services
@@ -46,6 +47,7 @@ app.add_typer(projects.project_app, name="project")
 app.command("trace")(trace.trace)
 
 app.add_typer(keys_app, name="keys")
+credit_app.add_typer(sources_app, name="sources")
 app.add_typer(credit_app, name="credit")
 
 COMMAND_GROUP = "datalab.commands"

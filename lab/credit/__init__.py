@@ -5,8 +5,13 @@
 * ``signing``    — Ed25519 signatures over canonical JSON; receipts verified offline.
 * ``parties``    — who acts for an enterprise or a bank.
 * ``consent``    — grant, request, approve, reject, revoke, expire (audited).
-* ``sources``    — the published sources a profile reads, opened for one refresh.
-* ``aggregates`` — per-enterprise sums and counts in DuckDB (the only reader of raw rows).
+* ``inputs``     — the credit inputs by meaning: fields, kinds, units, code lists, tiers.
+* ``mapping``    — the source mapping (TOML): which dataset and columns feed each input.
+* ``mapping_check`` — a mapping against the published versions' dictionaries and tiers.
+* ``mapping_store`` — the mapping in force: shipped, or the newest steward revision.
+* ``sources``    — each mapped input's published source, opened for one refresh.
+* ``aggregates`` — per-enterprise sums and counts as of a date, in DuckDB (the only reader
+  of raw rows).
 * ``bands``      — bands, trends and rates instead of numbers.
 * ``features``   — per-enterprise derived features, by scope and window.
 * ``refresh``    — recompute and store every enterprise's features in one commit.

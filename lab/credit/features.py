@@ -15,31 +15,16 @@ import pandas as pd
 
 from lab.credit import bands
 from lab.credit.bands import change, count, missing
+from lab.credit.inputs import scope_inputs
 from lab.credit.vocabulary import Scope
 
-SCOPE_SOURCES: dict[Scope, tuple[str, ...]] = {
-    Scope.REGISTRATION: ("enterprise-register",),
-    Scope.TAX: ("tax-monthly", "credit-tax-grades"),
-    Scope.SOCIAL_INSURANCE: ("social-insurance-monthly",),
-    Scope.HOUSING_FUND: ("housing-fund-monthly",),
-    Scope.UTILITIES: ("utilities-monthly",),
-    Scope.LICENCES_PENALTIES: (
-        "credit-admin-penalties",
-        "credit-abnormal-operations",
-        "shuanggongshi-licences",
-    ),
-    Scope.JUDICIAL: ("credit-judicial-cases", "credit-dishonest-debtors"),
-    Scope.CUSTOMS: ("customs-monthly",),
-    Scope.IP: (),
-    Scope.HONOURS: (),
-}
 GRADES_AT_LEAST_B = ("A", "B")
 PUBLIC_ITEMS = 5
 
 
-def held_scopes(slugs: set[str]) -> frozenset[Scope]:
-    """Scopes at least one of whose sources is published."""
-    return frozenset(s for s, needed in SCOPE_SOURCES.items() if set(needed) & slugs)
+def held_scopes(inputs: set[str]) -> frozenset[Scope]:
+    """Scopes at least one of whose inputs is mapped and published (IP and honours: none)."""
+    return frozenset(s for s in Scope if set(scope_inputs(s)) & inputs)
 
 
 def _n(row: Mapping[str, Any], key: str) -> float:
@@ -68,7 +53,7 @@ def _registration(row: Mapping[str, Any], as_of: date) -> dict[str, Any]:
         "registration_status": row.get("registration_status") or "",
     }
     return {
-        "verify": {"registered_active": "存续" in (row.get("registration_status") or "")},
+        "verify": {"registered_active": bool(row.get("registered_active"))},
         "indicators": {"12": indicators, "24": indicators},
         "public": public,
     }
@@ -255,7 +240,7 @@ def model_inputs(row: Mapping[str, Any], as_of: date) -> dict[str, float | str |
 
 def derive(row: Mapping[str, Any], as_of: date, held: frozenset[Scope]) -> dict[str, Any]:
     """Everything stored for one enterprise: scopes held, model inputs, its own repair items."""
-    scopes = {s.value: BUILDERS[s](row, as_of) for s in held if s in BUILDERS}
+    scopes = {s.value: BUILDERS[s](row, as_of) for s in Scope if s in held and s in BUILDERS}
     return {
         "scopes": scopes,
         "model": model_inputs(row, as_of),

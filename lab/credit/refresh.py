@@ -4,6 +4,10 @@ Run by ``datalab credit refresh`` (and by the demo after loading its catalogue) 
 source is (re)published. The new features replace the old ones in one transaction, so banks are
 served either the previous or the new features, never a mixture.
 
+Both refuse to run on a source mapping the catalogue does not satisfy (``MappingError`` lists
+every problem, as ``datalab credit sources check`` does), so a broken mapping never silently
+empties a scope.
+
 Penalties whose credit repair (信用修复) a steward approved are left out of every aggregate;
 ``refresh_enterprise`` recomputes one enterprise at once when such a decision is made.
 """
@@ -20,6 +24,9 @@ from sqlalchemy.orm import Session
 
 from lab.credit.aggregates import Selection, aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
+from lab.credit.mapping import SourceMapping
+from lab.credit.mapping_check import require_valid
+from lab.credit.mapping_store import current_mapping
 from lab.credit.sources import opened_sources
 from lab.credit.vocabulary import RepairState
 from lab.db import transaction
@@ -42,7 +49,8 @@ def refresh_profiles(lab: LabServices, *, actor: str) -> RefreshReport:
     """Derive features for every enterprise in the sources and store them (audited)."""
     with lab.sessions() as session:
         repaired = approved_repairs(session)
-    with opened_sources(lab) as paths:
+        mapping = valid_mapping(session)
+    with opened_sources(lab, mapping) as paths:
         as_of = data_as_of(paths, datetime.now(UTC).date())
         frame = aggregate(paths, as_of, Selection(repaired=repaired))
         rows = derive_all(frame, as_of, held_scopes(set(paths))) if len(frame) else iter(())
@@ -57,7 +65,8 @@ def refresh_enterprise(lab: LabServices, credit_code: str, *, actor: str) -> boo
     """
     with lab.sessions() as session:
         repaired = approved_repairs(session, credit_code)
-    with opened_sources(lab) as paths:
+        mapping = valid_mapping(session)
+    with opened_sources(lab, mapping) as paths:
         as_of = data_as_of(paths, datetime.now(UTC).date())
         selection = Selection(codes=frozenset({credit_code}), repaired=repaired)
         frame = aggregate(paths, as_of, selection)
@@ -85,6 +94,14 @@ def refresh_enterprise(lab: LabServices, credit_code: str, *, actor: str) -> boo
             details={"data_as_of": as_of.isoformat(), "repaired_penalties": len(repaired)},
         )
     return True
+
+
+def valid_mapping(session: Session) -> SourceMapping:
+    """The source mapping in force, refused with every problem listed if the catalogue does
+    not satisfy it."""
+    mapping = current_mapping(session)
+    require_valid(session, mapping)
+    return mapping
 
 
 def approved_repairs(

@@ -445,6 +445,19 @@ class CreditScorecard(Base):
     trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CreditSourceMappingRevision(Base):
+    """A steward's edit of the credit source mapping (``lab.credit.mapping``), newest wins."""
+
+    __tablename__ = "credit_source_mappings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mapping_version: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CreditAlarm(Base):
     """A raised alarm about a bank's or operator's query pattern (denials, breadth)."""
 

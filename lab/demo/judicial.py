@@ -65,7 +65,8 @@ def build_judicial_cases(rng: np.random.Generator, firms: Firms) -> DemoTable:
     filed = days_until(rng, np.maximum(firms.established[rows] + 60, WINDOW_START))
     appeal = rng.random(size) < 0.15
     courts, court_codes = _courts(firms, rows, appeal)
-    closed = filed + rng.integers(60, 400, size) <= np.datetime64(AS_OF)
+    closing = filed + rng.integers(60, 400, size)
+    closed = closing <= np.datetime64(AS_OF)
     amount = rng.lognormal(np.log(50_000) + 0.4 * np.log(firms.employees[rows]), 1.2)
     frame = pd.DataFrame(
         {
@@ -81,6 +82,7 @@ def build_judicial_cases(rng: np.random.Generator, firms: Firms) -> DemoTable:
             "涉案金额（元）": (np.round(amount, -2)).astype(np.int64),
             "案件状态": np.where(closed, "已结案", "审理中"),
             "裁判结果": np.where(closed, np.asarray(OUTCOMES)[rng.integers(0, 4, size)], ""),
+            "结案日期": np.where(closed, iso(closing), ""),
         }
     )
     about = credit_about(

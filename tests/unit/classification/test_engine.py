@@ -25,7 +25,7 @@ def test_json_has_exactly_the_documented_shape() -> None:
     result = classify_frame(_frame(联系电话=PHONES), guide=GUIDE)
     data = result.to_json()
     assert list(data) == ["tier", "guide_version", "reasons", "columns"]
-    assert data["tier"] == "T4" and data["guide_version"] == "2026.1"
+    assert data["tier"] == "T4" and data["guide_version"] == "2026.2"
     assert list(data["columns"][0]) == ["name", "category", "level", "reasons"]
     assert data["columns"][0]["level"] == "T4"
 

@@ -24,7 +24,7 @@ min_share = 0.5
 def test_packaged_guide_loads_with_its_rules() -> None:
     """The shipped guide has a version, the categories the rules name, and threshold 10."""
     guide = load_guide()
-    assert guide.version == "2026.1"
+    assert guide.version == "2026.2"
     assert guide.small_cell_threshold == 10
     assert guide.category("RESIDENT_ID").level is Tier.T4
     assert guide.category("LEGAL_REPRESENTATIVE").level is Tier.T1
@@ -53,7 +53,7 @@ def test_adding_a_negative_entry_makes_a_new_versioned_guide() -> None:
     entry = NegativeEntry("header", "人脸照片", "人脸图像属于生物识别信息")
     edited = guide.with_negative_entry(entry)
     assert entry in edited.negative_list and entry not in guide.negative_list
-    assert edited.version.startswith("2026.1+") and edited.version != guide.version
+    assert edited.version.startswith("2026.2+") and edited.version != guide.version
     assert load_guide(edited.to_toml()) == edited
     assert guide.with_negative_entry(entry, version="2026.2").version == "2026.2"
 

@@ -234,7 +234,7 @@ def test_negative_list_entry_rejects_then_releases_a_header(
     assert "站点名称" in {e["value"] for e in added.json()["entries"]}
     assert upload(client, stops, route="classify").json()["tier"] == "T5"
     listed = client.get("/api/steward/guide/negative-list").json()
-    assert listed["guide_version"] == added.json()["guide_version"] != "2026.1"
+    assert listed["guide_version"] == added.json()["guide_version"] != "2026.2"
     removed = client.delete(
         "/api/steward/guide/negative-list/站点名称", params={"note": "演练结束"}
     )

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from lab.api.app import create_app
 from lab.credit.aggregates import aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
+from lab.credit.mapping import shipped_mapping
 from lab.credit.refresh import store_features
 from lab.credit.scorecard import NUMERIC_INPUTS
+from lab.credit.sources import BoundSource, source_files
 from lab.credit.training import activate, fit_and_validate
 from lab.db import transaction
 from lab.demo import generate_demo_data
@@ -51,7 +53,7 @@ def lab_settings(tmp_path, database_url: str) -> LabSettings:
 
 
 @pytest.fixture(scope="package")
-def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Paths of one small generated demo's files, by dataset id."""
     out = tmp_path_factory.mktemp("credit-demo")
     generate_demo_data(out, scale=SCALE, seed=SEED)
@@ -59,7 +61,13 @@ def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="package")
-def demo_features(demo_sources: dict[str, str]) -> tuple[list[tuple[str, dict]], str]:
+def demo_sources(demo_files: dict[str, str]) -> dict[str, BoundSource]:
+    """Those files bound to the credit inputs by the shipped (demo) source mapping."""
+    return source_files(shipped_mapping(), demo_files)
+
+
+@pytest.fixture(scope="package")
+def demo_features(demo_sources: dict[str, BoundSource]) -> tuple[list[tuple[str, dict]], str]:
     """Every enterprise's derived features from those files, and the data's as-of day."""
     as_of = data_as_of(demo_sources, as_of_fallback())
     rows = list(derive_all(aggregate(demo_sources, as_of), as_of, held_scopes(set(demo_sources))))

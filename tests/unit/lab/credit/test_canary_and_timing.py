@@ -8,6 +8,7 @@ import random
 import statistics
 import threading
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,32 +20,33 @@ from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.aggregates import aggregate
 from lab.credit.features import derive_all, held_scopes
 from lab.credit.refresh import store_features
+from lab.credit.sources import BoundSource
 from lab.db.models import CreditAlarm, CreditProfileFeatures, Organisation
 from lab.errors import RateLimited
 from lab.identity import Role
 from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask, grant, token
 
 CANARIES = {
-    "tax-monthly": {
+    "tax_monthly": {
         "实缴税额（元）": 7_346_519,
         "销售额（元）": 918_273_645,
         "欠税金额（元）": 1_234_577,
     },
-    "utilities-monthly": {"用电量（千瓦时）": 5_551_237, "电费（元）": 3_141_593},
+    "utilities_monthly": {"用电量（千瓦时）": 5_551_237, "电费（元）": 3_141_593},
 }
 
 
-def _with_canaries(sources: dict[str, str], code: str, out: Path) -> dict[str, str]:
+def _with_canaries(sources: dict[str, BoundSource], code: str, out: Path) -> dict[str, BoundSource]:
     """A copy of the monthly sources where one enterprise's every month holds canary values."""
     changed = dict(sources)
-    for slug, values in CANARIES.items():
-        frame = pd.read_parquet(sources[slug])
+    for name, values in CANARIES.items():
+        frame = pd.read_parquet(sources[name].path)
         rows = frame["统一社会信用代码"] == code
         for column, value in values.items():
             frame.loc[rows, column] = value + frame.loc[rows].reset_index().index.to_numpy()
-        target = out / f"{slug}.parquet"
+        target = out / f"{name}.parquet"
         frame.to_parquet(target)
-        changed[slug] = str(target)
+        changed[name] = replace(sources[name], path=str(target))
     return changed
 
 

@@ -15,24 +15,26 @@ from sqlalchemy import select
 from lab.credit import refresh
 from lab.credit.aggregates import Selection, aggregate, data_as_of, relation
 from lab.credit.disputes import open_dispute
+from lab.credit.mapping import shipped_mapping
 from lab.credit.refresh import approved_repairs
 from lab.credit.repairs import request_repair
+from lab.credit.sources import BoundSource
 from lab.db import transaction
 from lab.db.models import AuditEntry, CreditProfileFeatures
 from lab.identity import Role
 from tests.unit.lab.credit.conftest import as_of_fallback
 from tests.unit.lab.web.test_steward_pages import add_user, csrf_of, pages_app, post, sign_in
 
-PENALTIES = "credit-admin-penalties"
+PENALTIES = "penalties"
 PAGE = "/steward/credit"
 
 
-def _repairable(sources: dict[str, str], as_of: date) -> list[tuple[str, str]]:
+def _repairable(sources: dict[str, BoundSource], as_of: date) -> list[tuple[str, str]]:
     """(credit code, 文号) of penalties past publicity decided within the last 24 months."""
     cut = (as_of - timedelta(days=730)).isoformat()
     sql = (
         'SELECT CAST("统一社会信用代码" AS VARCHAR), CAST("行政处罚决定书文号" AS VARCHAR) '
-        f"FROM {relation(sources[PENALTIES])} WHERE \"信用修复状态\" = '公示期满' "
+        f"FROM {relation(sources[PENALTIES].path)} WHERE \"信用修复状态\" = '公示期满' "
         f"AND CAST(\"处罚决定日期\" AS VARCHAR) >= '{cut}' ORDER BY 1, 2"
     )
     with duckdb.connect() as connection:
@@ -99,9 +101,10 @@ def repair_world(world, demo_sources, as_of, monkeypatch):
     """The credit world, the sources read from the demo's files, and two repair requests."""
 
     @contextmanager
-    def demo_files(_lab):
+    def demo_files(_lab, _mapping):
         yield demo_sources
 
+    monkeypatch.setattr(refresh, "valid_mapping", lambda _session: shipped_mapping())
     monkeypatch.setattr(refresh, "opened_sources", demo_files)
     pairs = _repairable(demo_sources, as_of)
     (code, ref), (other_code, other_ref) = pairs[0], next(p for p in pairs if p[0] != pairs[0][0])
