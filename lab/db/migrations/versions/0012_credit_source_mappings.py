@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_credit_source_mappings"
-down_revision = "0010_value_free_profiles"
+down_revision = "0011_deidentification"
 branch_labels = None
 depends_on = None
 

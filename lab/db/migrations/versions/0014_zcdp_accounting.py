@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_zcdp_accounting"
-down_revision = "0011_deidentification"
+down_revision = "0013_scorecard_model_cards"
 branch_labels = None
 depends_on = None
 
