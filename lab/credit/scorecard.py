@@ -108,6 +108,8 @@ def _fit(specs: list[dict[str, Any]], columns: list[np.ndarray], bad: np.ndarray
     kept = [i for i, column in enumerate(columns) if np.ptp(column) > 0]
     dropped = {specs[i]["name"]: "one bin" for i in range(len(specs)) if i not in kept}
     while True:
+        if not kept:
+            raise InvalidInput("no input separates defaulted from repaid loans: nothing to fit")
         design = sm.add_constant(np.column_stack([columns[i] for i in kept]), has_constant="add")
         result = sm.Logit(bad.astype(float), design).fit(disp=0, method="newton", maxiter=100)
         wrong = [i for i, b in zip(kept, result.params[1:], strict=True) if b >= 0]
