@@ -11,10 +11,10 @@ import typer
 from lab.cli.context import one_line_errors, services
 from lab.credit.consent import expire_due
 from lab.credit.drift import check_stability
-from lab.credit.model_card import validation_markdown
 from lab.credit.refresh import refresh_profiles
 from lab.credit.signing import parse_receipt, verify_receipt
 from lab.credit.training import train_from_files, train_scorecard
+from lab.credit.validation_report import validation_markdown
 from lab.db import transaction
 from lab.demo import generate_demo_data
 from lab.errors import IntegrityError, InvalidInput
