@@ -23,7 +23,7 @@ DATED = {
     "credit-judicial-cases": "\"立案日期\" <= '{day}'",
     "credit-dishonest-debtors": "\"发布日期\" <= '{day}'",
     "credit-abnormal-operations": "\"列入日期\" <= '{day}'",
-    "credit-tax-grades": '"评价年度" < {year}',
+    "credit-tax-grades": 'CAST("评价年度" AS INTEGER) < {year}',
     "enterprise-register": "\"成立日期\" <= '{day}'",
 }
 """What each source held at a cut: rows dated by then (tax grades of past years only)."""
