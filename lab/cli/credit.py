@@ -10,11 +10,13 @@ import typer
 
 from lab.cli.context import one_line_errors, services
 from lab.credit.consent import expire_due
+from lab.credit.drift import check_stability
 from lab.credit.mapping import shipped_mapping
 from lab.credit.refresh import refresh_profiles
 from lab.credit.signing import parse_receipt, verify_receipt
 from lab.credit.sources import source_files
-from lab.credit.training import train_from_files, train_scorecard, validation_markdown
+from lab.credit.training import train_from_files, train_scorecard
+from lab.credit.validation_report import validation_markdown
 from lab.db import transaction
 from lab.demo import generate_demo_data
 from lab.errors import IntegrityError, InvalidInput
@@ -42,11 +44,29 @@ def refresh() -> None:
 def train() -> None:
     """Train a scorecard on the loan outcomes (source and bank-reported) and activate it."""
     result = train_scorecard(services(), actor=ACTOR)
-    held = result.validation["held_out"]
-    typer.echo(
-        f"scorecard {result.model['version']} active; held-out AUC {held['auc']:.3f}, "
+    held = result.validation["out_of_sample"]
+    line = (
+        f"scorecard {result.model['version']} active; out-of-sample AUC {held['auc']:.3f}, "
         f"KS {held['ks']:.3f} on {held['loans']} loans"
     )
+    later = result.validation.get("out_of_time")
+    if later:
+        line += f"; out-of-time AUC {later['auc']:.3f}, KS {later['ks']:.3f} on {later['loans']}"
+    typer.echo(line)
+
+
+@credit_app.command("monitor")
+@one_line_errors
+def monitor() -> None:
+    """PSI of the score and each input, current population against development; alarm > 0.25."""
+    check = check_stability(services(), actor=ACTOR)
+    inputs = ", ".join(f"{name} {value:.3f}" for name, value in sorted(check.psi["inputs"].items()))
+    typer.echo(
+        f"scorecard {check.version} on {check.population} enterprises: "
+        f"score PSI {check.psi['score']:.3f}; {inputs}"
+    )
+    if check.alarm:
+        typer.echo(f"ALARM: PSI above 0.25 for {', '.join(check.drifted())}")
 
 
 @credit_app.command("validate-demo")
@@ -56,7 +76,8 @@ def validate_demo(
     seed: int = typer.Option(20261122, help="Seed of the demo generator."),
     write: Path | None = typer.Option(None, help="Rewrite the validation block of this file."),
 ) -> None:
-    """Train and validate the scorecard on a freshly generated demo city (nothing stored)."""
+    """Train and validate the scorecard on a freshly generated demo city (nothing stored):
+    point-in-time features, out-of-sample and out-of-time tests, calibration and PSI."""
     with tempfile.TemporaryDirectory() as work:
         generate_demo_data(Path(work), scale=scale, seed=seed)
         files = {p.stem: str(p) for p in Path(work).iterdir() if p.suffix in (".csv", ".parquet")}

@@ -15,8 +15,15 @@
 * ``bands``      — bands, trends and rates instead of numbers.
 * ``features``   — per-enterprise derived features, by scope and window.
 * ``refresh``    — recompute and store every enterprise's features in one commit.
-* ``scorecard``  — WoE bins, logistic regression, points, grades, reasons, vetoes, AUC/KS.
-* ``training``   — train, validate and activate a scorecard version.
+* ``binning``    — monotonic optimal bins and WoE of the scorecard's inputs (optbinning).
+* ``scorecard``  — logistic regression on WoE (statsmodels), points, grades, reasons, vetoes.
+* ``vintages``   — labelled loans and their point-in-time inputs (sources cut before each loan).
+* ``validation`` — AUC/Gini, KS, calibration per score band, population stability index.
+* ``training``   — train, validate out of sample and out of time, activate a version.
+* ``model_card`` — a version's model card: window, samples, bins, figures, known limits.
+* ``validation_report`` — the validation section of docs/credit.md.
+* ``cards``      — who may read the model card (stewards; banks at ``report`` level).
+* ``drift``      — ``datalab credit monitor``: PSI of today's population, recorded, alarmed.
 * ``profiles``   — the profile one consent allows, from stored features.
 * ``access``     — a bank's request end to end: one denial answer, logged and audited.
 * ``limits``     — per-bank/per-operator rate limits and caps, and alarms.

@@ -1,8 +1,8 @@
-"""Loan outcomes banks report back, and the training set the scorecard learns from.
+"""Loan outcomes banks report back.
 
 A bank may report the result of a loan only for an enterprise whose consent it holds (in any
-state: a loan outlives its consent). Reported outcomes join the demo's loan-outcome labels
-when the scorecard is trained or validated.
+state: a loan outlives its consent). Reported loans, with their disbursement dates, join the
+loan-outcome source's loans when the scorecard is trained (``vintages.reported_loans``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
@@ -76,13 +75,3 @@ def report_outcome(
         },
     )
     return row
-
-
-def reported_labels(session: Session) -> dict[str, bool]:
-    """Whether any reported loan of each enterprise defaulted."""
-    labels: dict[str, bool] = {}
-    for code, defaulted in session.execute(
-        select(CreditLoanOutcome.credit_code, CreditLoanOutcome.defaulted)
-    ):
-        labels[code] = labels.get(code, False) or bool(defaulted)
-    return labels

@@ -1,26 +1,26 @@
 """The demo scorecard: WoE bins, a logistic regression, points scaled to 600 at odds 19:1.
 
-Training bins each input (quantile edges for numbers, one bin per category, one for missing),
+Training bins each input with optbinning (``binning``: monotonic optimal bins, one for missing),
 replaces values by their weight of evidence ``WoE = ln(share of goods / share of bads)``, fits
-``logit P(bad) = b0 + Σ b_j WoE_j`` by Newton's method with a small ridge, and turns each bin
-into points: ``score = offset + factor·ln(odds good:bad)`` with ``factor = PDO / ln 2`` and
-``offset = 600 − factor·ln 19``, so odds of 19:1 (a bad rate of 5 %) score 600 and each 50
-points double the odds. Veto rules override the grade whatever the points.
+``logit P(bad) = b0 + Σ b_j WoE_j`` by maximum likelihood with statsmodels (coefficients and
+standard errors are stored), and turns each bin into points: ``score = offset + factor·ln(odds
+good:bad)`` with ``factor = PDO / ln 2`` and ``offset = 600 − factor·ln 19``, so odds of 19:1 (a
+bad rate of 5 %) score 600 and each 50 points double the odds. Veto rules override the grade
+whatever the points.
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
+from lab.credit.binning import bin_category, bin_numeric, bin_of
 from lab.errors import InvalidInput
 
 BASE_SCORE, BASE_ODDS, PDO = 600, 19.0, 50
@@ -39,18 +39,6 @@ NUMERIC_INPUTS = (
     "age_years",
 )
 CATEGORY_INPUTS = ("tax_grade",)
-COUNT_INPUTS = frozenset(
-    {
-        "tax_arrears_24",
-        "late_filings_24",
-        "contribution_arrears_24",
-        "penalties_24",
-        "cases_as_defendant_24",
-        "open_cases",
-    }
-)
-COUNT_EDGES = [1.0, 2.0, 4.0]
-"""Counts of events are mostly zero, so they get fixed bins: 0, 1, 2–3, 4 or more."""
 REASONS = {
     "tax_grade": ("R01", "纳税信用等级偏低"),
     "tax_paid_yoy": ("R02", "纳税额同比下降"),
@@ -70,7 +58,6 @@ VETOES = (
 )
 GRADES = ((680, "A"), (630, "B"), (580, "C"), (530, "D"))
 LOWEST_GRADE, VETO_GRADE = "E", "X"
-QUANTILES = (0.2, 0.4, 0.6, 0.8)
 TOP_REASONS = 3
 
 
@@ -94,65 +81,43 @@ class Score:
         }
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _columns(
+    inputs: Sequence[Mapping[str, Any]], bad: np.ndarray
+) -> tuple[list[dict[str, Any]], list[np.ndarray]]:
+    """Each input's bin spec and its WoE column over the training rows."""
+    specs, columns = [], []
+    for name in (*CATEGORY_INPUTS, *NUMERIC_INPUTS):
+        values = [row.get(name) for row in inputs]
+        binner = bin_category if name in CATEGORY_INPUTS else bin_numeric
+        spec = binner(name, values, bad)
+        woe = np.asarray([b["woe"] for b in spec["bins"]])
+        specs.append(spec)
+        columns.append(woe[[bin_of(spec, v) for v in values]])
+    return specs, columns
 
 
-def _bin_of(spec: Mapping[str, Any], value: object) -> int:
-    """Index of the bin ``value`` falls in; the last bin holds missing values."""
-    if _is_missing(value):
-        return len(spec["bins"]) - 1
-    if spec["kind"] == "category":
-        labels = [b["label"] for b in spec["bins"]]
-        return labels.index(str(value)) if str(value) in labels else len(labels) - 1
-    return bisect.bisect_right(spec["edges"], float(value))  # numpy's side="right", no array
+def _fit(specs: list[dict[str, Any]], columns: list[np.ndarray], bad: np.ndarray):
+    """Logistic regression of default on the kept inputs' WoE (statsmodels, maximum likelihood).
 
+    An input is dropped when its WoE does not vary (one bin) or when its coefficient comes out
+    positive (more WoE, i.e. a better bin, would raise the default risk: collinearity, not
+    evidence); the fit is repeated until every kept coefficient is negative.
+    """
+    import statsmodels.api as sm
 
-def _edges(values: np.ndarray) -> list[float]:
-    present = values[~np.isnan(values)]
-    if present.size == 0:
-        return []
-    return sorted({float(x) for x in np.quantile(present, QUANTILES)})
-
-
-def _spec(name: str, column: Sequence[object]) -> dict[str, Any]:
-    if name in CATEGORY_INPUTS:
-        labels = sorted({str(v) for v in column if not _is_missing(v)})
-        return {
-            "name": name,
-            "kind": "category",
-            "bins": [{"label": x} for x in labels] + [{"label": "missing"}],
-        }
-    values = np.asarray([np.nan if _is_missing(v) else float(v) for v in column])
-    edges = COUNT_EDGES if name in COUNT_INPUTS else _edges(values)
-    bounds = [-math.inf, *edges, math.inf]
-    bins = [{"label": f"[{lo:g}, {hi:g})"} for lo, hi in pairwise(bounds)]
-    return {"name": name, "kind": "numeric", "edges": edges, "bins": [*bins, {"label": "missing"}]}
-
-
-def _woe(bins: np.ndarray, bad: np.ndarray, count: int) -> np.ndarray:
-    """Smoothed WoE per bin: ln((goods_i+½)/(G+½k) ÷ (bads_i+½)/(B+½k)); 0 for empty bins."""
-    goods = np.bincount(bins[~bad], minlength=count) + 0.5
-    bads = np.bincount(bins[bad], minlength=count) + 0.5
-    woe = np.log((goods / goods.sum()) / (bads / bads.sum()))
-    return np.where(np.bincount(bins, minlength=count) > 0, woe, 0.0)
-
-
-def _fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
-    """Logistic regression coefficients (intercept first) by Newton's method."""
-    design = np.column_stack([np.ones(len(x)), x])
-    beta = np.zeros(design.shape[1])
-    penalty = ridge * np.eye(design.shape[1])
-    penalty[0, 0] = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-design @ beta))
-        gradient = design.T @ (y - p) - penalty @ beta
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty
-        step = np.linalg.solve(hessian, gradient)
-        beta += step
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    return beta
+    kept = [i for i, column in enumerate(columns) if np.ptp(column) > 0]
+    dropped = {specs[i]["name"]: "one bin" for i in range(len(specs)) if i not in kept}
+    while True:
+        if not kept:
+            raise InvalidInput("no input separates defaulted from repaid loans: nothing to fit")
+        design = sm.add_constant(np.column_stack([columns[i] for i in kept]), has_constant="add")
+        result = sm.Logit(bad.astype(float), design).fit(disp=0, method="newton", maxiter=100)
+        wrong = [i for i, b in zip(kept, result.params[1:], strict=True) if b >= 0]
+        if not wrong:
+            return kept, dropped, result
+        worst = max(wrong, key=lambda i: result.params[1 + kept.index(i)])
+        dropped[specs[worst]["name"]] = "positive coefficient"
+        kept.remove(worst)
 
 
 def train(inputs: Sequence[Mapping[str, Any]], defaulted: Sequence[bool]) -> dict[str, Any]:
@@ -160,25 +125,25 @@ def train(inputs: Sequence[Mapping[str, Any]], defaulted: Sequence[bool]) -> dic
     bad = np.asarray(defaulted, dtype=bool)
     if bad.sum() < 10 or (~bad).sum() < 10:
         raise InvalidInput("training needs at least 10 defaulted and 10 repaid loans")
-    names = (*CATEGORY_INPUTS, *NUMERIC_INPUTS)
-    specs, columns = [], []
-    for name in names:
-        spec = _spec(name, [row.get(name) for row in inputs])
-        index = np.asarray([_bin_of(spec, row.get(name)) for row in inputs])
-        woe = _woe(index, bad, len(spec["bins"]))
-        for entry, value in zip(spec["bins"], woe, strict=True):
-            entry["woe"] = round(float(value), 6)
-        specs.append(spec)
-        columns.append(woe[index])
-    beta = _fit(np.column_stack(columns), bad.astype(float))
-    base_points = OFFSET - FACTOR * beta[0]
-    for spec, coefficient in zip(specs, beta[1:], strict=True):
-        spec["coefficient"] = round(float(coefficient), 6)
+    specs, columns = _columns(inputs, bad)
+    kept, dropped, fit = _fit(specs, columns, bad)
+    errors = fit.bse
+    model_inputs = []
+    for position, i in enumerate(kept, start=1):
+        spec, coefficient = specs[i], float(fit.params[position])
+        spec["coefficient"] = round(coefficient, 6)
+        spec["standard_error"] = round(float(errors[position]), 6)
         for entry in spec["bins"]:
-            entry["points"] = round(float(-FACTOR * coefficient * entry["woe"]), 2)
+            entry["points"] = round(-FACTOR * coefficient * entry["woe"], 2)
+        model_inputs.append(spec)
     model = {
-        "base_points": round(float(base_points), 2),
-        "inputs": specs,
+        "base_points": round(float(OFFSET - FACTOR * fit.params[0]), 2),
+        "intercept": {
+            "coefficient": round(float(fit.params[0]), 6),
+            "standard_error": round(float(errors[0]), 6),
+        },
+        "inputs": model_inputs,
+        "dropped": dropped,
         "pdo": PDO,
         "base_score": BASE_SCORE,
         "base_odds": BASE_ODDS,
@@ -191,7 +156,7 @@ def points(model: Mapping[str, Any], inputs: Mapping[str, Any]) -> float:
     """Unrounded points of one enterprise."""
     total = model["base_points"]
     for spec in model["inputs"]:
-        total += spec["bins"][_bin_of(spec, inputs.get(spec["name"]))]["points"]
+        total += spec["bins"][bin_of(spec, inputs.get(spec["name"]))]["points"]
     return total
 
 
@@ -199,7 +164,7 @@ def score(model: Mapping[str, Any], inputs: Mapping[str, Any]) -> Score:
     """Points, grade, top reasons (largest shortfall from each input's best bin), vetoes."""
     shortfalls = []
     for spec in model["inputs"]:
-        got = spec["bins"][_bin_of(spec, inputs.get(spec["name"]))]["points"]
+        got = spec["bins"][bin_of(spec, inputs.get(spec["name"]))]["points"]
         best = max(b["points"] for b in spec["bins"])
         if best - got > 0.5:
             shortfalls.append((best - got, spec["name"]))
@@ -216,54 +181,17 @@ def score(model: Mapping[str, Any], inputs: Mapping[str, Any]) -> Score:
     )
 
 
+def default_probability(total: float) -> float:
+    """The default probability the scaling assigns to ``total`` points (5 % at 600)."""
+    return 1.0 / (1.0 + math.exp((total - OFFSET) / FACTOR))
+
+
 def grade_of(total: int) -> str:
+    """The letter grade of a points total (vetoes aside)."""
     for floor, grade in GRADES:
         if total >= floor:
             return grade
     return LOWEST_GRADE
-
-
-def auc(scores: np.ndarray, bad: np.ndarray) -> float:
-    """Area under the ROC curve of ``scores`` ranking bads above goods (ties count half)."""
-    ranks = _average_ranks(scores)
-    n_bad, n_good = bad.sum(), (~bad).sum()
-    return float((ranks[bad].sum() - n_bad * (n_bad + 1) / 2) / (n_bad * n_good))
-
-
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, kind="mergesort")
-    ranks = np.empty(len(values))
-    sorted_values = values[order]
-    start = 0
-    for end in range(1, len(values) + 1):
-        if end == len(values) or sorted_values[end] != sorted_values[start]:
-            ranks[order[start:end]] = (start + end + 1) / 2
-            start = end
-    return ranks
-
-
-def ks(scores: np.ndarray, bad: np.ndarray) -> float:
-    """Kolmogorov–Smirnov distance between the score distributions of bads and goods."""
-    thresholds = np.unique(scores)
-    bad_cdf = np.searchsorted(np.sort(scores[bad]), thresholds, side="right") / bad.sum()
-    good_cdf = np.searchsorted(np.sort(scores[~bad]), thresholds, side="right") / (~bad).sum()
-    return float(np.max(np.abs(bad_cdf - good_cdf)))
-
-
-def validate(
-    model: Mapping[str, Any], inputs: Sequence[Mapping[str, Any]], defaulted: Sequence[bool]
-) -> dict[str, float]:
-    """AUC and KS of the model on labelled enterprises (risk = minus points)."""
-    bad = np.asarray(defaulted, dtype=bool)
-    if bad.sum() == 0 or (~bad).sum() == 0:
-        raise InvalidInput("validation needs both defaulted and repaid loans")
-    risk = -np.asarray([points(model, row) for row in inputs])
-    return {
-        "auc": round(auc(risk, bad), 4),
-        "ks": round(ks(risk, bad), 4),
-        "loans": len(bad),
-        "defaults": int(bad.sum()),
-    }
 
 
 def split(codes: Sequence[str], holdout_share: float = 0.3) -> np.ndarray:

@@ -443,6 +443,21 @@ class CreditScorecard(Base):
     validation: Mapped[dict] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean)
     trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    model_card: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class CreditScorecardCheck(Base):
+    """One stability check of the active scorecard: PSI of the score and of each input on the
+    current population against the development sample, and whether it raised an alarm."""
+
+    __tablename__ = "credit_scorecard_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    version: Mapped[str] = mapped_column(ForeignKey("credit_scorecards.version"))
+    population: Mapped[int] = mapped_column(Integer)
+    psi: Mapped[dict] = mapped_column(JSON)
+    alarm: Mapped[bool] = mapped_column(Boolean)
 
 
 class CreditSourceMappingRevision(Base):

@@ -1,4 +1,5 @@
-"""The steward's credit page: disputes to answer, credit-repair requests to decide, alarms.
+"""The steward's credit page: disputes to answer, credit-repair requests to decide, alarms, and
+the active scorecard's model card with its latest stability checks.
 
 The forms call the same domain functions as ``/api/credit/disputes/…`` and
 ``/api/credit/repairs/…``; each decision is audited there.
@@ -14,17 +15,27 @@ from sqlalchemy.orm import Session
 
 from lab.api.deps import DbDep, ServicesDep
 from lab.api.params import IdPath
+from lab.credit.cards import active_card
 from lab.credit.disputes import answer_dispute, days_left, open_disputes
+from lab.credit.drift import recent_checks
 from lab.credit.limits import recent_alarms
 from lab.credit.repairs import decide_repair, repairs_awaiting
 from lab.db import transaction
 from lab.db.models import Organisation
-from lab.errors import LabError
+from lab.errors import LabError, NotFound
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 
 router = APIRouter(prefix="/credit")
 PAGE = "/steward/credit"
 ALARMS_SHOWN = 50
+CHECKS_SHOWN = 10
+
+
+def _card(db: Session) -> dict | None:
+    try:
+        return active_card(db)
+    except NotFound:
+        return None
 
 
 def credit_page(request: Request, db: Session, steward: SignedIn, **extra: object):
@@ -37,6 +48,8 @@ def credit_page(request: Request, db: Session, steward: SignedIn, **extra: objec
         disputes=disputes,
         repairs=repairs_awaiting(db),
         alarms=alarms,
+        card=_card(db),
+        checks=recent_checks(db, CHECKS_SHOWN),
         **extra,
     )
 

@@ -42,6 +42,7 @@ from lab.credit.access import (
     answer_profile_request,
     refuse_foreign_operator,
 )
+from lab.credit.cards import active_card, card_for_bank
 from lab.credit.history import queries_about
 from lab.credit.limits import recent_alarms
 from lab.credit.outcomes import LoanOutcome, report_outcome
@@ -159,6 +160,15 @@ def profile(
     if answer.body is None:
         raise ProfileUnavailable()
     return Response(answer.body, media_type="application/json")
+
+
+@router.get("/model-card")
+def model_card(principal: PrincipalDep, db: DbDep) -> dict:
+    """The active scorecard's model card: for stewards and auditors, and for a bank that holds
+    a ``report``-level consent in force (403 otherwise)."""
+    if principal.has_role(Role.STEWARD, Role.AUDITOR):
+        return active_card(db)
+    return card_for_bank(db, acting_bank(db, principal))
 
 
 @router.post("/consent-requests", response_model=ConsentOut, status_code=201)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from typer.testing import CliRunner
 
 from lab.cli.main import app
-from lab.credit.outcomes import reported_labels
+from lab.credit.vintages import Loan, reported_loans
 from tests.unit.lab.credit.conftest import CreditWorld, ask, grant
 
 
@@ -26,7 +27,7 @@ def test_bank_reports_an_outcome_only_under_its_consent(world: CreditWorld) -> N
     other = world.client.post("/api/credit/outcomes", json=body, headers=world.other_bank_headers)
     assert other.status_code == 404
     with world.lab.sessions() as session:
-        assert reported_labels(session) == {world.code: True}
+        assert reported_loans(session) == [Loan(world.code, date(2026, 3, 1), True)]
 
 
 def test_answered_dispute_is_no_longer_flagged(world: CreditWorld) -> None:

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from lab.credit import scorecard
+from lab.credit import scorecard, validation
+from lab.credit.binning import bin_of
 from lab.credit.scorecard import FACTOR, OFFSET
 from tests.unit.lab.credit.conftest import synthetic_training
 
@@ -15,7 +16,7 @@ def _logit(model, inputs) -> float:
     """log-odds of default from the model's coefficients and the bins' WoE."""
     total = 0.0
     for spec in model["inputs"]:
-        woe = spec["bins"][scorecard._bin_of(spec, inputs.get(spec["name"]))]["woe"]
+        woe = spec["bins"][bin_of(spec, inputs.get(spec["name"]))]["woe"]
         total += spec["coefficient"] * woe
     return total + (OFFSET - model["base_points"]) / FACTOR
 
@@ -55,10 +56,10 @@ def test_vetoes_override_the_grade() -> None:
 def test_auc_and_ks_on_known_rankings() -> None:
     """Perfect separation gives AUC 1 and KS 1; reversed gives AUC 0; ties give 0.5."""
     bad = np.array([True, True, False, False, False])
-    assert scorecard.auc(np.array([5.0, 4, 3, 2, 1]), bad) == 1.0
-    assert scorecard.auc(np.array([1.0, 2, 3, 4, 5]), bad) == 0.0
-    assert scorecard.auc(np.ones(5), bad) == 0.5
-    assert scorecard.ks(np.array([5.0, 4, 3, 2, 1]), bad) == 1.0
+    assert validation.auc(np.array([5.0, 4, 3, 2, 1]), bad) == 1.0
+    assert validation.auc(np.array([1.0, 2, 3, 4, 5]), bad) == 0.0
+    assert validation.auc(np.ones(5), bad) == 0.5
+    assert validation.ks(np.array([5.0, 4, 3, 2, 1]), bad) == 1.0
 
 
 def test_versions_are_stable_and_holdout_is_by_code() -> None:
