@@ -11,6 +11,7 @@ Modules:
 * ``kube``         — sandboxes on Kubernetes: Helm values, NetworkPolicies, ``LabKubeSpawner``.
 * ``identity``     — the lab seen from the hub: logins, approved projects, kernel tokens.
 * ``accounts``     — Unix accounts and 0700 homes of sandbox users.
+* ``shared_dirs``  — 0755 folders on the paths sandbox users must traverse (the lab runs umask 077).
 * ``network``      — bridge, per-server network namespaces, nftables.
 * ``cgroups``      — memory and process limits (cgroup v2 or v1).
 * ``confinement``  — the nsenter / setpriv / bwrap command line.

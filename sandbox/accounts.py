@@ -17,6 +17,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.shared_dirs import SHARED_MODE, make_shared_dir
+
 PREFIX = "cdl-"
 JUPYTER_DIRS = "jupyter"
 NOLOGIN = "/usr/sbin/nologin"
@@ -51,9 +53,10 @@ def unix_name(username: str) -> str:
 def provision(root: Path, username: str) -> SandboxAccount:
     """Create (or find) the account, its 0700 home and its sandbox passwd/group files."""
     name = unix_name(username)
+    make_shared_dir(root)
     for folder in (root, root / "homes", root / "etc"):
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o755)
+        folder.mkdir(exist_ok=True)
+        folder.chmod(SHARED_MODE)
     home = root / "homes" / name
     if not _exists(name):
         subprocess.run(

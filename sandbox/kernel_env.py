@@ -22,6 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import sandbox.client
+from sandbox.shared_dirs import SHARED_MODE, make_shared_dir
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 STAMP = "datalab-kernel-env.json"
@@ -96,8 +97,8 @@ def _read_stamp(path: Path) -> dict | None:
 def _build_venv(path: Path) -> None:
     if path.exists():
         shutil.rmtree(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o755)
+    make_shared_dir(path.parent)
+    path.parent.chmod(SHARED_MODE)
     subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(path)], check=True)
     pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
@@ -107,6 +108,7 @@ def _build_venv(path: Path) -> None:
 def _install_sdk(target: Path) -> None:
     """Copy the SDK into ``target`` (whole or not at all: built aside, then renamed)."""
     staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    make_shared_dir(target.parent)
     shutil.rmtree(staging, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(_sdk_dir(), staging / "sandbox" / "client", ignore=ignore)

@@ -46,3 +46,17 @@ def test_sdk_directory_is_complete_and_read_only(tmp_path) -> None:
         assert not path.stat().st_mode & 0o022, path
     if os.geteuid() == 0:
         assert target.stat().st_uid == 0
+
+
+def test_sdk_reachable_by_others_under_the_private_umask(tmp_path) -> None:
+    """``datalab`` runs with umask 077; folders it creates on the way to the SDK must still let
+    a sandbox user through (a fresh machine once got a 0700 sandbox root and no server started)."""
+    target = tmp_path / "sandbox-root" / "kernel-env" / "sdk-x"
+    previous = os.umask(0o077)
+    try:
+        kernel_env._install_sdk(target)
+    finally:
+        os.umask(previous)
+    for folder in (tmp_path / "sandbox-root", target.parent, target, target / "sandbox"):
+        assert folder.stat().st_mode & 0o777 == 0o755, folder
+    assert (target / "sandbox" / "client" / "lab.py").stat().st_mode & 0o004

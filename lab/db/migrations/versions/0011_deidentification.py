@@ -36,6 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dataset_versions") as batch:
-        batch.drop_column("deidentification")
+    """Drop the column in place (SQLite ≥ 3.35 and PostgreSQL both can): rebuilding
+    ``dataset_versions`` in a batch would break the foreign keys that point at it."""
+    op.drop_column("dataset_versions", "deidentification")
     op.drop_table("hierarchy_revisions")

@@ -1,7 +1,7 @@
 """credit: steward revisions of the credit source mapping (dataset and columns per input)
 
 Revision ID: 0012_credit_source_mappings
-Revises: 0010_value_free_profiles
+Revises: 0011_deidentification
 Create Date: 2026-12-04 04:00:00
 """
 

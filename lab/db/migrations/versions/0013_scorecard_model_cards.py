@@ -1,7 +1,7 @@
 """credit: a model card stored with each scorecard version, and the monitor's stability checks
 
 Revision ID: 0013_scorecard_model_cards
-Revises: 0010_value_free_profiles
+Revises: 0012_credit_source_mappings
 Create Date: 2026-12-04 04:30:00
 """
 
@@ -39,5 +39,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_credit_scorecard_checks_at", table_name="credit_scorecard_checks")
     op.drop_table("credit_scorecard_checks")
-    with op.batch_alter_table("credit_scorecards") as table:
-        table.drop_column("model_card")
+    op.drop_column("credit_scorecards", "model_card")  # in place: no referenced table rebuilt

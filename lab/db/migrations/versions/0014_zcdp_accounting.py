@@ -7,7 +7,7 @@ each release records the ρ it charged (``query_releases.cost_rho_micro``). Exis
 pure ε with ρ columns at 0.
 
 Revision ID: 0014_zcdp_accounting
-Revises: 0010_value_free_profiles
+Revises: 0013_scorecard_model_cards
 Create Date: 2026-12-04 04:00:00
 """
 
