@@ -146,12 +146,16 @@ def test_large_scale_half_widths_bound_the_tail(scale: float) -> None:
 
 def test_gaussian_intervals_cover_at_their_rate() -> None:
     """20,000 discrete Gaussian releases of one value: noisy ± h covers it ≥ 95% of the time,
-    and not far above (the interval is tight)."""
+    at the exact rate P(|noise| ≤ h) of the discrete distribution (the interval is tight: h − 1
+    would cover less than 95%, see the half-width test above)."""
     release = make_gaussian_release(Sensitivity(3), Fraction(1, 8))
     noisy = release.release([1000] * 20_000)
     covered = sum(low <= 1000 <= high for low, high in map(release.interval95, noisy))
+    low, high = release.interval95(1000)
+    exact = 1 - discrete_gaussian_tail(release.scale, (high - low) // 2)
     rate, tolerance = covered / 20_000, coverage_tolerance(20_000)
-    assert 0.95 - tolerance <= rate <= 0.96 + tolerance
+    assert exact >= 0.95
+    assert exact - tolerance <= rate <= exact + tolerance
 
 
 def test_gaussian_quantile_bound_holds_simultaneously() -> None:
