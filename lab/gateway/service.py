@@ -20,19 +20,27 @@ Order matters and is the privacy argument of the whole path:
    (aggregates saturated into a fixed range, arithmetic that cannot raise — ``releases``); a
    failure there (the engine running out of memory) keeps the cost charged and surfaces as one
    generic message.
+
+A join of two datasets on their privacy unit (``joins``) follows the same path: both datasets'
+served versions are resolved (the project must hold a budget on each), the plan is made against
+both metadata, the cost is reserved at every level of both datasets and once on the shared unit
+(``ledger``), and the engine scans both decrypted tables.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lab.errors import InternalError, InvalidInput
 from lab.gateway.accounting import MICRO, PICO, PrivacyCost, Spend
 from lab.gateway.accuracy import AggregateAccuracy, budget_for_accuracy, expected_accuracy
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
-from lab.gateway.ledger import BudgetLedger, Reservation, query_key
+from lab.gateway.errors import QueryRejected
+from lab.gateway.ledger import BudgetLedger, ChargedBudgets, Reservation, query_key
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.partitions import released_groups
@@ -45,7 +53,8 @@ from lab.gateway.releases import (
     plan_zcdp_cost,
     release_answer,
 )
-from lab.gateway.targets import QueryTargets
+from lab.gateway.query import dataset_names
+from lab.gateway.targets import QueryTarget, QueryTargets
 from lab.gateway.zcdp import Accounting, RhoSpend, implied_epsilon
 from lab.services import LabServices
 
@@ -158,8 +167,10 @@ class DpGateway:
         (or QueryRejected). With ``target_half_width`` the ε (or ρ) is the least that reaches it
         (``accuracy.budget_for_accuracy``) instead of the one given. Charges nothing."""
         with self.lab.sessions() as session:
-            metadata, version_id, _ = self.targets.table(session, slug)
-        prepared = self.prepared.prepare(metadata, version_id=version_id, sql=sql, delta=delta)
+            tables = [self.targets.table(session, s)[:2] for s in self.read_slugs(slug, sql)]
+        prepared = self.prepared.prepare(
+            tables[0][0], version_id=tables[0][1], sql=sql, delta=delta, joined=tuple(tables[1:])
+        )
         plan = prepared.plan
 
         def costed(units: int) -> PlanCost:
@@ -192,11 +203,19 @@ class DpGateway:
         """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc);
         a project under zCDP accounting asks with ``rho`` instead."""
         with self.lab.sessions() as session:
-            target = self.targets.target(session, slug=slug, project_id=project_id)
+            targets = [
+                self.targets.target(session, slug=s, project_id=project_id)
+                for s in self.read_slugs(slug, sql)
+            ]
+        target = targets[0]
         prepared = self.prepared.prepare(
-            target.metadata, version_id=target.version_id, sql=sql, delta=delta
+            target.metadata,
+            version_id=target.version_id,
+            sql=sql,
+            delta=delta,
+            joined=tuple((t.metadata, t.version_id) for t in targets[1:]),
         )
-        plan = prepared.plan
+        plan, budgets = prepared.plan, _charged(targets)
         if target.accounting is Accounting.ZCDP:
             _requested_units(Accounting.ZCDP, epsilon, rho)
             releases = plan_releases(plan, plan_zcdp_cost(plan, rho))
@@ -208,13 +227,13 @@ class DpGateway:
             rho_micro = 0
         key = query_key(
             version_id=target.version_id,
-            canonical_query=plan.canonical_text,
+            canonical_query=_versioned(plan.canonical_text, targets[1:]),
             epsilon_micro=micro,
             delta_pico=pico,
             rho_micro=rho_micro,
         )
         reservation = self.ledger.reserve(
-            budgets=target.budgets,
+            budgets=budgets,
             version_id=target.version_id,
             key=key,
             query_text=plan.canonical_text,
@@ -224,7 +243,8 @@ class DpGateway:
             actor=actor,
         )
         if reservation.cached_answer is None:
-            answer = self._compute(prepared, releases, target.object_key, reservation.release_id)
+            objects = tuple(t.object_key for t in targets)
+            answer = self._compute(prepared, releases, objects, reservation.release_id)
         else:
             answer = reservation.cached_answer
         state, shown = reservation.budgets, _shown(releases.cost, reservation)
@@ -240,13 +260,29 @@ class DpGateway:
             rho_micro / MICRO if rho_micro else None,
         )
 
+    def read_slugs(self, slug: str, sql: str) -> tuple[str, ...]:
+        """The datasets ``sql`` reads: ``slug`` alone, or — for a join — the two it names, in
+        its order (``slug`` must be one of them). Reads the query text only."""
+        names = _dataset_names(sql)
+        if len(names) < 2:
+            return (slug,)
+        slugs = tuple(name.replace("_", "-") for name in names)
+        if slug not in slugs:
+            raise QueryRejected(f'the query does not read "{slug}": it reads {", ".join(slugs)}')
+        return slugs
+
     def _compute(
-        self, prepared: PreparedQuery, releases: ReleasePlan, object_key: str, release_id: int
+        self,
+        prepared: PreparedQuery,
+        releases: ReleasePlan,
+        object_keys: tuple[str, ...],
+        release_id: int,
     ) -> dict:
         plan = prepared.plan
         try:
-            with self.tables.lease(object_key) as plaintext:
-                exact = run_compiled(self.engine, prepared.compiled, plaintext)
+            with ExitStack() as leases:
+                plaintexts = [leases.enter_context(self.tables.lease(k)) for k in object_keys]
+                exact = run_compiled(self.engine, prepared.compiled, *plaintexts)
             if releases.selection is not None:
                 exact = released_groups(plan, exact, releases.selection)
             answer = release_answer(plan, exact, releases)
@@ -256,6 +292,28 @@ class DpGateway:
             raise InternalError(GENERIC_FAILURE) from None
         self.ledger.record_answer(release_id, answer)
         return answer
+
+
+@functools.lru_cache(maxsize=1024)
+def _dataset_names(sql: str) -> tuple[str, ...]:
+    """``query.dataset_names``, kept per text (a repeated query parses it once)."""
+    return dataset_names(sql)
+
+
+def _charged(targets: list[QueryTarget]) -> ChargedBudgets:
+    """The budgets a query on ``targets`` charges: the first's, plus each further dataset's
+    project and organisation rows (their unit row is the same one: one organisation, one kind
+    of unit, which planning checks)."""
+    first = targets[0].budgets
+    if any(t.budgets.unit != first.unit for t in targets[1:]):
+        raise QueryRejected("the joined datasets are about different privacy units")
+    return replace(first, joined=tuple((t.budgets.project, t.budgets.dataset) for t in targets[1:]))
+
+
+def _versioned(canonical: str, joined: list[QueryTarget]) -> str:
+    """The cache text of a query: its canonical text, and the versions of a join's other side."""
+    versions = "".join(f"\x1fjoined:{t.version_id}" for t in joined)
+    return f"{canonical}{versions}"
 
 
 def _shown(cost: PlanCost, reservation: Reservation) -> PrivacyCost:

@@ -128,11 +128,14 @@ def query_cost(
 ) -> CostOut:
     """What the query would cost and each aggregate's 95% half-width, or the least ε (ρ) that
     reaches ``target_half_width``; plans against metadata only, charges nothing."""
+    slug = body.dataset.replace("_", "-")
     with services.sessions() as session:
         budget = project_dataset(session, project, body.dataset).budget
+        for other in gw.read_slugs(slug, body.sql)[1:]:  # a join: a budget on each dataset
+            project_dataset(session, project, other)
         accounting = Accounting(session.get(SandboxProject, project).accounting)
     estimate = gw.estimate_cost(
-        slug=body.dataset.replace("_", "-"),
+        slug=slug,
         sql=body.sql,
         epsilon=body.epsilon,
         delta=body.delta,
