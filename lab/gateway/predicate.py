@@ -61,7 +61,8 @@ def resolve_column(node: exp.Column, table: TableMetadata) -> str:
 def _resolve_joined(node: exp.Column, table: JoinedTable) -> str:
     """A column of a join: ``alias.column`` of one of its two tables."""
     aliases = [side.alias for side in table.sides]
-    if node.table not in aliases or node.args.get("db") or not isinstance(node.this, exp.Identifier):
+    plain = isinstance(node.this, exp.Identifier) and not node.args.get("db")
+    if node.table not in aliases or not plain:
         raise QueryRejected(
             f"in a join, name each column with its table's alias ({' or '.join(aliases)}): "
             f"`{node.sql('duckdb')}` is not"

@@ -259,7 +259,8 @@ def _check_join_kind(join: exp.Join) -> None:
     extra = [key for key, value in join.args.items() if value and key not in ("this", "on", "kind")]
     kind = (join.args.get("kind") or "INNER").upper()
     if extra or kind != "INNER":
-        written = " ".join(str(join.args[k]) for k in ("method", "side", "kind") if join.args.get(k))
+        words = ("method", "side", "kind")
+        written = " ".join(str(join.args[k]) for k in words if join.args.get(k))
         raise QueryRejected(
             f"{written or 'this'} JOIN is not supported: only an inner JOIN … ON the two "
             "datasets' privacy units (plus, optionally, columns such as the month)"

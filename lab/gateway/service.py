@@ -45,6 +45,7 @@ from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.partitions import released_groups
 from lab.gateway.prepared import PreparedQueries, PreparedQuery
+from lab.gateway.query import dataset_names
 from lab.gateway.releases import (
     PlanCost,
     ReleasePlan,
@@ -53,7 +54,6 @@ from lab.gateway.releases import (
     plan_zcdp_cost,
     release_answer,
 )
-from lab.gateway.query import dataset_names
 from lab.gateway.targets import QueryTarget, QueryTargets
 from lab.gateway.zcdp import Accounting, RhoSpend, implied_epsilon
 from lab.services import LabServices
