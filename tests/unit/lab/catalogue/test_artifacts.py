@@ -140,7 +140,9 @@ def test_the_row_kept_per_unit_and_value_depends_on_the_unit_alone(tmp_path) -> 
     rows = [("A", "2026-01", str(i)) for i in range(20)]
     alone = _unique(tmp_path, rows, ["month"])
     (tmp_path / "more").mkdir()
-    more = _unique(tmp_path / "more", rows + [("C", "2026-01", str(i)) for i in range(9)], ["month"])
-    assert alone.loc[alone.unit == "A"].to_dict("records") == more.loc[
-        more.unit == "A"
-    ].to_dict("records")
+    more = _unique(
+        tmp_path / "more", rows + [("C", "2026-01", str(i)) for i in range(9)], ["month"]
+    )
+    assert alone.loc[alone.unit == "A"].to_dict("records") == more.loc[more.unit == "A"].to_dict(
+        "records"
+    )

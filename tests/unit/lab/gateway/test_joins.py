@@ -87,7 +87,7 @@ def test_joined_rows_per_unit_follow_both_bounds(tax_unique, insured_unique, on,
             'SELECT COUNT(*) FROM "tax-monthly" t JOIN "social-insurance" s ON t."月份" = s."月份"',
             "must match the privacy units",
         ),
-        (f"SELECT COUNT(*) {JOIN} OR t.\"月份\" = s.\"月份\"", "ON accepts only"),
+        (f'SELECT COUNT(*) {JOIN} OR t."月份" = s."月份"', "ON accepts only"),
         (f"SELECT COUNT(*) {JOIN} AND t.\"月份\" = '2026-01'", "ON accepts only"),
         (f'SELECT COUNT(*) {JOIN} AND t."月份" > s."月份"', "ON accepts only"),
         (f'SELECT COUNT(*) {JOIN} AND t."月份" = s."参保人数"', "different kinds"),
@@ -102,7 +102,7 @@ def test_joined_rows_per_unit_follow_both_bounds(tax_unique, insured_unique, on,
             'ON t."统一社会信用代码" = u."统一社会信用代码"',
             "at most two datasets",
         ),
-        (f'SELECT COUNT(*) {JOIN} WHERE "月份" = \'2026-01\'', "name each column with its table"),
+        (f"SELECT COUNT(*) {JOIN} WHERE \"月份\" = '2026-01'", "name each column with its table"),
         (f'SELECT s."纳税人识别号", COUNT(*) {JOIN} GROUP BY s."纳税人识别号"', "privacy units"),
         (f'SELECT SUM(t."参保人数") {JOIN}', '"参保人数" is not a column of "tax-monthly"'),
         (
@@ -133,7 +133,9 @@ def test_datasets_about_different_units_cannot_be_joined() -> None:
 
 def test_joined_columns_keep_their_owning_tables_bounds_and_domains() -> None:
     """Sums clamp to the owning table's bounds; group keys keep their table's public domain."""
-    plan = _plan(f'SELECT t."所属区", SUM(s."参保人数"), SUM(t."应纳税额") {JOIN} GROUP BY t."所属区"')
+    plan = _plan(
+        f'SELECT t."所属区", SUM(s."参保人数"), SUM(t."应纳税额") {JOIN} GROUP BY t."所属区"'
+    )
     assert plan.table.bounds["s.参保人数"].lo == -50 and plan.table.bounds["t.应纳税额"].hi == 1000
     assert plan.group_keys[0].public_domain == ("市南区", "市北区")
     assert plan.canonical_text.startswith('SELECT "t"."所属区"')
@@ -156,7 +158,9 @@ def test_pure_epsilon_maps_of_a_joined_count_and_sum_are_exact(on: str) -> None:
 def test_zcdp_maps_of_a_joined_count_and_sum_are_exact() -> None:
     """At ρ = 0.5 shared by COUNT and SUM of a fixed-point column, each discrete Gaussian's
     map at the joined bound × its largest |bound| is exactly ρ/2 (never above)."""
-    plan = _plan(f'SELECT COUNT(*), SUM(s."缴费基数") {ON_MONTH}', insured=_insured(frozenset({"月份"})))
+    plan = _plan(
+        f'SELECT COUNT(*), SUM(s."缴费基数") {ON_MONTH}', insured=_insured(frozenset({"月份"}))
+    )
     assert plan.table.max_rows_per_unit == 3
     count, total = plan_releases(plan, plan_zcdp_cost(plan, 0.5)).releases
     assert count.sensitivity.l1 == 3 and total.sensitivity.l1 == 3 * 10**6
