@@ -37,7 +37,12 @@ from typing import Any
 
 from lab.errors import InternalError, InvalidInput
 from lab.gateway.accounting import MICRO, PICO, PrivacyCost, Spend
-from lab.gateway.accuracy import AggregateAccuracy, budget_for_accuracy, expected_accuracy
+from lab.gateway.accuracy import (
+    AccuracyTarget,
+    AggregateAccuracy,
+    budget_for_accuracy,
+    expected_accuracy,
+)
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
 from lab.gateway.errors import QueryRejected
 from lab.gateway.ledger import BudgetLedger, ChargedBudgets, Reservation, query_key
@@ -70,6 +75,7 @@ class CostEstimate:
     ``epsilon``/``delta`` is the charge under pure ε; under zCDP ``rho`` is the charge and
     ``epsilon`` the ε that ρ alone implies at the project's δ (shown, not what one query adds to
     a project that has spent before: ε(ρ) is concave, so later queries add less).
+    ``target_half_width`` is the absolute half-width a target asked for (a relative one resolved).
     """
 
     accounting: Accounting
@@ -77,6 +83,7 @@ class CostEstimate:
     delta: float
     rho: float | None
     accuracy: tuple[AggregateAccuracy, ...]
+    target_half_width: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +91,7 @@ class CostEstimate:
             "epsilon": self.epsilon,
             "delta": self.delta,
             "rho": self.rho,
+            "target_half_width": self.target_half_width,
             "accuracy": [
                 {"aggregate": a.aggregate, "half_width": a.half_width, "parts": a.parts}
                 for a in self.accuracy
@@ -160,11 +168,10 @@ class DpGateway:
         rho: float | None = None,
         accounting: Accounting = Accounting.PURE,
         project_delta: float = 0.0,
-        target_half_width: float | None = None,
-        aggregate: str | None = None,
+        target: AccuracyTarget | None = None,
     ) -> CostEstimate:
         """Plan only: the cost the query would be charged and each aggregate's 95% half-width
-        (or QueryRejected). With ``target_half_width`` the ε (or ρ) is the least that reaches it
+        (or QueryRejected). With a ``target`` the ε (or ρ) is the least that reaches it
         (``accuracy.budget_for_accuracy``) instead of the one given. Charges nothing."""
         with self.lab.sessions() as session:
             tables = [self.targets.table(session, s)[:2] for s in self.read_slugs(slug, sql)]
@@ -178,16 +185,17 @@ class DpGateway:
                 return plan_zcdp_cost(plan, units / MICRO)
             return plan_cost(plan, units / MICRO, delta)
 
-        if target_half_width is not None:
+        if target is not None:
             most = round(MOST_EPSILON * MICRO)
             units = budget_for_accuracy(
-                plan, target_half_width, costed, aggregate=aggregate, most=most
+                plan, target.absolute, costed, aggregate=target.aggregate, most=most
             )
         else:
             units = _requested_units(accounting, epsilon, rho)
         cost = costed(units)
         accuracy = tuple(expected_accuracy(plan, plan_releases(plan, cost)))
-        return _estimate(cost, accuracy, project_delta)
+        estimate = _estimate(cost, accuracy, project_delta)
+        return replace(estimate, target_half_width=target.absolute if target else None)
 
     def query(
         self,

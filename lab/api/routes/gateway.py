@@ -142,8 +142,7 @@ def query_cost(
         rho=body.rho,
         accounting=accounting,
         project_delta=budget.delta_limit_pico / PICO,
-        target_half_width=body.target_half_width,
-        aggregate=body.aggregate,
+        target=body.target(),
     )
     return CostOut(**estimate.to_json())
 

@@ -218,7 +218,9 @@ def test_a_join_is_charged_to_both_datasets_and_once_to_the_unit(lab_with_both) 
 def test_refused_joins_are_free(lab_with_both, sql: str, status: int) -> None:
     """An unsound join is refused with the gateway's one error shape, and nothing is charged."""
     lab, client = lab_with_both
-    token = sandbox_token(lab, username=f"refused{abs(hash(sql))}", budgets={"tax": 1.0, "insured": 1.0})
+    token = sandbox_token(
+        lab, username=f"refused{abs(hash(sql))}", budgets={"tax": 1.0, "insured": 1.0}
+    )
     before = _spent(client, token)
     response = client.post(
         "/api/gateway/query",
