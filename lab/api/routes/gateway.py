@@ -89,6 +89,7 @@ def _dataset_out(item: ProjectDataset) -> DatasetOut:
         privacy_unit=meta.privacy_unit,
         max_rows_per_unit=meta.max_rows_per_unit,
         columns=columns,
+        unique_per_unit=sorted(meta.unique_per_unit),
     )
 
 

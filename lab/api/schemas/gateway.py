@@ -92,6 +92,11 @@ class DatasetOut(BaseModel):
     privacy_unit: str
     max_rows_per_unit: int
     columns: list[ColumnOut]
+    unique_per_unit: list[str] = Field(
+        default_factory=list,
+        description="Columns with at most one row per unit and value: a join that also matches "
+        "one of them has a smaller per-unit bound.",
+    )
 
 
 class DatasetsOut(BaseModel):

@@ -196,7 +196,8 @@ def test_the_compiled_join_gives_exact_bounded_aggregates(tmp_path) -> None:
             "缴费基数": [100, 100, 100, 100],
         },
     )
-    sql = f'SELECT t."所属区", COUNT(*), SUM(t."应纳税额"), SUM(s."参保人数") {JOIN} GROUP BY t."所属区"'
+    sums = 'SUM(t."应纳税额"), SUM(s."参保人数")'
+    sql = f'SELECT t."所属区", COUNT(*), {sums} {JOIN} GROUP BY t."所属区"'
     month_sql = f'SELECT COUNT(*) {ON_MONTH} WHERE s."参保人数" > 0'
     engine = DuckDBEngine(threads=1)
     try:

@@ -210,7 +210,8 @@ def test_a_join_is_charged_to_both_datasets_and_once_to_the_unit(lab_with_both) 
         ("SELECT COUNT(*) FROM tax t JOIN insured s ON t.month = s.month", 400),
         ("SELECT COUNT(*) FROM tax t JOIN tax s ON t.unit = s.unit", 400),
         (
-            "SELECT t.district, COUNT(*) FROM tax t JOIN insured s ON t.unit = s.unit GROUP BY t.unit",
+            "SELECT t.district, COUNT(*) FROM tax t JOIN insured s ON t.unit = s.unit "
+            "GROUP BY t.unit",
             400,
         ),
     ],

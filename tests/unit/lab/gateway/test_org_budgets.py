@@ -72,32 +72,13 @@ def test_two_hundred_concurrent_queries_never_overspend_any_level(
     level stays within its limit, each charge landed at all three levels or none, and the
     binding unit cap is spent exactly."""
     projects = _organisation_with_projects(lab, tmp_path)
-    gateway = DpGateway(lab)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def ask(n: int) -> None:
+    def query(n: int) -> dict:
         table = TABLES[n % 2]
         sql = f'SELECT COUNT(*) FROM {table} WHERE "应纳税额（元）" > {n}'
-        try:
-            gateway.query(
-                project_id=projects[n % 3], slug=table, sql=sql, epsilon=COST, actor="analyst"
-            )
-            result = "charged"
-        except BudgetExhausted:
-            result = "refused"
-        with lock:
-            outcomes.append(result)
+        return {"project_id": projects[n % 3], "slug": table, "sql": sql}
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        gateway.close()
-    assert not any(thread.is_alive() for thread in threads)
+    outcomes = _two_hundred_at_once(lab, query)
     assert len(outcomes) == 200 and outcomes.count("charged") == 120
     with lab.sessions() as s:
         releases = s.execute(select(QueryRelease.budget_id, QueryRelease.cost_micro)).all()
@@ -128,23 +109,29 @@ def test_two_hundred_concurrent_joins_and_queries_never_overspend_any_level(
     every level stays within its limit and the binding unit cap (1.2 ε) is spent exactly."""
     shares = ({"tax": 1.0, "social": 1.0}, {"tax": 1.0, "social": 1.0}, SHARES[2])
     projects = _organisation_with_projects(lab, tmp_path, shares)
+
+    def query(n: int) -> dict:
+        table = TABLES[(n // 2) % 2]
+        single = f'SELECT COUNT(*) FROM {table} WHERE "应纳税额（元）" > {n}'
+        if n % 2 == 0:
+            return {"project_id": projects[n % 3], "slug": "tax", "sql": JOINED.format(n=n)}
+        return {"project_id": projects[n % 3], "slug": table, "sql": single}
+
+    outcomes = _two_hundred_at_once(lab, query)
+    assert len(outcomes) == 200 and outcomes.count("charged") == 120
+    _assert_join_charges(lab, 120)
+
+
+def _two_hundred_at_once(lab: LabServices, query) -> list[str]:
+    """Run ``query(n)`` (the gateway's keyword arguments) for n < 200 on 200 threads at once;
+    each outcome is ``charged`` or ``refused`` (budget exhausted)."""
     gateway = DpGateway(lab)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def ask(n: int) -> None:
-        table = TABLES[(n // 2) % 2]
-        sql = (
-            JOINED if n % 2 == 0 else f'SELECT COUNT(*) FROM {table} WHERE "应纳税额（元）" > {{n}}'
-        )
         try:
-            gateway.query(
-                project_id=projects[n % 3],
-                slug="tax" if n % 2 == 0 else table,
-                sql=sql.format(n=n),
-                epsilon=COST,
-                actor="analyst",
-            )
+            gateway.query(**query(n), epsilon=COST, actor="analyst")
             result = "charged"
         except BudgetExhausted:
             result = "refused"
@@ -160,8 +147,7 @@ def test_two_hundred_concurrent_joins_and_queries_never_overspend_any_level(
     finally:
         gateway.close()
     assert not any(thread.is_alive() for thread in threads)
-    assert len(outcomes) == 200 and outcomes.count("charged") == 120
-    _assert_join_charges(lab, 120)
+    return outcomes
 
 
 def _assert_join_charges(lab: LabServices, charged: int) -> None:
