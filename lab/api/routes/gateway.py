@@ -132,8 +132,8 @@ def query_cost(
     slug = body.dataset.replace("_", "-")
     with services.sessions() as session:
         budget = project_dataset(session, project, body.dataset).budget
-        for other in gw.read_slugs(slug, body.sql)[1:]:  # a join: a budget on each dataset
-            project_dataset(session, project, other)
+        for read in gw.read_slugs(slug, body.sql):  # a join: a budget on each dataset it reads
+            project_dataset(session, project, read)
         accounting = Accounting(session.get(SandboxProject, project).accounting)
     estimate = gw.estimate_cost(
         slug=slug,

@@ -234,18 +234,20 @@ def test_refused_joins_are_free(lab_with_both, sql: str, status: int) -> None:
 
 
 def test_a_join_needs_a_budget_on_both_datasets(lab_with_both) -> None:
-    """A project with a budget on ``tax`` only cannot join ``insured``: refused, free."""
+    """A project with a budget on one dataset only cannot join the other, whichever of the two
+    the request names: refused (query and cost), free."""
     lab, client = lab_with_both
-    token = sandbox_token(lab, username="taxonly", budgets={"tax": 1.0})
-    before = _spent(client, token)
-    for route in ("query", "cost"):
-        response = client.post(
-            f"/api/gateway/{route}",
-            json={"dataset": "tax", "sql": QUERIES["count"].format(k=1), "epsilon": 0.5},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert response.status_code == 404, response.text
-    assert _spent(client, token) == before
+    for held in ("tax", "insured"):
+        token = sandbox_token(lab, username=f"only{held}", budgets={held: 1.0})
+        before = _spent(client, token)
+        for route in ("query", "cost"):
+            response = client.post(
+                f"/api/gateway/{route}",
+                json={"dataset": held, "sql": QUERIES["count"].format(k=1), "epsilon": 0.5},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 404, response.text
+        assert _spent(client, token) == before
 
 
 def test_the_cost_of_a_join_uses_the_joined_bound(lab_with_both) -> None:
