@@ -238,7 +238,9 @@ def dataset_names(text: str) -> tuple[str, ...]:
     )
 
 
-def _named_table(node: exp.Expression | None, tables: list[TableMetadata], *, alias: bool):
+def _named_table(
+    node: exp.Expression | None, tables: list[TableMetadata], *, alias: bool
+) -> JoinSide:
     """The side of a join (or the one table) that ``node`` names: a dataset and its alias."""
     if not isinstance(node, exp.Table) or not isinstance(node.this, exp.Identifier):
         raise QueryRejected('FROM must name one dataset, e.g. FROM "tax-monthly"')
