@@ -10,14 +10,17 @@ timed), approves a project, starts a real ``datalab serve`` process on 127.0.0.1
 it, the benchmark-only plain-SQL server (``dp_gateway_baselines.py``). After one untimed
 warm-up round (the gateway's first query decrypts the table: that time is printed), it times,
 interleaved over ``--repeat`` rounds, Q1 count by district (10 public keys), Q2 sum and mean of
-revenue by district × industry (200 public keys), Q3 median revenue:
+revenue by district × industry (200 public keys), Q3 median revenue, and Q4 a join on the
+privacy unit: the revenue table with a second restricted table of insured headcount (one row
+per enterprise, published the same way as ``staff``), count and headcount sum by district:
 
 * plain DuckDB in this process on the plaintext Parquet (no privacy, no HTTP);
 * the same plain SQL over HTTP (same uvicorn/FastAPI stack, DuckDB kept open, no privacy);
 * the gateway's ``/api/gateway/query`` over HTTP (a fresh ε near 1 each time, so no answer
   comes from its cache);
 * OpenDP's Polars API on the plaintext Parquet, same ε, same bound (skipped, with the reason
-  printed, when the ``bench`` extra is not installed or with ``--no-opendp``).
+  printed, when the ``bench`` extra is not installed or with ``--no-opendp``; not run for Q4,
+  whose join of two private tables it is not given here — its cells show —).
 
 Prints medians, ratios, the publish time, the gateway process's peak resident memory (VmHWM)
 and the load average.
@@ -46,7 +49,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from dp_gateway_baselines import DISTRICT, INDUSTRY, REVENUE, OpenDpQueries
+from dp_gateway_baselines import DISTRICT, HEADCOUNT, INDUSTRY, REVENUE, OpenDpQueries, plain_sql
 
 from classification import Tier
 from lab.catalogue.datasets import DatasetMeta, get_version
@@ -76,6 +79,11 @@ QUERIES = {
         f'GROUP BY "{DISTRICT}", "{INDUSTRY}"',
     ),
     "Q3": ("median revenue", f'SELECT MEDIAN("{REVENUE}") FROM rev'),
+    "Q4": (
+        "join on the unit: count + headcount sum by district (10 keys)",
+        f'SELECT r."{DISTRICT}", COUNT(*), SUM(s."{HEADCOUNT}") FROM rev r '
+        f'JOIN staff s ON r."{UNIT}" = s."{UNIT}" GROUP BY r."{DISTRICT}"',
+    ),
 }
 CHUNK_UNITS = 200_000
 WORK = Path(__file__).parent / ".work"  # generated tables, kept between runs (not in git)
@@ -111,28 +119,40 @@ def build_table(rows: int, path: Path) -> None:
             writer.write_table(pa.table(chunk, schema=schema))
 
 
-def publish_table(lab, path: Path) -> Path:
+def build_staff_table(rows: int, path: Path) -> None:
+    """One row per enterprise of the revenue table: its insured headcount."""
+    units = max(1, rows // 12)
+    rng = np.random.default_rng(5)
+    codes = [credit_code(body=f"{10000000 + i:08d}") for i in range(units)]
+    table = {UNIT: codes, HEADCOUNT: rng.integers(0, 500, units)}
+    pq.write_table(pa.table(table), path, compression="zstd")
+
+
+REVENUE_DP = DpDeclaration(
+    UNIT,
+    12,
+    {REVENUE: (0, 5_000_000)},
+    {DISTRICT: "qingdao_district_name", INDUSTRY: "gb4754_section"},
+)
+STAFF_DP = DpDeclaration(UNIT, 1, {HEADCOUNT: (0, 500)}, {})
+
+
+def publish_table(lab, path: Path, slug: str, declaration: DpDeclaration) -> Path:
     """Ingest, decide T3, declare DP metadata, publish; the published plaintext, for baselines."""
     with path.open("rb") as stream:
         outcome = ingest(
             lab,
             stream,
             path.name,
-            DatasetMeta(title="企业营收", department="统计局", slug="rev"),
+            DatasetMeta(title=slug, department="统计局", slug=slug),
             actor="steward",
         )
     with transaction(lab.sessions) as s:
         version = get_version(s, outcome.version_id)
         decide(s, lab.audit, version=version, tier=Tier.T3, justification="", actor="steward")
-        declaration = DpDeclaration(
-            UNIT,
-            12,
-            {REVENUE: (0, 5_000_000)},
-            {DISTRICT: "qingdao_district_name", INDUSTRY: "gb4754_section"},
-        )
         set_dp_metadata(s, lab.audit, version=version, actor="steward", declaration=declaration)
     published = publish(lab, version_id=outcome.version_id, actor="steward")
-    plain = Path(lab.settings.home).with_name("plain.parquet")
+    plain = Path(lab.settings.home).with_name(f"plain-{slug}.parquet")
     with (
         lab.sealed.open_plaintext_memfd(published.objects["data.parquet"]) as source,
         plain.open("wb") as sink,
@@ -157,9 +177,8 @@ def sandbox_token(lab) -> str:
             actor="analyst",
         )
         caps = OrganisationCaps(dataset_epsilon=BUDGET, unit_epsilon=BUDGET)
-        approve_project(
-            s, lab.audit, project=project, budgets={"rev": BUDGET}, actor="steward", caps=caps
-        )
+        budgets = {"rev": BUDGET, "staff": BUDGET}
+        approve_project(s, lab.audit, project=project, budgets=budgets, actor="steward", caps=caps)
         return issue_token(
             s,
             lab.audit,
@@ -204,9 +223,10 @@ def serve_gateway(settings: LabSettings, port: int, cache_bytes: int) -> subproc
     return start(command, environment, port)
 
 
-def serve_plain(plain: Path, port: int) -> subprocess.Popen:
+def serve_plain(plain: Path, staff: Path, port: int) -> subprocess.Popen:
     script = Path(__file__).with_name("dp_gateway_baselines.py")
-    return start([sys.executable, str(script), str(plain), str(port)], dict(os.environ), port)
+    command = [sys.executable, str(script), str(plain), str(staff), str(port)]
+    return start(command, dict(os.environ), port)
 
 
 def peak_memory_mb(pid: int) -> tuple[float, float]:
@@ -226,16 +246,16 @@ def timed(call) -> float:
 class Phases:
     """The timed phases of one query: each a function of ε (ignored by the non-private ones)."""
 
-    def __init__(self, plain: Path, gateway: httpx.Client, baseline: httpx.Client, opendp) -> None:
+    def __init__(
+        self, plain: tuple[Path, Path], gateway: httpx.Client, baseline: httpx.Client, opendp
+    ) -> None:
         self.plain, self.gateway, self.baseline, self.opendp = plain, gateway, baseline, opendp
         self.database = duckdb.connect(config={"threads": 2})
 
     def for_query(self, name: str) -> dict:
         sql = QUERIES[name][1]
         phases = {
-            "duckdb": lambda eps: self.database.sql(
-                sql.replace("FROM rev", f"FROM read_parquet('{self.plain}')")
-            ).fetchall(),
+            "duckdb": lambda eps: self.database.sql(plain_sql(sql, *self.plain)).fetchall(),
             "plain_http": lambda eps: self.baseline.post(
                 "/query", json={"sql": sql}
             ).raise_for_status(),
@@ -243,7 +263,7 @@ class Phases:
                 "/api/gateway/query", json={"dataset": "rev", "sql": sql, "epsilon": eps}
             ).raise_for_status(),
         }
-        if self.opendp is not None:
+        if self.opendp is not None and name in self.opendp.queries():
             phases["opendp"] = self.opendp.queries()[name]
         return phases
 
@@ -291,7 +311,9 @@ def report(medians: dict, rows: int, opendp: bool) -> None:
             f"| {name} {label} | {rows:,} | {duck:.3f} | {http:.3f} | {gateway:.3f} "
             f"| {gateway / duck:.1f}× | {gateway / http:.2f}× |"
         )
-        if opendp:
+        if opendp and (name, "opendp") not in medians:
+            line += " — | — |"
+        elif opendp:
             line += (
                 f" {medians[(name, 'opendp')]:.3f} | {medians[(name, 'opendp')] / gateway:.1f}× |"
             )
@@ -314,13 +336,16 @@ def main() -> None:
         settings = LabSettings(home=root / "home", ingest_max_bytes=64 * 1024**3)
         lab = open_services(settings)
         source = WORK / f"dp_gateway_{args.rows}.parquet"
-        if not source.exists():
-            seconds = timed(lambda: build_table(args.rows, source.with_suffix(".part")))
-            source.with_suffix(".part").rename(source)
-            print(f"generated {args.rows:,} rows in {seconds:.1f} s (kept as {source})")
+        staff_source = WORK / f"dp_gateway_staff_{args.rows}.parquet"
+        for path, build in ((source, build_table), (staff_source, build_staff_table)):
+            if not path.exists():
+                seconds = timed(lambda p=path, b=build: b(args.rows, p.with_suffix(".part")))
+                path.with_suffix(".part").rename(path)
+                print(f"generated {path.name} in {seconds:.1f} s (kept as {path})")
         started = time.perf_counter()
-        plain = publish_table(lab, source)
+        plain = publish_table(lab, source, "rev", REVENUE_DP)
         published, size_mb = time.perf_counter() - started, plain.stat().st_size / 1e6
+        staff = publish_table(lab, staff_source, "staff", STAFF_DP)
         own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"ingested and published in {published:.1f} s; plaintext {size_mb:,.0f} MB; "
@@ -330,7 +355,7 @@ def main() -> None:
         cache_bytes = max(1024**3, 2 * plain.stat().st_size)
         gateway_port, plain_port = free_port(), free_port()
         gateway_server = serve_gateway(settings, gateway_port, cache_bytes)
-        plain_server = serve_plain(plain, plain_port)
+        plain_server = serve_plain(plain, staff, plain_port)
         idle, _ = peak_memory_mb(gateway_server.pid)
         try:
             opendp = (
@@ -351,7 +376,8 @@ def main() -> None:
                     base_url=f"http://127.0.0.1:{plain_port}", timeout=3600, headers=headers
                 ) as baseline,
             ):
-                medians, first = run(Phases(plain, gateway, baseline, opendp), args.repeat)
+                phases = Phases((plain, staff), gateway, baseline, opendp)
+                medians, first = run(phases, args.repeat)
             peak, resident = peak_memory_mb(gateway_server.pid)
         finally:
             for server in (gateway_server, plain_server):

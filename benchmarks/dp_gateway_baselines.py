@@ -2,8 +2,9 @@
 
 * ``serve_plain(parquet, port)`` — a benchmark-only uvicorn app (FastAPI, a sync route, as the
   gateway's) answering ``POST /query {"sql": …}`` with the exact, non-private rows of the same
-  SQL over the plaintext Parquet, through one DuckDB database kept open (a cursor per request).
-  Run as ``python benchmarks/dp_gateway_baselines.py PARQUET PORT`` in its own process.
+  SQL over the plaintext Parquet (``rev``, and ``staff`` for the join), through one DuckDB
+  database kept open (a cursor per request). Run as
+  ``python benchmarks/dp_gateway_baselines.py PARQUET STAFF_PARQUET PORT`` in its own process.
 * ``OpenDpQueries`` — the three queries in OpenDP's Polars API (``dp.Context.compositor``) with
   the gateway's ε and contribution bound (at most 12 rows per privacy unit, already enforced in
   the published table, so declared as ``dp.unit_of(contributions=12)`` and trusted, as the
@@ -22,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-DISTRICT, INDUSTRY, REVENUE = "所属区", "行业门类", "营业收入（元）"
+DISTRICT, INDUSTRY, REVENUE, HEADCOUNT = "所属区", "行业门类", "营业收入（元）", "参保人数"
 REVENUE_BOUNDS = (0, 5_000_000)
 MAX_ROWS_PER_UNIT = 12
 MEDIAN_CANDIDATES = 256
@@ -32,16 +33,22 @@ class PlainQuery(BaseModel):
     sql: str
 
 
-def plain_app(parquet: Path) -> FastAPI:
-    """The app answering plain SQL over ``parquet`` (``FROM rev`` names it)."""
+def plain_sql(sql: str, parquet: Path, staff: Path) -> str:
+    """The benchmark's SQL with ``rev`` and ``staff`` read from their plaintext Parquet."""
+    return sql.replace("FROM rev", f"FROM read_parquet('{parquet}')").replace(
+        "JOIN staff", f"JOIN read_parquet('{staff}')"
+    )
+
+
+def plain_app(parquet: Path, staff: Path) -> FastAPI:
+    """The app answering plain SQL over ``parquet`` and ``staff`` (``rev``, ``staff``)."""
     database = duckdb.connect(config={"threads": 2})
-    source = f"read_parquet('{parquet}')"
     app = FastAPI()
 
     @app.post("/query")
     def query(body: PlainQuery) -> dict:
         with database.cursor() as cursor:
-            rows = cursor.sql(body.sql.replace("FROM rev", f"FROM {source}")).fetchall()
+            rows = cursor.sql(plain_sql(body.sql, parquet, staff)).fetchall()
         return {"rows": [[_plain(v) for v in row] for row in rows]}
 
     @app.get("/healthz")
@@ -120,9 +127,9 @@ class OpenDpQueries:
 
 if __name__ == "__main__":
     uvicorn.run(
-        plain_app(Path(sys.argv[1])),
+        plain_app(Path(sys.argv[1]), Path(sys.argv[2])),
         host="127.0.0.1",
-        port=int(sys.argv[2]),
+        port=int(sys.argv[3]),
         log_config=None,
         access_log=False,
     )

@@ -10,6 +10,7 @@ DuckDB does the heavy lifting, streaming from and to Parquet, so memory stays bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,11 +75,34 @@ def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str)
     return bool(found)
 
 
-def _fixed_point(column: str, decimals: int) -> str:
+def _fixed_point(column: str, decimals: int, alias: str = "") -> str:
     """A text column as exact integers of 10^-decimals: NULL where a value is not a number."""
-    value = f"TRY_CAST({_quote(column)} AS DECIMAL(38, 6))"
+    value = f"TRY_CAST({alias}{_quote(column)} AS DECIMAL(38, 6))"
     scaled = f"{value} * {10**decimals}" if decimals else value
     return f"CAST(ROUND({scaled}, 0) AS BIGINT)"
+
+
+def _keep_one_per_value(
+    connection: duckdb.DuckDBPyConnection, source: str, unit: str, value: str, target: str
+) -> None:
+    """The view ``target``: the rows of ``source`` with, per (unit, non-NULL ``value(alias)``),
+    only the smallest key."""
+    connection.execute(
+        f"CREATE TEMP TABLE {target}_repeated AS SELECT {unit} AS u, {value('')} AS v, "
+        f"min(_key) AS first FROM {source} WHERE {value('')} IS NOT NULL "
+        f"GROUP BY {unit}, {value('')} HAVING count(*) > 1"
+    )
+    connection.execute(
+        f"CREATE TEMP VIEW {target} AS SELECT k.* FROM {source} k LEFT JOIN {target}_repeated r "
+        f"ON k.{unit} = r.u AND {value('k.')} = r.v WHERE r.u IS NULL OR k._key = r.first"
+    )
+
+
+def _stored(column: str, bounds: dict) -> Callable[[str], str]:
+    """A column's value as stored (a bounded one after its rounding), read through an alias."""
+    if column not in bounds:
+        return lambda alias: f"{alias}{_quote(column)}"
+    return lambda alias: _fixed_point(column, bounds[column].decimals, alias)
 
 
 @dataclass(frozen=True)
@@ -125,7 +149,10 @@ def build_restricted_table(
     added or removed). The seed reaches DuckDB as
     a session variable, never as SQL text. The cut uses a top-N aggregate per heavy unit and a join,
     not a window over the table; the units are cut in passes, each over the units of one hash
-    bucket (about ``rows_per_pass`` rows), so memory stays bounded at any size. Rows
+    bucket (about ``rows_per_pass`` rows), so memory stays bounded at any size. Before the cut,
+    a column declared unique per unit keeps one row per (unit, value) — the one with the smallest
+    keyed hash, again a choice from the unit's own rows and the seed — compared as stored (a
+    bounded column after its rounding), NULLs untouched. Rows
     without a privacy unit are dropped: their contribution could not be bounded. Bounded
     columns become BIGINT by explicit rounding (NULL where a value is not a number); clamping to
     the bounds happens at query time. A column with a declared precision is stored in its
@@ -155,7 +182,12 @@ def build_restricted_table(
     )
     with _connection(spill_to=spill_to or target.parent / "spill") as connection:
         connection.execute("SET VARIABLE bounding_seed = ?", [seed.hex])
-        connection.execute(f"CREATE TEMP VIEW keyed AS {keyed}")
+        unique = list(dp.unique_per_unit or ())
+        views = [f"keyed_{i}" for i in range(len(unique))] + ["keyed"]
+        connection.execute(f"CREATE TEMP VIEW {views[0]} AS {keyed}")
+        for index, column in enumerate(unique):
+            value = _stored(column, bounds)
+            _keep_one_per_value(connection, views[index], unit, value, views[index + 1])
         (rows_in,) = connection.execute(
             f"SELECT count(*) FROM read_parquet({sql_path_literal(staged)})"
         ).fetchone()

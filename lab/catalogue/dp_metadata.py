@@ -12,6 +12,10 @@ from the steward's parameters (``lab.gateway.domains``): a period range such as
 ``months:2024-01:2025-12``, numeric bins such as ``bins:0:5000000:500000:overflow`` (on a column
 with bounds, edges in its declared unit) or ``list:A,B,C``. A generated domain larger than the
 limit (``DATALAB_GATEWAY_MAX_DOMAIN_GROUPS``) is refused with its size, before any of it is made.
+Unique per unit: columns whose value identifies at most one row of a unit (a monthly table's
+month). Publication keeps one row per (unit, value) — chosen by the dataset's bounding seed, like
+the rows kept under the row bound — so the declaration holds of the published table, and a join
+that matches such a column has a smaller per-unit bound (``lab.gateway.joins``).
 
 Storage: ``dp_metadata.bounds`` maps a column to ``[low, high]``, or ``[low, high, precision]``
 when a precision is declared; ``declared_bounds`` reads either.
@@ -63,6 +67,7 @@ class DpDeclaration:
     bounds: Mapping[str, tuple[float, float]]
     domains: Mapping[str, str]
     precisions: Mapping[str, str] = field(default_factory=dict)
+    unique_per_unit: tuple[str, ...] = ()
 
     def check_against(
         self,
@@ -87,6 +92,12 @@ class DpDeclaration:
         for column in self.precisions:
             if column not in self.bounds:
                 raise InvalidInput(f"precision of {column!r} needs bounds for that column")
+        for column in self.unique_per_unit:
+            if column not in known or column == self.privacy_unit:
+                raise InvalidInput(
+                    f"unique per unit names {column!r}, which is not a column besides the "
+                    "privacy unit"
+                )
         for column, code_list in self.domains.items():
             if column not in known:
                 raise InvalidInput(f"a domain names an unknown column {column!r}")
@@ -165,6 +176,7 @@ def set_dp_metadata(
         for c, (lo, hi) in declaration.bounds.items()
     }
     row.domains = dict(declaration.domains)
+    row.unique_per_unit = sorted(set(declaration.unique_per_unit))
     row.updated_by, row.updated_at = actor, now()
     session.add(row)
     audit.append_in(
@@ -177,6 +189,7 @@ def set_dp_metadata(
             "max_rows_per_unit": row.max_rows_per_unit,
             "bounds": row.bounds,
             "domains": row.domains,
+            "unique_per_unit": row.unique_per_unit,
         },
     )
     return row

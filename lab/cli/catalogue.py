@@ -131,6 +131,11 @@ def dataset_dp(
     precision: list[str] = typer.Option(
         [], help="COLUMN:STEP fixed-point step of a non-integer column, e.g. 金额:0.01."
     ),
+    unique: list[str] = typer.Option(
+        [],
+        help="COLUMN whose value identifies at most one row per unit, e.g. 月份 of a monthly "
+        "table (repeatable); publication keeps one row per (unit, value).",
+    ),
 ) -> None:
     """Declare the DP metadata of a T3/T4 version."""
     declaration = DpDeclaration(
@@ -139,6 +144,7 @@ def dataset_dp(
         _bounds(bound),
         _domains(domain),
         _column_values(precision, "precision", "COLUMN:STEP, e.g. 金额:0.01"),
+        tuple(unique),
     )
     lab = services()
     with transaction(lab.sessions) as session:

@@ -177,6 +177,7 @@ class DpMetadata(Base):
     max_rows_per_unit: Mapped[int] = mapped_column(Integer)
     bounds: Mapped[dict[str, list[float]]] = mapped_column(JSON)
     domains: Mapped[dict[str, str]] = mapped_column(JSON)
+    unique_per_unit: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

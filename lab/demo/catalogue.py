@@ -127,4 +127,5 @@ def _declaration(dataset: DemoDataset) -> DpDeclaration:
         max_rows_per_unit=hints.max_rows_per_unit,
         bounds={b.column: (float(b.lower), float(b.upper)) for b in hints.numeric_bounds},
         domains={d.column: d.code_list for d in hints.categorical_domains},
+        unique_per_unit=hints.unique_per_unit,
     )

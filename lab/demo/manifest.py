@@ -67,6 +67,8 @@ class DPHints:
     max_rows_per_unit: int
     numeric_bounds: tuple[NumericBound, ...] = ()
     categorical_domains: tuple[CategoricalDomain, ...] = ()
+    unique_per_unit: tuple[str, ...] = ()
+    """Columns with at most one row per unit and value (a monthly table's month)."""
 
     def __post_init__(self) -> None:
         """Refuse a unit that may contribute no rows."""
@@ -77,7 +79,7 @@ class DPHints:
         named = {b.column for b in self.numeric_bounds} | {
             d.column for d in self.categorical_domains
         }
-        return named | {self.privacy_unit}
+        return named | {self.privacy_unit} | set(self.unique_per_unit)
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ def _dataset_from_json(entry: dict) -> DemoDataset:
             max_rows_per_unit=dp["max_rows_per_unit"],
             numeric_bounds=tuple(NumericBound(**b) for b in dp["numeric_bounds"]),
             categorical_domains=tuple(CategoricalDomain(**d) for d in dp["categorical_domains"]),
+            unique_per_unit=tuple(dp.get("unique_per_unit", ())),
         )
     as_tuples = {k: tuple(entry[k]) for k in ("tags", "columns", "identifier_columns")}
     return DemoDataset(**{**entry, **as_tuples, "dp": dp})

@@ -103,10 +103,12 @@ def monthly_frame(keys: dict[str, object], values: dict[str, np.ndarray]) -> pd.
 
 
 def monthly_hints(bounds: dict[str, tuple[int, int]]) -> DPHints:
-    """DP hints for a per-firm monthly table: one row per firm and month, at most 24."""
+    """DP hints for a per-firm monthly table: one row per firm and month, at most 24 (the month
+    is unique per firm, so joins of monthly tables on the firm and the month have ≤ 24 rows)."""
     return DPHints(
         privacy_unit="统一社会信用代码",
         max_rows_per_unit=MONTH_COUNT,
         numeric_bounds=tuple(NumericBound(c, lo, hi) for c, (lo, hi) in bounds.items()),
         categorical_domains=MONTHLY_DOMAINS,
+        unique_per_unit=("所属期",),
     )

@@ -6,6 +6,7 @@ Modules:
 * ``metadata`` — ``TableMetadata``, ``Bounds``, ``ColumnKind``: what a query is planned against.
 * ``domains`` — public domains generated from a steward's parameters: periods, bins, lists.
 * ``query`` — ``plan_query`` parses and checks the closed SQL subset into a ``QueryPlan``.
+* ``joins`` — a join of two datasets on their privacy unit as one ``JoinedTable``, its bound.
 * ``predicate`` — the WHERE allow-list used by ``query``.
 * ``planner`` — ``compile_plan`` turns a plan into one bounded-aggregation SQL statement.
 * ``engine`` — ``QueryEngine`` interface and ``DuckDBEngine``, which scans the Parquet in place.

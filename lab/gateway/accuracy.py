@@ -11,6 +11,13 @@ simultaneous bound on the histogram's cumulative counts for a quantile).
 ``budget_for_accuracy`` answers "what ε gives ±h on this count?": the least whole number of
 budget units (micro-ε or micro-ρ) whose plan gives the named count or sum a half-width ≤ h,
 found by bisection (the half-width only shrinks as the budget grows).
+
+A relative target ("±5% on this count", ``AccuracyTarget``) is relative to a value the gateway
+must not read: the true count is data, and reading it — even to size the noise — would make the
+answer's ε depend on it. So the analyst states the value it is relative to (``expected``: a
+public figure, a mock-data guess, or the lower end of a cheap earlier DP answer's interval) and
+the target becomes ±relative × |expected|; without one it is refused. When the true value is at
+least ``expected``, the relative error is then within the target (95%).
 """
 
 from __future__ import annotations
@@ -28,6 +35,38 @@ from lab.gateway.query import AggregateKind, QueryPlan
 from lab.gateway.releases import PlanCost, Release, ReleasePlan, label, plan_releases
 
 _EXACT_KINDS = (AggregateKind.COUNT_ROWS, AggregateKind.COUNT, AggregateKind.SUM)
+
+
+@dataclass(frozen=True)
+class AccuracyTarget:
+    """The accuracy an analyst asks for: ±``half_width``, or ±``relative`` of ``expected``.
+
+    ``aggregate`` names the count or sum it applies to (every count and sum by default).
+    """
+
+    half_width: float | None = None
+    relative: float | None = None
+    expected: float | None = None
+    aggregate: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.half_width is None) == (self.relative is None):
+            raise InvalidInput("give a target half-width or a relative target, not both")
+        if self.relative is not None and not 0 < self.relative < 1:
+            raise InvalidInput(f"a relative target is a fraction in (0, 1), got {self.relative!r}")
+        if self.relative is not None and not self.expected:
+            raise InvalidInput(
+                f"a ±{self.relative:.0%} target is relative to the true value, which the gateway "
+                "does not read (reading it would leak it); give expected=<the value you expect>, "
+                "e.g. a public figure or the lower end of a cheap earlier answer's interval"
+            )
+
+    @property
+    def absolute(self) -> float:
+        """The half-width aimed at, in the aggregate's unit."""
+        if self.relative is None:
+            return float(self.half_width)
+        return self.relative * abs(float(self.expected))
 
 
 @dataclass(frozen=True)

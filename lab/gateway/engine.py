@@ -65,9 +65,10 @@ class DuckDBEngine:
             return self._database
 
 
-def run_compiled(engine: QueryEngine, compiled: CompiledQuery, source: ParquetSource) -> pa.Table:
-    """Run ``compiled`` over the Parquet at ``source``: a path or an open file (e.g. a memfd)."""
-    return engine.run(compiled.sql, [parquet_path(source)])
+def run_compiled(engine: QueryEngine, compiled: CompiledQuery, *sources: ParquetSource) -> pa.Table:
+    """Run ``compiled`` over the Parquet at ``sources`` (two for a join, in the query's order):
+    each a path or an open file (e.g. a memfd)."""
+    return engine.run(compiled.sql, [parquet_path(source) for source in sources])
 
 
 def parquet_path(source: ParquetSource) -> str:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from lab.gateway.intervals import Estimate
+from lab.gateway.joins import column_key
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.query import Aggregate, AggregateKind
 
@@ -30,7 +31,7 @@ def declared_where(where: exp.Expression, table: TableMetadata) -> exp.Expressio
     """``where`` with every fixed-point column read in its declared unit."""
 
     def declared(node: exp.Expression) -> exp.Expression:
-        step = precision(table, node.name) if isinstance(node, exp.Column) else None
+        step = precision(table, column_key(node)) if isinstance(node, exp.Column) else None
         if step is None:
             return node
         return exp.Paren(this=exp.Mul(this=node.copy(), expression=exp.Literal.number(step)))

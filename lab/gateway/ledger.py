@@ -26,6 +26,15 @@ its first charge only. Locking that project row before the organisation rows can
 pure-ε queries never lock a zCDP project's row, and zCDP queries of one project queue on it
 before they take any organisation row (still in ascending id order).
 
+A join (``joins``) reads two datasets: it is charged to the project's and the organisation's
+budget on *each* of them, and once to the organisation's budget on their shared privacy unit —
+one release, ε-DP with respect to adding or removing that unit in every table. All organisation
+rows are still locked in ascending id order, then the project rows in ascending id order, so the
+lock order stays one total order. Under zCDP each project row is charged the ρ, each dataset's
+rows the (ε, δ) increment of its own project row, and the unit row the sum of those increments
+(each project row's increments bound the loss of every release charged to it, so their sum
+bounds this one's whichever row it is counted in).
+
 The same transaction reads the budgets as this charge left them (the updates return them), so
 a query needs only two short transactions: this one, and ``record_answer`` once the answer
 exists.
@@ -117,11 +126,19 @@ class ChargedBudgets:
     ``project`` is the project's ``privacy_budgets`` row; ``dataset`` and ``unit`` are the
     organisation's ``organisation_budgets`` rows on the dataset and on its privacy-unit kind.
     ``dataset`` also scopes the release cache: one cache per organisation and dataset.
+    ``joined`` holds, for a join, the (project row, organisation dataset row) of each further
+    dataset the query reads.
     """
 
     project: int
     dataset: int
     unit: int
+    joined: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def pairs(self) -> tuple[tuple[int, int], ...]:
+        """(project row, organisation dataset row) of every dataset read, the first one first."""
+        return ((self.project, self.dataset), *self.joined)
 
 
 @dataclass(frozen=True)
@@ -131,16 +148,20 @@ class BudgetLevels:
     project: BudgetState
     dataset: BudgetState
     unit: BudgetState
+    joined: tuple[BudgetState, ...] = ()
+    """A join's further levels: the project's and the organisation's on each other dataset."""
+
+    @property
+    def _all(self) -> tuple[BudgetState, ...]:
+        return (self.project, self.dataset, self.unit, *self.joined)
 
     @property
     def remaining(self) -> float:
-        return min(self.project.remaining, self.dataset.remaining, self.unit.remaining)
+        return min(state.remaining for state in self._all)
 
     @property
     def delta_remaining(self) -> float:
-        return min(
-            self.project.delta_remaining, self.dataset.delta_remaining, self.unit.delta_remaining
-        )
+        return min(state.delta_remaining for state in self._all)
 
 
 @dataclass(frozen=True)
@@ -193,9 +214,13 @@ class BudgetLedger:
                 cached = _earlier_release(session, budgets, key)
                 if cached is not None:
                     return cached
+                costs = {p: (cost_micro, cost_delta_pico) for p, _ in budgets.pairs}
+                unit_cost = (cost_micro, cost_delta_pico)
                 if cost_rho_micro:
-                    cost_micro, cost_delta_pico = _charge_rho(session, budgets, cost_rho_micro)
-                levels = _charge(session, budgets, cost_micro, cost_delta_pico)
+                    costs = _charge_rho(session, budgets, cost_rho_micro)
+                    unit_cost = tuple(map(sum, zip(*costs.values(), strict=True)))
+                    cost_micro, cost_delta_pico = costs[budgets.project]
+                levels = _charge(session, budgets, costs, unit_cost)
                 release_id = session.scalar(
                     _OPEN_RELEASE,
                     {
@@ -338,55 +363,85 @@ def _earlier_release(session: Session, budgets: ChargedBudgets, key: str) -> Res
 
 
 def _levels(session: Session, budgets: ChargedBudgets) -> BudgetLevels:
-    project = session.execute(_PROJECT_STATE, {"row": budgets.project}).one_or_none()
-    if project is None:
-        raise InternalError(f"no budget {budgets.project}")
-    rows = {
-        row.id: row
-        for row in session.execute(_ORG_STATES, {"rows": [budgets.dataset, budgets.unit]})
-    }
+    projects = {}
+    for project_row, _ in budgets.pairs:
+        projects[project_row] = session.execute(_PROJECT_STATE, {"row": project_row}).one_or_none()
+        if projects[project_row] is None:
+            raise InternalError(f"no budget {project_row}")
+    organisation_rows = [budgets.unit, *(dataset for _, dataset in budgets.pairs)]
+    rows = {row.id: row for row in session.execute(_ORG_STATES, {"rows": organisation_rows})}
+    return _levels_of(budgets, projects, rows)
+
+
+def _levels_of(budgets: ChargedBudgets, projects: dict, organisation: dict) -> BudgetLevels:
+    """The levels of ``budgets`` from their rows' amounts, by row id."""
+    joined = [
+        BudgetState.of(rows[row])
+        for pair in budgets.joined
+        for rows, row in zip((projects, organisation), pair, strict=True)
+    ]
     return BudgetLevels(
-        BudgetState.of(project),
-        BudgetState.of(rows[budgets.dataset]),
-        BudgetState.of(rows[budgets.unit]),
+        BudgetState.of(projects[budgets.project]),
+        BudgetState.of(organisation[budgets.dataset]),
+        BudgetState.of(organisation[budgets.unit]),
+        tuple(joined),
     )
 
 
 def _charge(
-    session: Session, budgets: ChargedBudgets, cost_micro: int, cost_delta_pico: int
+    session: Session,
+    budgets: ChargedBudgets,
+    costs: dict[int, tuple[int, int]],
+    unit_cost: tuple[int, int],
 ) -> BudgetLevels:
-    """Charge all three levels, organisation rows by ascending id, then the project's row.
+    """Charge every level, organisation rows by ascending id, then the project rows by
+    ascending id: each project row and its dataset's organisation row ``costs[project row]``
+    (micro-ε, pico-δ), the unit row ``unit_cost``.
 
     Each is one conditional update; a refused one raises, rolling back the others.
     """
-    values = {"cost": cost_micro, "cost_delta": cost_delta_pico, "at": now()}
+    at = now()
+    organisation_costs = {dataset: costs[project] for project, dataset in budgets.pairs}
+    organisation_costs[budgets.unit] = unit_cost
     charged = {}
-    for row in sorted((budgets.dataset, budgets.unit)):
-        charged[row] = session.execute(_CHARGE_ORGANISATION, {**values, "row": row}).one_or_none()
+    for row in sorted(organisation_costs):
+        micro, pico = organisation_costs[row]
+        values = {"cost": micro, "cost_delta": pico, "at": at, "row": row}
+        charged[row] = session.execute(_CHARGE_ORGANISATION, values).one_or_none()
         if charged[row] is None:
             _refuse(
                 session, session.get(OrganisationBudget, row), _organisation_level(row, budgets)
             )
-    project = session.execute(_CHARGE_PROJECT, {**values, "row": budgets.project}).one_or_none()
-    if project is None:
-        _refuse(session, session.get(PrivacyBudget, budgets.project), "the project's budget")
-    return BudgetLevels(
-        BudgetState.of(project),
-        BudgetState.of(charged[budgets.dataset]),
-        BudgetState.of(charged[budgets.unit]),
-    )
+    projects = {}
+    for row in sorted(costs):
+        values = {"cost": costs[row][0], "cost_delta": costs[row][1], "at": at, "row": row}
+        projects[row] = session.execute(_CHARGE_PROJECT, values).one_or_none()
+        if projects[row] is None:
+            _refuse(session, session.get(PrivacyBudget, row), "the project's budget")
+    return _levels_of(budgets, projects, charged)
 
 
-def _charge_rho(session: Session, budgets: ChargedBudgets, rho_micro: int) -> tuple[int, int]:
-    """Charge the project's ρ; return the (micro-ε, pico-δ) it newly implies at the project's δ.
+def _charge_rho(
+    session: Session, budgets: ChargedBudgets, rho_micro: int
+) -> dict[int, tuple[int, int]]:
+    """Charge ρ to each project row (ascending id); return per row the (micro-ε, pico-δ) it
+    newly implies at that row's δ."""
+    return {
+        project: _charge_rho_row(session, project, rho_micro)
+        for project in sorted({project for project, _ in budgets.pairs})
+    }
+
+
+def _charge_rho_row(session: Session, project: int, rho_micro: int) -> tuple[int, int]:
+    """Charge one project row's ρ; return the (micro-ε, pico-δ) it newly implies at its δ.
 
     ε(ρ) is non-decreasing, so the increment is ≥ 0, and the increments of a project's queries
     add up to exactly ε(ρ spent) in micro-ε. δ is spent once, with the first ρ.
     """
-    charged = session.execute(_CHARGE_PROJECT_RHO, {"row": budgets.project, "rho": rho_micro})
+    charged = session.execute(_CHARGE_PROJECT_RHO, {"row": project, "rho": rho_micro})
     row = charged.one_or_none()
     if row is None:
-        budget = session.get(PrivacyBudget, budgets.project)
+        budget = session.get(PrivacyBudget, project)
         if budget is None:
             raise PermissionDenied("no privacy budget for this project and dataset")
         left = max(0, budget.rho_limit_micro - budget.rho_spent_micro) / MICRO
@@ -401,7 +456,7 @@ def _charge_rho(session: Session, budgets: ChargedBudgets, rho_micro: int) -> tu
 
 
 def _organisation_level(row: int, budgets: ChargedBudgets) -> str:
-    if row == budgets.dataset:
+    if row != budgets.unit:
         return "the organisation's budget on this dataset"
     return "the organisation's budget on this privacy unit (across its datasets)"
 

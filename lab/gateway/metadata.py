@@ -54,6 +54,9 @@ class TableMetadata:
     period ranges, numeric bins and lists (``domains``); their labels are added to
     ``public_domains`` on creation (size-checked when they were declared), so every reader of
     public domains sees them, and the planner reads the rule that maps a value to its group here.
+    ``unique_per_unit`` names the columns whose value the steward declared unique per unit (a
+    monthly table's month: at most one row per unit and month, enforced at publication);
+    ``unit_kind`` is the kind of privacy unit (``units``), which decides what may be joined.
     """
 
     name: str
@@ -63,6 +66,8 @@ class TableMetadata:
     bounds: Mapping[str, Bounds] = field(default_factory=dict)
     public_domains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     generated_domains: Mapping[str, GeneratedDomain] = field(default_factory=dict)
+    unique_per_unit: frozenset[str] = frozenset()
+    unit_kind: str | None = None
 
     def __post_init__(self) -> None:
         columns = {name: ColumnKind(kind) for name, kind in self.columns.items()}
@@ -77,6 +82,7 @@ class TableMetadata:
         object.__setattr__(self, "bounds", MappingProxyType(bounds))
         object.__setattr__(self, "public_domains", MappingProxyType(domains))
         object.__setattr__(self, "generated_domains", MappingProxyType(generated))
+        object.__setattr__(self, "unique_per_unit", frozenset(self.unique_per_unit))
         self._check()
 
     def _check(self) -> None:
@@ -95,11 +101,19 @@ class TableMetadata:
         for name, domain in self.generated_domains.items():
             if isinstance(domain, NumericBins) and self.bounds.get(name) is None:
                 raise ValueError(f"numeric bins of {name!r} need the column's bounds")
+        for name in self.unique_per_unit:
+            if name not in self.columns or name == self.privacy_unit:
+                raise ValueError(f"{name!r} cannot be unique per unit: not another column")
 
     @property
     def aliases(self) -> frozenset[str]:
         """The names a query may use for this table: the slug and the slug with ``_`` for ``-``."""
         return frozenset({self.name, self.name.replace("-", "_")})
+
+    @property
+    def unit_columns(self) -> frozenset[str]:
+        """The columns that identify privacy units (never a group key or a raw output)."""
+        return frozenset({self.privacy_unit})
 
 
 def _as_bounds(value: Bounds | tuple[int, ...]) -> Bounds:

@@ -1,7 +1,11 @@
 """Compile a ``QueryPlan`` into one bounded-aggregation SQL statement over the restricted Parquet.
 
 The statement reads ``read_parquet(?)`` (the one parameter is the file's path) and returns, per
-group, the exact aggregates the noise layer needs. The rules it encodes:
+group, the exact aggregates the noise layer needs. A join (``joins``) reads two, one parameter
+each in the order the query names them, as ``read_parquet(?) AS "t" JOIN read_parquet(?) AS "s"
+ON "t"."unit" = "s"."unit" [AND …]`` — a plain inner equi-join, so another engine runs it
+transpiled like the rest; its columns are read as ``"t"."x"`` and named ``"t.x"`` from then on.
+The rules it encodes:
 
 * Rows per privacy unit are already bounded: the published table holds at most
   ``max_rows_per_unit`` rows per unit, and a filter only removes rows, so no window is needed.
@@ -45,7 +49,8 @@ from sqlglot import exp
 from lab.errors import InternalError
 from lab.gateway.domains import LABEL_SEPARATOR, NumericBins, PeriodRange, PeriodUnit
 from lab.gateway.fixed_point import declared_where
-from lab.gateway.metadata import Bounds, ColumnKind
+from lab.gateway.joins import JoinedTable
+from lab.gateway.metadata import Bounds, ColumnKind, TableMetadata
 from lab.gateway.query import DIALECT, AggregateKind, GroupKey, QueryPlan
 
 BINS = 256
@@ -133,21 +138,46 @@ def _bounded_rows(plan: QueryPlan, aliases: dict[str, str]) -> str:
     predicate = declared_where(plan.where, plan.table) if plan.where else None
     conditions = [f"({predicate.sql(DIALECT, identify=True)})"] if predicate else []
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return f"SELECT {', '.join(items) or '1 AS one'} FROM read_parquet(?){where}"  # noqa: S608
+    source = _source_tables(plan.table)  # Parquet reads; aliases and units are quoted
+    rows = f"SELECT {', '.join(items) or '1 AS one'} FROM {source}"  # noqa: S608
+    return f"{rows}{where}"
+
+
+def _source_tables(table: TableMetadata) -> str:
+    """The Parquet read, or the two joined on their privacy units and matched columns."""
+    if not isinstance(table, JoinedTable):
+        return "read_parquet(?)"
+    left, right = table.sides
+    pairs = [(left.table.privacy_unit, right.table.privacy_unit), *table.matched]
+    on = " AND ".join(
+        f"{_quote(left.alias)}.{_quote(a)} = {_quote(right.alias)}.{_quote(b)}" for a, b in pairs
+    )
+    return (
+        f"read_parquet(?) AS {_quote(left.alias)} "
+        f"JOIN read_parquet(?) AS {_quote(right.alias)} ON {on}"
+    )
+
+
+def _source(table: TableMetadata, column: str) -> str:
+    """How the bounded rows read a column: ``"x"``, or ``"t"."x"`` for ``t.x`` of a join."""
+    if not isinstance(table, JoinedTable):
+        return _quote(column)
+    alias, name = table.source(column)
+    return f"{_quote(alias)}.{_quote(name)}"
 
 
 def _key_expression(key: GroupKey, plan: QueryPlan) -> str:
     """A group key as selected: the value its domain matches (text, period or bin index)."""
-    name = _quote(key.column)
+    name, source = _quote(key.column), _source(plan.table, key.column)
     if isinstance(key.generated, PeriodRange):
-        return f"{_period(key.generated.unit, f'CAST({name} AS VARCHAR)')} AS {name}"
+        return f"{_period(key.generated.unit, f'CAST({source} AS VARCHAR)')} AS {name}"
     if isinstance(key.generated, NumericBins):
-        return f"{_bin_index(name, key.generated)} AS {name}"
+        return f"{_bin_index(source, key.generated)} AS {name}"
     if key.public_domain is None or (
         key.generated is None and plan.table.columns[key.column] is ColumnKind.TEXT
     ):
-        return name
-    return f"CAST({name} AS VARCHAR) AS {name}"
+        return f"{source} AS {name}" if source != name else name
+    return f"CAST({source} AS VARCHAR) AS {name}"
 
 
 def _period(unit: PeriodUnit, text: str) -> str:
@@ -176,7 +206,7 @@ def _bin_index(name: str, bins: NumericBins) -> str:
 
 def _value_expression(plan: QueryPlan, column: str) -> str:
     """A column's value: clamped to its bounds and exact in BIGINT, or raw when unbounded."""
-    name = _quote(column)
+    name = _source(plan.table, column)
     bounds = plan.table.bounds.get(column)
     if bounds is None:
         return name

@@ -12,6 +12,7 @@ import math
 from sqlglot import exp
 
 from lab.gateway.errors import QueryRejected
+from lab.gateway.joins import JoinedTable, qualified
 from lab.gateway.metadata import ColumnKind, TableMetadata
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
@@ -43,13 +44,34 @@ def check_predicate(node: exp.Expression, table: TableMetadata) -> None:
 
 
 def resolve_column(node: exp.Column, table: TableMetadata) -> str:
-    """The name of the table column ``node`` refers to; rejects prefixes and unknown names."""
+    """The name of the table column ``node`` refers to; rejects prefixes and unknown names.
+
+    In a join every column is named with its table's alias, and resolves to its qualified name.
+    """
+    if isinstance(table, JoinedTable):
+        return _resolve_joined(node, table)
     if node.table or not isinstance(node.this, exp.Identifier):
         raise QueryRejected(f"write `{node.sql('duckdb')}` as a bare column name, without a prefix")
     if node.name not in table.columns:
         known = ", ".join(f'"{name}"' for name in table.columns)
         raise QueryRejected(f'"{node.name}" is not a column of "{table.name}"; columns: {known}')
     return node.name
+
+
+def _resolve_joined(node: exp.Column, table: JoinedTable) -> str:
+    """A column of a join: ``alias.column`` of one of its two tables."""
+    aliases = [side.alias for side in table.sides]
+    plain = isinstance(node.this, exp.Identifier) and not node.args.get("db")
+    if node.table not in aliases or not plain:
+        raise QueryRejected(
+            f"in a join, name each column with its table's alias ({' or '.join(aliases)}): "
+            f"`{node.sql('duckdb')}` is not"
+        )
+    name = qualified(node.table, node.name)
+    if name not in table.columns:
+        side = next(s for s in table.sides if s.alias == node.table)
+        raise QueryRejected(f'"{node.name}" is not a column of "{side.table.name}"')
+    return name
 
 
 def _check_in(node: exp.In, table: TableMetadata) -> None:

@@ -4,8 +4,8 @@ Planning (parsing and the allow-list checks) and compiling read the query text a
 metadata only — never data — and a published version's metadata never changes, so both are done
 once per (version, text) and reused: an analyst who repeats a query with a fresh ε, or a
 notebook re-run, skips them. The one planning input besides these is whether δ > 0 (it decides
-whether keys without a public domain are accepted), so it is part of the key. A rejected query
-is not kept: it raises every time.
+whether keys without a public domain are accepted), so it is part of the key; a join is kept per
+the versions of both its datasets. A rejected query is not kept: it raises every time.
 """
 
 from __future__ import annotations
@@ -37,20 +37,28 @@ class PreparedQueries:
     def __init__(self, size: int = _KEPT, max_groups: int = DEFAULT_MAX_GROUPS) -> None:
         self._size = size
         self._max_groups = max_groups
-        self._kept: OrderedDict[tuple[int, str, bool], PreparedQuery] = OrderedDict()
+        self._kept: OrderedDict[tuple, PreparedQuery] = OrderedDict()
         self._lock = threading.Lock()
 
     def prepare(
-        self, metadata: TableMetadata, *, version_id: int, sql: str, delta: float
+        self,
+        metadata: TableMetadata,
+        *,
+        version_id: int,
+        sql: str,
+        delta: float,
+        joined: tuple[tuple[TableMetadata, int], ...] = (),
     ) -> PreparedQuery:
-        """The plan and statement of ``sql`` on this version (QueryRejected if not allowed)."""
-        key = (version_id, sql, delta > 0)
+        """The plan and statement of ``sql`` on this version (QueryRejected if not allowed);
+        ``joined`` holds the (metadata, version) of a further dataset a join reads."""
+        key = (version_id, sql, delta > 0, *(version for _, version in joined))
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None:
                 self._kept.move_to_end(key)
                 return kept
-        plan = plan_query(sql, [metadata], delta=delta, max_groups=self._max_groups)
+        tables = [metadata, *(table for table, _ in joined)]
+        plan = plan_query(sql, tables, delta=delta, max_groups=self._max_groups)
         prepared = PreparedQuery(plan, compile_plan(plan))
         with self._lock:
             self._kept[key] = prepared

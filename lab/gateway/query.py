@@ -4,6 +4,10 @@ The language is the closed subset of DESIGN §4::
 
     SELECT <group keys>, <aggregates> FROM <table> [WHERE <row predicates>] [GROUP BY <keys>]
 
+where ``<table>`` may also be an inner join of two datasets on their shared privacy unit
+(``joins``: ``FROM "a" t JOIN "b" s ON t.<unit> = s.<unit> [AND t.<k> = s.<k>]``, every column
+then named with its table's alias).
+
 with the aggregates COUNT(*), COUNT(col), SUM, AVG, VARIANCE, STDDEV, MEDIAN and QUANTILE(col, q).
 Every check reads the query text and the table metadata only, never data, so a rejection leaks
 nothing and costs nothing. Nesting is bounded before and after parsing (the parser, the checks
@@ -24,6 +28,13 @@ from sqlglot.tokens import TokenType
 
 from lab.gateway.domains import DEFAULT_MAX_GROUPS, GeneratedDomain
 from lab.gateway.errors import QueryRejected
+from lab.gateway.joins import (
+    JoinedTable,
+    JoinSide,
+    check_sides,
+    join_condition,
+    joined_table,
+)
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.predicate import check_predicate, resolve_column
 
@@ -37,7 +48,6 @@ _TOO_DEEP = (
     f"expression {MAX_DEPTH} levels deep); use `column IN (…)` instead of long OR chains"
 )
 _CLAUSE_NAMES = {
-    "joins": "joins",
     "distinct": "SELECT DISTINCT",
     "with_": "WITH",
     "order": "ORDER BY",
@@ -132,7 +142,7 @@ def plan_query(
     """
     select = _parse_single_select(text)
     _reject_extra_clauses(select)
-    table = _resolve_table(select, tables)
+    table = _resolve_source(select, list(tables))
     group_keys = _group_keys(select, table, delta)
     _check_group_count(group_keys, max_groups)
     aggregates = _aggregates(select, table, {key.column for key in group_keys})
@@ -196,25 +206,69 @@ def _depth_exceeds(root: exp.Expression, limit: int) -> bool:
 def _reject_extra_clauses(select: exp.Select) -> None:
     """Reject every clause other than the select list, FROM, WHERE and GROUP BY."""
     for key, value in select.args.items():
-        if value and key not in ("expressions", "from_", "where", "group"):
+        if value and key not in ("expressions", "from_", "joins", "where", "group"):
             name = _CLAUSE_NAMES.get(key, key.upper())
             raise QueryRejected(f"{name} is not supported; use SELECT, FROM, WHERE and GROUP BY")
 
 
-def _resolve_table(select: exp.Select, tables: Iterable[TableMetadata]) -> TableMetadata:
-    """The metadata of the one plain table named in FROM."""
+def _resolve_source(select: exp.Select, tables: list[TableMetadata]) -> TableMetadata:
+    """The metadata of the one table in FROM, or of the join of two (``joins``)."""
+    joins = select.args.get("joins") or []
     source = select.args.get("from_")
-    table = source.this if source is not None else None
-    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+    if not joins:
+        table = _named_table(source.this if source is not None else None, tables, alias=False)
+        return table.table
+    if len(joins) > 1:
+        raise QueryRejected("a query joins at most two datasets (one JOIN)")
+    join = joins[0]
+    _check_join_kind(join)
+    left = _named_table(source.this, tables, alias=True)
+    right = _named_table(join.this, tables, alias=True)
+    check_sides(left, right)
+    return joined_table(left, right, join_condition(join.args.get("on"), left, right))
+
+
+def dataset_names(text: str) -> tuple[str, ...]:
+    """The datasets ``text`` reads, as written (FROM first, then a JOIN's); QueryRejected if it
+    is not a SELECT the gateway would parse. Reads the text only."""
+    select = _parse_single_select(text)
+    tables = [select.args.get("from_"), *(select.args.get("joins") or [])]
+    return tuple(
+        node.this.name for node in tables if node is not None and isinstance(node.this, exp.Table)
+    )
+
+
+def _named_table(
+    node: exp.Expression | None, tables: list[TableMetadata], *, alias: bool
+) -> JoinSide:
+    """The side of a join (or the one table) that ``node`` names: a dataset and its alias."""
+    if not isinstance(node, exp.Table) or not isinstance(node.this, exp.Identifier):
         raise QueryRejected('FROM must name one dataset, e.g. FROM "tax-monthly"')
-    if table.args.get("db") or table.args.get("catalog") or table.alias:
+    if node.args.get("db") or node.args.get("catalog") or (node.alias and not alias):
         raise QueryRejected("write the dataset name alone in FROM, without prefix or alias")
-    known = list(tables)
-    for metadata in known:
-        if table.name in metadata.aliases:
-            return metadata
-    names = ", ".join(f'"{metadata.name}"' for metadata in known)
-    raise QueryRejected(f'"{table.name}" is not a dataset you can query; datasets: {names}')
+    called = node.alias or node.name
+    if "." in called or (node.args.get("alias") and node.args["alias"].columns):
+        raise QueryRejected(f'"{called}" cannot be an alias; use a plain name such as t')
+    for metadata in tables:
+        if node.name in metadata.aliases:
+            return JoinSide(called, metadata)
+    names = ", ".join(f'"{metadata.name}"' for metadata in tables)
+    raise QueryRejected(f'"{node.name}" is not a dataset you can query; datasets: {names}')
+
+
+def _check_join_kind(join: exp.Join) -> None:
+    """Only an inner join with an ON condition: no LEFT/RIGHT/FULL, CROSS, NATURAL or USING."""
+    extra = [key for key, value in join.args.items() if value and key not in ("this", "on", "kind")]
+    kind = (join.args.get("kind") or "INNER").upper()
+    if extra or kind != "INNER":
+        words = ("method", "side", "kind")
+        written = " ".join(str(join.args[k]) for k in words if join.args.get(k))
+        raise QueryRejected(
+            f"{written or 'this'} JOIN is not supported: only an inner JOIN … ON the two "
+            "datasets' privacy units (plus, optionally, columns such as the month)"
+        )
+    if join.args.get("on") is None:
+        raise QueryRejected("a JOIN needs ON <a>.<privacy unit> = <b>.<privacy unit>")
 
 
 def _group_keys(select: exp.Select, table: TableMetadata, delta: float) -> tuple[GroupKey, ...]:
@@ -239,7 +293,7 @@ def _group_keys(select: exp.Select, table: TableMetadata, delta: float) -> tuple
 
 def _check_group_key(key: GroupKey, table: TableMetadata, delta: float) -> None:
     """Reject grouping by the privacy unit, or by a key without public domain when δ = 0."""
-    if key.column == table.privacy_unit:
+    if key.column in table.unit_columns:
         raise QueryRejected(f'"{key.column}" identifies privacy units and cannot be a group key')
     if key.needs_partition_selection and delta <= 0:
         raise QueryRejected(
@@ -325,7 +379,10 @@ def _quantile(node: exp.Expression) -> float:
 
 
 def _canonical_text(select: exp.Select, table: TableMetadata) -> str:
-    """The query in one spelling (identifiers quoted, the table's own name), for the cache."""
+    """The query in one spelling (identifiers quoted, the tables' own names), for the cache."""
     canonical = select.copy()
-    canonical.args["from_"].this.set("this", exp.to_identifier(table.name, quoted=True))
+    names = [s.table.name for s in table.sides] if isinstance(table, JoinedTable) else [table.name]
+    sources = [canonical.args["from_"], *(canonical.args.get("joins") or [])]
+    for source, name in zip(sources, names, strict=True):
+        source.this.set("this", exp.to_identifier(name, quoted=True))
     return canonical.sql(dialect=DIALECT, identify=True)

@@ -20,23 +20,37 @@ Order matters and is the privacy argument of the whole path:
    (aggregates saturated into a fixed range, arithmetic that cannot raise — ``releases``); a
    failure there (the engine running out of memory) keeps the cost charged and surfaces as one
    generic message.
+
+A join of two datasets on their privacy unit (``joins``) follows the same path: both datasets'
+served versions are resolved (the project must hold a budget on each), the plan is made against
+both metadata, the cost is reserved at every level of both datasets and once on the shared unit
+(``ledger``), and the engine scans both decrypted tables.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lab.errors import InternalError, InvalidInput
 from lab.gateway.accounting import MICRO, PICO, PrivacyCost, Spend
-from lab.gateway.accuracy import AggregateAccuracy, budget_for_accuracy, expected_accuracy
+from lab.gateway.accuracy import (
+    AccuracyTarget,
+    AggregateAccuracy,
+    budget_for_accuracy,
+    expected_accuracy,
+)
 from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
-from lab.gateway.ledger import BudgetLedger, Reservation, query_key
+from lab.gateway.errors import QueryRejected
+from lab.gateway.ledger import BudgetLedger, ChargedBudgets, Reservation, query_key
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.partitions import released_groups
 from lab.gateway.prepared import PreparedQueries, PreparedQuery
+from lab.gateway.query import dataset_names
 from lab.gateway.releases import (
     PlanCost,
     ReleasePlan,
@@ -45,7 +59,7 @@ from lab.gateway.releases import (
     plan_zcdp_cost,
     release_answer,
 )
-from lab.gateway.targets import QueryTargets
+from lab.gateway.targets import QueryTarget, QueryTargets
 from lab.gateway.zcdp import Accounting, RhoSpend, implied_epsilon
 from lab.services import LabServices
 
@@ -61,6 +75,7 @@ class CostEstimate:
     ``epsilon``/``delta`` is the charge under pure ε; under zCDP ``rho`` is the charge and
     ``epsilon`` the ε that ρ alone implies at the project's δ (shown, not what one query adds to
     a project that has spent before: ε(ρ) is concave, so later queries add less).
+    ``target_half_width`` is the absolute half-width a target asked for (a relative one resolved).
     """
 
     accounting: Accounting
@@ -68,6 +83,7 @@ class CostEstimate:
     delta: float
     rho: float | None
     accuracy: tuple[AggregateAccuracy, ...]
+    target_half_width: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +91,7 @@ class CostEstimate:
             "epsilon": self.epsilon,
             "delta": self.delta,
             "rho": self.rho,
+            "target_half_width": self.target_half_width,
             "accuracy": [
                 {"aggregate": a.aggregate, "half_width": a.half_width, "parts": a.parts}
                 for a in self.accuracy
@@ -151,15 +168,16 @@ class DpGateway:
         rho: float | None = None,
         accounting: Accounting = Accounting.PURE,
         project_delta: float = 0.0,
-        target_half_width: float | None = None,
-        aggregate: str | None = None,
+        target: AccuracyTarget | None = None,
     ) -> CostEstimate:
         """Plan only: the cost the query would be charged and each aggregate's 95% half-width
-        (or QueryRejected). With ``target_half_width`` the ε (or ρ) is the least that reaches it
+        (or QueryRejected). With a ``target`` the ε (or ρ) is the least that reaches it
         (``accuracy.budget_for_accuracy``) instead of the one given. Charges nothing."""
         with self.lab.sessions() as session:
-            metadata, version_id, _ = self.targets.table(session, slug)
-        prepared = self.prepared.prepare(metadata, version_id=version_id, sql=sql, delta=delta)
+            tables = [self.targets.table(session, s)[:2] for s in self.read_slugs(slug, sql)]
+        prepared = self.prepared.prepare(
+            tables[0][0], version_id=tables[0][1], sql=sql, delta=delta, joined=tuple(tables[1:])
+        )
         plan = prepared.plan
 
         def costed(units: int) -> PlanCost:
@@ -167,16 +185,17 @@ class DpGateway:
                 return plan_zcdp_cost(plan, units / MICRO)
             return plan_cost(plan, units / MICRO, delta)
 
-        if target_half_width is not None:
+        if target is not None:
             most = round(MOST_EPSILON * MICRO)
             units = budget_for_accuracy(
-                plan, target_half_width, costed, aggregate=aggregate, most=most
+                plan, target.absolute, costed, aggregate=target.aggregate, most=most
             )
         else:
             units = _requested_units(accounting, epsilon, rho)
         cost = costed(units)
         accuracy = tuple(expected_accuracy(plan, plan_releases(plan, cost)))
-        return _estimate(cost, accuracy, project_delta)
+        estimate = _estimate(cost, accuracy, project_delta)
+        return replace(estimate, target_half_width=target.absolute if target else None)
 
     def query(
         self,
@@ -192,11 +211,19 @@ class DpGateway:
         """Run ``sql`` on ``slug`` for ``project_id``, charging ``epsilon`` (see the module doc);
         a project under zCDP accounting asks with ``rho`` instead."""
         with self.lab.sessions() as session:
-            target = self.targets.target(session, slug=slug, project_id=project_id)
+            targets = [
+                self.targets.target(session, slug=s, project_id=project_id)
+                for s in self.read_slugs(slug, sql)
+            ]
+        target = targets[0]
         prepared = self.prepared.prepare(
-            target.metadata, version_id=target.version_id, sql=sql, delta=delta
+            target.metadata,
+            version_id=target.version_id,
+            sql=sql,
+            delta=delta,
+            joined=tuple((t.metadata, t.version_id) for t in targets[1:]),
         )
-        plan = prepared.plan
+        plan, budgets = prepared.plan, _charged(targets)
         if target.accounting is Accounting.ZCDP:
             _requested_units(Accounting.ZCDP, epsilon, rho)
             releases = plan_releases(plan, plan_zcdp_cost(plan, rho))
@@ -208,13 +235,13 @@ class DpGateway:
             rho_micro = 0
         key = query_key(
             version_id=target.version_id,
-            canonical_query=plan.canonical_text,
+            canonical_query=_versioned(plan.canonical_text, targets[1:]),
             epsilon_micro=micro,
             delta_pico=pico,
             rho_micro=rho_micro,
         )
         reservation = self.ledger.reserve(
-            budgets=target.budgets,
+            budgets=budgets,
             version_id=target.version_id,
             key=key,
             query_text=plan.canonical_text,
@@ -224,7 +251,8 @@ class DpGateway:
             actor=actor,
         )
         if reservation.cached_answer is None:
-            answer = self._compute(prepared, releases, target.object_key, reservation.release_id)
+            objects = tuple(t.object_key for t in targets)
+            answer = self._compute(prepared, releases, objects, reservation.release_id)
         else:
             answer = reservation.cached_answer
         state, shown = reservation.budgets, _shown(releases.cost, reservation)
@@ -240,13 +268,29 @@ class DpGateway:
             rho_micro / MICRO if rho_micro else None,
         )
 
+    def read_slugs(self, slug: str, sql: str) -> tuple[str, ...]:
+        """The datasets ``sql`` reads: ``slug`` alone, or — for a join — the two it names, in
+        its order (``slug`` must be one of them). Reads the query text only."""
+        names = _dataset_names(sql)
+        if len(names) < 2:
+            return (slug,)
+        slugs = tuple(name.replace("_", "-") for name in names)
+        if slug not in slugs:
+            raise QueryRejected(f'the query does not read "{slug}": it reads {", ".join(slugs)}')
+        return slugs
+
     def _compute(
-        self, prepared: PreparedQuery, releases: ReleasePlan, object_key: str, release_id: int
+        self,
+        prepared: PreparedQuery,
+        releases: ReleasePlan,
+        object_keys: tuple[str, ...],
+        release_id: int,
     ) -> dict:
         plan = prepared.plan
         try:
-            with self.tables.lease(object_key) as plaintext:
-                exact = run_compiled(self.engine, prepared.compiled, plaintext)
+            with ExitStack() as leases:
+                plaintexts = [leases.enter_context(self.tables.lease(k)) for k in object_keys]
+                exact = run_compiled(self.engine, prepared.compiled, *plaintexts)
             if releases.selection is not None:
                 exact = released_groups(plan, exact, releases.selection)
             answer = release_answer(plan, exact, releases)
@@ -256,6 +300,28 @@ class DpGateway:
             raise InternalError(GENERIC_FAILURE) from None
         self.ledger.record_answer(release_id, answer)
         return answer
+
+
+@functools.lru_cache(maxsize=1024)
+def _dataset_names(sql: str) -> tuple[str, ...]:
+    """``query.dataset_names``, kept per text (a repeated query parses it once)."""
+    return dataset_names(sql)
+
+
+def _charged(targets: list[QueryTarget]) -> ChargedBudgets:
+    """The budgets a query on ``targets`` charges: the first's, plus each further dataset's
+    project and organisation rows (their unit row is the same one: one organisation, one kind
+    of unit, which planning checks)."""
+    first = targets[0].budgets
+    if any(t.budgets.unit != first.unit for t in targets[1:]):
+        raise QueryRejected("the joined datasets are about different privacy units")
+    return replace(first, joined=tuple((t.budgets.project, t.budgets.dataset) for t in targets[1:]))
+
+
+def _versioned(canonical: str, joined: list[QueryTarget]) -> str:
+    """The cache text of a query: its canonical text, and the versions of a join's other side."""
+    versions = "".join(f"\x1fjoined:{t.version_id}" for t in joined)
+    return f"{canonical}{versions}"
 
 
 def _shown(cost: PlanCost, reservation: Reservation) -> PrivacyCost:

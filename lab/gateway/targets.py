@@ -48,6 +48,7 @@ def _served(session: Session, slug: str) -> tuple[TableMetadata, int, str, str]:
     bounds = declared_bounds(dp.bounds)
     kinds = {p["name"]: _kind(bounds.get(p["name"])) for p in version.profile}
     code_lists, generated = declared_domains(dp.domains, bounds)
+    unit = privacy_unit_kind(version.classification, dp.privacy_unit)
     metadata = TableMetadata(
         name=slug,
         columns=kinds,
@@ -56,8 +57,9 @@ def _served(session: Session, slug: str) -> tuple[TableMetadata, int, str, str]:
         bounds={c: (*b.stored(), b.scale) for c, b in bounds.items()},
         public_domains=code_lists,
         generated_domains=generated,
+        unique_per_unit=frozenset(dp.unique_per_unit or ()),
+        unit_kind=unit,
     )
-    unit = privacy_unit_kind(version.classification, dp.privacy_unit)
     return metadata, version.id, version.objects["data.parquet"], unit
 
 

@@ -65,10 +65,14 @@ def dp_declaration(form: FormData, columns: list[str]) -> DpDeclaration:
         for index, column in enumerate(columns)
         if (step := _text(form, f"precision_{index}"))
     }
+    unique = tuple(
+        column for index, column in enumerate(columns) if _text(form, f"unique_{index}") == "on"
+    )
     return DpDeclaration(
         privacy_unit=_text(form, "privacy_unit"),
         max_rows_per_unit=int(max_rows),
         bounds=_bounds(form, columns),
         domains=domains,
         precisions=precisions,
+        unique_per_unit=unique,
     )

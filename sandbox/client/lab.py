@@ -114,6 +114,8 @@ class Lab:
         rho: float | None = None,
         target_half_width: float | None = None,
         aggregate: str | None = None,
+        target_relative: float | None = None,
+        expected: float | None = None,
     ) -> dict[str, Any]:
         """What ``sql`` would cost at ``epsilon`` (or ``rho``, in a zCDP project), and how
         accurate it would be; spends nothing.
@@ -122,11 +124,19 @@ class Lab:
         the 95% interval half-width its answer will carry (exact for counts and sums, in the
         column's unit; a mean, variance or quantile gives its parts'). With
         ``target_half_width`` (and optionally ``aggregate``, e.g. ``"count(*)"``) the ε or ρ
-        returned is the least that reaches it: "what ε gives ±50 on this count?".
+        returned is the least that reaches it: "what ε gives ±50 on this count?". A relative
+        target (``target_relative=0.05`` for ±5%) needs ``expected``, the value you expect
+        (the gateway never reads the true one): a public figure, or the lower end of a cheap
+        earlier answer's interval. Works for joins too (the dataset is the one after FROM).
         """
         body = _request(sql, epsilon, delta, dataset, rho)
-        if target_half_width is not None:
-            body |= {"target_half_width": target_half_width, "aggregate": aggregate}
+        target = {
+            "target_half_width": target_half_width,
+            "target_relative": target_relative,
+            "expected": expected,
+        }
+        if target_half_width is not None or target_relative is not None:
+            body |= {k: v for k, v in target.items() if v is not None} | {"aggregate": aggregate}
             body.pop("epsilon", None)
             body.pop("rho", None)
         return self._gateway.post(f"{API}/cost", body)

@@ -120,14 +120,16 @@ def test_enterprise_trends_notebook(demo_gateway, monkeypatch) -> None:
 
 
 def test_bank_benchmark_notebook(demo_gateway, monkeypatch) -> None:
-    """Bank notebook: district benchmark with error bars and a district × industry grid over
-    the full public key set, charged exactly as planned."""
+    """Bank notebook: district benchmark with error bars, a district × industry grid over
+    the full public key set, and tax joined with social insurance on the credit code and the
+    month (charged to both datasets), charged exactly as planned."""
     notebook = run_notebook("bank_sme_benchmark.ipynb", "banker", demo_gateway, monkeypatch)
     result = summary(notebook)
-    assert result["districts"] == 10
+    assert result["districts"] == 10 and result["joined_districts"] == 10
     assert result["grid_cells"] % 10 == 0 and result["grid_cells"] >= 190
-    assert result["spent_tax"] == pytest.approx(0.6)
+    assert result["spent_tax"] == pytest.approx(0.6 + 0.4)
     assert result["spent_utilities"] == pytest.approx(0.8)
-    assert result["history"] == 2
+    assert result["spent_social_insurance"] == pytest.approx(0.4)
+    assert result["history"] == 3
     assert images(notebook) >= 2
     assert not outputs(notebook, "ename")

@@ -89,6 +89,7 @@ def _dataset_out(item: ProjectDataset) -> DatasetOut:
         privacy_unit=meta.privacy_unit,
         max_rows_per_unit=meta.max_rows_per_unit,
         columns=columns,
+        unique_per_unit=sorted(meta.unique_per_unit),
     )
 
 
@@ -128,19 +129,21 @@ def query_cost(
 ) -> CostOut:
     """What the query would cost and each aggregate's 95% half-width, or the least ε (ρ) that
     reaches ``target_half_width``; plans against metadata only, charges nothing."""
+    slug = body.dataset.replace("_", "-")
     with services.sessions() as session:
         budget = project_dataset(session, project, body.dataset).budget
+        for read in gw.read_slugs(slug, body.sql):  # a join: a budget on each dataset it reads
+            project_dataset(session, project, read)
         accounting = Accounting(session.get(SandboxProject, project).accounting)
     estimate = gw.estimate_cost(
-        slug=body.dataset.replace("_", "-"),
+        slug=slug,
         sql=body.sql,
         epsilon=body.epsilon,
         delta=body.delta,
         rho=body.rho,
         accounting=accounting,
         project_delta=budget.delta_limit_pico / PICO,
-        target_half_width=body.target_half_width,
-        aggregate=body.aggregate,
+        target=body.target(),
     )
     return CostOut(**estimate.to_json())
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lab.db.models import PrivacyBudget
 from lab.gateway.accounting import MICRO
+from lab.gateway.accuracy import AccuracyTarget
 from lab.gateway.zcdp import Accounting
 
 
@@ -29,10 +30,22 @@ class QueryIn(BaseModel):
 class CostIn(QueryIn):
     """A cost question: at ``epsilon`` (or ``rho``), or — with ``target_half_width`` — the least
     budget that gives a count or sum (``aggregate``, e.g. ``count(*)``; every count and sum by
-    default) a 95% interval of ± that much, in the column's declared unit."""
+    default) a 95% interval of ± that much, in the column's declared unit. A relative target
+    (``target_relative`` = 0.05 for ±5%) needs ``expected``, the value it is relative to: the
+    gateway never reads the true value to size the noise."""
 
     target_half_width: float | None = Field(default=None, gt=0)
+    target_relative: float | None = Field(default=None, gt=0)
+    expected: float | None = Field(default=None, allow_inf_nan=False)
     aggregate: str | None = Field(default=None, max_length=300)
+
+    def target(self) -> AccuracyTarget | None:
+        """The accuracy target asked for, if any (InvalidInput when it is incomplete)."""
+        if self.target_half_width is None and self.target_relative is None:
+            return None
+        return AccuracyTarget(
+            self.target_half_width, self.target_relative, self.expected, self.aggregate
+        )
 
 
 class AccuracyOut(BaseModel):
@@ -53,6 +66,9 @@ class CostOut(BaseModel):
     delta: float
     rho: float | None = None
     accuracy: list[AccuracyOut] = []
+    target_half_width: float | None = Field(
+        default=None, description="The half-width aimed at (a relative target times expected)."
+    )
 
 
 class ColumnOut(BaseModel):
@@ -76,6 +92,11 @@ class DatasetOut(BaseModel):
     privacy_unit: str
     max_rows_per_unit: int
     columns: list[ColumnOut]
+    unique_per_unit: list[str] = Field(
+        default_factory=list,
+        description="Columns with at most one row per unit and value: a join that also matches "
+        "one of them has a smaller per-unit bound.",
+    )
 
 
 class DatasetsOut(BaseModel):

@@ -124,6 +124,7 @@ class DpMetadataOut(BaseModel):
     bounds: dict[str, tuple[float, float]]
     precisions: dict[str, str]
     domains: dict[str, str]
+    unique_per_unit: list[str] = []
     updated_by: str
     updated_at: datetime
 
@@ -136,6 +137,7 @@ class DpMetadataOut(BaseModel):
             bounds={c: (b.low, b.high) for c, b in declared.items()},
             precisions={c: b.precision for c, b in declared.items() if b.precision is not None},
             domains=row.domains,
+            unique_per_unit=list(row.unique_per_unit or ()),
             updated_by=row.updated_by,
             updated_at=row.updated_at,
         )
@@ -188,11 +190,22 @@ class DpMetadataIn(_In):
         "months:2024-01:2025-12, quarters:2024-Q1:2025-Q4, years:2020:2025, "
         "days:2024-01-01:2024-12-31, bins:LOW:HIGH:STEP[:overflow], list:A,B,C",
     )
+    unique_per_unit: list[str] = Field(
+        default_factory=list,
+        description="Columns whose value identifies at most one row of a unit, e.g. the month "
+        "of a monthly table; publication keeps one row per (unit, value), and joins that match "
+        "such a column get a smaller per-unit bound",
+    )
 
     def declaration(self) -> DpDeclaration:
         """The domain's value object (checked against the version when it is set)."""
         return DpDeclaration(
-            self.privacy_unit, self.max_rows_per_unit, self.bounds, self.domains, self.precisions
+            self.privacy_unit,
+            self.max_rows_per_unit,
+            self.bounds,
+            self.domains,
+            self.precisions,
+            tuple(self.unique_per_unit),
         )
 
 

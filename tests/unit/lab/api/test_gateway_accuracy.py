@@ -98,6 +98,34 @@ def test_a_target_accuracy_gives_the_least_budget_that_reaches_it(served, kind, 
     assert _ledger(lab) == before
 
 
+@pytest.mark.parametrize(("kind", "unit"), [("pure", "epsilon"), ("zcdp", "rho")])
+def test_a_relative_target_is_relative_to_the_value_the_analyst_expects(served, kind, unit) -> None:
+    """ "±5% on a count I expect to be 400": exactly the budget of ±20, from metadata alone."""
+    lab, client, tokens = served
+    before = _ledger(lab)
+    relative = _post(
+        client, tokens[kind], "cost", sql=COUNT_SQL, target_relative=0.05, expected=400
+    )
+    absolute = _post(client, tokens[kind], "cost", sql=COUNT_SQL, target_half_width=20)
+    assert relative == absolute and relative["target_half_width"] == 20
+    assert _ledger(lab) == before
+
+
+def test_a_relative_target_without_an_expected_value_is_refused(served) -> None:
+    """The gateway never reads the true count to size a relative target: without ``expected``
+    the question is a clear 400 that says so, and nothing is charged."""
+    lab, client, tokens = served
+    before = _ledger(lab)
+    response = client.post(
+        "/api/gateway/cost",
+        json={"dataset": "tax", "sql": COUNT_SQL, "target_relative": 0.05},
+        headers={"Authorization": f"Bearer {tokens['pure']}"},
+    )
+    assert response.status_code == 400
+    assert "expected=" in response.json()["error"]["message"]
+    assert _ledger(lab) == before
+
+
 def test_bad_accuracy_questions_are_clear_400s(served) -> None:
     """A target on a mean, ε from a zCDP project, ρ from a pure one: 400s, nothing charged."""
     lab, client, tokens = served
@@ -107,6 +135,8 @@ def test_bad_accuracy_questions_are_clear_400s(served) -> None:
         ("zcdp", {"sql": COUNT_SQL, "epsilon": 1.0}),
         ("pure", {"sql": COUNT_SQL, "rho": 0.1}),
         ("pure", {"sql": COUNT_SQL, "target_half_width": 1e-9}),
+        ("pure", {"sql": COUNT_SQL, "target_half_width": 5, "target_relative": 0.1, "expected": 9}),
+        ("pure", {"sql": COUNT_SQL, "target_relative": 1.5, "expected": 9}),
     ]
     for kind, body in asks:
         response = client.post(

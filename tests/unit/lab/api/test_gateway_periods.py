@@ -151,7 +151,8 @@ def test_the_declared_range_follows_the_served_version(
 
 def test_cli_declares_a_month_range_and_refuses_one_too_large(tmp_path: Path) -> None:
     """``datalab dataset dp … --domain 所属期:months:2026-01:2026-06`` stores the range; with
-    DATALAB_GATEWAY_MAX_DOMAIN_GROUPS=5 the same six months are one clear line, nothing stored."""
+    DATALAB_GATEWAY_MAX_DOMAIN_GROUPS=5 the same six months are one clear line, nothing stored;
+    ``--unique 所属期`` declares the month unique per unit."""
     home = tmp_path / "home"
     lab = open_services(LabSettings(home=home))
     try:
@@ -173,14 +174,16 @@ def test_cli_declares_a_month_range_and_refuses_one_too_large(tmp_path: Path) ->
     assert refused.returncode == 2
     assert "has 6 groups, more than the 5 a domain may hold" in refused.stderr
     assert refused.stderr.strip().count("\n") == 0
-    declared = datalab(home, *args, *domains)
+    declared = datalab(home, *args, *domains, "--unique", MONTH)
     assert declared.returncode == 0, declared.stderr
     lab = open_services(LabSettings(home=home))
     try:
         with lab.sessions() as s:
-            assert s.get(DpMetadata, version_id).domains == {
+            stored = s.get(DpMetadata, version_id)
+            assert stored.domains == {
                 MONTH: "months:2026-01:2026-06",
                 DISTRICT: "qingdao_district_name",
             }
+            assert stored.unique_per_unit == [MONTH]
     finally:
         lab.close()

@@ -123,7 +123,8 @@ def test_every_route_needs_a_signed_in_steward(lab: LabServices) -> None:
 def test_restricted_table_goes_from_ingest_to_publication(
     client: TestClient, lab: LabServices, tmp_path: Path
 ) -> None:
-    """A T3 table is ingested, reviewed, confirmed, given DP metadata and published, all audited."""
+    """A T3 table is ingested, reviewed, confirmed, given DP metadata (its month unique per unit)
+    and published, all audited."""
     ingested = upload(client, tables.monthly_table(tmp_path), **META)
     assert ingested.status_code == 201
     outcome = ingested.json()
@@ -149,9 +150,11 @@ def test_restricted_table_goes_from_ingest_to_publication(
         "max_rows_per_unit": 12,
         "bounds": {"应纳税额（元）": [0, 100000]},
         "domains": {"所属区": "qingdao_district_name"},
+        "unique_per_unit": ["所属期"],
     }
     dp = client.put(f"/api/steward/versions/{version_id}/dp-metadata", json=declaration)
     assert dp.status_code == 200 and dp.json()["bounds"] == {"应纳税额（元）": [0.0, 100000.0]}
+    assert dp.json()["unique_per_unit"] == ["所属期"]
     published = client.post(f"/api/steward/versions/{version_id}/publish")
     assert published.status_code == 200 and published.json()["state"] == "published"
     assert staging_left(lab) == []

@@ -99,3 +99,50 @@ def test_another_seed_keeps_other_rows(tmp_path) -> None:
         build_restricted_table(staged, target, dp, COLUMNS, seed=BoundingSeed(secret))
         kept.append(sorted(pq.read_table(target).column("amount").to_pylist()))
     assert kept[0] != kept[1]
+
+
+def _unique(folder, rows: list[tuple[str, str | None, str]], unique: list[str], bound: int = 5):
+    """``rows`` of (unit, month, amount) bounded with ``unique`` declared unique per unit."""
+    path = folder / "months.parquet"
+    names = ["unit", "month", "amount"]
+    pq.write_table(pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}), path)
+    dp = DpMetadata(
+        privacy_unit="unit",
+        max_rows_per_unit=bound,
+        bounds={"amount": [0, 100]},
+        domains={},
+        unique_per_unit=unique,
+    )
+    target = folder / "out.parquet"
+    build_restricted_table(path, target, dp, names, seed=SEED)
+    return pq.read_table(target).to_pandas()
+
+
+def test_a_column_declared_unique_per_unit_keeps_one_row_per_unit_and_value(tmp_path) -> None:
+    """Duplicated (unit, month) rows keep one each, NULL months are untouched, the row bound
+    still applies after, and a numeric unique column compares its stored (rounded) value."""
+    rows = [("A", f"2026-0{m}", str(i)) for m in range(1, 4) for i in range(6)]
+    rows += [("A", None, "1"), ("A", None, "2"), ("B", "2026-01", "9"), ("B", "2026-02", "9")]
+    frame = _unique(tmp_path, rows, ["month"])
+    a = frame[frame.unit == "A"]
+    assert len(a) == 5 and a.month.dropna().is_unique and a.month.isna().sum() == 2
+    (tmp_path / "cut").mkdir()
+    cut = _unique(tmp_path / "cut", rows, ["month"], bound=4)
+    assert len(cut[cut.unit == "A"]) == 4 and cut[cut.unit == "A"].month.dropna().is_unique
+    assert len(frame[frame.unit == "B"]) == 2
+    (tmp_path / "numeric").mkdir()
+    numeric = _unique(tmp_path / "numeric", [("A", "m", "7"), ("A", "n", "7.0")], ["amount"])
+    assert len(numeric) == 1
+
+
+def test_the_row_kept_per_unit_and_value_depends_on_the_unit_alone(tmp_path) -> None:
+    """Adding another unit's rows never changes which duplicate a unit keeps."""
+    rows = [("A", "2026-01", str(i)) for i in range(20)]
+    alone = _unique(tmp_path, rows, ["month"])
+    (tmp_path / "more").mkdir()
+    more = _unique(
+        tmp_path / "more", rows + [("C", "2026-01", str(i)) for i in range(9)], ["month"]
+    )
+    assert alone.loc[alone.unit == "A"].to_dict("records") == more.loc[more.unit == "A"].to_dict(
+        "records"
+    )

@@ -12,7 +12,13 @@ from alembic.operations import Operations
 from sqlalchemy import select, text
 
 from lab.db import make_engine, session_factory, transaction, upgrade
-from lab.db.models import Organisation, OrganisationBudget, PrivacyBudget, QueryRelease
+from lab.db.models import (
+    Dataset,
+    Organisation,
+    OrganisationBudget,
+    PrivacyBudget,
+    QueryRelease,
+)
 from lab.errors import Conflict
 from lab.gateway.ledger import MICRO, BudgetExhausted
 from lab.gateway.org_budgets import find_level, set_cap
@@ -27,20 +33,23 @@ TABLES = ("tax", "social")
 COST = 0.01
 
 
-def _organisation_with_projects(lab: LabServices, tmp_path) -> list[int]:
+SHARES = (
+    {"tax": 0.5, "social": 0.5},
+    {"tax": 0.5, "social": 0.5},
+    {"tax": 0.1, "social": 0.5},
+)
+
+
+def _organisation_with_projects(lab: LabServices, tmp_path, shares=SHARES) -> list[int]:
     """Two tables about the same enterprises; one bank with three projects on both; the bank's
-    unit cap (1.2 ε) is tighter than its projects' budgets together (2.6 ε)."""
+    unit cap (1.2 ε) is tighter than its projects' budgets together (2.6 ε by default)."""
     for slug in TABLES:
         (tmp_path / slug).mkdir()
         publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
     projects = []
     with transaction(lab.sessions) as s:
         bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
-        for budgets in (
-            {"tax": 0.5, "social": 0.5},
-            {"tax": 0.5, "social": 0.5},
-            {"tax": 0.1, "social": 0.5},
-        ):
+        for budgets in shares:
             project = apply_for_project(
                 s,
                 lab.audit,
@@ -63,17 +72,66 @@ def test_two_hundred_concurrent_queries_never_overspend_any_level(
     level stays within its limit, each charge landed at all three levels or none, and the
     binding unit cap is spent exactly."""
     projects = _organisation_with_projects(lab, tmp_path)
+
+    def query(n: int) -> dict:
+        table = TABLES[n % 2]
+        sql = f'SELECT COUNT(*) FROM {table} WHERE "应纳税额（元）" > {n}'
+        return {"project_id": projects[n % 3], "slug": table, "sql": sql}
+
+    outcomes = _two_hundred_at_once(lab, query)
+    assert len(outcomes) == 200 and outcomes.count("charged") == 120
+    with lab.sessions() as s:
+        releases = s.execute(select(QueryRelease.budget_id, QueryRelease.cost_micro)).all()
+        assert {r.cost_micro for r in releases} == {COST * MICRO} and len(releases) == 120
+        for budget in s.scalars(select(PrivacyBudget)):
+            charged = sum(r.cost_micro for r in releases if r.budget_id == budget.id)
+            assert budget.spent_micro == charged <= budget.limit_micro
+        levels = list(s.scalars(select(OrganisationBudget)))
+        for level in levels:
+            assert level.spent_micro <= level.limit_micro
+        unit = [level for level in levels if level.privacy_unit]
+        datasets = [level for level in levels if level.dataset_id]
+        assert [u.spent_micro for u in unit] == [120 * COST * MICRO]
+        assert sum(d.spent_micro for d in datasets) == 120 * COST * MICRO
+
+
+JOINED = (
+    'SELECT COUNT(*) FROM tax t JOIN social s ON t."统一社会信用代码" = s."统一社会信用代码" '
+    'WHERE t."应纳税额（元）" > {n}'
+)
+
+
+def test_two_hundred_concurrent_joins_and_queries_never_overspend_any_level(
+    lab: LabServices, tmp_path
+) -> None:
+    """200 concurrent queries, half of them joins of both tables, over three projects: a join
+    lands on both datasets' project and organisation rows and once on the unit, or nowhere;
+    every level stays within its limit and the binding unit cap (1.2 ε) is spent exactly."""
+    shares = ({"tax": 1.0, "social": 1.0}, {"tax": 1.0, "social": 1.0}, SHARES[2])
+    projects = _organisation_with_projects(lab, tmp_path, shares)
+
+    def query(n: int) -> dict:
+        table = TABLES[(n // 2) % 2]
+        single = f'SELECT COUNT(*) FROM {table} WHERE "应纳税额（元）" > {n}'
+        if n % 2 == 0:
+            return {"project_id": projects[n % 3], "slug": "tax", "sql": JOINED.format(n=n)}
+        return {"project_id": projects[n % 3], "slug": table, "sql": single}
+
+    outcomes = _two_hundred_at_once(lab, query)
+    assert len(outcomes) == 200 and outcomes.count("charged") == 120
+    _assert_join_charges(lab, 120)
+
+
+def _two_hundred_at_once(lab: LabServices, query) -> list[str]:
+    """Run ``query(n)`` (the gateway's keyword arguments) for n < 200 on 200 threads at once;
+    each outcome is ``charged`` or ``refused`` (budget exhausted)."""
     gateway = DpGateway(lab)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def ask(n: int) -> None:
-        table = TABLES[n % 2]
-        sql = f'SELECT COUNT(*) FROM {table} WHERE "应纳税额（元）" > {n}'
         try:
-            gateway.query(
-                project_id=projects[n % 3], slug=table, sql=sql, epsilon=COST, actor="analyst"
-            )
+            gateway.query(**query(n), epsilon=COST, actor="analyst")
             result = "charged"
         except BudgetExhausted:
             result = "refused"
@@ -89,20 +147,33 @@ def test_two_hundred_concurrent_queries_never_overspend_any_level(
     finally:
         gateway.close()
     assert not any(thread.is_alive() for thread in threads)
-    assert len(outcomes) == 200 and outcomes.count("charged") == 120
+    return outcomes
+
+
+def _assert_join_charges(lab: LabServices, charged: int) -> None:
+    """Each project row spent exactly what its releases charged it (a join: both of its rows);
+    each organisation dataset row its projects' rows; the unit row one charge per release."""
     with lab.sessions() as s:
-        releases = s.execute(select(QueryRelease.budget_id, QueryRelease.cost_micro)).all()
-        assert {r.cost_micro for r in releases} == {COST * MICRO} and len(releases) == 120
-        for budget in s.scalars(select(PrivacyBudget)):
-            charged = sum(r.cost_micro for r in releases if r.budget_id == budget.id)
-            assert budget.spent_micro == charged <= budget.limit_micro
+        releases = s.execute(select(QueryRelease.budget_id, QueryRelease.query_text)).all()
+        budgets = list(s.scalars(select(PrivacyBudget)))
+        slug = {b.id: s.get(Dataset, b.dataset_id).slug for b in budgets}
+        by_project: dict[tuple[int, str], int] = {}
+        for release in releases:
+            project = next(b.project_id for b in budgets if b.id == release.budget_id)
+            read = TABLES if " JOIN " in release.query_text else (slug[release.budget_id],)
+            for table in read:
+                by_project[project, table] = by_project.get((project, table), 0) + 1
+        for budget in budgets:
+            uses = by_project.get((budget.project_id, slug[budget.id]), 0)
+            assert budget.spent_micro == uses * round(COST * MICRO) <= budget.limit_micro
         levels = list(s.scalars(select(OrganisationBudget)))
         for level in levels:
             assert level.spent_micro <= level.limit_micro
-        unit = [level for level in levels if level.privacy_unit]
-        datasets = [level for level in levels if level.dataset_id]
-        assert [u.spent_micro for u in unit] == [120 * COST * MICRO]
-        assert sum(d.spent_micro for d in datasets) == 120 * COST * MICRO
+            if level.dataset_id:
+                rows = [b for b in budgets if b.dataset_id == level.dataset_id]
+                assert level.spent_micro == sum(b.spent_micro for b in rows)
+        assert [u.spent_micro for u in levels if u.privacy_unit] == [charged * round(COST * MICRO)]
+        assert len(releases) == charged
 
 
 def test_caps_never_drop_below_what_is_granted(lab: LabServices, tmp_path) -> None:

@@ -38,7 +38,10 @@ def plan(sql: str, delta: float = 0.0):
     [
         ('SELECT * FROM "tax-monthly"', "SELECT * is not supported"),
         ('SELECT "行业代码", COUNT(*) FROM "tax-monthly"', '"行业代码" is selected raw'),
-        ('SELECT COUNT(*) FROM "tax-monthly" JOIN other ON 1 = 1', "joins is not supported"),
+        (
+            'SELECT COUNT(*) FROM "tax-monthly" JOIN other ON 1 = 1',
+            "is not a dataset you can query",
+        ),
         ('SELECT COUNT(*) FROM (SELECT * FROM "tax-monthly")', "subqueries are not supported"),
         (
             'SELECT COUNT(*) FROM "tax-monthly" WHERE "所属区" IN (SELECT "所属区" FROM x)',

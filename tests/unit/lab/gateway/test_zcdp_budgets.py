@@ -212,3 +212,48 @@ def test_zcdp_budgets_are_set_in_rho(lab: LabServices, tmp_path) -> None:
     record = lab.audit.records()[-1]
     assert record.action == "budget.set" and '"rho_to":0.2' in record.details
     assert lab.audit.verify().ok
+
+
+def test_a_zcdp_join_charges_rho_on_both_datasets_and_their_sum_on_the_unit(
+    lab: LabServices, tmp_path
+) -> None:
+    """A zCDP project joins ``tax`` with ``social`` after one query on ``tax``: each project row
+    grows by the join's ρ, each dataset's levels by its own row's ε increment (δ once), and the
+    unit row by the sum of the two increments."""
+    for slug in ("tax", "social"):
+        (tmp_path / slug).mkdir()
+        publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
+    with transaction(lab.sessions) as s:
+        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
+        project = apply_for_project(
+            s, lab.audit, organisation_id=bank.id, title="z", purpose="SME benchmark", actor="b"
+        )
+        approve_project(
+            s,
+            lab.audit,
+            project=project,
+            budgets={"tax": 0.05, "social": 0.05},
+            actor="steward",
+            accounting=Accounting.ZCDP,
+        )
+    join = 'SELECT COUNT(*) FROM tax t JOIN social s ON t."统一社会信用代码" = s."统一社会信用代码"'
+    gateway = DpGateway(lab)
+    try:
+        gateway.query(project_id=project.id, slug="tax", sql=COUNT.format(n=0), rho=0.01, actor="a")
+        gateway.query(project_id=project.id, slug="tax", sql=join, rho=0.02, actor="a")
+    finally:
+        gateway.close()
+    with lab.sessions() as s:
+        rows = {b.dataset_id: b for b in s.scalars(select(PrivacyBudget))}
+        levels = list(s.scalars(select(OrganisationBudget)))
+    tax, social = sorted(rows.values(), key=lambda b: b.rho_spent_micro, reverse=True)
+    assert (tax.rho_spent_micro, social.rho_spent_micro) == (30_000, 20_000)
+    tax_eps = implied_epsilon_micro(30_000, DELTA_PICO)
+    social_eps = implied_epsilon_micro(20_000, DELTA_PICO)
+    assert (tax.spent_micro, social.spent_micro) == (tax_eps, social_eps)
+    by_dataset = {level.dataset_id: level for level in levels if level.dataset_id}
+    assert by_dataset[tax.dataset_id].spent_micro == tax_eps
+    assert by_dataset[social.dataset_id].spent_micro == social_eps
+    (unit,) = [level for level in levels if level.privacy_unit]
+    assert unit.spent_micro == tax_eps + social_eps
+    assert unit.delta_spent_pico == 2 * DELTA_PICO

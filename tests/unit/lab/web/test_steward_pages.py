@@ -287,3 +287,21 @@ def test_logout_ends_the_session(client: TestClient) -> None:
     signed_out = post(client, "/steward/logout", {"csrf_token": token})
     assert signed_out.status_code == 303 and signed_out.headers["location"] == "/steward/login"
     assert client.get("/steward/", follow_redirects=False).status_code == 303
+
+
+def test_dp_form_declares_the_month_unique_per_unit(
+    client: TestClient, sqlite_lab: LabServices, tmp_path: Path
+) -> None:
+    """The form's per-column checkbox declares the month unique per unit (checked once saved);
+    the privacy unit itself cannot be, refused inline."""
+    version = ingested(sqlite_lab, tables.monthly_table(tmp_path), "tax")
+    page = f"/steward/versions/{version}"
+    token = csrf_of(client, page)
+    post(client, f"{page}/decision", {"tier": "T3", "csrf_token": token})
+    form = {"csrf_token": token, "privacy_unit": "统一社会信用代码", "max_rows_per_unit": "12"}
+    refused = post(client, f"{page}/dp-metadata", {**form, "unique_0": "on"})
+    assert refused.status_code == 400 and "not a column besides the privacy unit" in refused.text
+    assert post(client, f"{page}/dp-metadata", {**form, "unique_1": "on"}).status_code == 303
+    assert 'id="unique_1" name="unique_1" checked' in client.get(page).text
+    with sqlite_lab.sessions() as s:
+        assert s.get(DpMetadata, version).unique_per_unit == ["所属期"]

@@ -536,3 +536,18 @@ def test_trend_draws_a_line_and_band_per_series_in_period_order(pyplot) -> None:
     assert lows_highs[0] == -2.0 and lows_highs[-1] == 11.0
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-01", "2026-02", "2026-03"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["市南区", "市北区"]
+
+
+def test_cost_for_a_relative_target_sends_it_with_the_expected_value(lab, gateway) -> None:
+    """cost(target_relative=0.05, expected=...) sends both and no ε: ±5% of the value expected."""
+    estimate = {"accounting": "pure", "epsilon": 0.4, "delta": 0.0, "target_half_width": 50.0}
+    gateway.answer("POST", "/api/gateway/cost", estimate)
+    assert lab.cost(COUNT_SQL, target_relative=0.05, expected=1000, epsilon=1.0) == estimate
+    assert gateway.seen[0].body == {
+        "dataset": "tax-monthly",
+        "sql": COUNT_SQL,
+        "delta": 0.0,
+        "target_relative": 0.05,
+        "expected": 1000,
+        "aggregate": None,
+    }
