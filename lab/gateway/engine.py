@@ -1,7 +1,9 @@
 """Engines that run a compiled plan: a small interface, and DuckDB scanning Parquet in place.
 
-The interface is what a distributed engine (Spark) will implement later; the gateway only ever
-hands an engine a compiled statement and its parameters.
+The gateway only ever hands an engine a compiled statement and the restricted table's Parquet
+(a path or an open anonymous memory file); the engine renders the statement for its dialect and
+returns the exact per-group aggregates as Arrow. ``spark_engine`` is the other implementation;
+``engine_choice`` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ ParquetSource = str | os.PathLike[str] | BinaryIO
 class QueryEngine(Protocol):
     """Runs one compiled bounded-aggregation statement and returns its rows as Arrow."""
 
-    def run(self, plan_sql: str, parameters: Sequence[object]) -> pa.Table:
-        """The result of ``plan_sql`` with ``parameters`` bound in order."""
+    def run(self, compiled: CompiledQuery, source: ParquetSource) -> pa.Table:
+        """The exact aggregates of ``compiled`` over the Parquet at ``source``."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine holds (a later statement may reopen it)."""
         ...
 
 
@@ -46,7 +52,11 @@ class DuckDBEngine:
         self._database: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
 
-    def run(self, plan_sql: str, parameters: Sequence[object]) -> pa.Table:
+    def run(self, compiled: CompiledQuery, source: ParquetSource) -> pa.Table:
+        """The exact aggregates of ``compiled``, DuckDB scanning ``source`` in place."""
+        return self.run_sql(compiled.sql, [parquet_path(source)])
+
+    def run_sql(self, plan_sql: str, parameters: Sequence[object]) -> pa.Table:
         """The result of ``plan_sql``, on a cursor of the engine's database closed afterwards."""
         with self._open().cursor() as cursor:
             return cursor.sql(plan_sql, params=list(parameters)).to_arrow_table()
@@ -67,7 +77,7 @@ class DuckDBEngine:
 
 def run_compiled(engine: QueryEngine, compiled: CompiledQuery, source: ParquetSource) -> pa.Table:
     """Run ``compiled`` over the Parquet at ``source``: a path or an open file (e.g. a memfd)."""
-    return engine.run(compiled.sql, [parquet_path(source)])
+    return engine.run(compiled, source)
 
 
 def parquet_path(source: ParquetSource) -> str:

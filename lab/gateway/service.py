@@ -31,7 +31,8 @@ from typing import Any
 from lab.errors import InternalError, InvalidInput
 from lab.gateway.accounting import MICRO, PICO, PrivacyCost, Spend
 from lab.gateway.accuracy import AggregateAccuracy, budget_for_accuracy, expected_accuracy
-from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
+from lab.gateway.engine import QueryEngine, run_compiled
+from lab.gateway.engine_choice import engine_for
 from lab.gateway.ledger import BudgetLedger, Reservation, query_key
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.org_budgets import OrganisationCaps
@@ -126,7 +127,7 @@ class DpGateway:
         tables: OpenTableCache | None = None,
     ) -> None:
         self.lab = lab
-        self._own_engine = DuckDBEngine() if engine is None else None
+        self._own_engine = engine_for(lab.settings) if engine is None else None
         self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
         self.targets = QueryTargets(OrganisationCaps.of(lab.settings))

@@ -26,9 +26,12 @@ class CountingEngine:
     def __init__(self, inner) -> None:
         self.inner, self.runs = inner, 0
 
-    def run(self, plan_sql, parameters):
+    def run(self, compiled, source):
         self.runs += 1
-        return self.inner.run(plan_sql, parameters)
+        return self.inner.run(compiled, source)
+
+    def close(self):
+        self.inner.close()
 
 
 def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: float):
