@@ -26,6 +26,8 @@ import subprocess
 import threading
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,10 +93,11 @@ class SparkEngine:
         columns = source_columns(compiled.sql) or pq.read_schema(path).names[:1]
         table = pq.read_table(path, columns=list(columns))
         view = f"restricted_{uuid.uuid4().hex}"
-        frame = _as_frame(session, table)
-        frame.createOrReplaceTempView(view)
+        with _pyspark_quirks():
+            session.createDataFrame(table).createOrReplaceTempView(view)
         try:
-            return session.sql(spark_sql(compiled.sql, view)).toArrow()
+            with _pyspark_quirks():
+                return session.sql(spark_sql(compiled.sql, view)).toArrow()
         finally:
             session.catalog.dropTempView(view)
 
@@ -179,16 +182,18 @@ def _start_session(config: SparkConfig) -> Any:
     for key, value in config.options().items():
         builder = builder.config(key, value)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # pyspark on pandas 3 says "untested"
+        with _pyspark_quirks():
             return builder.getOrCreate()
     except Exception as error:  # py4j and pyspark raise many kinds; all mean "did not start"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ConfigurationError(f"Spark did not start at {config.master}: {first}") from None
 
 
-def _as_frame(session: Any, table: pa.Table) -> Any:
-    """``table`` as a Spark DataFrame (through Arrow, over the authenticated socket)."""
+@contextmanager
+def _pyspark_quirks() -> Iterator[None]:
+    """Silence two warnings pyspark raises on its own: "pandas 3 is untested" (we hand it
+    Arrow, not pandas) and the transfer socket it leaves for the garbage collector."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return session.createDataFrame(table)
+        warnings.simplefilter("ignore", ResourceWarning)
+        yield
