@@ -34,7 +34,7 @@ class CountingEngine:
         self.inner.close()
 
 
-def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: float):
+def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: float, inner=None):
     publish_tax_table(sqlite_lab, tmp_path, units=units)
     with transaction(sqlite_lab.sessions) as s:
         org = create_organisation(
@@ -52,7 +52,7 @@ def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: flo
             s, sqlite_lab.audit, project=project, budgets={"tax": epsilon}, actor="steward"
         )
         project_id = project.id
-    engine = CountingEngine(DuckDBEngine())
+    engine = CountingEngine(inner or DuckDBEngine())
     return DpGateway(sqlite_lab, engine), engine, project_id
 
 
