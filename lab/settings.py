@@ -210,8 +210,7 @@ class LabSettings(BaseSettings):
     gateway_spark_driver_memory: str = Field(
         default="2g",
         pattern=r"^\d+[kmgt]$",
-        description="Memory of the Spark driver JVM (local mode holds the table there), "
-        "e.g. `2g`.",
+        description="Memory of the Spark driver JVM (local mode holds the table there), e.g. `2g`.",
     )
     org_dataset_epsilon: float = Field(
         default=10.0,
@@ -465,7 +464,9 @@ class LabSettings(BaseSettings):
     @classmethod
     def _spark_master(cls, value: str) -> str:
         if not re.fullmatch(_SPARK_MASTER, value):
-            raise ValueError("a Spark master: local[N], local[*], spark://host:port or sc://host:port")
+            raise ValueError(
+                "a Spark master: local[N], local[*], spark://host:port or sc://host:port"
+            )
         return value
 
     @field_validator("sandbox_k8s_hub_image", "sandbox_k8s_server_image")

@@ -58,7 +58,7 @@ def _one_line(result) -> str:
 
 def test_malformed_master_is_refused_in_one_line() -> None:
     """A master that is no Spark URL is a settings error naming the variable and the forms."""
-    with pytest.raises(ConfigurationError, match="DATALAB_GATEWAY_SPARK_MASTER.*local\\[N\\]"):
+    with pytest.raises(ConfigurationError, match=r"DATALAB_GATEWAY_SPARK_MASTER.*local\[N\]"):
         load_settings(gateway_engine="spark", gateway_spark_master="spark:/lab:7077")
 
 

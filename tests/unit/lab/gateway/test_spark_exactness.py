@@ -173,7 +173,7 @@ SHAPES = {
     ),
     "IN, BETWEEN, IS NULL, NOT and text order": (
         f'SELECT "所属区", COUNT(*), AVG({A}) FROM edge WHERE ("档次" IN (1, 3) '
-        f"OR {A} BETWEEN 10 AND 50000) AND NOT \"规模\" IS NULL AND \"行业\" >= '制' "
+        f'OR {A} BETWEEN 10 AND 50000) AND NOT "规模" IS NULL AND "行业" >= \'制\' '
         f'GROUP BY "所属区"',
         0.0,
     ),
