@@ -57,6 +57,16 @@ class SparkConfig:
         """Whether the master is a Spark Connect URL (``sc://``)."""
         return self.master.startswith("sc://")
 
+    @property
+    def shuffle_partitions(self) -> int:
+        """Partitions after a shuffle: one per local thread (the aggregates are small), else
+        Spark's default of 200 for a cluster."""
+        found = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", self.master)
+        if found is None:
+            return 200
+        threads = found.group(1) or "1"
+        return os.cpu_count() or 1 if threads == "*" else int(threads)
+
     def options(self) -> dict[str, str]:
         """The session's settings: no UI, encrypted transfers and spills, UTC, ANSI SQL."""
         return {
@@ -65,7 +75,7 @@ class SparkConfig:
             "spark.io.encryption.enabled": "true",
             "spark.sql.session.timeZone": "UTC",
             "spark.sql.ansi.enabled": "true",
-            "spark.sql.shuffle.partitions": "8",
+            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
             "spark.driver.memory": self.driver_memory,
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
