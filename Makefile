@@ -1,5 +1,6 @@
 # The two commands: `make demo` runs the product on its embedded defaults, `make test` passes the
-# tests. Each creates or updates .venv and installs the project with its dev (and k8s) extras first.
+# tests. Each creates or updates .venv and installs the project with its dev, k8s and spark extras
+# first (the demo runs on DuckDB and needs no Java; the Spark tests skip, saying why, without it).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,16 +11,17 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,k8s]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,k8s,spark]'
 	touch $(STAMP)
 
 install: $(STAMP) host-packages sandbox-host
 
 # Debian packages, installed as root only when missing, quietly: the sandbox's isolation tools
 # and Debian's python3 for kernel venvs, and chromium with a CJK font for the browser tests
-# (driven through playwright; never `playwright install`).
+# (driven through playwright; never `playwright install`), and Java 17 for the gateway's Spark
+# engine and its cross-engine tests (the DuckDB default needs none).
 DEBS := bubblewrap nftables iproute2 util-linux passwd python3 python3-venv chromium \
-	fonts-noto-cjk
+	fonts-noto-cjk openjdk-17-jre-headless
 host-packages:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -28,6 +28,10 @@ SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key"})
 REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # a Kubernetes name (RFC 1123 label)
 _IMAGE_WITH_TAG = r"^\S+:[\w][\w.-]{0,127}$"  # name:tag; a registry's :port is not a tag
+# A Spark master: local mode with N (or all) threads, a standalone master, or Spark Connect.
+_SPARK_MASTER = (
+    r"^(local(\[(\d+|\*)(,\d+)?\])?|spark://[\w.-]+:\d{1,5}|sc://[\w.-]+(:\d{1,5})?(/;\S*)?)$"
+)
 
 
 def _default_home() -> Path:
@@ -190,6 +194,23 @@ class LabSettings(BaseSettings):
         ge=1,
         description="Most groups a generated public domain (period range, numeric bins, list) "
         "may declare, and a query over public domains may answer (their cross product).",
+    )
+    gateway_engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Engine that computes the gateway's exact aggregates: `duckdb` (embedded, "
+        "in the lab's process) or `spark` (needs Java 17+ and the `spark` extra; see "
+        "docs/scale.md). Ledger, cache and noise stay in the lab either way.",
+    )
+    gateway_spark_master: str = Field(
+        default="local[2]",
+        description="Where the Spark engine runs: `local[N]` (in a JVM beside the lab, N "
+        "threads), `spark://host:port` (a standalone master) or `sc://host:port` (Spark "
+        "Connect). Checked at start: a malformed or unreachable master stops the lab.",
+    )
+    gateway_spark_driver_memory: str = Field(
+        default="2g",
+        pattern=r"^\d+[kmgt]$",
+        description="Memory of the Spark driver JVM (local mode holds the table there), e.g. `2g`.",
     )
     org_dataset_epsilon: float = Field(
         default=10.0,
@@ -437,6 +458,15 @@ class LabSettings(BaseSettings):
     def _kubernetes_name(cls, value: str) -> str:
         if not re.fullmatch(_DNS_LABEL, value):
             raise ValueError("a Kubernetes name: 1–63 lower-case letters, digits or '-'")
+        return value
+
+    @field_validator("gateway_spark_master")
+    @classmethod
+    def _spark_master(cls, value: str) -> str:
+        if not re.fullmatch(_SPARK_MASTER, value):
+            raise ValueError(
+                "a Spark master: local[N], local[*], spark://host:port or sc://host:port"
+            )
         return value
 
     @field_validator("sandbox_k8s_hub_image", "sandbox_k8s_server_image")

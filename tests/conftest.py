@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.databases",
     "tests.fixtures.s3",
+    "tests.fixtures.spark",
 ]
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from lab.api.app import create_app
 from lab.cli.context import one_line_errors, settings
+from lab.gateway.engine_choice import check_engine
 from lab.services import LabServices, open_services
 
 
@@ -36,13 +37,15 @@ def worker_app() -> FastAPI:
 def run_server(lab: LabServices, host: str, port: int, workers: int = 1) -> None:
     url = f"http://{host}:{port}"
     processes = f" in {workers} processes" if workers > 1 else ""
-    typer.echo(
-        f"City Data Lab is serving at {url}{processes}  (portal {url}/ · API docs {url}/docs · "
-        f"health {url}/healthz) — Ctrl-C stops it",
-    )
     try:
-        if workers == 1:
-            uvicorn.run(create_app(lab), host=host, port=port, log_config=None, access_log=False)
+        # A query engine that cannot start (Spark without Java, say) stops here, in one line.
+        application = create_app(lab) if workers == 1 else check_engine(lab.settings)
+        typer.echo(
+            f"City Data Lab is serving at {url}{processes}  (portal {url}/ · API docs {url}/docs "
+            f"· health {url}/healthz) — Ctrl-C stops it",
+        )
+        if application is not None:
+            uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
         else:
             uvicorn.run(
                 "lab.cli.serve:worker_app",

@@ -1,7 +1,9 @@
 """Engines that run a compiled plan: a small interface, and DuckDB scanning Parquet in place.
 
-The interface is what a distributed engine (Spark) will implement later; the gateway only ever
-hands an engine a compiled statement and its parameters.
+The gateway only ever hands an engine a compiled statement and the restricted tables' Parquet
+(paths or open anonymous memory files; two for a join); the engine renders the statement for
+its dialect and returns the exact per-group aggregates as Arrow. ``spark_engine`` is the other implementation;
+``engine_choice`` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ ParquetSource = str | os.PathLike[str] | BinaryIO
 class QueryEngine(Protocol):
     """Runs one compiled bounded-aggregation statement and returns its rows as Arrow."""
 
-    def run(self, plan_sql: str, parameters: Sequence[object]) -> pa.Table:
-        """The result of ``plan_sql`` with ``parameters`` bound in order."""
+    def run(self, compiled: CompiledQuery, sources: Sequence[ParquetSource]) -> pa.Table:
+        """The exact aggregates of ``compiled`` over the Parquet at ``sources`` (one per
+        ``read_parquet(?)`` of the statement, in its order)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine holds (a later statement may reopen it)."""
         ...
 
 
@@ -46,7 +53,11 @@ class DuckDBEngine:
         self._database: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
 
-    def run(self, plan_sql: str, parameters: Sequence[object]) -> pa.Table:
+    def run(self, compiled: CompiledQuery, sources: Sequence[ParquetSource]) -> pa.Table:
+        """The exact aggregates of ``compiled``, DuckDB scanning ``sources`` in place."""
+        return self.run_sql(compiled.sql, [parquet_path(source) for source in sources])
+
+    def run_sql(self, plan_sql: str, parameters: Sequence[object]) -> pa.Table:
         """The result of ``plan_sql``, on a cursor of the engine's database closed afterwards."""
         with self._open().cursor() as cursor:
             return cursor.sql(plan_sql, params=list(parameters)).to_arrow_table()
@@ -68,7 +79,7 @@ class DuckDBEngine:
 def run_compiled(engine: QueryEngine, compiled: CompiledQuery, *sources: ParquetSource) -> pa.Table:
     """Run ``compiled`` over the Parquet at ``sources`` (two for a join, in the query's order):
     each a path or an open file (e.g. a memfd)."""
-    return engine.run(compiled.sql, [parquet_path(source) for source in sources])
+    return engine.run(compiled, sources)
 
 
 def parquet_path(source: ParquetSource) -> str:

@@ -43,7 +43,8 @@ from lab.gateway.accuracy import (
     budget_for_accuracy,
     expected_accuracy,
 )
-from lab.gateway.engine import DuckDBEngine, QueryEngine, run_compiled
+from lab.gateway.engine import QueryEngine, run_compiled
+from lab.gateway.engine_choice import engine_for
 from lab.gateway.errors import QueryRejected
 from lab.gateway.ledger import BudgetLedger, ChargedBudgets, Reservation, query_key
 from lab.gateway.open_tables import OpenTableCache
@@ -143,7 +144,7 @@ class DpGateway:
         tables: OpenTableCache | None = None,
     ) -> None:
         self.lab = lab
-        self._own_engine = DuckDBEngine() if engine is None else None
+        self._own_engine = engine_for(lab.settings) if engine is None else None
         self.engine = engine or self._own_engine
         self.ledger = BudgetLedger(lab.sessions)
         self.targets = QueryTargets(OrganisationCaps.of(lab.settings))

@@ -26,12 +26,15 @@ class CountingEngine:
     def __init__(self, inner) -> None:
         self.inner, self.runs = inner, 0
 
-    def run(self, plan_sql, parameters):
+    def run(self, compiled, sources):
         self.runs += 1
-        return self.inner.run(plan_sql, parameters)
+        return self.inner.run(compiled, sources)
+
+    def close(self):
+        self.inner.close()
 
 
-def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: float):
+def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: float, inner=None):
     publish_tax_table(sqlite_lab, tmp_path, units=units)
     with transaction(sqlite_lab.sessions) as s:
         org = create_organisation(
@@ -49,7 +52,7 @@ def _open_gateway(sqlite_lab: LabServices, tmp_path, *, units: int, epsilon: flo
             s, sqlite_lab.audit, project=project, budgets={"tax": epsilon}, actor="steward"
         )
         project_id = project.id
-    engine = CountingEngine(DuckDBEngine())
+    engine = CountingEngine(inner or DuckDBEngine())
     return DpGateway(sqlite_lab, engine), engine, project_id
 
 
