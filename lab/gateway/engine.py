@@ -2,8 +2,8 @@
 
 The gateway only ever hands an engine a compiled statement and the restricted tables' Parquet
 (paths or open anonymous memory files; two for a join); the engine renders the statement for
-its dialect and returns the exact per-group aggregates as Arrow. ``spark_engine`` is the other implementation;
-``engine_choice`` picks one from the settings.
+its dialect and returns the exact per-group aggregates as Arrow. ``spark_engine`` is the other
+implementation; ``engine_choice`` picks one from the settings.
 """
 
 from __future__ import annotations
