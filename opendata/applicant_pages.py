@@ -19,8 +19,7 @@ from starlette.datastructures import FormData
 
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
 from lab.api.params import IdPath
-from lab.api.routes.auth import end_session
-from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
+from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.catalogue.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,
