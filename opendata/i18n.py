@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api": ("开发者 API", "Developer API"),
     "feedback": ("意见建议 / 数据纠错", "Suggestions / corrections"),
     "account": ("我的申请", "My applications"),
+    "my_home": ("我的主页", "My home"),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
     "register": ("注册", "Register"),

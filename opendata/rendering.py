@@ -22,6 +22,7 @@ from lab.api.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.working_days import city_day
 from lab.errors import LabError, PermissionDenied
 from lab.identity import Principal
+from lab.web.homes import home_for
 from lab.web.language import language_of, remember_language, switch_url
 from lab.web.pages import cookie_principal
 from opendata.formats import plain
@@ -120,6 +121,7 @@ def render(
         "lang": lang,
         "switch_url": switch_url(request, lang),
         "visitor": who,
+        "visitor_home": home_for(who),
         "csrf_token": csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, "")),
         "error": failure.message if failure else None,
         "path": request.url.path,

@@ -37,6 +37,7 @@ TEMPLATES.env.globals["state_labels"] = {
     VersionState.PUBLISHED: "已发布",
     VersionState.SUPERSEDED: "已被新版本取代",
     VersionState.REJECTED: "已拒绝（T5，数据未保存）",
+    VersionState.WITHDRAWN: "已撤回，不再提供",
 }
 TEMPLATES.env.filters["day"] = lambda moment: city_day(moment).isoformat() if moment else ""
 TEMPLATES.env.globals["decidable_tiers"] = (Tier.T1, Tier.T2, Tier.T3, Tier.T4)
@@ -57,6 +58,7 @@ FLASH = {
     "dispute-answered": "异议答复已记录，该项不再标注为异议，并已写入审计日志。",
     "repair-approved": "已准予信用修复：该处罚已从该企业的信用画像中移除，并已写入审计日志。",
     "repair-rejected": "已不予信用修复，理由已记录并写入审计日志。",
+    "withdrawn": "数据集已撤回：门户、API 和沙箱从此刻起都不再提供，已写入审计日志。",
     "other-door": "您的账号是数据管理员，已为您打开数据管理员主页。",
 }
 
