@@ -3,7 +3,9 @@
 FastAPI's own pages load their scripts, styles and fonts from public CDNs, which a lab network
 without internet cannot reach. Here the same pages load them from this server: the assets come
 from the installed ``fastapi-offline`` package's folder (only its files, by an allow-list of
-names), and ReDoc is asked not to load web fonts.
+names), and ReDoc is asked not to load web fonts. Both pages carry a Content-Security-Policy
+that lets them load nothing from another host (ReDoc's bundle always asks a CDN for its
+"by Redocly" logo; the policy keeps the browser from fetching it).
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ ASSETS = {
     "redoc.standalone.js": "text/javascript",
 }
 FAVICON = "/favicon.svg"
+ONLY_THIS_HOST = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+    )
+)
 CACHE = "public, max-age=86400"
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +52,7 @@ def _title(request: Request) -> str:
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI over this app's OpenAPI document, with its assets from this server."""
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=request.app.openapi_url,
         title=f"{_title(request)} — API",
         swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
@@ -48,6 +60,8 @@ def swagger_ui(request: Request) -> HTMLResponse:
         swagger_favicon_url=FAVICON,
         oauth2_redirect_url=OAUTH2_REDIRECT,
     )
+    page.headers["Content-Security-Policy"] = ONLY_THIS_HOST
+    return page
 
 
 @router.get(OAUTH2_REDIRECT, response_class=HTMLResponse)
@@ -59,13 +73,15 @@ def swagger_oauth2_redirect() -> HTMLResponse:
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc(request: Request) -> HTMLResponse:
     """ReDoc over this app's OpenAPI document, with its script from this server, no web fonts."""
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=request.app.openapi_url,
         title=f"{_title(request)} — API",
         redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
         redoc_favicon_url=FAVICON,
         with_google_fonts=False,
     )
+    page.headers["Content-Security-Policy"] = ONLY_THIS_HOST
+    return page
 
 
 @router.get(f"{ASSETS_PATH}/{{name}}")

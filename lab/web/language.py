@@ -26,10 +26,13 @@ def language_of(request: Request) -> str:
     return remembered if remembered in LANGS else "zh"
 
 
-def switch_url(request: Request, lang: str) -> str:
-    """This page's URL in the other language."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+def switch_url(request: Request, lang: str, after_post: str | None = None) -> str:
+    """This page's URL in the other language; a page answering a form post whose path cannot
+    be opened with a link switches on ``after_post`` instead."""
     other = "en" if lang == "zh" else "zh"
+    if after_post and request.method not in ("GET", "HEAD"):
+        return f"{after_post}?{urlencode([('lang', other)])}"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
 
 

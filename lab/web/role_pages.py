@@ -92,7 +92,7 @@ def render_role(
         "lang": lang,
         "html_lang": HTML_LANG[lang],
         "tr": lambda chinese, english: pick(lang, chinese, english),
-        "switch_url": switch_url(request, lang),
+        "switch_url": switch_url(request, lang, context["door"].home),
         "user": user,
         "flash": pick(lang, *done) if done else None,
         "error": getattr(failure, "message", None),
