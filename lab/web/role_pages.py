@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from lab.api.csrf import csrf_token_for
 from lab.api.deps import SESSION_COOKIE
 from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
-from lab.catalogue.working_days import CITY_ZONE, as_utc, city_day
+from lab.catalogue.working_days import city_day
 from lab.errors import NotAuthenticated, PermissionDenied
 from lab.identity import Principal
 from lab.identity.throttle import SignInThrottled
@@ -29,20 +28,12 @@ from lab.identity.tokens import MintedToken
 from lab.services import LabServices
 from lab.web.homes import RoleDoor, home_for
 from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
-from lab.web.pages import cookie_principal
+from lab.web.pages import city_time, cookie_principal
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.filters["day"] = lambda moment: city_day(moment).isoformat() if moment else ""
 TEMPLATES.env.filters["city_time"] = lambda moment: city_time(moment) if moment else ""
 OTHER_DOOR = "other-door"
-
-
-def city_time(moment: datetime | str) -> str:
-    """A moment (or its stored ISO text) as people here read it: Qingdao time to the minute,
-    with the zone named."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return as_utc(moment).astimezone(CITY_ZONE).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
 
 
 @dataclass(frozen=True)
