@@ -22,6 +22,7 @@ from lab.api.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.working_days import city_day
 from lab.errors import LabError, PermissionDenied
 from lab.identity import Principal
+from lab.web.error_pages import message_for_page
 from lab.web.homes import home_for
 from lab.web.language import language_of, remember_language, switch_url
 from lab.web.pages import cookie_principal
@@ -123,7 +124,7 @@ def render(
         "visitor": who,
         "visitor_home": home_for(who),
         "csrf_token": csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, "")),
-        "error": failure.message if failure else None,
+        "error": message_for_page(lang, failure.http_status, failure.message) if failure else None,
         "path": request.url.path,
     }
     status = failure.http_status if failure else status_code

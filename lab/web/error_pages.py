@@ -138,3 +138,9 @@ def error_page(
         detail=shown_detail(lang, message),
         request_id=request_id,
     )
+
+
+def message_for_page(lang: str, status: int, message: str) -> str:
+    """What a page shows inline for a caller error: the lab's message where it suits the page
+    (``shown_detail``), else the status's explanation in the page's language."""
+    return shown_detail(lang, message) or pick(lang, *STATUS_TEXTS.get(status, _OTHER).text)

@@ -26,6 +26,7 @@ from lab.identity import Principal
 from lab.identity.throttle import SignInThrottled
 from lab.identity.tokens import MintedToken
 from lab.services import LabServices
+from lab.web.error_pages import message_for_page
 from lab.web.homes import RoleDoor, home_for
 from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
 from lab.web.pages import city_time, cookie_principal
@@ -86,9 +87,11 @@ def render_role(
         "switch_url": switch_url(request, lang, context["door"].home),
         "user": user,
         "flash": pick(lang, *done) if done else None,
-        "error": getattr(failure, "message", None),
+        "error": None,
     }
-    status = getattr(failure, "http_status", status) if failure else status
+    if failure is not None:
+        status = getattr(failure, "http_status", 400)
+        shared["error"] = message_for_page(lang, status, getattr(failure, "message", ""))
     response = TEMPLATES.TemplateResponse(
         request, template, {**shared, **context}, status_code=status
     )

@@ -226,3 +226,13 @@ def test_robots_and_favicon(site: Site) -> None:
     assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"
     svg = httpx.get(f"{site.url}/favicon.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_portal_pages_keep_developer_english_off_chinese_pages(site: Site) -> None:
+    """A portal page's inline error is Chinese on a Chinese page, the lab's detail in English."""
+    with httpx.Client(base_url=site.url, headers=BROWSER) as client:
+        chinese = client.get("/datasets/tax-monthly")
+        assert chinese.status_code == 404 and "no open dataset" not in chinese.text
+        assert "没有这个页面或数据集" in chinese.text
+        english = client.get("/datasets/tax-monthly?lang=en")
+        assert "no open dataset &#39;tax-monthly&#39;" in english.text

@@ -88,10 +88,15 @@ def test_consent_request_from_the_page_and_other_banks_see_nothing(world: Credit
 
 
 def test_bad_input_is_shown_inline_and_forms_need_csrf(world: CreditWorld) -> None:
-    """A wrong check character is refused on the page; a post without the token is refused."""
+    """A wrong check character is refused on the page (the English detail only on the English
+    page); a post without the token is refused."""
     csrf = officer(world)
     form = {"credit_code": world.code[:-1] + "0", "purpose": "loan_application"}
     form |= {"level": "verify", "scopes": ALL_SCOPES}
     refused = world.client.post("/bank/consent-requests", data={"csrf_token": csrf, **form})
-    assert refused.status_code == 400 and "check character" in refused.text
+    assert refused.status_code == 400 and "请求的内容有误" in refused.text
+    assert "check character" not in refused.text
+    world.client.cookies.set("portal_lang", "en")
+    english = world.client.post("/bank/consent-requests", data={"csrf_token": csrf, **form})
+    assert english.status_code == 400 and "check character" in english.text
     assert world.client.post("/bank/consent-requests", data=form).status_code == 403
