@@ -100,3 +100,15 @@ def test_bad_input_is_shown_inline_and_forms_need_csrf(world: CreditWorld) -> No
     english = world.client.post("/bank/consent-requests", data={"csrf_token": csrf, **form})
     assert english.status_code == 400 and "check character" in english.text
     assert world.client.post("/bank/consent-requests", data=form).status_code == 403
+
+
+def test_revoked_consent_is_listed_without_a_request_button(world: CreditWorld) -> None:
+    """Once the enterprise revokes a consent the page lists it as revoked, with no request form."""
+    consent_id = grant(world)["consent"]["consent_id"]
+    revoked = world.client.post(
+        f"/api/credit/enterprise/consents/{consent_id}/revoke", headers=world.enterprise_headers
+    )
+    assert revoked.status_code == 200
+    officer(world)
+    row = world.client.get("/bank/").text.split(f'id="consent-{consent_id}"')[1].split("</tr>")[0]
+    assert "已撤销" in row and "/bank/profiles" not in row
