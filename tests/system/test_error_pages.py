@@ -25,7 +25,7 @@ from lab.identity.accounts import create_user, get_user, issue_token
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from tests.system.live_server import serving
-from tests.system.portal_seed import seed_portal
+from tests.system.portal_seed import STEWARD_PASSWORD, seed_portal
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 PROGRAM = {"Accept": "application/json"}
@@ -236,3 +236,18 @@ def test_portal_pages_keep_developer_english_off_chinese_pages(site: Site) -> No
         assert "没有这个页面或数据集" in chinese.text
         english = client.get("/datasets/tax-monthly?lang=en")
         assert "no open dataset &#39;tax-monthly&#39;" in english.text
+
+
+def test_conflict_on_a_steward_form_is_a_page(site: Site) -> None:
+    """409 from a page's form (withdrawing a dataset twice) is the steward's page with the
+    reason inline, in Chinese — HTML, not JSON."""
+    with httpx.Client(base_url=site.url, headers=BROWSER, follow_redirects=True) as client:
+        client.post("/steward/login", data={"username": "steward", "password": STEWARD_PASSWORD})
+        csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/steward/").text)
+        form = {"csrf_token": csrf[1], "reason": "数据来源需要复核，暂停提供"}
+        first = client.post("/steward/datasets/air-quality-hourly/withdraw", data=form)
+        assert first.status_code == 200 and "已撤回" in first.text
+        again = client.post("/steward/datasets/air-quality-hourly/withdraw", data=form)
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("text/html")
+    assert 'role="alert"' in again.text and '{"error"' not in again.text
