@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from lab.api.csrf import csrf_token_for
 from lab.api.deps import SESSION_COOKIE
 from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
-from lab.catalogue.working_days import city_day
 from lab.errors import NotAuthenticated, PermissionDenied
 from lab.identity import Principal
 from lab.identity.throttle import SignInThrottled
@@ -29,11 +26,8 @@ from lab.services import LabServices
 from lab.web.error_pages import message_for_page
 from lab.web.homes import RoleDoor, home_for
 from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
-from lab.web.pages import city_time, cookie_principal
+from lab.web.pages import TEMPLATES, cookie_principal
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-TEMPLATES.env.filters["day"] = lambda moment: city_day(moment).isoformat() if moment else ""
-TEMPLATES.env.filters["city_time"] = lambda moment: city_time(moment) if moment else ""
 OTHER_DOOR = "other-door"
 
 
