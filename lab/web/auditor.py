@@ -8,6 +8,7 @@ every stored field, hashes included, so the auditor can re-check the chain on th
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -45,6 +46,8 @@ EXPORTS = {
     "jsonl": ("application/x-ndjson; charset=utf-8", ""),
 }
 
+ENTRY_NUMBER = re.compile(r"[0-9]{1,18}")
+
 router = APIRouter(prefix="/auditor", include_in_schema=False)
 
 
@@ -71,7 +74,7 @@ def _filter_of(request: Request) -> AuditFilter:
 
 def _before(request: Request) -> int | None:
     raw = request.query_params.get("before", "")
-    if raw and not raw.isdigit():
+    if raw and not ENTRY_NUMBER.fullmatch(raw):
         raise InvalidInput("before: an entry number")
     return int(raw) if raw else None
 

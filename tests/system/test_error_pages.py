@@ -251,3 +251,11 @@ def test_conflict_on_a_steward_form_is_a_page(site: Site) -> None:
     assert again.status_code == 409
     assert again.headers["content-type"].startswith("text/html")
     assert 'role="alert"' in again.text and '{"error"' not in again.text
+
+
+@pytest.mark.parametrize("before", ["x", "²", "9" * 40])
+def test_auditor_page_refuses_a_malformed_page_marker(site: Site, before: str) -> None:
+    """A junk ``before`` is a 400 shown on the auditor's page, never a 500."""
+    case = Case(400, "GET", f"/auditor/?before={before}", who="auditor")
+    answer = _send(site, case, BROWSER)
+    assert answer.status_code == 400 and 'id="entries"' in answer.text
