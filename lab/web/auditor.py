@@ -2,8 +2,9 @@
 date, newest first, in pages), verify the chain against its signed checkpoint, and export the
 matching entries as CSV or JSON lines — in Chinese or English.
 
-Reads only: the page calls ``lab.audit.browse`` and the checkpoints' ``verify``. Exports carry
-every stored field, hashes included, so the auditor can re-check the chain on their own machine.
+Auditors and stewards may open it. Reads only: the page calls ``lab.audit.browse`` and the
+checkpoints' ``verify``. Exports carry every stored field, hashes included, so the auditor can
+re-check the chain on their own machine.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from lab.audit.browse import (
     find_entries,
 )
 from lab.errors import IntegrityError, InvalidInput, LabError
+from lab.identity import Role
 from lab.services import LabServices
 from lab.web.homes import door_for
 from lab.web.pages import redirect
@@ -52,7 +54,9 @@ router = APIRouter(prefix="/auditor", include_in_schema=False)
 
 
 def auditor(request: Request, services: ServicesDep) -> RoleUser:
-    return signed_in_as(request, services, DOOR)
+    """An auditor, or a steward (who reads, verifies and exports the log too; nobody can
+    change it)."""
+    return signed_in_as(request, services, DOOR, Role.STEWARD)
 
 
 AuditorDep = Annotated[RoleUser, Depends(auditor)]

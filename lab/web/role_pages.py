@@ -19,7 +19,7 @@ from lab.api.csrf import csrf_token_for
 from lab.api.deps import SESSION_COOKIE
 from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated, PermissionDenied
-from lab.identity import Principal
+from lab.identity import Principal, Role
 from lab.identity.throttle import SignInThrottled
 from lab.identity.tokens import MintedToken
 from lab.services import LabServices
@@ -43,14 +43,14 @@ class RoleUser:
         return self.principal.username
 
 
-def signed_in_as(request: Request, services: LabServices, door: RoleDoor) -> RoleUser:
-    """The person behind the cookie, holding ``door``'s role; others go to its sign-in (303)
-    or get the 403 page, which links to their own home."""
+def signed_in_as(request: Request, services: LabServices, door: RoleDoor, *also: Role) -> RoleUser:
+    """The person behind the cookie, holding ``door``'s role (or one of ``also``); others go
+    to its sign-in (303) or get the 403 page, which links to their own home."""
     cookie = request.cookies.get(SESSION_COOKIE, "")
     principal = cookie_principal(services, cookie)
     if principal is None:
         raise HTTPException(303, "sign in first", headers={"Location": door.login})
-    principal.require_role(door.role)
+    principal.require_role(door.role, *also)
     return RoleUser(principal, csrf_token_for(services.secret_key, cookie))
 
 

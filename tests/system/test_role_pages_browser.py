@@ -133,6 +133,7 @@ def test_wrong_door_lands_each_role_on_its_own_home(browser, world: World) -> No
     assert urlparse(banker.url).path == "/bank/"
     answer = banker.goto("/enterprise/")
     assert answer.status == 403 and "text/html" in answer.headers["content-type"]
+    assert banker.goto("/auditor/").status == 403
 
     steward = _page(browser, world)
     sign_in(steward, "/account/login", "steward", STEWARD_PASSWORD)
@@ -203,7 +204,7 @@ def test_auditor_browses_verifies_and_exports(browser, world: World, tmp_path) -
 
 def test_steward_lists_published_datasets_and_withdraws_one(browser, world: World) -> None:
     """The list shows each served dataset; withdrawing one (with a reason) stops the portal
-    serving it at once, and the withdrawal is in the audit log."""
+    serving it at once, and the withdrawal is in the audit log, which the steward reads too."""
     steward = _page(browser, world)
     sign_in(steward, "/steward/login", "steward", STEWARD_PASSWORD)
     steward.get_by_role("link", name="已发布数据").click()
@@ -218,6 +219,10 @@ def test_steward_lists_published_datasets_and_withdraws_one(browser, world: Worl
     shot(steward, "11-steward-withdrawn")
     answer = steward.goto("/datasets/bus-routes")
     assert answer.status == 404
+    steward.goto("/steward/datasets")
+    steward.get_by_role("link", name="审计日志").click()
+    steward.wait_for_url("**/auditor/")
+    assert "dataset.withdraw" in steward.locator("#entries").inner_text()
     withdrawn = [r for r in world.lab.audit.records() if r.action == "dataset.withdraw"]
     assert [r.target for r in withdrawn] == ["dataset:bus-routes"]
     assert "待交通局更正" in withdrawn[0].details
