@@ -19,8 +19,7 @@ from starlette.datastructures import FormData
 
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
 from lab.api.params import IdPath
-from lab.api.routes.auth import end_session
-from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
+from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.catalogue.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,
@@ -45,13 +44,16 @@ from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
 from lab.identity.throttle import SignInThrottled
+from lab.web.homes import door_for
 from lab.web.pages import SubmittedFormDep
+from lab.web.role_pages import landing_after
 from opendata.api_deps import per_address
 from opendata.download_routes import content_disposition
 from opendata.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
 REGISTRATIONS_PER_MINUTE = 10
+APPLICANT_DOOR = door_for("/account/applications")
 
 
 # Sign-in attempts are throttled by the lab's one sign-in path; this caps account creation.
@@ -64,8 +66,11 @@ def _next_path(raw: str) -> str:
 
 
 async def _signed_in_redirect(request, services, username: str, password: str, target: str):
+    """Sign in and go where the visitor was going; without a target, to their role's home
+    (a steward signing in here lands on the steward's queue, an applicant on 我的申请)."""
     minted = await password_sign_in(request, services, username, password)
-    opened = RedirectResponse(_next_path(target), status_code=303)
+    landing = _next_path(target) if target else landing_after(services, minted, APPLICANT_DOOR)
+    opened = RedirectResponse(landing, status_code=303)
     set_session_cookie(opened, services.settings, minted)
     return opened
 

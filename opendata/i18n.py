@@ -1,19 +1,18 @@
 """The portal's two languages: Chinese by default, English on request.
 
-``?lang=en`` (or ``zh``) switches and is remembered in a cookie; pages set ``<html lang>`` from
-it. Every fixed text of the pages lives here once, as a (中文, English) pair; dataset titles
-show their English title in English where the steward gave one.
+``?lang=en`` (or ``zh``) switches and is remembered in a cookie (``lab.web.language``, shared
+with the lab's own pages); pages set ``<html lang>`` from it. Every fixed text of the pages
+lives here once, as a (中文, English) pair; dataset titles show their English title in English
+where the steward gave one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import Request
+from lab.web.language import COOKIE, HTML_LANG, LANGS, language_of
 
-LANGS = ("zh", "en")
-COOKIE = "portal_lang"
-HTML_LANG = {"zh": "zh-CN", "en": "en"}
+__all__ = ["COOKIE", "LANGS", "MESSAGES", "Translator", "language_of"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "site": ("城市公共数据开放平台", "City Open Data Portal"),
@@ -24,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api": ("开发者 API", "Developer API"),
     "feedback": ("意见建议 / 数据纠错", "Suggestions / corrections"),
     "account": ("我的申请", "My applications"),
+    "my_home": ("我的主页", "My home"),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
     "register": ("注册", "Register"),
@@ -174,15 +174,6 @@ STATES_EN = {
     "rejected": "Not approved",
     "reported": "Usage report submitted",
 }
-
-
-def language_of(request: Request) -> str:
-    """The language asked for by ``?lang=``, else remembered in the cookie, else Chinese."""
-    asked = request.query_params.get("lang")
-    if asked in LANGS:
-        return asked
-    remembered = request.cookies.get(COOKIE)
-    return remembered if remembered in LANGS else "zh"
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,12 @@ from lab.api.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.working_days import city_day
 from lab.errors import LabError, PermissionDenied
 from lab.identity import Principal
+from lab.web.error_pages import message_for_page
+from lab.web.homes import home_for
+from lab.web.language import language_of, remember_language, switch_url
 from lab.web.pages import cookie_principal
 from opendata.formats import plain
-from opendata.i18n import COOKIE, LANGS, Translator, language_of
+from opendata.i18n import Translator
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 SIGN_IN_PATH = "/account/login"
@@ -100,13 +103,6 @@ def checked_visitor(
 CheckedVisitorDep = Annotated[Principal, Depends(checked_visitor)]
 
 
-def switch_url(request: Request, lang: str) -> str:
-    """This page's URL in the other language."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    other = "en" if lang == "zh" else "zh"
-    return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
-
-
 def render(
     request: Request,
     template: str,
@@ -126,14 +122,14 @@ def render(
         "lang": lang,
         "switch_url": switch_url(request, lang),
         "visitor": who,
+        "visitor_home": home_for(who),
         "csrf_token": csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, "")),
-        "error": failure.message if failure else None,
+        "error": message_for_page(lang, failure.http_status, failure.message) if failure else None,
         "path": request.url.path,
     }
     status = failure.http_status if failure else status_code
     response = TEMPLATES.TemplateResponse(
         request, template, {**shared, **context}, status_code=status
     )
-    if request.query_params.get("lang") in LANGS:
-        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    remember_language(request, response)
     return response

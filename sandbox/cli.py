@@ -16,7 +16,9 @@ import typer
 from lab.cli.context import one_line_errors, settings
 from lab.cli.demo import prepare_demo
 from lab.cli.serve import run_server
+from lab.private_files import make_private_dir, touch_private
 from lab.services import open_services
+from lab.settings import LabSettings
 from sandbox.hub import SandboxHub
 from sandbox.isolation import check_isolation
 from sandbox.kernel_env import ensure_kernel_env
@@ -102,17 +104,30 @@ def demo(
     lab = open_services(settings(log_to_stderr=True))
     prepare_demo(lab, scale or lab.settings.demo_scale)
     hub = SandboxHub(lab.settings)
-    hub.start()
-    typer.echo(f"sandbox hub at {hub.layout.browser_url} (log in as analyst or banker)")
+    hub_log = hub_log_file(lab.settings)
+    hub.start(log_file=hub_log)
     _announce_degraded(hub)
     signal.signal(signal.SIGTERM, _interrupt)
+    also = {
+        "sandbox hub": f"{hub.layout.browser_url} (log in as analyst or banker)",
+        "hub log": str(hub_log),
+    }
     try:
-        run_server(lab, lab.settings.host, lab.settings.port)
+        run_server(lab, lab.settings.host, lab.settings.port, also=also)
     except KeyboardInterrupt:
         pass
     finally:
         hub.stop()
         typer.echo("sandbox hub stopped")
+
+
+def hub_log_file(lab_settings: LabSettings) -> Path:
+    """Where the demo's hub writes its output (its proxy's start-up noise included), beside the
+    lab's own log, so the terminal keeps the logins and the addresses readable."""
+    folder = lab_settings.resolved_log_file.parent
+    make_private_dir(folder)
+    touch_private(folder / "hub.log")
+    return folder / "hub.log"
 
 
 def _announce_degraded(hub: SandboxHub) -> None:

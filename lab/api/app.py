@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from lab.api import docs
 from lab.api.deps import confine_sandbox_tokens
 from lab.api.errors import install_error_handlers
 from lab.api.middleware import RequestIdMiddleware
@@ -32,7 +33,10 @@ from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
 from lab.services import LabServices
+from lab.web import auditor as auditor_pages
+from lab.web import bank as bank_pages
 from lab.web import enterprise as enterprise_pages
+from lab.web import site
 from lab.web import steward as steward_pages
 
 ROUTER_GROUP = "datalab.routers"
@@ -70,6 +74,8 @@ def create_app(services: LabServices) -> FastAPI:
         summary="Public data, classified: open data for everyone, restricted data usable but "
         "not visible.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(confine_sandbox_tokens)],
     )
     app.state.services = services
@@ -82,6 +88,8 @@ def create_app(services: LabServices) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     lab_routers = (
         health.router,
+        docs.router,
+        site.router,
         auth.router,
         objects.router,
         steward.router,
@@ -91,6 +99,8 @@ def create_app(services: LabServices) -> FastAPI:
         projects.router,
         credit.router,
         enterprise_pages.router,
+        bank_pages.router,
+        auditor_pages.router,
     )
     for router in (*lab_routers, *plugin_routers()):
         app.include_router(router)

@@ -1,8 +1,10 @@
-"""One JSON error shape for every error the HTTP app returns.
+"""One JSON error shape for every error the HTTP app returns to programs; pages for people.
 
 ``{"error": {"code": "<machine code>", "message": "<what to fix>", "request_id": "<id>"}}``.
 Unexpected exceptions become ``internal_error`` with a generic message: their text may carry
-data, so it goes to the log (scrubbed) and never to the caller.
+data, so it goes to the log (scrubbed) and never to the caller. A browser asking for a page
+(``lab.web.error_pages.wants_html``) gets the same status as an HTML page in its language;
+API paths and ``Accept: application/json`` always get the JSON shape.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from lab.errors import LabError
 from lab.logs import request_id_var
+from lab.web.error_pages import error_page, wants_html
 
 _CODES = {
     400: "invalid_input",
@@ -42,38 +45,49 @@ def error_response(status: int, code: str, message: str, headers=None) -> JSONRe
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-async def _lab_error(_request: Request, exc: Exception) -> JSONResponse:
+def answer(request: Request, status: int, code: str, message: str, headers=None) -> Response:
+    """The error for this caller: a page for a browser asking for one, else the JSON shape.
+
+    Redirects (a page's "sign in first") stay as they are: the browser follows them.
+    """
+    if status >= 400 and wants_html(request):
+        return error_page(request, status, message, request_id_var.get(), headers)
+    return error_response(status, code, message, headers)
+
+
+async def _lab_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LabError)
-    return error_response(exc.http_status, exc.code, exc.message, getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    return answer(request, exc.http_status, exc.code, exc.message, headers)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+    return answer(request, exc.status_code, code, message, getattr(exc, "headers", None))
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
         f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}"
         for err in exc.errors()
     ]
-    return error_response(422, "invalid_input", "; ".join(problems) or "invalid request")
+    return answer(request, 422, "invalid_input", "; ".join(problems) or "invalid request")
 
 
-async def _pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+async def _pool_timeout(request: Request, exc: Exception) -> Response:
     """No pooled connection came free in time: the service is busy, not broken (503, retry)."""
     assert isinstance(exc, PoolTimeout)
-    return error_response(
-        503, "service_unavailable", "the lab is busy; retry shortly", {"Retry-After": "5"}
-    )
+    busy = "the lab is busy; retry shortly"
+    return answer(request, 503, "service_unavailable", busy, {"Retry-After": "5"})
 
 
 async def internal_error(scope: Scope, receive: Receive, send: Send) -> None:
     """Answer an unexpected failure (called by the request-id middleware, which logs it)."""
-    response = error_response(500, "internal_error", "internal error; quote the request id")
+    request = Request(scope, receive)
+    response = answer(request, 500, "internal_error", "internal error; quote the request id")
     await response(scope, receive, send)
 
 

@@ -20,7 +20,7 @@ Refusals are counted per window (``lab.identity.refusals``), not written one aud
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +32,7 @@ from lab.api.deps import SESSION_COOKIE
 from lab.db import transaction
 from lab.errors import NotAuthenticated, RateLimited
 from lab.identity import StoredPassword, open_web_session, password_accepted, stored_password
-from lab.identity.authentication import WRONG_PASSWORD
+from lab.identity.authentication import WRONG_PASSWORD, revoke_presented_token
 from lab.identity.signin_guard import SignInGuard
 from lab.identity.throttle import SignInThrottled
 from lab.identity.tokens import MintedToken
@@ -124,3 +124,11 @@ def set_session_cookie(response: Response, settings: LabSettings, minted: Minted
         secure=settings.cookie_secure,
         path="/",
     )
+
+
+def end_session(services: LabServices, response: Response, presented: str | None) -> None:
+    """Revoke the token presented — the whole token, checked — and clear the cookie."""
+    if presented:
+        with suppress(NotAuthenticated), transaction(services.sessions) as session:
+            revoke_presented_token(session, services.audit, plain=presented)
+    response.delete_cookie(SESSION_COOKIE, path="/")

@@ -168,7 +168,7 @@ class AuditLog:
             query = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq)
             if limit is not None:
                 query = query.limit(limit)
-            return [_record(row) for row in session.scalars(query)]
+            return [record_of(row) for row in session.scalars(query)]
 
     def verify(self, *, anchor: tuple[int, str] | None = None, batch: int = 5000) -> ChainReport:
         """Walk the whole chain in ``seq`` order; report the first entry that does not verify."""
@@ -228,7 +228,8 @@ def append_on(
     return record
 
 
-def _record(row: AuditEntry) -> AuditRecord:
+def record_of(row: AuditEntry) -> AuditRecord:
+    """The stored row as the frozen record verification and readers use."""
     return AuditRecord(
         row.seq,
         row.at,

@@ -33,6 +33,7 @@ class VersionState(StrEnum):
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 
 class Decision(StrEnum):

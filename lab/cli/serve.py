@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import suppress
+
 import typer
 import uvicorn
 from fastapi import FastAPI
@@ -34,19 +37,62 @@ def worker_app() -> FastAPI:
     return create_app(open_services(settings(log_to_stderr=True), migrate=False))
 
 
-def run_server(lab: LabServices, host: str, port: int, workers: int = 1) -> None:
-    url = f"http://{host}:{port}"
+ROLE_PAGES = (
+    ("portal", "/"),
+    ("sign in (every role)", "/sign-in"),
+    ("steward", "/steward/"),
+    ("enterprise", "/enterprise/"),
+    ("bank officer", "/bank/"),
+    ("auditor", "/auditor/"),
+    ("API docs", "/docs"),
+    ("health", "/healthz"),
+)
+
+
+def serving_message(url: str, workers: int = 1, also: Mapping[str, str] | None = None) -> str:
+    """The lines that say where everything is served, one address a line."""
     processes = f" in {workers} processes" if workers > 1 else ""
+    addresses = [(name, f"{url}{path}") for name, path in ROLE_PAGES]
+    addresses += list((also or {}).items())
+    width = max(len(name) for name, _ in addresses)
+    lines = [f"City Data Lab is serving{processes} — Ctrl-C stops it"]
+    lines += [f"  {name.ljust(width)}  {address}" for name, address in addresses]
+    return "\n".join(lines)
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, saying where it serves once it listens (so the addresses come last,
+    after uvicorn's own start-up lines)."""
+
+    def __init__(self, config: uvicorn.Config, message: str) -> None:
+        super().__init__(config)
+        self.message = message
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            typer.echo(self.message)
+
+
+def run_server(
+    lab: LabServices,
+    host: str,
+    port: int,
+    workers: int = 1,
+    also: Mapping[str, str] | None = None,
+) -> None:
+    """Serve until interrupted; ``also`` adds addresses (e.g. the sandbox hub) to the list."""
+    message = serving_message(f"http://{host}:{port}", workers, also)
     try:
-        # A query engine that cannot start (Spark without Java, say) stops here, in one line.
-        application = create_app(lab) if workers == 1 else check_engine(lab.settings)
-        typer.echo(
-            f"City Data Lab is serving at {url}{processes}  (portal {url}/ · API docs {url}/docs "
-            f"· health {url}/healthz) — Ctrl-C stops it",
-        )
-        if application is not None:
-            uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+        if workers == 1:
+            # A query engine that cannot start (Spark without Java, say) stops here, in one line.
+            app = create_app(lab)
+            config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+            with suppress(KeyboardInterrupt):
+                _AnnouncingServer(config, message).run()
         else:
+            check_engine(lab.settings)
+            typer.echo(message)
             uvicorn.run(
                 "lab.cli.serve:worker_app",
                 factory=True,

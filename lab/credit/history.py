@@ -1,4 +1,5 @@
-"""What an enterprise sees of the requests about it: who asked, why, when, for what level."""
+"""The credit query log as its parties see it: an enterprise, the requests about it (who asked,
+why, when, for what level); a bank, its own requests and whether each was served."""
 
 from __future__ import annotations
 
@@ -32,3 +33,14 @@ def queries_about(session: Session, credit_code: str, limit: int = LIMIT) -> lis
         }
         for query, bank in rows
     ]
+
+
+def requests_of_bank(session: Session, bank_id: int, limit: int = LIMIT) -> list[CreditQuery]:
+    """The bank's own latest profile requests, served or denied, newest first."""
+    query = (
+        select(CreditQuery)
+        .where(CreditQuery.bank_org_id == bank_id)
+        .order_by(CreditQuery.at.desc(), CreditQuery.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -42,6 +42,29 @@ _USAGE = select(
 index; built once, so a request pays only for its execution."""
 
 
+def _window(bank_id: int, operator: str, at: datetime) -> dict:
+    return {
+        "bank_id": bank_id,
+        "operator": operator,
+        "minute_ago": at - timedelta(minutes=1),
+        "day_start": at.replace(hour=0, minute=0, second=0, microsecond=0),
+    }
+
+
+def _limits(settings: LabSettings) -> tuple[tuple[str, int, str], ...]:
+    """(key, limit, what) in the order of ``_USAGE``'s four counts."""
+    return (
+        ("bank_minute", settings.credit_bank_per_minute, "this bank's per-minute limit"),
+        ("bank_day", settings.credit_bank_per_day, "this bank's daily cap"),
+        (
+            "operator_minute",
+            settings.credit_operator_per_minute,
+            "this operator's per-minute limit",
+        ),
+        ("operator_day", settings.credit_operator_per_day, "this operator's daily cap"),
+    )
+
+
 def check_limits(
     connection: Connection, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
 ) -> None:
@@ -50,21 +73,31 @@ def check_limits(
     Run inside the request's write transaction, after it holds the bank's write turn, so
     concurrent requests count each other and a limit is never overshot.
     """
-    window = {
-        "bank_id": bank_id,
-        "operator": operator,
-        "minute_ago": at - timedelta(minutes=1),
-        "day_start": at.replace(hour=0, minute=0, second=0, microsecond=0),
-    }
-    bank_minute, bank_day, operator_minute, operator_day = connection.execute(_USAGE, window).one()
-    for used, limit, what in (
-        (bank_minute, settings.credit_bank_per_minute, "this bank's per-minute limit"),
-        (bank_day, settings.credit_bank_per_day, "this bank's daily cap"),
-        (operator_minute, settings.credit_operator_per_minute, "this operator's per-minute limit"),
-        (operator_day, settings.credit_operator_per_day, "this operator's daily cap"),
-    ):
+    counts = connection.execute(_USAGE, _window(bank_id, operator, at)).one()
+    for used, (_key, limit, what) in zip(counts, _limits(settings), strict=True):
         if used >= limit:
             raise RateLimited(f"{what} of {limit} profile requests is reached; try again later")
+
+
+@dataclass(frozen=True)
+class LimitUse:
+    """How much of one rate limit is used at a moment (``key``: bank_minute, bank_day,
+    operator_minute or operator_day)."""
+
+    key: str
+    used: int
+    limit: int
+
+
+def limit_use(
+    session: Session, settings: LabSettings, *, bank_id: int, operator: str, at: datetime
+) -> tuple[LimitUse, ...]:
+    """The four limits a bank's operator is held to and what is used of each at ``at``."""
+    counts = session.execute(_USAGE, _window(bank_id, operator, at)).one()
+    return tuple(
+        LimitUse(key, int(used), limit)
+        for used, (key, limit, _what) in zip(counts, _limits(settings), strict=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from lab.api.csrf import csrf_token_for
 from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
-from lab.api.routes.auth import end_session
-from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
+from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
@@ -48,7 +47,9 @@ from lab.errors import LabError, NotAuthenticated, PermissionDenied
 from lab.identity import Principal
 from lab.identity.throttle import SignInThrottled
 from lab.services import LabServices
+from lab.web.homes import door_for
 from lab.web.pages import TEMPLATES, cookie_principal, redirect
+from lab.web.role_pages import landing_after
 
 LOGIN = "/enterprise/login"
 HOME = "/enterprise/"
@@ -59,6 +60,7 @@ FLASH = {
     "revoked": "授权已撤销，立即生效：该银行此后的查询一律不予返回。",
     "disputed": "异议已登记：该项目已在所有输出中标注为“有异议”，请等待答复。",
     "repair": "信用修复申请已提交。",
+    "other-door": "您的账号是企业管理员，已为您打开企业信用授权主页。",
 }
 
 router = APIRouter(prefix="/enterprise", include_in_schema=False)
@@ -156,7 +158,8 @@ async def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    """Check the password, set the session cookie, open the page; else say why inline."""
+    """Check the password, set the session cookie, open the page (another role's home for
+    anyone who is not an enterprise admin); else say why inline."""
     try:
         minted = await password_sign_in(request, services, username, password)
     except SignInThrottled as refusal:
@@ -165,7 +168,7 @@ async def login(
         return page
     except NotAuthenticated:
         return _render(request, "login.html", 401, error="用户名或密码错误。", username=username)
-    opened = redirect(HOME)
+    opened = redirect(landing_after(services, minted, door_for(HOME)))
     set_session_cookie(opened, services.settings, minted)
     return opened
 

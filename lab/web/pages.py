@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from classification import Tier
 from lab.api.csrf import csrf_token_for
 from lab.api.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.decisions import VersionState
-from lab.catalogue.working_days import city_day
+from lab.catalogue.working_days import CITY_ZONE, as_utc, city_day
 from lab.db import transaction
 from lab.errors import LabError, NotAuthenticated, PermissionDenied
 from lab.identity import Principal, Role, authenticate_token
@@ -37,8 +38,10 @@ TEMPLATES.env.globals["state_labels"] = {
     VersionState.PUBLISHED: "已发布",
     VersionState.SUPERSEDED: "已被新版本取代",
     VersionState.REJECTED: "已拒绝（T5，数据未保存）",
+    VersionState.WITHDRAWN: "已撤回，不再提供",
 }
 TEMPLATES.env.filters["day"] = lambda moment: city_day(moment).isoformat() if moment else ""
+TEMPLATES.env.filters["city_time"] = lambda moment: city_time(moment) if moment else ""
 TEMPLATES.env.globals["decidable_tiers"] = (Tier.T1, Tier.T2, Tier.T3, Tier.T4)
 
 FLASH = {
@@ -57,7 +60,17 @@ FLASH = {
     "dispute-answered": "异议答复已记录，该项不再标注为异议，并已写入审计日志。",
     "repair-approved": "已准予信用修复：该处罚已从该企业的信用画像中移除，并已写入审计日志。",
     "repair-rejected": "已不予信用修复，理由已记录并写入审计日志。",
+    "withdrawn": "数据集已撤回：门户、API 和沙箱从此刻起都不再提供，已写入审计日志。",
+    "other-door": "您的账号是数据管理员，已为您打开数据管理员主页。",
 }
+
+
+def city_time(moment: datetime | str) -> str:
+    """A moment (or its stored ISO text) as people here read it: Qingdao time to the minute,
+    with the zone named."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return as_utc(moment).astimezone(CITY_ZONE).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
 
 
 @dataclass(frozen=True)

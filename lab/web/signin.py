@@ -12,11 +12,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.routes.auth import end_session
-from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
+from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated
 from lab.identity.throttle import SignInThrottled
+from lab.web.homes import door_for
 from lab.web.pages import LOGIN_PATH, StewardFormDep, redirect, render
+from lab.web.role_pages import landing_after
+
+STEWARD_DOOR = door_for("/steward/")
 
 router = APIRouter()
 
@@ -34,7 +37,8 @@ async def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    """Check the password, set the session cookie and open the queue; else say why inline."""
+    """Check the password, set the session cookie and open the queue (another role's home for
+    anyone who is not a steward); else say why inline."""
     try:
         minted = await password_sign_in(request, services, username, password)
     except SignInThrottled as refusal:
@@ -45,7 +49,7 @@ async def login(
     except NotAuthenticated:
         refused = NotAuthenticated("用户名或密码错误。")
         return render(request, "login.html", None, failure=refused, username=username)
-    opened = redirect("/steward/")
+    opened = redirect(landing_after(services, minted, STEWARD_DOOR))
     set_session_cookie(opened, services.settings, minted)
     return opened
 

@@ -3,8 +3,8 @@
 Forms post to these routes, which call the same domain functions as ``/api/steward`` and answer
 with a 303 back to the page and a flash code, or re-render the page with the error inline. Each
 change commits in its own transaction before the redirect, so the page it leads to shows it.
-The sign-in, negative-list and sandbox-project pages live in ``signin``, ``negative_list`` and
-``projects``, included here.
+The sign-in, negative-list, sandbox-project and published-dataset pages live in ``signin``,
+``negative_list``, ``projects`` and ``datasets``, included here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,15 @@ from lab.db import transaction
 from lab.errors import LabError
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
-from lab.web import applications, credit, deidentification, negative_list, projects, signin
+from lab.web import (
+    applications,
+    credit,
+    datasets,
+    deidentification,
+    negative_list,
+    projects,
+    signin,
+)
 from lab.web.forms import dp_declaration
 from lab.web.pages import (
     SignedIn,
@@ -44,6 +52,7 @@ router.include_router(projects.router)
 router.include_router(applications.router)
 router.include_router(credit.router)
 router.include_router(deidentification.router)
+router.include_router(datasets.router)
 
 
 def review_page(

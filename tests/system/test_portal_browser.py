@@ -10,7 +10,6 @@ import hashlib
 import shutil
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,28 +18,19 @@ from lab.catalogue.applications import PLEDGE_ITEMS
 from lab.catalogue.manifests import MANIFEST_NAME
 from lab.catalogue.tracing import trace_file
 from lab.services import LabServices
-from tests.fixtures.services import service_missing
+from tests.system.browser import ARTIFACTS_ROOT, launched
+from tests.system.browser import shot as save_shot
 from tests.system.live_server import serving
 from tests.system.portal_seed import STEWARD_PASSWORD, seed_portal
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "portal"
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+ARTIFACTS = ARTIFACTS_ROOT / "portal"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """One headless chromium for the module (never downloaded: Debian's package)."""
-    if not Path(CHROMIUM).exists():
-        service_missing(f"{CHROMIUM} missing: `make install` installs Debian's chromium")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(ARTIFACTS) as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -61,7 +51,7 @@ def page(browser, portal) -> Iterator[object]:
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    save_shot(page, ARTIFACTS, name)
 
 
 def test_search_open_and_download_csv(page, portal, tmp_path) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
 from lab.api.csrf import csrf_token_for, refuse_cross_site
 from lab.api.deps import SESSION_COOKIE, PrincipalDep, ServicesDep, presented_credential
-from lab.api.signin import password_sign_in, set_session_cookie
-from lab.db import transaction
-from lab.errors import NotAuthenticated
-from lab.identity.authentication import revoke_presented_token
-from lab.services import LabServices
+from lab.api.signin import end_session, password_sign_in, set_session_cookie
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -33,14 +28,6 @@ async def sign_in(
     minted = await password_sign_in(request, services, username, password)
     set_session_cookie(response, services.settings, minted)
     return {"username": username}
-
-
-def end_session(services: LabServices, response: Response, presented: str | None) -> None:
-    """Revoke the token presented — the whole token, checked — and clear the cookie."""
-    if presented:
-        with suppress(NotAuthenticated), transaction(services.sessions) as session:
-            revoke_presented_token(session, services.audit, plain=presented)
-    response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 @router.post("/logout")

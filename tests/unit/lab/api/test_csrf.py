@@ -26,6 +26,8 @@ ANONYMOUS_WRITES = {
     "/auth/login",
     "/steward/login",
     "/enterprise/login",
+    "/bank/login",
+    "/auditor/login",
     "/account/login",
     "/account/register",
     "/feedback",

@@ -1,0 +1,127 @@
+"""What the bank officer's and the auditor's pages share: sign-in, the signed-in user, CSRF,
+flash codes, and rendering in the page's language (Chinese by default, the same switch).
+
+Signing in on a role's page goes through the lab's one throttled path; whoever signs in lands on
+their *own* role's home (``lab.web.homes``), so an auditor who used the steward's door is not
+stranded on a page they may not see.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lab.api.csrf import csrf_token_for
+from lab.api.deps import SESSION_COOKIE
+from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
+from lab.errors import NotAuthenticated, PermissionDenied
+from lab.identity import Principal, Role
+from lab.identity.throttle import SignInThrottled
+from lab.identity.tokens import MintedToken
+from lab.services import LabServices
+from lab.web.error_pages import message_for_page
+from lab.web.homes import RoleDoor, home_for
+from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
+from lab.web.pages import TEMPLATES, cookie_principal
+
+OTHER_DOOR = "other-door"
+
+
+@dataclass(frozen=True)
+class RoleUser:
+    """A signed-in person on one role's pages and the CSRF token their forms carry."""
+
+    principal: Principal
+    csrf_token: str
+
+    @property
+    def username(self) -> str:
+        return self.principal.username
+
+
+def signed_in_as(request: Request, services: LabServices, door: RoleDoor, *also: Role) -> RoleUser:
+    """The person behind the cookie, holding ``door``'s role (or one of ``also``); others go
+    to its sign-in (303) or get the 403 page, which links to their own home."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    principal = cookie_principal(services, cookie)
+    if principal is None:
+        raise HTTPException(303, "sign in first", headers={"Location": door.login})
+    principal.require_role(door.role, *also)
+    return RoleUser(principal, csrf_token_for(services.secret_key, cookie))
+
+
+def check_csrf(user: RoleUser, submitted: str) -> RoleUser:
+    """The user, once a submitted form's CSRF token matches their session's."""
+    if not hmac.compare_digest(submitted.encode(), user.csrf_token.encode()):
+        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    return user
+
+
+def render_role(
+    request: Request,
+    template: str,
+    *,
+    user: RoleUser | None,
+    flash: dict[str, tuple[str, str]] | None = None,
+    failure: Exception | None = None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """``template`` in the visitor's language; ``failure`` (a caller error) is shown inline."""
+    lang = language_of(request)
+    done = (flash or {}).get(request.query_params.get("done", ""))
+    shared = {
+        "lang": lang,
+        "html_lang": HTML_LANG[lang],
+        "tr": lambda chinese, english: pick(lang, chinese, english),
+        "switch_url": switch_url(request, lang, context["door"].home),
+        "user": user,
+        "flash": pick(lang, *done) if done else None,
+        "error": None,
+    }
+    if failure is not None:
+        status = getattr(failure, "http_status", 400)
+        shared["error"] = message_for_page(lang, status, getattr(failure, "message", ""))
+    response = TEMPLATES.TemplateResponse(
+        request, template, {**shared, **context}, status_code=status
+    )
+    remember_language(request, response)
+    return response
+
+
+async def sign_in_at(
+    request: Request, services: LabServices, door: RoleDoor, username: str, password: str
+) -> Response:
+    """Sign in at ``door``'s page: on to the person's own home (flagged when it is another
+    role's), or the form again saying why."""
+    try:
+        minted = await password_sign_in(request, services, username, password)
+    except SignInThrottled as refusal:
+        page = _login_again(request, door, username, page_refusal(refusal))
+        page.headers.update(refusal.headers)
+        return page
+    except NotAuthenticated:
+        wrong = NotAuthenticated("用户名或密码错误 / wrong username or password")
+        return _login_again(request, door, username, wrong)
+    opened = RedirectResponse(landing_after(services, minted, door), status_code=303)
+    set_session_cookie(opened, services.settings, minted)
+    return opened
+
+
+def landing_after(services: LabServices, minted: MintedToken, door: RoleDoor) -> str:
+    """Where a fresh sign-in at ``door`` leads: its home for a person holding its role, else
+    that person's own home, flagged ``?done=other-door`` (the page then says why it opened)."""
+    principal = cookie_principal(services, minted.plain)
+    if principal is None or principal.has_role(door.role):
+        return door.home
+    return f"{home_for(principal)}?done={OTHER_DOOR}"
+
+
+def _login_again(request: Request, door: RoleDoor, username: str, failure) -> HTMLResponse:
+    return render_role(
+        request, "roles/login.html", user=None, door=door, username=username, failure=failure
+    )
