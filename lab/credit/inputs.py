@@ -177,6 +177,18 @@ INPUTS: tuple[InputSpec, ...] = (
         code_lists=("repaired",),
     ),
     InputSpec(
+        "public_penalties",
+        Scope.LICENCES_PENALTIES,
+        open=True,
+        fields=(
+            CODE,
+            _f("decision_number", K.TEXT),
+            _f("penalty_kind", K.TEXT),
+            _f("decided", K.DATE),
+            _f("publicity_ends", K.DATE),
+        ),
+    ),
+    InputSpec(
         "abnormal_operations",
         Scope.LICENCES_PENALTIES,
         open=False,
