@@ -56,8 +56,8 @@ def serve(checkout: Path, home: Path, port: int) -> subprocess.Popen:
         "DATALAB_DATABASE_URL": LabSettings(home=home, database_url="").resolved_database_url,
     }
     command = [sys.executable, "-m", "lab.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    return subprocess.Popen(  # in the checkout: ``-m`` puts the working directory first on the path
+        command, cwd=checkout, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
