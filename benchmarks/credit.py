@@ -62,6 +62,7 @@ from lab.credit.vocabulary import Level, Purpose, Scope
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.demo import generate_demo_data
+from lab.demo.local_files import readable_files
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token, now
 from lab.services import open_services
@@ -86,8 +87,7 @@ def demo_files(scale: int, seed: int) -> dict[str, BoundSource]:
     out = WORK / f"credit-{scale}-{seed}"
     if not (out / "manifest.json").exists():
         generate_demo_data(out, scale=scale, seed=seed)
-    files = {p.stem: str(p) for p in out.iterdir() if p.suffix in (".csv", ".parquet")}
-    return source_files(shipped_mapping(), files)
+    return source_files(shipped_mapping(), readable_files(out))
 
 
 def timed(what: str, action):

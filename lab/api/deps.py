@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lab.api.csrf import refuse_cross_site
 from lab.errors import NotAuthenticated, PermissionDenied
-from lab.identity import Principal, TokenKind, authenticate_token
+from lab.identity import Principal, authenticate_token, is_sandbox_token
 from lab.services import LabServices
 
 SESSION_COOKIE = "datalab_session"
@@ -101,11 +101,5 @@ async def confine_sandbox_tokens(request: Request, services: ServicesDep) -> Non
 
 
 def _any_sandbox_token(services: LabServices, credentials: set[str]) -> bool:
-    with services.sessions() as session, session.begin():
-        for credential in credentials:
-            try:
-                if authenticate_token(session, credential).token_kind is TokenKind.SANDBOX:
-                    return True
-            except NotAuthenticated:
-                continue
-    return False
+    with services.engine.connect() as connection:
+        return any(is_sandbox_token(connection, credential) for credential in credentials)

@@ -19,6 +19,7 @@ from lab.credit.training import train_from_files, train_scorecard
 from lab.credit.validation_report import validation_markdown
 from lab.db import transaction
 from lab.demo import generate_demo_data
+from lab.demo.local_files import readable_files
 from lab.errors import IntegrityError, InvalidInput
 
 credit_app = typer.Typer(help="Credit profiles for banks.", no_args_is_help=True)
@@ -80,8 +81,7 @@ def validate_demo(
     point-in-time features, out-of-sample and out-of-time tests, calibration and PSI."""
     with tempfile.TemporaryDirectory() as work:
         generate_demo_data(Path(work), scale=scale, seed=seed)
-        files = {p.stem: str(p) for p in Path(work).iterdir() if p.suffix in (".csv", ".parquet")}
-        paths = source_files(shipped_mapping(), files)
+        paths = source_files(shipped_mapping(), readable_files(Path(work)))
         table = validation_markdown(train_from_files(paths), scale=scale, seed=seed)
     typer.echo(table)
     if write is not None:

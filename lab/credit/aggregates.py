@@ -17,6 +17,12 @@ scorecard's training examples as they stood at a past date:
   under publicity when its publicity period had not ended on ``as_of``; a case is open when it
   was not closed by ``as_of`` (by the case-status code list where the source has no close date);
 * a tax credit grade counts from the year after its evaluation year (grades are published then).
+
+Items a report lists as already public come from the open (T1) inputs only: penalties under
+publicity from the 双公示 publication (``public_penalties``), licences from theirs. The
+restricted penalty file (T4) gives the counts, fines and the penalties past publicity that may be
+repaired, never the public list. A penalty whose credit repair the lab approved is left out of
+both.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from lab.credit.mapping import Binding
 from lab.credit.sources import BoundSource
 
 PENALTIES = "penalties"
+PUBLIC_PENALTIES = "public_penalties"
+REPAIRABLE_INPUTS = (PENALTIES, PUBLIC_PENALTIES)
+"""Inputs that list penalty decisions: an approved credit repair removes a decision from each."""
 
 
 def relation(path: str) -> str:
@@ -222,8 +231,18 @@ def _penalties(s: _Sql, cut: _Cut, rel: str) -> str:
         f" count(*) FILTER ({public}) AS penalties_public,"
         f" coalesce(sum({s.num('fine')}) FILTER ({in12}), 0) AS fines_12,"
         f" coalesce(sum({s.num('fine')}) FILTER ({in24}), 0) AS fines_24,"
-        f" {_penalty_items(s, public)} AS public_penalties,"
         f" {_penalty_items(s, expired)} AS repairable_penalties"
+        f" FROM {rel} WHERE {decided} <= {cut.day} GROUP BY code"
+    )
+
+
+def _public_penalties(s: _Sql, cut: _Cut, rel: str) -> str:
+    """The 双公示 publication's decisions that were published by ``as_of`` and still under
+    publicity then: the items a report shows."""
+    decided, ends = s.text("decided"), s.text("publicity_ends")
+    return (
+        f"SELECT {s.column('credit_code')} AS code,"
+        f" {_penalty_items(s, f'{ends} > {cut.day}')} AS public_penalties"
         f" FROM {rel} WHERE {decided} <= {cut.day} GROUP BY code"
     )
 
@@ -311,6 +330,7 @@ QUERIES: dict[str, Callable[[_Sql, _Cut, str], str]] = {
     "customs_monthly": _customs,
     "tax_grades": _tax_grades,
     "penalties": _penalties,
+    "public_penalties": _public_penalties,
     "abnormal_operations": _abnormal_operations,
     "judicial_cases": _judicial_cases,
     "dishonest_debtors": _dishonest_debtors,
@@ -376,7 +396,7 @@ def _selected(source: BoundSource, selection: Selection) -> str:
     if selection.codes is not None:
         code = s.column("credit_code")
         conditions.append(f"CAST({code} AS VARCHAR) IN (SELECT code FROM wanted)")
-    if source.binding.input == PENALTIES and selection.repaired:
+    if source.binding.input in REPAIRABLE_INPUTS and selection.repaired:
         conditions.append(
             f"({s.text('credit_code')}, {s.text('decision_number')}) "
             "NOT IN (SELECT (code, ref) FROM repaired)"

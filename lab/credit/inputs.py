@@ -80,6 +80,14 @@ def _f(name: str, kind: FieldKind, required: bool = True) -> Field:
 CODE = _f("credit_code", FieldKind.CREDIT_CODE)
 PERIOD = _f("period", FieldKind.PERIOD)
 K = FieldKind
+DECISION = (
+    CODE,
+    _f("decision_number", K.TEXT),
+    _f("penalty_kind", K.TEXT),
+    _f("decided", K.DATE),
+    _f("publicity_ends", K.DATE),
+)
+"""An administrative penalty decision as both the credit file and the 双公示 publication hold it."""
 INPUTS: tuple[InputSpec, ...] = (
     InputSpec(
         "register",
@@ -165,16 +173,14 @@ INPUTS: tuple[InputSpec, ...] = (
         "penalties",
         Scope.LICENCES_PENALTIES,
         open=False,
-        fields=(
-            CODE,
-            _f("decision_number", K.TEXT),
-            _f("penalty_kind", K.TEXT),
-            _f("decided", K.DATE),
-            _f("publicity_ends", K.DATE),
-            _f("fine", K.MONEY),
-            _f("repair_status", K.TEXT),
-        ),
+        fields=(*DECISION, _f("fine", K.MONEY), _f("repair_status", K.TEXT)),
         code_lists=("repaired",),
+    ),
+    InputSpec(
+        "public_penalties",
+        Scope.LICENCES_PENALTIES,
+        open=True,
+        fields=DECISION,
     ),
     InputSpec(
         "abnormal_operations",

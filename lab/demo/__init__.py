@@ -7,7 +7,8 @@ Modules, one job each:
 
 * ``generate``: one run — seeded streams, build every table, write files and ``manifest.json``.
 * ``manifest``: the frozen description of each file (catalogue fields, tier, format, DP hints).
-* ``writer``: byte-reproducible CSV (UTF-8, BOM, GBK), XLSX and Parquet output.
+* ``writer``: byte-reproducible CSV (UTF-8, BOM, GBK), XLSX and Parquet output;
+  ``local_files``: the written files by dataset id, UTF-8 throughout, for reading in place.
 * ``timeline``: the fixed as-of date, the 24 data months, seeded dates.
 * ``names`` / ``identifiers``: Chinese names and addresses; credit codes, ID numbers, mobiles.
 * ``firms``: the enterprise population and its latent health; ``monthly``: the firm-month panel.

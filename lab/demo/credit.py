@@ -64,14 +64,12 @@ def _firm_columns(firms: Firms, rows: np.ndarray) -> dict[str, object]:
     }
 
 
-def build_penalty_records(
-    rng: np.random.Generator, firms: Firms, penalties: FirmPenalties
-) -> DemoTable:
+def build_penalty_records(firms: Firms, penalties: FirmPenalties) -> DemoTable:
     """Every administrative penalty on a firm, with whether its credit record was repaired."""
     rows, decisions = penalties.rows, penalties.decisions
-    expired = decisions["公示截止期"].to_numpy() <= str(AS_OF)
-    repaired = ~expired & (rng.random(len(rows)) < sigmoid(firms.health[rows] - 1.0))
-    state = np.select([expired, repaired], ["公示期满", "已信用修复"], "公示中")
+    state = np.select(
+        [~penalties.under_publicity, penalties.repaired], ["公示期满", "已信用修复"], "公示中"
+    )
     frame = pd.DataFrame({**_firm_columns(firms, rows), **decisions, "信用修复状态": state})
     bounds = {"罚款金额（元）": (0, 1_000_000), "没收违法所得（元）": (0, 1_000_000)}
     about = credit_about(

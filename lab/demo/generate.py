@@ -59,7 +59,9 @@ def build_tables(scale: int, seed: int) -> Iterator[DemoTable]:
     """Every demo table, one at a time, in a fixed order."""
     firms = build_firms(stream(seed, "firms"), scale)
     panel = build_panel(stream(seed, "panel"), firms)
-    penalties = firm_penalties(stream(seed, "penalties"), firms)
+    penalties = firm_penalties(
+        stream(seed, "penalties"), firms, repairs=stream(seed, "penalty-records")
+    )
     yield from transit.build_bus_network(stream(seed, "transit"))
     yield air.build_air_quality(stream(seed, "air"))
     yield register.build_register(firms)
@@ -72,7 +74,7 @@ def build_tables(scale: int, seed: int) -> Iterator[DemoTable]:
     yield payroll.build_housing_fund_monthly(stream(seed, "housing-fund"), panel)
     yield utilities.build_utilities_monthly(stream(seed, "utilities"), panel)
     yield customs.build_customs_monthly(stream(seed, "customs"), panel)
-    yield credit.build_penalty_records(stream(seed, "penalty-records"), firms, penalties)
+    yield credit.build_penalty_records(firms, penalties)
     yield credit.build_tax_credit_grades(stream(seed, "tax-grades"), firms)
     yield credit.build_abnormal_operations(stream(seed, "abnormal"), firms)
     yield judicial.build_judicial_cases(stream(seed, "judicial"), firms)

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from lab.demo.firms import Firms
+from lab.demo.firms import Firms, sigmoid
 from lab.demo.identifiers import document_serials
 from lab.demo.timeline import AS_OF, days_until, iso
 from lab.reference.regions import DISTRICTS, District
@@ -195,18 +195,27 @@ def draw_decisions(
 
 @dataclass(frozen=True)
 class FirmPenalties:
-    """Decisions on firms, drawn once and shared by the T4 credit file and the T1 publication."""
+    """Decisions on firms, drawn once and shared by the T4 credit file and the T1 publication,
+    with which of them were still under publicity on ``AS_OF`` and which of those were repaired
+    (信用修复 ends a decision's publicity, so the publication no longer lists it)."""
 
     rows: np.ndarray
     decisions: pd.DataFrame
+    under_publicity: np.ndarray
+    repaired: np.ndarray
 
 
-def firm_penalties(rng: np.random.Generator, firms: Firms) -> FirmPenalties:
-    """Decisions on firms in the last three years; weak firms and shops draw more of them."""
+def firm_penalties(
+    rng: np.random.Generator, firms: Firms, repairs: np.random.Generator
+) -> FirmPenalties:
+    """Decisions on firms in the last three years; weak firms and shops draw more of them.
+    ``repairs`` draws the credit repairs: healthier firms repair a decision more often."""
     rate = 0.06 * np.exp(-0.9 * firms.health) * np.where(firms.individual, 1.5, 1.0)
     rows = np.repeat(np.arange(len(firms)), rng.poisson(rate))
     rows = rows[firms.established[rows] + 30 <= np.datetime64(AS_OF)]
     sections = firms.register["行业门类"].to_numpy()[rows]
     earliest = firms.established[rows] + 30
     decisions = draw_decisions(rng, sections, firms.district_index[rows], earliest)
-    return FirmPenalties(rows=rows, decisions=decisions)
+    under_publicity = decisions["公示截止期"].to_numpy() > str(AS_OF)
+    repaired = under_publicity & (repairs.random(len(rows)) < sigmoid(firms.health[rows] - 1.0))
+    return FirmPenalties(rows, decisions, under_publicity, repaired)

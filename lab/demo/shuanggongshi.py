@@ -23,7 +23,7 @@ from lab.demo.identifiers import (
 from lab.demo.manifest import DemoTable, demo_table
 from lab.demo.names import person_names
 from lab.demo.penalties import FirmPenalties, draw_decisions
-from lab.demo.timeline import AS_OF, random_days
+from lab.demo.timeline import random_days
 from lab.reference.regions import DISTRICTS
 
 PERSON_SHARE = 0.5
@@ -66,8 +66,9 @@ def _publication(decisions: pd.DataFrame, counterparty: dict[str, object]) -> pd
 
 
 def _legal_persons(firms: Firms, penalties: FirmPenalties) -> pd.DataFrame:
-    """Published decisions on firms whose publicity period has not ended."""
-    current = (penalties.decisions["公示截止期"] > str(AS_OF)).to_numpy()
+    """Published decisions on firms whose publicity period has not ended and whose credit
+    record was not repaired (a repair ends the publicity)."""
+    current = penalties.under_publicity & ~penalties.repaired
     rows, decisions = penalties.rows[current], penalties.decisions[current]
     register = firms.register
     counterparty = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
@@ -69,6 +69,34 @@ def authenticate_token(session: Session, plain: str) -> Principal:
     if token.last_used_at is None or moment - _as_utc(token.last_used_at) >= LAST_USE_RESOLUTION:
         token.last_used_at = moment  # a write at most once a minute per token, not per request
     return _principal(user, TokenKind(token.kind), token.scopes)
+
+
+_SANDBOX_TOKEN = (
+    select(ApiToken.secret_hash, ApiToken.expires_at, ApiToken.revoked_at, User.is_active)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.prefix == bindparam("p_prefix"), ApiToken.kind == TokenKind.SANDBOX.value)
+)
+"""Built once: the sandbox token with a prefix, with what decides whether it is live."""
+
+
+def is_sandbox_token(connection: Connection, plain: str) -> bool:
+    """Whether ``plain`` authenticates as a sandbox session token (the same checks as
+    ``authenticate_token``: whole secret, unrevoked, unexpired, active user).
+
+    One indexed read and no write, so the app-wide sandbox confinement does not authenticate
+    every request a second time (nor record the token's last use).
+    """
+    parts = split_token(plain)
+    if parts is None:
+        return False
+    row = connection.execute(_SANDBOX_TOKEN, {"p_prefix": parts[0]}).first()
+    return (
+        row is not None
+        and secret_matches(parts[1], row.secret_hash)
+        and row.revoked_at is None
+        and _as_utc(row.expires_at) > now()
+        and row.is_active
+    )
 
 
 def revoke_presented_token(session: Session, audit: AuditLog, *, plain: str) -> str:

@@ -19,7 +19,8 @@ from lab.api.deps import GATEWAY_PREFIX, SESSION_COOKIE
 from lab.db import transaction
 from lab.gateway.projects import apply_for_project, approve_project
 from lab.identity import OrganisationKind, Role, TokenKind
-from lab.identity.accounts import create_organisation, create_user, issue_token
+from lab.identity.accounts import create_organisation, create_user, issue_token, revoke_token
+from lab.identity.tokens import split_token
 from lab.services import LabServices
 from tests.unit.lab.gateway.restricted import publish_tax_table
 
@@ -117,3 +118,20 @@ def test_same_user_other_credentials_still_work(api) -> None:
     gateway = client.get("/api/gateway/budget", headers={"Authorization": f"Bearer {sandbox}"})
     assert gateway.status_code == 200
     assert client.get("/api/projects", headers={"Authorization": "Bearer junk"}).status_code == 401
+
+
+def test_a_sandbox_token_that_does_not_authenticate_is_left_to_the_route(api, lab) -> None:
+    """The confinement refuses (403) only a live sandbox token: with a wrong secret or once
+    revoked, a sandbox token is an invalid credential and the route answers 401 as for any."""
+    _app, client, tokens = api
+    sandbox = tokens[TokenKind.SANDBOX]
+    live = client.get("/api/projects", headers={"Authorization": f"Bearer {sandbox}"})
+    assert live.status_code == 403
+    prefix, secret = split_token(sandbox)
+    forged = f"cdl_{prefix}_{'x' * len(secret)}"
+    wrong = client.get("/api/projects", headers={"Authorization": f"Bearer {forged}"})
+    assert wrong.status_code == 401
+    with transaction(lab.sessions) as session:
+        revoke_token(session, lab.audit, actor="t", prefix=prefix)
+    revoked = client.get("/api/projects", headers={"Authorization": f"Bearer {sandbox}"})
+    assert revoked.status_code == 401

@@ -20,6 +20,7 @@ from lab.credit.sources import BoundSource, source_files
 from lab.credit.training import activate, fit_and_validate
 from lab.db import transaction
 from lab.demo import generate_demo_data
+from lab.demo.local_files import readable_files
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.services import LabServices
@@ -57,7 +58,7 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Paths of one small generated demo's files, by dataset id."""
     out = tmp_path_factory.mktemp("credit-demo")
     generate_demo_data(out, scale=SCALE, seed=SEED)
-    return {p.stem: str(p) for p in Path(out).iterdir() if p.suffix in (".csv", ".parquet")}
+    return readable_files(Path(out))
 
 
 @pytest.fixture(scope="package")

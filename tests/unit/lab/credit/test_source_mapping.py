@@ -11,7 +11,7 @@ import pytest
 
 import lab.credit
 from classification import Tier
-from lab.credit.aggregates import aggregate, data_as_of, labels, loans
+from lab.credit.aggregates import Selection, aggregate, data_as_of, labels, loans
 from lab.credit.features import held_scopes
 from lab.credit.mapping import MappingError, parse_mapping, shipped_mapping, shipped_text
 from lab.credit.mapping_check import PublishedSource, mapping_problems, unmapped_inputs
@@ -56,7 +56,7 @@ def _edited(old: str, new: str) -> str:
 
 STRUCTURAL = [
     ("not TOML", lambda: "version = ", "not valid TOML"),
-    ("no version", lambda: _edited('version = "demo-2026.1"', ""), "needs a non-empty `version`"),
+    ("no version", lambda: _edited('version = "demo-2026.2"', ""), "needs a non-empty `version`"),
     ("unknown key", lambda: "extra = 1\n" + shipped_text(), "unknown top-level keys ['extra']"),
     (
         "unknown input",
@@ -253,6 +253,9 @@ dataset = "pen"
 columns = { credit_code = "uscc", decision_number = "no", penalty_kind = "kind", decided = "day", publicity_ends = "until", fine = "fine", repair_status = "state" }
 units = { fine = "元" }
 codes = { repaired = ["R"] }
+[inputs.public_penalties]
+dataset = "sgs"
+columns = { credit_code = "uscc", decision_number = "wh", penalty_kind = "lb", decided = "rq", publicity_ends = "jz" }
 [inputs.dishonest_debtors]
 dataset = "dd"
 columns = { credit_code = "uscc", filed = "filed", published = "pub", removed = "off" }
@@ -330,6 +333,15 @@ def city(tmp_path_factory) -> dict[str, BoundSource]:
                     "fine": 100,
                     "state": "R",
                 },
+            ],
+        ),
+        "sgs": _write(
+            folder,
+            "sgs",
+            [
+                {"uscc": FIRM, "wh": "P1", "lb": "罚款", "rq": "2025-01-10", "jz": "2026-01-10"},
+                {"uscc": FIRM, "wh": "P2", "lb": "警告", "rq": "2025-06-01", "jz": "2028-06-01"},
+                {"uscc": YOUNG, "wh": "P9", "lb": "警告", "rq": "2025-08-01", "jz": "2026-08-01"},
             ],
         ),
         "dd": _write(
@@ -440,6 +452,28 @@ def test_publicity_ends_on_its_day_and_the_penalty_becomes_repairable(city) -> N
     assert [i["ref"] for i in row["public_penalties"]] == ["P2"]
     assert [i["ref"] for i in row["repairable_penalties"]] == ["P1"]
     assert row["penalties_public"] == 1
+
+
+def test_public_items_come_from_the_publication_not_the_credit_file(city) -> None:
+    """The 双公示 ruling: P9 is only in the T1 publication and is listed as public; with the
+    publication unmapped nothing is listed as public, though the T4 file holds two penalties
+    under publicity (it still gives the counts)."""
+    young = _at(city, "2025-12-31")[YOUNG]
+    assert [i["ref"] for i in young["public_penalties"]] == ["P9"]
+    assert young.get("penalties_24") is None
+    without = {name: source for name, source in city.items() if name != "public_penalties"}
+    frame = aggregate(without, date(2025, 6, 30))
+    assert "public_penalties" not in frame.columns
+    assert frame.loc[FIRM, "penalties_public"] == 2
+
+
+def test_an_approved_repair_leaves_the_public_list_too(city) -> None:
+    """A credit repair the lab approved takes the decision out of the publication's list as well
+    as out of the credit file's counts."""
+    repaired = Selection(repaired=frozenset({(FIRM, "P2")}))
+    row = aggregate(city, date(2025, 6, 30), repaired).loc[FIRM]
+    assert [i["ref"] for i in row["public_penalties"]] == ["P1"]
+    assert row["penalties_24"] == 2
 
 
 def test_a_listing_counts_from_publication_until_removal(city) -> None:

@@ -79,7 +79,7 @@ def _renamed(entry: DemoDataset, source: Path, out: Path) -> DemoDataset:
 
 def _renamed_mapping() -> str:
     """The shipped mapping with only its slugs and column names edited."""
-    text = shipped_text().replace('version = "demo-2026.1"', 'version = "city-2026.1"')
+    text = shipped_text().replace('version = "demo-2026.2"', 'version = "city-2026.1"')
     mapping = shipped_mapping()
     for slug in mapping.datasets():
         text = text.replace(f'"{slug}"', f'"{_slug(slug)}"')
@@ -140,7 +140,7 @@ def test_renamed_sources_need_only_a_new_mapping(city_lab, tmp_path) -> None:
     assert all(tiers[_slug(slug)] == tier for slug, tier in tiers.items() if _slug(slug) in tiers)
     checked = datalab(home, "credit", "sources", "check", **env)
     assert checked.returncode == 0, checked.stderr
-    assert "mapping demo-2026.1: OK, 13 inputs bound" in checked.stdout
+    assert "mapping demo-2026.2: OK, 14 inputs bound" in checked.stdout
     first = datalab(home, "credit", "refresh", **env)
     assert first.returncode == 0, first.stderr
     before = _profiles(lab)

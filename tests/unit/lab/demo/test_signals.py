@@ -58,7 +58,7 @@ def test_worst_health_quintile_defaults_more_than_the_best(firms: Firms) -> None
 
 def test_weak_firms_carry_more_negative_records(firms: Firms) -> None:
     """Penalised, sued-as-defendant and dishonest-listed firms are less healthy than average."""
-    penalties = firm_penalties(stream(11, "penalties"), firms)
+    penalties = firm_penalties(stream(11, "penalties"), firms, stream(11, "penalty-records"))
     dishonest = judicial.build_dishonest_debtors(stream(11, "dishonest"), firms).frame
     cases = judicial.build_judicial_cases(stream(11, "judicial"), firms).frame
     defendants = cases.loc[cases["诉讼地位"] == "被告", "统一社会信用代码"]
@@ -141,3 +141,14 @@ def test_aqi_is_the_worst_individual_index(read) -> None:
     assert (frame.loc[good, "空气质量级别"] == "优").all()
     assert (frame.loc[good, "首要污染物"] == "—").all()
     assert frame.loc[~good, "首要污染物"].isin(list(POLLUTANTS)).all()
+
+
+def test_the_publication_lists_exactly_the_credit_files_penalties_under_publicity(read) -> None:
+    """The T1 双公示 publication and the T4 credit file agree: the publication lists the decisions
+    the file marks 公示中, and no repaired (已信用修复) or expired one."""
+    public = read("shuanggongshi-penalties")
+    records = read("credit-admin-penalties")
+    state = records.set_index("行政处罚决定书文号")["信用修复状态"]
+    listed = set(public["行政处罚决定书文号"])
+    assert len(listed) > 0 and (state == "已信用修复").any()
+    assert listed == set(state.index[state == "公示中"])
