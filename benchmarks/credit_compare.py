@@ -8,9 +8,10 @@ Each one prepares its own lab with its own ``benchmarks/credit.py`` (generator, 
 scorecard, banks, consents; ``credit_prepare.py`` with ``PYTHONPATH=CHECKOUT``) and is served
 by its own code (one ``datalab serve`` each, one worker). Then the phases of
 ``benchmarks/credit.py`` run against each server in turn, round after round, the order
-rotating, so every checkout meets the same load from whatever else runs on the machine. Last,
-each server's own CPU time per request (closed loop, one bank, read from ``/proc``): unlike
-latency, it hardly moves with other load.
+rotating, so every checkout meets the same load from whatever else runs on the machine. Before
+its phases, each server's own CPU time per request (closed loop, one bank, read from ``/proc``,
+after a pause that lets earlier phases' timers run): unlike latency, it hardly moves with other
+load.
 
 Prints, per phase, each checkout's p50, p95 of every round, median p95 and p99, and the ratio of
 its median p95 to the first checkout's; then the CPU table and the load average.
@@ -36,6 +37,9 @@ from lab.settings import LabSettings
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FIRST_PORT = 8771
+SETTLE_SECONDS = 8.0
+"""Pause before a server's CPU is counted, so the timers earlier phases left (alarm checks per
+operator, every ``DATALAB_CREDIT_ALARM_CHECK_SECONDS``) have run and are not counted."""
 
 
 def prepare_in(checkout: Path, home: Path, plan_file: Path, args) -> None:
@@ -96,14 +100,15 @@ def measure(names: list[str], servers: dict, args) -> tuple[dict, dict, list[flo
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
             server, base, plan = servers[name]
-            for phase in bench.PHASES:
-                result = bench.run_phase(base, plan, phase, args, 100 * round_index + 1)
-                results.setdefault((name, phase), []).append(result)
-                print(f"round {round_index + 1}, {name}, {phase}: {result}", file=sys.stderr)
+            time.sleep(SETTLE_SECONDS)
             for kind in ("baseline", "profile"):
                 cpu.setdefault((name, kind), []).append(
                     cpu_per_request(server, base, plan, kind, args)
                 )
+            for phase in bench.PHASES:
+                result = bench.run_phase(base, plan, phase, args, 100 * round_index + 1)
+                results.setdefault((name, phase), []).append(result)
+                print(f"round {round_index + 1}, {name}, {phase}: {result}", file=sys.stderr)
             loads.append(os.getloadavg()[0])
     return results, cpu, loads
 
