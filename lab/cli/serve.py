@@ -55,7 +55,7 @@ def serving_message(url: str, workers: int = 1, also: Mapping[str, str] | None =
     addresses = [(name, f"{url}{path}") for name, path in ROLE_PAGES]
     addresses += list((also or {}).items())
     width = max(len(name) for name, _ in addresses)
-    lines = [f"City Data Lab is serving{processes} — Ctrl-C stops it"]
+    lines = [f"City Data Lab is serving at {url}{processes} — Ctrl-C stops it"]
     lines += [f"  {name.ljust(width)}  {address}" for name, address in addresses]
     return "\n".join(lines)
 
