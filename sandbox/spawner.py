@@ -19,6 +19,7 @@ from sandbox.accounts import provision
 from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
 from sandbox.confinement import SEALED_JUPYTER, confined_command
 from sandbox.identity import ProjectChoice
+from sandbox.kernel_env import kernel_environ
 from sandbox.network import SandboxNetwork, ServerNamespace
 from sandbox.project_spawner import ProjectSpawner
 
@@ -118,8 +119,7 @@ class IsolatingSpawner(ProjectSpawner, LocalProcessSpawner):
             HOME=account.sandbox_home,
             SHELL="/bin/sh",
             PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
-            PYTHONPATH=self.sdk_path,
-            MPLBACKEND="module://matplotlib_inline.backend_inline",
+            **kernel_environ(Path(self.sdk_path)),
             **sealed_jupyter_paths(account.sandbox_home),
         )
         return env
