@@ -24,7 +24,6 @@ pytestmark = pytest.mark.timeout(300)
 CHROMIUM = "/usr/bin/chromium"
 QUERY = """import matplotlib.pyplot as plt
 from sandbox.client import Lab, plot_with_error_bars
-plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "DejaVu Sans"]
 lab = Lab()
 frame = lab.query('SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"', epsilon=0.3)
 plot_with_error_bars(frame)
@@ -102,3 +101,27 @@ def test_browser_login_notebook_dp_query(world) -> None:
             page.screenshot(path=str(ARTIFACTS / "browser-dp-query.png"), full_page=True)
             browser.close()
     assert rows == 10
+
+
+def test_a_user_without_a_project_is_told_why_on_the_page(world) -> None:
+    """15: the outsider (approved organisation, no approved project) signs in and the hub's page
+    says in Chinese and English why no server starts, not "Failed to start your server"."""
+    from playwright.sync_api import sync_playwright
+
+    url = world.hub.layout.browser_url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        try:
+            page.goto(f"{url}/hub/login")
+            page.fill("input[name=username]", "outsider")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_selector("text=没有获批的沙箱项目", timeout=60_000)
+            text = page.inner_text("body")
+        finally:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-no-project.png"), full_page=True)
+            browser.close()
+    assert "请先在数据实验室申请沙箱项目" in text and "no approved sandbox project" in text
+    assert "Failed to start your server" not in text
