@@ -42,7 +42,9 @@ def no_project_error() -> web.HTTPError:
     error = web.HTTPError(403, NO_PROJECT)
     error.jupyterhub_message = f"{NO_PROJECT_ZH} {NO_PROJECT}"
     chinese, english = html.escape(NO_PROJECT_ZH), html.escape(NO_PROJECT)
-    error.jupyterhub_html_message = f'<p lang="zh-CN">{chinese}</p><p lang="en">{english}</p>'
+    error.jupyterhub_html_message = (
+        f'<p class="lab-text" lang="zh-CN">{chinese}</p><p class="lab-text" lang="en">{english}</p>'
+    )
     return error
 
 
