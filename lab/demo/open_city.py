@@ -28,7 +28,11 @@ DISTRICT_WEIGHTS = (0.9, 1.0, 1.6, 0.8, 0.8, 1.0, 1.1, 0.9, 0.9, 0.7)
 
 @dataclass(frozen=True)
 class Measure:
-    """One measure of a series: its typical level, noise, yearly cycle and growth per year."""
+    """One measure of a series: its typical level, noise, yearly cycle and growth per year.
+
+    ``spread`` and ``season`` are shares of the level, unless ``absolute`` (temperatures, which
+    cross zero): then they are in the column's unit and growth does not apply.
+    """
 
     column: str
     description: str
@@ -38,6 +42,22 @@ class Measure:
     peak_month: int = 7
     growth: float = 0.0
     digits: int = 0
+    absolute: bool = False
+    upper: float | None = None
+    dry_share: float = 0.0
+    """Share of rows where the thing did not happen at all (no rain that day): value 0."""
+
+    def value(self, rng: np.random.Generator, scale: float, years: float, month: int) -> float:
+        """One draw for a row whose groups weigh ``scale``, ``years`` into the series."""
+        cycle = np.cos((month - self.peak_month) / 12 * 2 * np.pi)
+        if self.absolute:
+            drawn = self.level * scale + self.season * cycle + rng.normal(0, self.spread)
+        else:
+            trend = (1 + self.growth) ** years * (1 + self.season * cycle)
+            drawn = self.level * scale * trend * np.exp(rng.normal(0, self.spread))
+        if self.dry_share and rng.random() < self.dry_share:
+            return 0.0
+        return drawn if self.upper is None else min(drawn, self.upper)
 
 
 @dataclass(frozen=True)
@@ -168,10 +188,8 @@ def series(
             scale = float(np.prod([s for _, s in key])) if key else 1.0
             row = {period: label, **{g[0]: v for g, (v, _) in zip(groups, key, strict=True)}}
             for m in measures:
-                cycle = 1 + m.season * np.cos((month - m.peak_month) / 12 * 2 * np.pi)
-                value = m.level * scale * (1 + m.growth) ** years * cycle
-                value *= np.exp(rng.normal(0, m.spread))
-                row[m.column] = round(float(value), m.digits) if m.digits else round(float(value))
+                value = float(m.value(rng, scale, years, month))
+                row[m.column] = round(value, m.digits) if m.digits else round(value)
             rows.append(row)
     return pd.DataFrame(rows)
 
