@@ -77,7 +77,9 @@ class LabKms:
     def __repr__(self) -> str:
         return f"LabKms(keyring={self._keyring!r})"
 
-    def issue_token(self, scope: str, *, may_wrap: bool = False, seconds: float | None = None) -> str:
+    def issue_token(
+        self, scope: str, *, may_wrap: bool = False, seconds: float | None = None
+    ) -> str:
         """A token for ``scope``: unwrapping only unless ``may_wrap``, for ``seconds``."""
         master_key_id(scope, FOOTER)  # validates the scope
         lifetime = self.token_seconds if seconds is None else seconds

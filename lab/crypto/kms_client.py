@@ -50,10 +50,14 @@ class LabKmsClient(pe.KmsClient):
                 return json.loads(answer.read())
         except urllib.error.HTTPError as refused:
             message = json.loads(refused.read() or b"{}").get("error", {}).get("message", "")
-            raise ServiceUnavailable(f"the lab's key service refused to {route}: {message}") from None
+            raise ServiceUnavailable(
+                f"the lab's key service refused to {route}: {message}"
+            ) from None
 
 
 def connection(url: str, token: str) -> tuple[pe.CryptoFactory, pe.KmsConnectionConfig]:
     """A crypto factory whose KMS client is ``LabKmsClient`` and a connection for ``token``."""
-    factory = pe.CryptoFactory(lambda config: LabKmsClient(config.kms_instance_url, config.key_access_token))
+    factory = pe.CryptoFactory(
+        lambda config: LabKmsClient(config.kms_instance_url, config.key_access_token)
+    )
     return factory, pe.KmsConnectionConfig(kms_instance_url=url, key_access_token=token)

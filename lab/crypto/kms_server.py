@@ -59,7 +59,7 @@ class KmsServer:
 
 def _handler_for(kms: LabKms) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             try:
                 status, body = HTTPStatus.OK, _answer(kms, self.path, self._token(), self._json())
             except LabError as error:
@@ -89,7 +89,7 @@ def _handler_for(kms: LabKms) -> type[BaseHTTPRequestHandler]:
                 raise InvalidInput("the key-service request body is not a JSON object")
             return body
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (its name)
+        def log_message(self, format: str, *args: object) -> None:
             log.debug("kms %s", self.path)  # never the token or the body
 
     return Handler

@@ -132,12 +132,15 @@ def data_files(folder: Path) -> list[Path]:
 
 def read_encrypted(folder: Path, keys: KeyService) -> pa.Table:
     """The whole table, decrypted in memory through the key service (a reading token suffices)."""
+    return pa.concat_tables(read_encrypted_file(path, keys) for path in data_files(folder))
+
+
+def read_encrypted_file(path: Path, keys: KeyService) -> pa.Table:
+    """One data file of a table, decrypted in memory through the key service."""
     factory, kms = connection(keys.url, keys.token)
-    parts = []
-    for path in data_files(folder):
-        properties = factory.file_decryption_properties(kms, pe.DecryptionConfiguration(), str(path))
-        parts.append(pq.read_table(str(path), decryption_properties=properties))
-    return pa.concat_tables(parts)
+    config = pe.DecryptionConfiguration(cache_lifetime=_KEY_CACHE)
+    properties = factory.file_decryption_properties(kms, config, str(path))
+    return pq.read_table(str(path), decryption_properties=properties)
 
 
 def rotate(folder: Path, keys: KeyService) -> int:
