@@ -94,18 +94,32 @@ class EncryptedTables:
         return sorted(p for p in self.folder.iterdir() if p.is_dir() and p.name.startswith("t"))
 
 
-def encrypted_tables(lab: LabServices, keyring: Keyring | None = None) -> EncryptedTables:
+def encrypted_tables(
+    lab: LabServices, keyring: Keyring | None = None, *, bind: str | None = None
+) -> EncryptedTables:
     """The lab's encrypted tables as its settings place them (``keyring`` overrides the lab's,
-    e.g. the freshly rotated one of ``datalab keys rotate``)."""
+    e.g. the freshly rotated one of ``datalab keys rotate``; ``bind`` the key service's address)."""
     settings = lab.settings
     sealed = lab.sealed if keyring is None else SealedObjectStore(lab.store, keyring)
     return EncryptedTables(
         sealed,
         settings.resolved_spark_tables_dir,
         lambda key: privacy_unit_of_object(lab, key),
-        bind=settings.gateway_spark_kms_bind,
+        bind=bind or settings.gateway_spark_kms_bind,
         token_seconds=settings.gateway_spark_kms_token_seconds,
     )
+
+
+def rotate_exported(lab: LabServices, keyring: Keyring) -> int:
+    """Re-wrap the key material of every exported table under ``keyring``'s active KEK (a key
+    service of this process on a free loopback port); returns how many files were re-wrapped."""
+    if not lab.settings.resolved_spark_tables_dir.is_dir():
+        return 0
+    tables = encrypted_tables(lab, keyring, bind="127.0.0.1:0")
+    try:
+        return tables.rotate()
+    finally:
+        tables.close()
 
 
 def privacy_unit_of_object(lab: LabServices, key: str) -> str:

@@ -20,9 +20,11 @@ Layout of one table version (its *scope*, ``kms.table_scope``) under the shared 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -151,3 +153,14 @@ def rotate(folder: Path, keys: KeyService) -> int:
     for path in files:
         factory.rotate_master_keys(kms, str(path), double_wrapping=True)
     return len(files)
+
+
+def kek_usage(folder: Path) -> Counter[str]:
+    """How many encrypted data files under ``folder`` (every table) each lab KEK id wraps keys
+    of, read from the key material beside them (no key service needed)."""
+    usage: Counter[str] = Counter()
+    for material in sorted(folder.glob(f"*/{BUCKET_COLUMN}=*/{KEY_MATERIAL_PREFIX}*.json")):
+        entries = json.loads(material.read_text()).values()
+        wrapped = (json.loads(entry).get("wrappedKEK") or "" for entry in entries)
+        usage.update({text.partition(":")[0] for text in wrapped if ":" in text})
+    return usage

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lab.crypto import kms_jar
-from lab.crypto.keyring import Keyring
+from lab.crypto.keyring import Keyring, read_keyring_file
 from lab.gateway.encrypted_tables import encrypted_tables
 from lab.gateway.engine import DuckDBEngine
 from lab.gateway.parquet_crypto import (
@@ -28,12 +29,14 @@ from lab.gateway.parquet_crypto import (
     EncryptedParquet,
     KeyService,
     data_files,
+    read_encrypted,
     read_encrypted_file,
 )
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
 from lab.gateway.targets import table_metadata
 from lab.services import LabServices
+from tests.unit.lab.crypto.test_keys_cli import datalab_keys, printed_no_key
 from tests.unit.lab.gateway.restricted import publish_tax_table
 from tests.unit.lab.gateway.test_service import _ask, _open_gateway
 from tests.unit.lab.ingest.tables import firms
@@ -43,7 +46,8 @@ UNIT = "统一社会信用代码"
 A = '"应纳税额（元）"'
 QUERIES = [
     f'SELECT "所属区", COUNT(*), SUM({A}), MEDIAN({A}) FROM tax GROUP BY "所属区"',
-    f'SELECT "所属期", AVG({A}), STDDEV({A}) FROM tax WHERE "所属区" <> \'市南区\' GROUP BY "所属期"',
+    f'SELECT "所属期", AVG({A}), STDDEV({A}) FROM tax '
+    f'WHERE "所属区" <> \'市南区\' GROUP BY "所属期"',
     f"SELECT COUNT(*), SUM({A}) FROM tax",
 ]
 
@@ -187,3 +191,30 @@ def test_rotation_rewraps_key_material_and_old_files_still_read(
             assert jvm_client.run(compiled, [table]).to_pylist()[0]["rows"] == 50 * 4
     finally:
         new_only.close()
+
+
+def test_keys_rotate_rewraps_the_spark_tables_too(sqlite_lab: LabServices, published) -> None:
+    """``datalab keys rotate`` re-wraps the exported tables' key material with the sealed
+    objects, ``keys status`` counts their files per KEK, and the rotated table then reads with
+    the new KEK alone."""
+    _, key, tables = published
+    with tables.lease(key) as table:
+        files = len(data_files(table.folder))
+    home = sqlite_lab.settings.home
+    rotated = datalab_keys(home, "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"key material of {files} encrypted Parquet files" in rotated.stdout
+    keyring = read_keyring_file(sqlite_lab.settings.resolved_keyring_file)
+    sealed = sum(map(int, re.search(r"(\d+) objects, (\d+) already", rotated.stdout).groups()))
+    status = datalab_keys(home, "status")
+    assert f"{keyring.active_id}\t{sealed + files} objects (active)" in status.stdout
+    older = [line for line in status.stdout.splitlines()[1:] if "(active)" not in line]
+    assert older and all(line.endswith("\t0 objects") for line in older), status.stdout
+    assert printed_no_key(rotated, keyring) and printed_no_key(status, keyring)
+    new_only = Keyring(keyring.active_id, {keyring.active_id: keyring.keys[keyring.active_id]})
+    reader = encrypted_tables(sqlite_lab, new_only)
+    try:
+        with reader.lease(key) as table:
+            assert read_encrypted(table.folder, table.key_service).num_rows == 50 * 4
+    finally:
+        reader.close()
