@@ -7,6 +7,7 @@ spark.py``); without Java or a JDK these tests skip and say why.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -21,8 +22,12 @@ import pytest
 
 from lab.crypto import kms_jar
 from lab.crypto.keyring import Keyring, read_keyring_file
-from lab.gateway.encrypted_tables import encrypted_tables
+from lab.errors import ConfigurationError
+from lab.gateway import engine_choice
+from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine
+from lab.gateway.engine_choice import check_engine, tables_for
+from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.parquet_crypto import (
     BUCKET_COLUMN,
     BUCKETS,
@@ -36,6 +41,7 @@ from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
 from lab.gateway.targets import table_metadata
 from lab.services import LabServices
+from lab.settings import load_settings
 from tests.unit.lab.crypto.test_keys_cli import datalab_keys, printed_no_key
 from tests.unit.lab.gateway.restricted import publish_tax_table
 from tests.unit.lab.gateway.test_service import _ask, _open_gateway
@@ -69,6 +75,11 @@ def published(sqlite_lab: LabServices, tmp_path):
     tables = encrypted_tables(sqlite_lab)
     yield metadata, key, tables
     tables.close()
+
+
+def replace_settings(lab: LabServices, **changes) -> LabServices:
+    """The same lab services with some settings changed."""
+    return dataclasses.replace(lab, settings=lab.settings.model_copy(update=changes))
 
 
 def _all_bytes(folder: Path) -> bytes:
@@ -218,3 +229,33 @@ def test_keys_rotate_rewraps_the_spark_tables_too(sqlite_lab: LabServices, publi
             assert read_encrypted(table.folder, table.key_service).num_rows == 50 * 4
     finally:
         reader.close()
+
+
+def test_the_setting_selects_where_tables_come_from(sqlite_lab: LabServices, tmp_path) -> None:
+    """Memory is the default, and DuckDB ignores the setting; Spark with encrypted-parquet
+    leases encrypted tables from the configured shared folder."""
+    assert isinstance(tables_for(sqlite_lab), OpenTableCache)
+    duck = replace_settings(sqlite_lab, gateway_spark_storage="encrypted-parquet")
+    assert isinstance(tables_for(duck), OpenTableCache)
+    shared = tmp_path / "shared"
+    spark = replace_settings(duck, gateway_engine="spark", gateway_spark_tables_dir=shared)
+    chosen = tables_for(spark)
+    try:
+        assert isinstance(chosen, EncryptedTables) and chosen.folder == shared
+        assert chosen.kms_url.startswith("http://127.0.0.1:")
+    finally:
+        chosen.close()
+
+
+def test_encrypted_parquet_without_the_client_jar_stops_in_one_line(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Spark cannot read encrypted tables without the lab's KMS client: the check says how to
+    build it instead of failing at the first query."""
+    monkeypatch.setattr(engine_choice, "JAR", tmp_path / "absent.jar")
+    settings = load_settings(
+        home=tmp_path, gateway_engine="spark", gateway_spark_storage="encrypted-parquet"
+    )
+    with pytest.raises(ConfigurationError, match=r"KMS client jar .*make install") as raised:
+        check_engine(settings)
+    assert "\n" not in raised.value.message
