@@ -6,8 +6,9 @@ Layout of one table version (its *scope*, ``kms.table_scope``) under the shared 
     <scope>/unit_bucket=07/_KEY_MATERIAL_FOR_part-0.parquet.json   wrapped keys, beside the file
 
 * **Partitions.** Rows go to one of ``BUCKETS`` folders by a hash of their privacy unit
-  (``md5`` of its text, modulo ``BUCKETS``), so each unit's rows stay together; the bucket number
-  is the only thing in a path.
+  (DuckDB's ``hash``, modulo ``BUCKETS``), so each unit's rows stay together; the bucket number
+  is the only thing in a path. The layout is fixed when a table is written; nothing recomputes
+  it (md5 would be portable across DuckDB versions but cost 10× the whole export).
 * **Keys.** pyarrow generates a data key per file and column set (AES-GCM, ``AES_GCM_V1``), wraps
   each with a per-file key-encryption key (double wrapping), and has the lab's key service wrap
   those under two master key identifiers, ``<scope>/footer`` and ``<scope>/columns``
@@ -45,7 +46,7 @@ BUCKET_COLUMN = "unit_bucket"
 DATA_FILE = "part-0.parquet"
 KEY_MATERIAL_PREFIX = "_KEY_MATERIAL_FOR_"
 CRYPTO_FACTORY = "org.apache.parquet.crypto.keytools.PropertiesDrivenCryptoFactory"
-_BATCH_ROWS = 128 * 1024
+_BATCH_ROWS = 512 * 1024
 _KEY_CACHE = timedelta(minutes=1)
 
 
@@ -111,9 +112,10 @@ def write_encrypted(source: str, target: Path, *, unit: str, scope: str, keys: K
 
 
 def _bucketed(source: str, unit: str) -> Iterator[tuple[int, pa.Table]]:
-    """``source``'s rows in batches, each split into the rows of one bucket."""
+    """``source``'s rows in batches, each split into the rows of one bucket (sorted once by
+    bucket, then cut into slices)."""
     quoted = '"' + unit.replace('"', '""') + '"'
-    bucket = f"CAST(md5_number(CAST({quoted} AS VARCHAR)) % {BUCKETS} AS INTEGER)"
+    bucket = f"CAST(hash({quoted}) % {BUCKETS} AS INTEGER)"
     with duckdb.connect(config={"threads": 2, "enable_external_file_cache": False}) as database:
         reader = database.sql(
             f"SELECT *, {bucket} AS __bucket FROM read_parquet(?)",  # noqa: S608 (quoted name)
@@ -121,10 +123,12 @@ def _bucketed(source: str, unit: str) -> Iterator[tuple[int, pa.Table]]:
         ).to_arrow_reader(_BATCH_ROWS)
         for batch in reader:
             table = pa.Table.from_batches([batch])
-            buckets = table.column("__bucket")
-            rows = table.drop_columns(["__bucket"])
-            for number in pc.unique(buckets).to_pylist():
-                yield number, rows.filter(pc.equal(buckets, number))
+            table = table.take(pc.sort_indices(table.column("__bucket")))
+            counts = pc.value_counts(table.column("__bucket")).to_pylist()
+            rows, start = table.drop_columns(["__bucket"]), 0
+            for found in sorted(counts, key=lambda each: each["values"]):
+                yield found["values"], rows.slice(start, found["counts"])
+                start += found["counts"]
 
 
 def data_files(folder: Path) -> list[Path]:
