@@ -78,7 +78,8 @@ def _handler_for(kms: LabKms) -> type[BaseHTTPRequestHandler]:
             return token.strip() if scheme.lower() == "bearer" else ""
 
         def _json(self) -> dict:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = self.headers.get("Content-Length") or "0"
+            length = int(declared) if declared.isdigit() else 0
             if not 0 < length <= MAX_BODY:
                 raise InvalidInput("the key-service request needs a small JSON body")
             try:

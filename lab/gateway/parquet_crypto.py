@@ -93,8 +93,8 @@ def write_encrypted(source: str, target: Path, *, unit: str, scope: str, keys: K
     )
     staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     staging.mkdir(mode=0o700, parents=True)
+    writers: dict[int, pq.ParquetWriter] = {}
     try:
-        writers: dict[int, pq.ParquetWriter] = {}
         for bucket, rows in _bucketed(source, unit):
             if bucket not in writers:
                 path = staging / f"{BUCKET_COLUMN}={bucket:02d}" / DATA_FILE
@@ -104,10 +104,12 @@ def write_encrypted(source: str, target: Path, *, unit: str, scope: str, keys: K
                     str(path), rows.schema, encryption_properties=properties
                 )
             writers[bucket].write_table(rows)
-        for writer in writers.values():
-            writer.close()
+        while writers:
+            writers.popitem()[1].close()
         os.rename(staging, target)
     finally:
+        for writer in writers.values():
+            writer.close()
         shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -16,6 +16,7 @@ import re
 import struct
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -36,6 +37,7 @@ from lab.gateway.parquet_crypto import (
     data_files,
     read_encrypted,
     read_encrypted_file,
+    write_encrypted,
 )
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
@@ -259,3 +261,21 @@ def test_encrypted_parquet_without_the_client_jar_stops_in_one_line(
     with pytest.raises(ConfigurationError, match=r"KMS client jar .*make install") as raised:
         check_engine(settings)
     assert "\n" not in raised.value.message
+
+
+def test_a_failed_export_leaves_nothing_behind(sqlite_lab: LabServices, published) -> None:
+    """An export that fails half-way (here: a unit column the table lacks) leaves neither the
+    table's folder nor its staging folder on the shared storage."""
+    _, key, tables = published
+    with sqlite_lab.sealed.open_plaintext_memfd(key) as plaintext:
+        scope = "t" + "1" * 32
+        writing = KeyService(tables.kms_url, tables.kms.issue_token(scope, may_wrap=True))
+        with pytest.raises(duckdb.Error):
+            write_encrypted(
+                f"/proc/self/fd/{plaintext.fileno()}",
+                tables.folder / scope,
+                unit="no such column",
+                scope=scope,
+                keys=writing,
+            )
+    assert not tables.folder.exists() or not any(tables.folder.iterdir())
