@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import logging
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +27,7 @@ from lab.errors import InvalidInput, LabError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024
+_EVERY_INTERFACE = ("0.0.0.0", "::", "")  # noqa: S104 (recognised, not bound here)
 
 
 class KmsServer:
@@ -41,8 +43,11 @@ class KmsServer:
 
     @property
     def url(self) -> str:
-        """The base URL clients call."""
+        """The base URL clients call: the bound host, or this machine's name when bound to every
+        interface (executors elsewhere cannot call 0.0.0.0)."""
         host, port = self._server.server_address[:2]
+        if host in _EVERY_INTERFACE:
+            host = socket.gethostname()
         return f"http://{host}:{port}"
 
     def start(self) -> KmsServer:
