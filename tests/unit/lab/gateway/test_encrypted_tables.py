@@ -32,6 +32,8 @@ from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.parquet_crypto import (
     BUCKET_COLUMN,
     BUCKETS,
+    DATA_FILE,
+    KEY_MATERIAL_PREFIX,
     EncryptedParquet,
     KeyService,
     data_files,
@@ -112,6 +114,8 @@ def test_shared_storage_holds_no_plaintext(published) -> None:
     assert not list(table.folder.parent.glob(".*.tmp")), "no staging folder left"
     assert 1 < len(files) <= BUCKETS
     assert all(path.parent.name.startswith(f"{BUCKET_COLUMN}=") for path in files)
+    written = {p.name for p in table.folder.parent.rglob("*") if p.is_file()}
+    assert written == {DATA_FILE, f"{KEY_MATERIAL_PREFIX}{DATA_FILE}.json"}, "nothing else"
     with pytest.raises(OSError, match=r"encrypted footer|[Dd]ecrypt|[Kk]ey"):
         pq.read_table(files[0])
 
