@@ -271,9 +271,7 @@ def test_zcdp_releases_compose_in_rho_on_the_unit(lab_with_both) -> None:
     dataset's levels hold ε(its ρ), and the organisation's unit level ε(0.06) with δ once — the
     three releases compose in ρ on the unit, not as a sum of ε's (ε(0.05) + ε(0.04) before)."""
     lab, client = lab_with_both
-    token = sandbox_token(
-        lab, username="zcdpjoin", budgets={"tax": 0.5, "insured": 0.5}, rho=0.5
-    )
+    token = sandbox_token(lab, username="zcdpjoin", budgets={"tax": 0.5, "insured": 0.5}, rho=0.5)
     headers = {"Authorization": f"Bearer {token}"}
     asks = (
         ("tax", "SELECT COUNT(*) FROM tax WHERE amount > -1", 0.02),
@@ -285,7 +283,9 @@ def test_zcdp_releases_compose_in_rho_on_the_unit(lab_with_both) -> None:
         response = client.post("/api/gateway/query", json=body, headers=headers)
         assert response.status_code == 200, response.text
     delta_pico = round(DEFAULT_DELTA_PER_DATASET * PICO)
-    epsilon = {rho: implied_epsilon_micro(rho, delta_pico) / 1e6 for rho in (40_000, 50_000, 60_000)}
+    epsilon = {
+        rho: implied_epsilon_micro(rho, delta_pico) / 1e6 for rho in (40_000, 50_000, 60_000)
+    }
     spent = _spent(client, token)
     assert spent == {
         ("project", "dataset:tax"): epsilon[50_000],
