@@ -67,6 +67,51 @@ def _rows(lab: LabServices, project_id: int):
         return budget, levels, releases
 
 
+def _zcdp_projects_on_two_tables(
+    lab: LabServices, tmp_path, titles: tuple[str, ...], rho: float
+) -> list[int]:
+    """``tax`` and ``social`` about the same enterprises, and one bank with a zCDP project per
+    title holding ``rho`` on each."""
+    for slug in ("tax", "social"):
+        (tmp_path / slug).mkdir()
+        publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
+    projects = []
+    with transaction(lab.sessions) as s:
+        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
+        for title in titles:
+            project = apply_for_project(
+                s,
+                lab.audit,
+                organisation_id=bank.id,
+                title=title,
+                purpose="SME benchmark",
+                actor="b",
+            )
+            approve_project(
+                s,
+                lab.audit,
+                project=project,
+                budgets={"tax": rho, "social": rho},
+                actor="steward",
+                accounting=Accounting.ZCDP,
+            )
+            projects.append(project.id)
+    return projects
+
+
+def _two_hundred_at_once(gateway: DpGateway, ask) -> None:
+    """Run ``ask(n)`` for n < 200 on 200 threads at once; all must finish (no deadlock)."""
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+    finally:
+        gateway.close()
+    assert not any(thread.is_alive() for thread in threads)
+
+
 def test_zcdp_queries_charge_rho_and_the_epsilon_it_implies(lab: LabServices, tmp_path) -> None:
     """Three zCDP queries: the project's ρ grows by exactly their ρ, every level's ε by exactly
     ε(ρ spent) at the project's δ (OpenDP, rounded up) and δ once; a repeat is free; ε is
@@ -148,15 +193,7 @@ def test_two_hundred_concurrent_zcdp_and_pure_queries_never_overspend(
         with lock:
             outcomes.append((name, result))
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=180)
-    finally:
-        gateway.close()
-    assert not any(thread.is_alive() for thread in threads)
+    _two_hundred_at_once(gateway, ask)
     for name in ("z", "p"):
         assert outcomes.count((name, "charged")) == 50 and outcomes.count((name, "refused")) == 50
     zcdp, levels, zcdp_releases = _rows(lab, made["z"])
@@ -227,27 +264,12 @@ def test_a_zcdp_join_charges_rho_on_both_datasets_and_once_on_the_unit(
     """A zCDP project joins ``tax`` with ``social`` after one query on ``tax``: each project row
     grows by the join's ρ, each dataset's levels by its own row's ε increment (δ once), and the
     unit row holds ε of the ρ spent on the unit (0.01 + 0.02, the join once), δ once."""
-    for slug in ("tax", "social"):
-        (tmp_path / slug).mkdir()
-        publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
-    with transaction(lab.sessions) as s:
-        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
-        project = apply_for_project(
-            s, lab.audit, organisation_id=bank.id, title="z", purpose="SME benchmark", actor="b"
-        )
-        approve_project(
-            s,
-            lab.audit,
-            project=project,
-            budgets={"tax": 0.05, "social": 0.05},
-            actor="steward",
-            accounting=Accounting.ZCDP,
-        )
+    (project,) = _zcdp_projects_on_two_tables(lab, tmp_path, ("z",), 0.05)
     join = 'SELECT COUNT(*) FROM tax t JOIN social s ON t."统一社会信用代码" = s."统一社会信用代码"'
     gateway = DpGateway(lab)
     try:
-        gateway.query(project_id=project.id, slug="tax", sql=COUNT.format(n=0), rho=0.01, actor="a")
-        gateway.query(project_id=project.id, slug="tax", sql=join, rho=0.02, actor="a")
+        gateway.query(project_id=project, slug="tax", sql=COUNT.format(n=0), rho=0.01, actor="a")
+        gateway.query(project_id=project, slug="tax", sql=join, rho=0.02, actor="a")
     finally:
         gateway.close()
     with lab.sessions() as s:
@@ -266,7 +288,7 @@ def test_a_zcdp_join_charges_rho_on_both_datasets_and_once_on_the_unit(
     assert unit.delta_spent_pico == DELTA_PICO
     with lab.sessions() as s:
         (tally,) = s.scalars(select(ProjectUnitRho))
-        assert (tally.project_id, tally.organisation_budget_id) == (project.id, unit.id)
+        assert (tally.project_id, tally.organisation_budget_id) == (project, unit.id)
         assert (tally.rho_spent_micro, tally.delta_pico) == (30_000, DELTA_PICO)
 
 
@@ -278,30 +300,7 @@ def test_two_hundred_concurrent_zcdp_joins_and_queries_compose_exactly(
     join on both) and never past its limit, its ε is ε(that ρ); each project's ρ on the unit is
     the sum of its releases (a join once) and the unit level holds exactly the sum over projects
     of ε(their ρ on the unit), δ once per project."""
-    for slug in ("tax", "social"):
-        (tmp_path / slug).mkdir()
-        publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
-    projects = []
-    with transaction(lab.sessions) as s:
-        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
-        for title in ("a", "b"):
-            project = apply_for_project(
-                s,
-                lab.audit,
-                organisation_id=bank.id,
-                title=title,
-                purpose="SME benchmark",
-                actor="b",
-            )
-            approve_project(
-                s,
-                lab.audit,
-                project=project,
-                budgets={"tax": 0.03, "social": 0.03},
-                actor="steward",
-                accounting=Accounting.ZCDP,
-            )
-            projects.append(project.id)
+    projects = _zcdp_projects_on_two_tables(lab, tmp_path, ("a", "b"), 0.03)
     join = (
         'SELECT COUNT(*) FROM tax t JOIN social s ON t."统一社会信用代码" = s."统一社会信用代码" '
         'WHERE t."应纳税额（元）" > {n}'
@@ -320,15 +319,7 @@ def test_two_hundred_concurrent_zcdp_joins_and_queries_compose_exactly(
                 actor="a",
             )
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=180)
-    finally:
-        gateway.close()
-    assert not any(thread.is_alive() for thread in threads)
+    _two_hundred_at_once(gateway, ask)
     with lab.sessions() as s:
         budgets = {b.id: b for b in s.scalars(select(PrivacyBudget))}
         releases = list(s.scalars(select(QueryRelease)))
