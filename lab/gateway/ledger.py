@@ -20,7 +20,8 @@ budget on the dataset, and the organisation's budget on the dataset's kind of pr
 
 Under ρ-zCDP accounting (``zcdp``) the project's row is charged first, in micro-ρ, by the same
 kind of conditional update on ``rho_spent_micro``; its result fixes the (ε, δ) increment that the
-three levels are then charged as above: ε(ρ_after) − ε(ρ_before) in micro-ε (OpenDP's conversion
+project's and the organisation's dataset levels are then charged as above (the unit level: below):
+ε(ρ_after) − ε(ρ_before) in micro-ε (OpenDP's conversion
 at the project's δ, rounded up — the increments telescope to ε(ρ_total)) and the project's δ on
 its first charge only. Locking that project row before the organisation rows cannot deadlock:
 pure-ε queries never lock a zCDP project's row, and zCDP queries of one project queue on it
