@@ -153,10 +153,10 @@ def test_bank_benchmark_notebook(demo_gateway, monkeypatch) -> None:
 
 def test_bank_zcdp_notebook(demo_gateway, monkeypatch) -> None:
     """zCDP notebook (the bank's project under ρ-zCDP): a grouped query at ρ = 0.02 and a join
-    at ρ = 0.03 through the SDK, the join's half-width as ``cost()`` planned it; tax spends ρ 0.05 and
-    social insurance 0.03, each shown as the ε OpenDP's conversion gives at the project's δ
-    (δ once), and the bank's unit level grows by ε of the 0.05 the project spent on it — in ρ,
-    not the two datasets' ε's added."""
+    at ρ = 0.03 through the SDK, the join's half-width as ``cost()`` planned it; tax spends
+    ρ 0.05 and social insurance 0.03, each shown as the ε OpenDP's conversion gives at the
+    project's δ (δ once), and the bank's unit level grows by ε of the 0.05 the project spent
+    on it — in ρ, not the two datasets' ε's added."""
     notebook = run_notebook(
         "bank_zcdp_benchmark.ipynb", "banker", demo_gateway, monkeypatch, project="zcdp"
     )
