@@ -33,6 +33,7 @@ from lab.gateway.zcdp import implied_epsilon_micro
 from lab.services import open_services
 from lab.settings import load_settings
 from sandbox.identity import mint_kernel_token
+from sandbox.kernel_env import kernel_environ
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -94,10 +95,14 @@ def run_notebook(
     )
     monkeypatch.setenv("DATALAB_GATEWAY_URL", url)
     monkeypatch.setenv("DATALAB_GATEWAY_TOKEN", token.plain)
+    for variable, value in kernel_environ(ROOT).items():  # the SDK and its matplotlibrc
+        monkeypatch.setenv(variable, value)
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(notebook, timeout=180, kernel_name="python3").execute()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, ARTIFACTS / name)
+    streams = "".join(o.get("text", "") for o in outputs(notebook, "text"))
+    assert "missing from font" not in streams, "Chinese labels drawn as missing-glyph boxes"
     return notebook
 
 
@@ -106,8 +111,9 @@ def outputs(notebook: nbformat.NotebookNode, kind: str) -> list:
 
 
 def summary(notebook: nbformat.NotebookNode) -> dict:
-    """The dict the notebook's last cell prints."""
-    return ast.literal_eval(notebook.cells[-1].outputs[-1]["text"].strip())
+    """The dict the notebook's last cell prints (its stdout; warnings go to stderr)."""
+    printed = [o for o in notebook.cells[-1].outputs if o.get("name") == "stdout"]
+    return ast.literal_eval(printed[-1]["text"].strip())
 
 
 def images(notebook: nbformat.NotebookNode) -> int:
