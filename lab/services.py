@@ -26,6 +26,8 @@ from lab.db import PoolSizing, check_database, make_engine, session_factory, upg
 from lab.ingest.staging import staging_root
 from lab.private_files import check_private, entries_of, make_private_dir, touch_private
 from lab.settings import LabSettings
+from lab.signing import SigningKeyStore
+from lab.signing.legacy import legacy_keys
 from lab.storage import ObjectStore, open_object_store
 from lab.storage.signing import ObjectUrlSigner
 
@@ -42,6 +44,7 @@ class LabServices:
     sealed: SealedObjectStore
     secret_key: bytes
     checkpoints: AuditCheckpoints
+    signing: SigningKeyStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -87,7 +90,18 @@ def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices
     sessions = session_factory(engine)
     audit = AuditLog(sessions)
     checkpoints = audit_checkpoints(settings, audit, store)
-    return LabServices(settings, engine, sessions, audit, store, sealed, secret_key, checkpoints)
+    signing = signing_key_store(settings, secret_key)
+    return LabServices(
+        settings, engine, sessions, audit, store, sealed, secret_key, checkpoints, signing
+    )
+
+
+def signing_key_store(settings: LabSettings, secret_key: bytes) -> SigningKeyStore:
+    """The manifest and consent signing keys; a new key file imports the earlier versions' keys."""
+    pem = settings.resolved_credit_signing_key_file
+    return SigningKeyStore(
+        settings.resolved_signing_keys_file, lambda: legacy_keys(secret_key, pem)
+    )
 
 
 def audit_checkpoints(
@@ -132,6 +146,7 @@ def private_paths(settings: LabSettings) -> list[Path]:
         settings.resolved_log_file.parent,
         settings.resolved_log_file,
         settings.resolved_keyring_file,
+        settings.resolved_signing_keys_file,
         settings.resolved_credit_signing_key_file,
         settings.resolved_audit_signing_key_file,
     ]

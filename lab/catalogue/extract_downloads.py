@@ -30,7 +30,7 @@ from lab.catalogue.applications import get_application, require_download_allowed
 from lab.catalogue.artifacts import sql_path_literal
 from lab.catalogue.datasets import current_version
 from lab.catalogue.fingerprint import RECORD_ID_COLUMN, fingerprint_key, record_id, row_digest
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, sign
+from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign
 from lab.catalogue.spreadsheet import defuse_cell
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload, User
@@ -99,9 +99,8 @@ def issue_download(
             "data_file": data_file,
             "rows": record.rows,
             "sha256": record.sha256,
-            "public_key": public_key_hex(lab.secret_key),
         }
-        manifest_bytes, signature = sign(lab.secret_key, manifest)
+        manifest_bytes, signature = sign(lab.signing.current(), manifest)
         with archive:
             archive.writestr(MANIFEST_NAME, manifest_bytes)
             archive.writestr(SIGNATURE_NAME, signature)

@@ -165,10 +165,9 @@ def receipt_of(consent: CreditConsent, signer: ConsentSigner) -> ConsentReceipt:
     """The receipt of a signed consent, rebuilt from the stored signed fields."""
     if consent.signed_payload is None or consent.signature is None:
         raise Conflict(f"consent {consent.id} was never authorised, so it has no receipt")
-    if consent.key_id != signer.key_id:
-        raise Conflict(f"consent {consent.id} was signed by retired key {consent.key_id}")
     payload = json.loads(consent.signed_payload)
-    return ConsentReceipt(payload, consent.signature, signer.key_id, signer.public_key)
+    public_key = signer.public_key_of(consent.key_id or "")
+    return ConsentReceipt(payload, consent.signature, consent.key_id or "", public_key)
 
 
 def signed_fields(consent: CreditConsent, bank: Organisation, by: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def _demo_consent(lab: LabServices) -> str | None:
         granted = consents.grant(
             session,
             lab.audit,
-            lab_signer(lab.settings.resolved_credit_signing_key_file),
+            lab_signer(lab.signing),
             enterprise=consents.Party(DEMO_ENTERPRISE_ADMIN, firm),
             bank=bank,
             terms=terms,

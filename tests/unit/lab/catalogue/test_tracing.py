@@ -172,7 +172,8 @@ def test_forged_manifest_is_refused(two_copies, tmp_path) -> None:
         for name in source.namelist():
             body = source.read(name)
             if name == MANIFEST_NAME:
-                body = body.replace(b'"recipient": "alice"', b'"recipient": "bob"')
+                assert b'"recipient":"alice"' in body
+                body = body.replace(b'"recipient":"alice"', b'"recipient":"bob"')
             target.writestr(name, body)
     with pytest.raises(IntegrityError):
         trace_file(lab, forged)
