@@ -64,6 +64,7 @@ class LabDirectory:
 
 
 def pool_sizing(settings: LabSettings) -> PoolSizing:
+    """The connection pool sizing the settings ask for."""
     return PoolSizing(settings.db_pool_size, settings.db_pool_overflow, settings.db_pool_timeout)
 
 

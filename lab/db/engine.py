@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,7 +75,8 @@ def forget_overwritten_on_commit(session: Session) -> None:
     engine = session.get_bind()
     if engine.dialect.name == "sqlite":
         event.listen(session, "after_commit", _mark_committed, once=True)
-        event.listen(session, "after_transaction_end", _truncate_when_released(engine))
+        released = _truncate_when_released(cast(Engine, engine))  # sessions are bound to engines
+        event.listen(session, "after_transaction_end", released)
 
 
 _OVERWRITTEN = "sqlite_log_to_truncate"
@@ -84,7 +86,7 @@ def _mark_committed(session: Session) -> None:
     session.info[_OVERWRITTEN] = True
 
 
-def _truncate_when_released(engine: Engine):
+def _truncate_when_released(engine: Engine) -> Callable[[Session, Any], None]:
     """Truncate the log once the outermost transaction has given its connection back (the
     truncation takes a pooled connection of its own, never a second one while holding the first)."""
 
@@ -112,6 +114,7 @@ def check_database(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine`` whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -120,3 +123,8 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on any error."""
     with sessions() as session, session.begin():
         yield session
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE statement matched (its cursor's ``rowcount``)."""
+    return cast(CursorResult[Any], result).rowcount

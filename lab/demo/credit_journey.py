@@ -59,7 +59,7 @@ def _demo_consent(lab: LabServices) -> str | None:
     with transaction(lab.sessions) as session:
         bank = session.scalar(select(Organisation).where(Organisation.name == DEMO_BANK))
         firm = session.scalar(select(Organisation).where(Organisation.name == DEMO_ENTERPRISE[0]))
-        if bank is None or firm is None:
+        if bank is None or firm is None or firm.credit_code is None:
             return None
         live = session.scalar(
             select(CreditConsent.id).where(

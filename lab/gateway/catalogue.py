@@ -36,6 +36,7 @@ def approved_project(session: Session, project_id: int, organisation_id: int | N
 
 
 def project_datasets(session: Session, project_id: int) -> list[ProjectDataset]:
+    """The datasets a project holds budgets on, by slug."""
     rows = session.execute(
         select(PrivacyBudget, Dataset)
         .join(Dataset, Dataset.id == PrivacyBudget.dataset_id)
@@ -59,6 +60,7 @@ def project_dataset(session: Session, project_id: int, name: str) -> ProjectData
 
 
 def history(session: Session, project_id: int, limit: int = 500) -> list[dict]:
+    """A project's releases, newest first, at most ``limit``."""
     rows = session.execute(
         select(QueryRelease, Dataset)
         .join(PrivacyBudget, PrivacyBudget.id == QueryRelease.budget_id)

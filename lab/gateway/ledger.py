@@ -64,6 +64,8 @@ from lab.identity.accounts import now
 
 
 class ReleaseState(StrEnum):
+    """Where a release stands: cost reserved, released, or failed (refunded)."""
+
     RESERVED = "reserved"
     RELEASED = "released"
     FAILED = "failed"

@@ -247,6 +247,7 @@ def organisation_levels(session: Session, organisation_id: int) -> list[Organisa
 
 
 def level_of(session: Session, row: OrganisationBudget) -> OrganisationLevel:
+    """An organisation budget's standing: scope, state, ε and δ allocated."""
     return OrganisationLevel(
         row.id,
         scope_label(session, row),

@@ -46,6 +46,8 @@ DEFAULT_DELTA_PER_DATASET = 1e-6
 
 
 class ProjectState(StrEnum):
+    """Where a sandbox project application stands."""
+
     APPLIED = "applied"
     APPROVED = "approved"
     REJECTED = "rejected"

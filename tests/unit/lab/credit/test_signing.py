@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from lab.credit.signing import lab_signer, parse_receipt, verify_receipt
-from lab.signing import SigningKeyStore
 from lab.errors import IntegrityError
+from lab.signing import SigningKeyStore
 
 CONSENT = {
     "consent_id": "cst_0123",
