@@ -133,9 +133,7 @@ class Hierarchy:
 def _is_edges(level: object) -> bool:
     if not isinstance(level, tuple):
         return False
-    numbers = all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in level
-    )
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in level)
     return numbers and len(level) >= 2 and list(level) == sorted(set(level))
 
 
