@@ -32,7 +32,7 @@ from lab.catalogue.datasets import current_version
 from lab.catalogue.fingerprint import RECORD_ID_COLUMN, fingerprint_key, record_id, row_digest
 from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign
 from lab.catalogue.spreadsheet import defuse_cell
-from lab.db import transaction
+from lab.db import row_of, transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import NotFound
 from lab.identity.accounts import now
@@ -103,7 +103,7 @@ def _record_order(lab: LabServices, application_id: int, applicant_id: int) -> _
         if application.applicant_id != applicant_id:
             raise NotFound(f"no application {application_id}")
         require_download_allowed(application)
-        dataset = session.get(Dataset, application.dataset_id)
+        dataset = row_of(session, Dataset, application.dataset_id)
         version = current_version(session, dataset)
         if version is None or version.tier != Tier.T2.value:
             raise NotFound(f"the extract of {dataset.slug!r} is not available")
@@ -117,6 +117,7 @@ def _record_order(lab: LabServices, application_id: int, applicant_id: int) -> _
         )
         session.add(record)
         session.flush()
+        assert application.access_until is not None  # require_download_allowed checked it
         return _Order(
             download_id=record.id,
             application_id=application.id,
@@ -164,7 +165,7 @@ def _complete(lab: LabServices, order: _Order, rows: int, sha256: str) -> None:
     """Fill in the record and audit the download, if the approval still holds."""
     with transaction(lab.sessions) as session:
         require_download_allowed(get_application(session, order.application_id))
-        record = session.get(ExtractDownload, order.download_id)
+        record = row_of(session, ExtractDownload, order.download_id)
         record.rows, record.sha256 = rows, sha256
         lab.audit.append_in(
             session,

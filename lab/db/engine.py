@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lab.errors import ConfigurationError, ServiceUnavailable
+from lab.errors import ConfigurationError, InternalError, ServiceUnavailable
+
+Model = TypeVar("Model")
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,11 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 def rows_matched(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE statement matched (its cursor's ``rowcount``)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def row_of(session: Session, model: type[Model], key: object) -> Model:
+    """The row ``key`` of ``model`` that a foreign key guarantees; InternalError if it is gone."""
+    row = session.get(model, key)
+    if row is None:
+        raise InternalError(f"no {model.__name__} {key!r} behind a foreign key; this is a bug")
+    return row

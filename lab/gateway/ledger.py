@@ -48,17 +48,21 @@ only) and cost nothing. ``record_answer`` stores the answer before the caller re
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.sql.dml import ReturningUpdate
 
+from lab.db import rows_matched
 from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
-from lab.gateway.accounting import MICRO, PICO
+from lab.gateway.accounting import MICRO as MICRO  # re-exported: callers read units here
+from lab.gateway.accounting import PICO as PICO
 from lab.gateway.zcdp import implied_epsilon_micro
 from lab.identity.accounts import now
 
@@ -111,7 +115,7 @@ class BudgetState:
         return max(0.0, self.delta_limit - self.delta_spent)
 
     @classmethod
-    def of(cls, budget: PrivacyBudget | OrganisationBudget | Row) -> BudgetState:
+    def of(cls, budget: PrivacyBudget | OrganisationBudget | Row[*tuple[Any, ...]]) -> BudgetState:
         """The state of a budget row (or of a row of its four amounts), from integer units."""
         return cls(
             budget.limit_micro / MICRO,
@@ -220,7 +224,10 @@ class BudgetLedger:
                 unit_cost = (cost_micro, cost_delta_pico)
                 if cost_rho_micro:
                     costs = _charge_rho(session, budgets, cost_rho_micro)
-                    unit_cost = tuple(map(sum, zip(*costs.values(), strict=True)))
+                    unit_cost = (
+                        sum(micro for micro, _ in costs.values()),
+                        sum(pico for _, pico in costs.values()),
+                    )
                     cost_micro, cost_delta_pico = costs[budgets.project]
                 levels = _charge(session, budgets, costs, unit_cost)
                 release_id = session.scalar(
@@ -239,6 +246,8 @@ class BudgetLedger:
                         "reserved_at": now(),
                     },
                 )
+                if release_id is None:
+                    raise InternalError("opening a release returned no id; this is a bug")
                 return Reservation(
                     release_id, cost_micro, cost_delta_pico, None, levels, cost_rho_micro
                 )
@@ -255,7 +264,7 @@ class BudgetLedger:
         """Mark a reserved query failed; its cost stays charged (see the refund rule)."""
         self._finish(release_id, ReleaseState.FAILED, None)
 
-    def _finish(self, release_id: int, state: ReleaseState, answer: dict | None) -> None:
+    def _finish(self, release_id: int, state: ReleaseState, answer: dict[str, Any] | None) -> None:
         """One conditional update: only a release still awaiting its answer gets one."""
         with self._sessions() as session, session.begin():
             result = session.execute(
@@ -267,7 +276,7 @@ class BudgetLedger:
                     "at": now(),
                 },
             )
-            if result.rowcount != 1:
+            if rows_matched(result) != 1:
                 raise InternalError(f"release {release_id} is not awaiting an answer")
 
     def state(self, budget_id: int) -> BudgetState:
@@ -292,13 +301,17 @@ _EARLIER = select(QueryRelease.id, QueryRelease.state, QueryRelease.answer).wher
 )
 
 
-def _state_columns(table):
+_BudgetTable = type[PrivacyBudget] | type[OrganisationBudget]
+
+
+def _state_columns(table: _BudgetTable) -> tuple[InstrumentedAttribute[int], ...]:
     return (table.limit_micro, table.spent_micro, table.delta_limit_pico, table.delta_spent_pico)
 
 
-def _charge_statement(table):
+def _charge_statement(table: _BudgetTable) -> ReturningUpdate[*tuple[Any, ...]]:
     """``UPDATE table SET spent += cost WHERE id = :row AND spent + cost <= limit`` (ε and δ)."""
-    cost, cost_delta = bindparam("cost", type_=BigInteger), bindparam("cost_delta", BigInteger)
+    cost = bindparam("cost", type_=BigInteger)
+    cost_delta = bindparam("cost_delta", type_=BigInteger)
     return (
         update(table)
         .where(
@@ -375,7 +388,9 @@ def _levels(session: Session, budgets: ChargedBudgets) -> BudgetLevels:
     return _levels_of(budgets, projects, rows)
 
 
-def _levels_of(budgets: ChargedBudgets, projects: dict, organisation: dict) -> BudgetLevels:
+def _levels_of(
+    budgets: ChargedBudgets, projects: Mapping[int, Any], organisation: Mapping[int, Any]
+) -> BudgetLevels:
     """The levels of ``budgets`` from their rows' amounts, by row id."""
     joined = [
         BudgetState.of(rows[row])
@@ -463,7 +478,11 @@ def _organisation_level(row: int, budgets: ChargedBudgets) -> str:
     return "the organisation's budget on this privacy unit (across its datasets)"
 
 
-def _refuse(session: Session, row, level: str) -> None:
+def _refuse(
+    session: Session,
+    row: PrivacyBudget | OrganisationBudget | Row[*tuple[Any, ...]] | None,
+    level: str,
+) -> None:
     if row is None:
         raise PermissionDenied("no privacy budget for this project and dataset")
     state = BudgetState.of(row)
