@@ -218,6 +218,7 @@ def test_downloads_need_the_applicants_own_approved_application(two_copies, tmp_
         )
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 def test_trace_command_names_the_download(tmp_path) -> None:
     """`datalab trace FILE` prints the record and recipient; exit 1 for an unknown file."""
     home = tmp_path / "home"

@@ -241,6 +241,7 @@ def test_jwks_publishes_public_halves_only(lab: LabServices) -> None:
     assert not [k for k in jwks["keys"] if "d" in k or "private" in k]
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 def test_rotate_signing_command_is_audited_and_keeps_the_file_private(tmp_path) -> None:
     """`datalab keys rotate-signing` swaps the active key, audits it, and the file stays 0600."""
     home = tmp_path / "home"
