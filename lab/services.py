@@ -92,6 +92,7 @@ def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices
     audit = AuditLog(sessions)
     checkpoints = audit_checkpoints(settings, audit, store)
     signing = signing_key_store(settings, secret_key)
+    signing.current()  # made (importing earlier versions' keys) at the first start, not later
     return LabServices(
         settings, engine, sessions, audit, store, sealed, secret_key, checkpoints, signing
     )
