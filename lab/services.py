@@ -1,9 +1,10 @@
 """The lab's running parts, opened once from settings and passed explicitly to whoever needs them.
 
 ``open_services`` prepares the data directory (0700), refuses to start while anything the lab
-keeps there is open to the group or others (``lab.private_files``), makes the secret key and the
-keyring (created once, 0600, unless ``DATALAB_KEK`` supplies the keys), checks the
-database and object store (one clear line each if unreachable) and brings the schema up to date.
+keeps there is open to the group or others (``lab.private_files``), makes the secret key, the
+keyring (unless ``DATALAB_KEK`` supplies the keys) and the signing key file (``lab.signing``),
+each created once, 0600, checks the database and object store (one clear line each if
+unreachable) and brings the schema up to date.
 ``open_directory`` opens the database and audit log alone, for a process that checks identities
 and mints tokens but must hold no storage credentials or encryption keys (the sandbox hub).
 """
