@@ -116,7 +116,7 @@ def prepare(settings: LabSettings, paths: dict[str, BoundSource], banks: int, pe
 
 
 def _parties(lab, codes: list[str], banks: int, per_bank: int) -> list[dict]:
-    signer = lab_signer(lab.settings.resolved_credit_signing_key_file)
+    signer = lab_signer(lab.signing)
     chooser = random.Random(7)
     plan = []
     scopes = frozenset(Scope)

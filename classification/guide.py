@@ -198,7 +198,7 @@ def _guide_from(raw: dict[str, Any]) -> Guide:
     )
 
 
-def _entries(raw: dict[str, Any], table: str, kind: type, label: Any) -> tuple:
+def _entries(raw: dict[str, Any], table: str, kind: type, label: Any) -> tuple[Any, ...]:
     """Build every ``[[table]]`` entry as ``kind``; errors name the table, index and label."""
     built = []
     for index, entry in enumerate(raw.get(table, [])):
@@ -215,8 +215,9 @@ def _entries(raw: dict[str, Any], table: str, kind: type, label: Any) -> tuple:
 
 def _known_keys(entry: object, allowed: set[str], where: str) -> None:
     """Refuse a table with keys the guide does not define (a typo would be silently ignored)."""
-    _require(isinstance(entry, dict), f"{where} must be a table")
-    unknown = sorted(set(entry) - allowed)  # type: ignore[arg-type]
+    if not isinstance(entry, dict):
+        raise GuideError(f"{where} must be a table")
+    unknown = sorted(set(entry) - allowed)
     _require(not unknown, f"{where}: unknown keys {unknown}; allowed: {sorted(allowed)}")
 
 

@@ -16,6 +16,7 @@ import itertools
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -113,24 +114,27 @@ class Hierarchy:
             return self.headers[level]
         return column
 
-    def generalise(self, value: str | None, level: int, region: Region, sections: Any) -> str:
-        """``value``'s label at ``level``; ``*`` at the top or when the value cannot be read."""
+    def generalise(
+        self, value: str | None, level: int, region: Region, sections: Any
+    ) -> str | None:
+        """``value``'s label at ``level``; ``*`` at the top or when the value cannot be read;
+        None for a null below the top (a null is a class of its own)."""
         if not 0 <= level < self.height:
             raise GuideError(f"hierarchy {self.name!r} has no level {level}")
         if level == len(self.levels):
             return STAR
         if value is None:
-            return None  # type: ignore[return-value]  (a null is a class of its own)
+            return None
         text = unicodedata.normalize("NFKC", str(value)).strip()
         label = _LABELLERS[self.kind](text, self.levels[level], region, sections)
         return STAR if label is None else label
 
 
 def _is_edges(level: object) -> bool:
-    numbers = isinstance(level, tuple) and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in level
-    )
-    return numbers and len(level) >= 2 and list(level) == sorted(set(level))  # type: ignore[arg-type]
+    if not isinstance(level, tuple):
+        return False
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in level)
+    return numbers and len(level) >= 2 and list(level) == sorted(set(level))
 
 
 def _date(text: str, level: str, _region: Region, _sections: Any) -> str | None:
@@ -208,7 +212,7 @@ def _flat(text: str, _level: str, _region: Region, _sections: Any) -> str | None
     return text
 
 
-_LABELLERS = {
+_LABELLERS: dict[str, Callable[[str, Any, Region, Any], str | None]] = {
     "date": _date,
     "bands": _band,
     "bins": _bin,
@@ -258,7 +262,7 @@ class HierarchySet:
         lowered = column.lower()
         return any(cue.lower() in lowered for cue in self.sensitive_cues)
 
-    def generalise(self, hierarchy: Hierarchy, value: str | None, level: int) -> str:
+    def generalise(self, hierarchy: Hierarchy, value: str | None, level: int) -> str | None:
         """``value`` at ``level`` of ``hierarchy`` under this set's region and sections."""
         return hierarchy.generalise(value, level, self.region, self.sections)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,7 @@ class Solution:
     smallest_class: int
     information_loss: float
 
-    def to_json(self, columns: tuple[str, ...]) -> dict:
+    def to_json(self, columns: tuple[str, ...]) -> dict[str, Any]:
         """The shape the lab stores and shows."""
         return {
             "levels": dict(zip(columns, self.levels, strict=True)),
@@ -124,7 +125,7 @@ class _Column:
 
     bottom: np.ndarray
     level_codes: tuple[np.ndarray, ...]
-    level_labels: tuple[tuple, ...]
+    level_labels: tuple[tuple[Any, ...], ...]
     level_loss: tuple[np.ndarray, ...]
     row_codes: np.ndarray
 
@@ -149,7 +150,7 @@ class _Evaluation:
     distinct: np.ndarray
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, list]:
+def _factorize(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes.astype(np.int64), [None if pd.isna(u) else u for u in uniques]
 

@@ -1,9 +1,10 @@
 """The lab's running parts, opened once from settings and passed explicitly to whoever needs them.
 
 ``open_services`` prepares the data directory (0700), refuses to start while anything the lab
-keeps there is open to the group or others (``lab.private_files``), makes the secret key and the
-keyring (created once, 0600, unless ``DATALAB_KEK`` supplies the keys), checks the
-database and object store (one clear line each if unreachable) and brings the schema up to date.
+keeps there is open to the group or others (``lab.private_files``), makes the secret key, the
+keyring (unless ``DATALAB_KEK`` supplies the keys) and the signing key file (``lab.signing``),
+each created once, 0600, checks the database and object store (one clear line each if
+unreachable) and brings the schema up to date.
 ``open_directory`` opens the database and audit log alone, for a process that checks identities
 and mints tokens but must hold no storage credentials or encryption keys (the sandbox hub).
 """
@@ -26,6 +27,8 @@ from lab.db import PoolSizing, check_database, make_engine, session_factory, upg
 from lab.ingest.staging import staging_root
 from lab.private_files import check_private, entries_of, make_private_dir, touch_private
 from lab.settings import LabSettings
+from lab.signing import SigningKeyStore
+from lab.signing.legacy import legacy_keys
 from lab.storage import ObjectStore, open_object_store
 from lab.storage.signing import ObjectUrlSigner
 
@@ -42,6 +45,7 @@ class LabServices:
     sealed: SealedObjectStore
     secret_key: bytes
     checkpoints: AuditCheckpoints
+    signing: SigningKeyStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -61,6 +65,7 @@ class LabDirectory:
 
 
 def pool_sizing(settings: LabSettings) -> PoolSizing:
+    """The connection pool sizing the settings ask for."""
     return PoolSizing(settings.db_pool_size, settings.db_pool_overflow, settings.db_pool_timeout)
 
 
@@ -87,7 +92,19 @@ def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices
     sessions = session_factory(engine)
     audit = AuditLog(sessions)
     checkpoints = audit_checkpoints(settings, audit, store)
-    return LabServices(settings, engine, sessions, audit, store, sealed, secret_key, checkpoints)
+    signing = signing_key_store(settings, secret_key)
+    signing.current()  # made (importing earlier versions' keys) at the first start, not later
+    return LabServices(
+        settings, engine, sessions, audit, store, sealed, secret_key, checkpoints, signing
+    )
+
+
+def signing_key_store(settings: LabSettings, secret_key: bytes) -> SigningKeyStore:
+    """The manifest and consent signing keys; a new key file imports the earlier versions' keys."""
+    pem = settings.resolved_credit_signing_key_file
+    return SigningKeyStore(
+        settings.resolved_signing_keys_file, lambda: legacy_keys(secret_key, pem)
+    )
 
 
 def audit_checkpoints(
@@ -132,6 +149,7 @@ def private_paths(settings: LabSettings) -> list[Path]:
         settings.resolved_log_file.parent,
         settings.resolved_log_file,
         settings.resolved_keyring_file,
+        settings.resolved_signing_keys_file,
         settings.resolved_credit_signing_key_file,
         settings.resolved_audit_signing_key_file,
     ]

@@ -283,11 +283,19 @@ class LabSettings(BaseSettings):
         description="Write a signed audit checkpoint once the last one is this old and entries "
         "followed it (0: after every append).",
     )
+    # signing keys of extract manifests and credit consents (docs/security.md, "Signing keys")
+    signing_keys_file: Path | None = Field(
+        default=None,
+        description="The named Ed25519 signing keys of extract manifests and credit consents "
+        "(JSON, created 0600 on first use; rotate with `datalab keys rotate-signing`); empty "
+        "means `$DATALAB_HOME/secrets/signing-keys.json`.",
+    )
     # credit profiles (DESIGN §8)
     credit_signing_key_file: Path | None = Field(
         default=None,
-        description="Ed25519 key that signs credit consents (PEM, created 0600 on first use); "
-        "empty means `$DATALAB_HOME/secrets/credit-signing-key.pem`.",
+        description="Ed25519 consent key of earlier versions (PEM): imported once as the active "
+        "consent key when the signing key file is made; empty means "
+        "`$DATALAB_HOME/secrets/credit-signing-key.pem`.",
     )
     credit_bank_per_minute: int = Field(
         default=1200, ge=1, description="Profile requests one bank may make per minute."
@@ -449,6 +457,7 @@ class LabSettings(BaseSettings):
         "home",
         "storage_dir",
         "keyring_file",
+        "signing_keys_file",
         "log_file",
         "credit_signing_key_file",
         "audit_signing_key_file",
@@ -523,6 +532,10 @@ class LabSettings(BaseSettings):
     @cached_property
     def resolved_keyring_file(self) -> Path:
         return self.keyring_file or self.home / "secrets" / "keyring.json"
+
+    @cached_property
+    def resolved_signing_keys_file(self) -> Path:
+        return self.signing_keys_file or self.home / "secrets" / "signing-keys.json"
 
     @cached_property
     def resolved_credit_signing_key_file(self) -> Path:

@@ -195,7 +195,7 @@ def api_guide(request: Request, services: ServicesDep, who: VisitorDep) -> HTMLR
         "api.html",
         who=who,
         base_url=str(request.base_url).rstrip("/"),
-        manifest_key=public_key_hex(services.secret_key),
+        manifest_key=public_key_hex(services.signing.current()),
         settings=services.settings,
     )
 

@@ -12,6 +12,7 @@ import ctypes
 import os
 import signal
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ class ServerCgroup:
     def exists(self) -> bool:
         return any(directory.exists() for directory in self.directories)
 
-    def release(self, known: set[int] = frozenset(), timeout: float = 10) -> None:
+    def release(self, known: AbstractSet[int] = frozenset(), timeout: float = 10) -> None:
         """Kill what is left in the group(s), reap those that are our children, remove them.
 
         ``known`` are processes seen in the group earlier that may have exited since: they are

@@ -62,6 +62,7 @@ def serve() -> None:
     typer.echo(f"sandbox hub at {hub.layout.browser_url}  — Ctrl-C stops it")
     _announce_degraded(hub)
     signal.signal(signal.SIGTERM, _interrupt)
+    assert hub.process is not None  # start() made it
     try:
         hub.process.wait()
     except KeyboardInterrupt:

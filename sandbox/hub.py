@@ -100,6 +100,7 @@ class SandboxHub:
 
     def _wait_until_up(self, wait: float) -> None:
         deadline = time.monotonic() + wait
+        assert self.process is not None  # started just before
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._tear_down_network()

@@ -17,7 +17,7 @@ from lab.db import transaction
 from lab.db.models import ApiToken, SandboxProject, User
 from lab.gateway.projects import ProjectState
 from lab.identity import TokenKind, password_accepted, stored_password
-from lab.identity.accounts import issue_token, revoke_token
+from lab.identity.accounts import get_user, issue_token, revoke_token
 from lab.services import LabDirectory
 
 HUB_ACTOR = "sandbox-hub"
@@ -72,7 +72,7 @@ def mint_kernel_token(
 ) -> KernelToken:
     """A sandbox token for ``username`` on ``project_id``, expiring after ``lifetime``."""
     with transaction(lab.sessions) as session:
-        user = session.scalar(select(User).where(User.username == username))
+        user = get_user(session, username)
         minted = issue_token(
             session,
             lab.audit,

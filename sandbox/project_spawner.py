@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
+from typing import Any
 
 from tornado import web
 from traitlets import Integer, Unicode, default
@@ -56,6 +57,10 @@ class ProjectSpawner(LoggingConfigurable):
 
     token_hours = Integer(12, help="Lifetime of the kernel's gateway token.").tag(config=True)
     token_prefix = Unicode("")
+    # Given by the Spawner this is mixed into (declared for the type checker only):
+    user: Any
+    user_options: dict[str, Any]
+    environment: dict[str, str]
 
     @default("options_form")
     def _options_form_default(self):
@@ -111,14 +116,14 @@ class ProjectSpawner(LoggingConfigurable):
             revoke_kernel_token(hub_lab(), prefix)
 
     def get_state(self):
-        state = super().get_state()
+        state = super().get_state()  # type: ignore[misc]  # the Spawner's, after this mixin
         state.update(token=self.token_prefix)
         return state
 
     def load_state(self, state):
-        super().load_state(state)
+        super().load_state(state)  # type: ignore[misc]  # the Spawner's
         self.token_prefix = state.get("token", "")
 
     def clear_state(self):
-        super().clear_state()
+        super().clear_state()  # type: ignore[misc]  # the Spawner's
         self.token_prefix = ""

@@ -172,6 +172,7 @@ def _address(text: str) -> tuple[str, int]:
 
 
 def main() -> None:
+    """Run the relay from the command line (``--listen``, ``--target``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listen", type=_address, required=True, help="host:port to listen on")
     parser.add_argument("--target", type=_address, required=True, help="the gateway's host:port")

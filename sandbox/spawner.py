@@ -9,6 +9,7 @@ kills what is left in the cgroup, removes the cgroup and the namespace, and revo
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
@@ -74,7 +75,10 @@ class IsolatingSpawner(ProjectSpawner, LocalProcessSpawner):
         return SandboxNetwork(self.subnet)
 
     def _cgroup(self) -> ServerCgroup:
-        return ServerCgroup(detect_layout(), self.cgroup_name)
+        layout = detect_layout()
+        if layout is None:
+            raise RuntimeError("this host cannot limit a server's memory and processes (cgroups)")
+        return ServerCgroup(layout, self.cgroup_name)
 
     async def start(self):
         if self.isolation_problems:
@@ -136,7 +140,7 @@ class IsolatingSpawner(ProjectSpawner, LocalProcessSpawner):
         self._release(*held, members=members)
 
     def _release(
-        self, namespace: str, cgroup: str, token: str, members: set[int] = frozenset()
+        self, namespace: str, cgroup: str, token: str, members: AbstractSet[int] = frozenset()
     ) -> None:
         """Kill and reap leftovers, remove the cgroup and the namespace, revoke the token."""
         layout = detect_layout()

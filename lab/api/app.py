@@ -25,6 +25,7 @@ from lab.api.routes import (
     health,
     objects,
     projects,
+    signing_keys,
     steward,
 )
 from lab.api.signin import SignInGate
@@ -88,6 +89,7 @@ def create_app(services: LabServices) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     lab_routers = (
         health.router,
+        signing_keys.router,
         docs.router,
         site.router,
         auth.router,

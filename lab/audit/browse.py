@@ -122,6 +122,7 @@ def as_json_line(record: AuditRecord) -> str:
 
 
 def csv_header() -> str:
+    """The CSV export's header line."""
     return ",".join(EXPORT_FIELDS) + "\r\n"
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lab.db.models import AuditEntry
+from lab.db.models import AuditEntry, table_of
 from lab.errors import InternalError, InvalidInput
 
 GENESIS_HASH = "0" * 64
@@ -85,6 +85,7 @@ def canonical_details(details: Mapping[str, Any] | None) -> str:
 def entry_hash(
     *, seq: int, at: str, actor: str, action: str, target: str, details: str, prev_hash: str
 ) -> str:
+    """The SHA-256 (hex) chaining one entry to the one before it."""
     body = [seq, at, actor, action, target, details, prev_hash]
     encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
@@ -182,7 +183,7 @@ class AuditLog:
 
 
 _HEAD = select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-_INSERT = insert(AuditEntry.__table__)
+_INSERT = insert(table_of(AuditEntry))
 _APPENDED = "audit_appended_seq"
 _COMMITTED = "audit_committed_seq"
 """Prebuilt Core statements: the head read and the insert cost no ORM work per entry."""

@@ -3,8 +3,8 @@
 Each download is a ZIP holding the extract as CSV (UTF-8 with BOM, for Excel), with a keyed
 record number per row and the rows in the key's order (``fingerprint``), formula-looking cells
 defused, plus a signed ``MANIFEST.json`` naming the download record (``manifests``). The record
-is written and audited in the same transaction that builds the copy, so no copy exists that
-the lab cannot trace.
+is written before the copy is built and completed and audited before it is handed out; the
+build itself runs outside any transaction, so it never holds the database's writer lock.
 
 Memory stays bounded whatever the extract's size: the published Parquet is read batch by
 batch, each row numbered and defused into a numbered Parquet file; DuckDB sorts that by number
@@ -30,9 +30,9 @@ from lab.catalogue.applications import get_application, require_download_allowed
 from lab.catalogue.artifacts import sql_path_literal
 from lab.catalogue.datasets import current_version
 from lab.catalogue.fingerprint import RECORD_ID_COLUMN, fingerprint_key, record_id, row_digest
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, sign
+from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign
 from lab.catalogue.spreadsheet import defuse_cell
-from lab.db import transaction
+from lab.db import row_of, transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import NotFound
 from lab.identity.accounts import now
@@ -56,16 +56,54 @@ class DeliveredExtract:
     sha256: str
 
 
+@dataclass(frozen=True)
+class _Order:
+    """What the copy is built from, read and recorded before the (long) build."""
+
+    download_id: int
+    application_id: int
+    slug: str
+    title: str
+    version: int
+    data_key: str
+    recipient: str
+    organisation: str
+    issued_at: str
+    access_until: str
+
+
 def issue_download(
     lab: LabServices, *, application_id: int, applicant_id: int, work_dir: Path
 ) -> DeliveredExtract:
-    """Record a download for the applicant's approved application and build its copy."""
+    """Record a download for the applicant's approved application and build its copy.
+
+    The record is written first (so the copy's fingerprint key exists), the copy is built with
+    no transaction open — SQLite's single writer stays free while DuckDB sorts — and the
+    record is completed and audited in a second transaction that re-checks the approval. The
+    copy is handed out only after that commit; a failed build or a withdrawn approval removes
+    the record and the file, so no copy leaves the lab untraced.
+    """
+    order = _record_order(lab, application_id, applicant_id)
+    path = work_dir / f"extract-{order.download_id}.zip"
+    try:
+        rows, sha256 = _build(lab, order, path, work_dir)
+        _complete(lab, order, rows, sha256)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        _forget(lab, order.download_id)
+        raise
+    name = f"{order.title}-{order.download_id}.zip"
+    return DeliveredExtract(order.download_id, path, name, path.stat().st_size, _file_sha256(path))
+
+
+def _record_order(lab: LabServices, application_id: int, applicant_id: int) -> _Order:
+    """Check the approval and write the download record (rows and checksum still empty)."""
     with transaction(lab.sessions) as session:
         application = get_application(session, application_id)
         if application.applicant_id != applicant_id:
             raise NotFound(f"no application {application_id}")
         require_download_allowed(application)
-        dataset = session.get(Dataset, application.dataset_id)
+        dataset = row_of(session, Dataset, application.dataset_id)
         version = current_version(session, dataset)
         if version is None or version.tier != Tier.T2.value:
             raise NotFound(f"the extract of {dataset.slug!r} is not available")
@@ -79,48 +117,77 @@ def issue_download(
         )
         session.add(record)
         session.flush()
-        key = fingerprint_key(lab.secret_key, record.id)
-        path = work_dir / f"extract-{record.id}.zip"
-        data_file = f"{dataset.slug}.csv"
-        with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
-            sorted_csv, record.rows = _numbered_csv(lab, version.objects[DATA_OBJECT], key, scratch)
-            archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
-            record.sha256 = _add_data(archive, data_file, sorted_csv)
-        manifest = {
-            "download_id": record.id,
-            "application_id": application.id,
-            "dataset": dataset.slug,
-            "title": dataset.title,
-            "version": version.number,
-            "recipient": record.recipient,
-            "organisation": application.form.get("organisation", ""),
-            "issued_at": record.created_at.isoformat(),
-            "access_until": application.access_until.isoformat(),
-            "data_file": data_file,
-            "rows": record.rows,
-            "sha256": record.sha256,
-            "public_key": public_key_hex(lab.secret_key),
-        }
-        manifest_bytes, signature = sign(lab.secret_key, manifest)
-        with archive:
-            archive.writestr(MANIFEST_NAME, manifest_bytes)
-            archive.writestr(SIGNATURE_NAME, signature)
+        assert application.access_until is not None  # require_download_allowed checked it
+        return _Order(
+            download_id=record.id,
+            application_id=application.id,
+            slug=dataset.slug,
+            title=dataset.title,
+            version=version.number,
+            data_key=version.objects[DATA_OBJECT],
+            recipient=record.recipient,
+            organisation=application.form.get("organisation", ""),
+            issued_at=record.created_at.isoformat(),
+            access_until=application.access_until.isoformat(),
+        )
+
+
+def _build(lab: LabServices, order: _Order, path: Path, work_dir: Path) -> tuple[int, str]:
+    """Write the fingerprinted ZIP with its signed manifest; (rows, SHA-256 of the data file)."""
+    key = fingerprint_key(lab.secret_key, order.download_id)
+    data_file = f"{order.slug}.csv"
+    with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
+        sorted_csv, rows = _numbered_csv(lab, order.data_key, key, scratch)
+        archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+        sha256 = _add_data(archive, data_file, sorted_csv)
+    manifest = {
+        "download_id": order.download_id,
+        "application_id": order.application_id,
+        "dataset": order.slug,
+        "title": order.title,
+        "version": order.version,
+        "recipient": order.recipient,
+        "organisation": order.organisation,
+        "issued_at": order.issued_at,
+        "access_until": order.access_until,
+        "data_file": data_file,
+        "rows": rows,
+        "sha256": sha256,
+    }
+    manifest_bytes, signature = sign(lab.signing.current(), manifest)
+    with archive:
+        archive.writestr(MANIFEST_NAME, manifest_bytes)
+        archive.writestr(SIGNATURE_NAME, signature)
+    return rows, sha256
+
+
+def _complete(lab: LabServices, order: _Order, rows: int, sha256: str) -> None:
+    """Fill in the record and audit the download, if the approval still holds."""
+    with transaction(lab.sessions) as session:
+        require_download_allowed(get_application(session, order.application_id))
+        record = row_of(session, ExtractDownload, order.download_id)
+        record.rows, record.sha256 = rows, sha256
         lab.audit.append_in(
             session,
-            actor=record.recipient,
+            actor=order.recipient,
             action="extract.download",
-            target=f"dataset:{dataset.slug}",
+            target=f"dataset:{order.slug}",
             details={
-                "download_id": record.id,
-                "application_id": application.id,
-                "version": version.number,
-                "rows": record.rows,
-                "sha256": record.sha256,
+                "download_id": order.download_id,
+                "application_id": order.application_id,
+                "version": order.version,
+                "rows": rows,
+                "sha256": sha256,
             },
         )
-    digest = _file_sha256(path)
-    name = f"{dataset.title}-{record.id}.zip"
-    return DeliveredExtract(record.id, path, name, path.stat().st_size, digest)
+
+
+def _forget(lab: LabServices, download_id: int) -> None:
+    """Remove the record of a copy that was never handed out."""
+    with transaction(lab.sessions) as session:
+        record = session.get(ExtractDownload, download_id)
+        if record is not None:
+            session.delete(record)
 
 
 def _recipient(session, application) -> str:

@@ -1,56 +1,78 @@
 """The signed manifest that travels with every T2 extract copy.
 
 The manifest names the download record, recipient, dataset version and the data file's
-SHA-256; it is signed with Ed25519 under a key derived from the lab's secret for this one
-purpose, so anyone holding the public key (shown on the portal's API page) can check that a
-manifest is the lab's, and nobody can forge one naming another recipient.
+SHA-256. Its bytes are RFC 8785 canonical JSON signed with the lab's active ``extract-manifest``
+key (``lab.signing``); the manifest names that key's id (``kid``), and the lab publishes every
+manifest key it has had at ``/.well-known/jwks.json``, so anyone can check that a manifest is the
+lab's, and nobody can forge one naming another recipient. Manifests of earlier versions
+(``…/1``: indented JSON, no ``kid``) are checked under the key their ``public_key`` names.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
+import binascii
 import json
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typing import Any
 
 from lab.errors import IntegrityError
+from lab.signing import MANIFEST_KEY, KeySet, canonical_json, key_id_of
 
 MANIFEST_NAME = "MANIFEST.json"
 SIGNATURE_NAME = "MANIFEST.sig"
-MANIFEST_FORMAT = "datalab-extract-manifest/1"
-_PURPOSE = b"datalab/extract-manifest-signing/v1"
+MANIFEST_FORMAT = "datalab-extract-manifest/2"
+KEYS_PATH = "/.well-known/jwks.json"
 
 
-def signing_key(secret_key: bytes) -> Ed25519PrivateKey:
-    seed = hmac.new(secret_key, _PURPOSE, hashlib.sha256).digest()
-    return Ed25519PrivateKey.from_private_bytes(seed)
+def public_key_hex(keys: KeySet) -> str:
+    """The active manifest-signing public key, hex-encoded, for publishing."""
+    return keys.active(MANIFEST_KEY).public_raw.hex()
 
 
-def public_key_hex(secret_key: bytes) -> str:
-    """The manifest-signing public key, hex-encoded, for publishing."""
-    raw = signing_key(secret_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return raw.hex()
+def sign(keys: KeySet, manifest: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(manifest bytes, base64 signature) for ``manifest``, under the active manifest key."""
+    key = keys.active(MANIFEST_KEY)
+    body = canonical_json(
+        {
+            "format": MANIFEST_FORMAT,
+            **manifest,
+            "kid": key.kid,
+            "public_key": key.public_raw.hex(),
+            "keys": KEYS_PATH,
+        }
+    )
+    return body, base64.b64encode(keys.sign(MANIFEST_KEY, body).value)
 
 
-def canonical(manifest: dict) -> bytes:
-    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2).encode()
+def verify(keys: KeySet, body: bytes, signature: bytes) -> dict[str, Any]:
+    """The manifest if ``signature`` holds under one of the lab's manifest keys.
 
-
-def sign(secret_key: bytes, manifest: dict) -> tuple[bytes, bytes]:
-    """(manifest bytes, base64 signature) for ``manifest``."""
-    body = canonical({"format": MANIFEST_FORMAT, **manifest})
-    return body, base64.b64encode(signing_key(secret_key).sign(body))
-
-
-def verify(public_key: str, body: bytes, signature: bytes) -> dict:
-    """The manifest if ``signature`` is valid under ``public_key``; IntegrityError otherwise."""
+    IntegrityError if it does not, or if the key it names is not one the lab has published.
+    """
+    manifest = _parse(body)
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
-        key.verify(base64.b64decode(signature.strip(), validate=True), body)
-    except (InvalidSignature, ValueError):
-        raise IntegrityError("the manifest's signature does not verify") from None
-    return json.loads(body)
+        raw_signature = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise IntegrityError("the manifest's signature is not base64") from None
+    keys.verify(MANIFEST_KEY, _kid(manifest), body, raw_signature)
+    return manifest
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        manifest = json.loads(body)
+    except ValueError:
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise IntegrityError("the manifest is not a JSON object")
+    return manifest
+
+
+def _kid(manifest: dict[str, Any]) -> str:
+    """The signing key's id: named by the manifest, or (format 1) derived from its public key."""
+    if isinstance(manifest.get("kid"), str):
+        return manifest["kid"]
+    try:
+        return key_id_of(bytes.fromhex(str(manifest["public_key"])))
+    except (KeyError, ValueError):
+        raise IntegrityError("the manifest names no signing key") from None

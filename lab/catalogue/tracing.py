@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lab.catalogue.fingerprint import Evidence, fingerprint_key, leaked_table, weigh
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, verify
+from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, verify
 from lab.db.models import Dataset, DatasetVersion, ExtractApplication, ExtractDownload
 from lab.errors import InvalidInput
 from lab.services import LabServices
@@ -84,7 +84,7 @@ def _read_download(lab: LabServices, path: Path) -> tuple[int, list[str], list[l
         if not {MANIFEST_NAME, SIGNATURE_NAME} <= names:
             raise InvalidInput(f"{path.name} is a ZIP without a City Data Lab manifest")
         body, signature = archive.read(MANIFEST_NAME), archive.read(SIGNATURE_NAME)
-        manifest = verify(public_key_hex(lab.secret_key), body, signature)
+        manifest = verify(lab.signing.current(), body, signature)
         data_name = manifest["data_file"]
         headers, rows = read_table(data_name, archive.read(data_name))
     return int(manifest["download_id"]), headers, rows

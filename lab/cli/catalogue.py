@@ -26,6 +26,7 @@ CLI_STEWARD = "cli-steward"
 
 
 def print_classification(result: DatasetClassification, as_json: bool) -> None:
+    """Print a classification proposal: its tier and reasons, or the JSON form."""
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return

@@ -47,4 +47,5 @@ def settings(*, log_to_stderr: bool = False) -> LabSettings:
 
 
 def services() -> LabServices:
+    """The lab's services, opened from the settings (schema migrated)."""
     return open_services(settings())

@@ -96,6 +96,7 @@ def load_catalogue(lab: LabServices, data_dir: Path) -> list[DemoLoadResult]:
 
 
 def print_catalogue(results: list[DemoLoadResult]) -> None:
+    """Print the demo datasets with their intended and proposed tiers."""
     table = Table(title="demo catalogue")
     for column in ("dataset", "intended", "proposed", "state"):
         table.add_column(column)
@@ -105,6 +106,7 @@ def print_catalogue(results: list[DemoLoadResult]) -> None:
 
 
 def print_logins(logins: tuple[DemoLogin, ...]) -> None:
+    """Print the demo's sign-ins (demo only)."""
     table = Table(title="demo logins (demo only)")
     for column in ("username", "password", "roles", "for"):
         table.add_column(column)

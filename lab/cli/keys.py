@@ -1,12 +1,15 @@
-"""``datalab keys …``: the key-encryption keys of encryption at rest — status and rotation.
+"""``datalab keys …``: the keys of encryption at rest and the signing keys — status and rotation.
 
-Nothing here prints a key: only key ids and counts, as plain tab-separated lines for scripts.
+Nothing here prints a secret key: only key ids, counts and (``keys signing --jwks``) public
+signing keys, as plain tab-separated lines or JSON for scripts.
 A running server keeps the keyring it loaded at start, so restart it after a rotation and run
 ``keys rotate`` again to catch objects it sealed meanwhile; drop an old key only once
 ``keys status`` shows no object under it.
 """
 
 from __future__ import annotations
+
+import json
 
 import typer
 
@@ -16,9 +19,11 @@ from lab.crypto.keyring import KEK_SETTING
 from lab.gateway.encrypted_tables import rotate_exported
 from lab.gateway.parquet_crypto import kek_usage
 from lab.ingest.staging import sealed_staging, staging_root
+from lab.signing import KEY_NAMES
 
 keys_app = typer.Typer(
-    help="Key-encryption keys of the restricted objects: status and rotation (keys never shown).",
+    help="Key-encryption keys of the restricted objects and the signing keys: status and "
+    "rotation (private keys never shown).",
     no_args_is_help=True,
 )
 CLI_ACTOR = "cli"
@@ -87,3 +92,35 @@ def status(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
         if key_id not in keyring.keys:
             note = " (NOT in the keyring: these objects cannot be read)"
         typer.echo(f"{key_id}\t{usage[key_id]} objects{note}")
+
+
+@keys_app.command("rotate-signing")
+@one_line_errors
+def rotate_signing(
+    name: str = typer.Argument(..., help=f"Which signing key: one of {', '.join(KEY_NAMES)}."),
+) -> None:
+    """Make a fresh active signing key for NAME; the old one stays published, verify-only.
+
+    Its private half is dropped; its public half stays in /.well-known/jwks.json so everything
+    it signed still verifies. A running server picks the new key up at its next signature.
+    """
+    lab = services()
+    retiring = lab.signing.current().active(name).kid if name in KEY_NAMES else ""
+    fresh = lab.signing.rotate(name)
+    details = {"name": name, "retired": retiring, "active": fresh.kid}
+    lab.audit.append(actor=CLI_ACTOR, action="keys.rotate-signing", target=name, details=details)
+    typer.echo(f"{name}: active key {fresh.kid}; {retiring} retired (still published)")
+
+
+@keys_app.command("signing")
+@one_line_errors
+def signing_status(
+    jwks: bool = typer.Option(False, "--jwks", help="Print the public key set as JSON instead."),
+) -> None:
+    """List the signing keys (name, kid, status, origin), or print the public JWK set."""
+    keys = services().signing.current()
+    if jwks:
+        typer.echo(json.dumps(keys.to_jwks(), indent=2))
+        return
+    for key in keys.keys:
+        typer.echo(f"{key.name}\t{key.kid}\t{key.status}\t{key.created_at}\t{key.origin}")

@@ -9,7 +9,8 @@ from lab.cli.context import one_line_errors, services
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import InvalidInput, NotFound
-from lab.gateway.ledger import MICRO, BudgetState
+from lab.gateway.accounting import MICRO
+from lab.gateway.ledger import BudgetState
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import (
     DEFAULT_DELTA_PER_DATASET,

@@ -42,6 +42,7 @@ from lab.db.models import (
     CreditQuery,
     CreditScorecard,
     Organisation,
+    table_of,
 )
 from lab.db.writers import writer_turn
 from lab.errors import InternalError, InvalidInput, LabError, PermissionDenied, RateLimited
@@ -111,11 +112,11 @@ class ProfileAnswer:
     response_hash: str
 
 
-_CONSENTS = CreditConsent.__table__
-_FEATURES = CreditProfileFeatures.__table__
-_DISPUTES = CreditDispute.__table__
-_SCORECARDS = CreditScorecard.__table__
-_QUERIES = CreditQuery.__table__
+_CONSENTS = table_of(CreditConsent)
+_FEATURES = table_of(CreditProfileFeatures)
+_DISPUTES = table_of(CreditDispute)
+_SCORECARDS = table_of(CreditScorecard)
+_QUERIES = table_of(CreditQuery)
 
 
 def _of_enterprise(column):
@@ -291,7 +292,7 @@ def _answer_in(
     if claimed is not None and not prepared.known:  # a live consent, but no data on the firm
         connection.execute(_UNCLAIM, {"p_consent": request.consent_id})
     served = claimed is not None and prepared.known
-    if served:
+    if claimed is not None and served:
         grant = _grant(request, claimed.scopes, claimed.window_months)
         if grant != prepared.grant:
             body = _body(

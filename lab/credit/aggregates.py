@@ -106,8 +106,8 @@ def month_end(index: int) -> date:
 def last_month(connection: duckdb.DuckDBPyConnection, source: BoundSource) -> int | None:
     """The newest month index of a monthly source."""
     sql = f"SELECT max({_Sql(source.binding).month()}) FROM {relation(source.path)}"
-    (value,) = connection.execute(sql).fetchone()
-    return int(value) if value is not None else None
+    row = connection.execute(sql).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else None
 
 
 @dataclass(frozen=True)

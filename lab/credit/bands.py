@@ -8,6 +8,7 @@ and sums an enterprise simply has none of).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 NA = "n/a"
 MONEY_EDGES = (
@@ -28,9 +29,11 @@ CAPITAL_TOP = ">=50m"
 AGE_EDGES = ((1, "<1y"), (3, "1-3y"), (5, "3-5y"), (10, "5-10y"))
 AGE_TOP = ">=10y"
 COUNT_TOP = 10
+Cell = Any  # a value read from a pandas frame: a number, text, None or NaN
 
 
-def missing(value: object) -> bool:
+def missing(value: Cell) -> bool:
+    """True for None or NaN."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -42,34 +45,38 @@ def _edges(value: float, edges: tuple[tuple[float, str], ...], top: str) -> str:
     return top
 
 
-def money_band(value: object) -> str:
+def money_band(value: Cell) -> str:
     """A sum in 元: zero when there is none."""
     return _edges(0.0 if missing(value) else float(value), MONEY_EDGES, MONEY_TOP)
 
 
-def headcount_band(value: object) -> str:
+def headcount_band(value: Cell) -> str:
+    """The headcount band label (NA when missing)."""
     return NA if missing(value) else _edges(float(value), HEAD_EDGES, HEAD_TOP)
 
 
-def kwh_band(value: object) -> str:
+def kwh_band(value: Cell) -> str:
+    """The electricity-use band label (missing counts as 0)."""
     return _edges(0.0 if missing(value) else float(value), KWH_EDGES, KWH_TOP)
 
 
-def capital_band(value: object) -> str:
+def capital_band(value: Cell) -> str:
+    """The registered-capital band label."""
     return NA if missing(value) else _edges(float(value), CAPITAL_EDGES, CAPITAL_TOP)
 
 
-def age_band(years: object) -> str:
+def age_band(years: Cell) -> str:
+    """The enterprise-age band label."""
     return NA if missing(years) else _edges(float(years), AGE_EDGES, AGE_TOP)
 
 
-def count(value: object) -> str:
+def count(value: Cell) -> str:
     """A count of events: exact up to 9, then "10+"."""
     number = 0 if missing(value) else int(value)
     return f"{COUNT_TOP}+" if number >= COUNT_TOP else str(number)
 
 
-def change(current: object, previous: object) -> float | None:
+def change(current: Cell, previous: Cell) -> float | None:
     """Relative change from ``previous`` to ``current``; None when it cannot be told."""
     if missing(current) or missing(previous) or float(previous) <= 0:
         return None
@@ -91,7 +98,7 @@ def trend(ratio: float | None) -> str:
     return "up>20%"
 
 
-def rate_band(rate: object) -> str:
+def rate_band(rate: Cell) -> str:
     """A share of months (on-time payment) as one of three bands."""
     if missing(rate):
         return NA

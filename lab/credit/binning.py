@@ -30,7 +30,7 @@ def is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def bin_of(spec: Mapping[str, Any], value: object) -> int:
+def bin_of(spec: Mapping[str, Any], value: Any) -> int:
     """Index of the bin ``value`` falls in; the last bin holds missing values."""
     if is_missing(value):
         return len(spec["bins"]) - 1
@@ -53,7 +53,7 @@ def _finite(value: float) -> float:
     return round(float(value), 6) if math.isfinite(value) else 0.0
 
 
-def bin_numeric(name: str, values: Sequence[object], bad: np.ndarray) -> dict[str, Any]:
+def bin_numeric(name: str, values: Sequence[Any], bad: np.ndarray) -> dict[str, Any]:
     """The spec of one numeric input: optimal monotonic edges and each bin's WoE."""
     x = np.asarray([np.nan if is_missing(v) else float(v) for v in values])
     if np.isnan(x).all():

@@ -21,6 +21,7 @@ from lab.audit import AuditLog
 from lab.credit.signing import ConsentReceipt, ConsentSigner
 from lab.credit.terms import ConsentTerms
 from lab.credit.vocabulary import ConsentState
+from lab.db import rows_matched
 from lab.db.models import CreditConsent, Organisation
 from lab.errors import Conflict, NotFound, PermissionDenied
 from lab.identity.accounts import now
@@ -35,7 +36,8 @@ def effective_state(consent: CreditConsent, at: datetime | None = None) -> Conse
     """The state as of ``at``: an authorised consent past its end is expired."""
     state = ConsentState(consent.state)
     moment = at or now()
-    if state is ConsentState.AUTHORISED and as_utc(consent.valid_until) <= moment:
+    until = consent.valid_until
+    if state is ConsentState.AUTHORISED and until is not None and as_utc(until) <= moment:
         return ConsentState.EXPIRED
     return state
 
@@ -131,15 +133,19 @@ def revoke(
     """Withdraw an authorised (or pending) consent, effective at once."""
     consent = own_consent(session, enterprise, consent_id, lock=True)
     moment = now()
-    done = session.execute(
-        update(CreditConsent)
-        .where(
-            CreditConsent.id == consent.id,
-            CreditConsent.state.in_([ConsentState.AUTHORISED.value, ConsentState.AWAITING.value]),
+    done = rows_matched(
+        session.execute(
+            update(CreditConsent)
+            .where(
+                CreditConsent.id == consent.id,
+                CreditConsent.state.in_(
+                    [ConsentState.AUTHORISED.value, ConsentState.AWAITING.value]
+                ),
+            )
+            .values(state=ConsentState.REVOKED.value, revoked_at=moment)
+            .execution_options(synchronize_session=False)
         )
-        .values(state=ConsentState.REVOKED.value, revoked_at=moment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not done:
         raise Conflict(f"consent {consent_id} is {consent.state}; only a live consent is revoked")
     session.refresh(consent)
@@ -165,14 +171,14 @@ def receipt_of(consent: CreditConsent, signer: ConsentSigner) -> ConsentReceipt:
     """The receipt of a signed consent, rebuilt from the stored signed fields."""
     if consent.signed_payload is None or consent.signature is None:
         raise Conflict(f"consent {consent.id} was never authorised, so it has no receipt")
-    if consent.key_id != signer.key_id:
-        raise Conflict(f"consent {consent.id} was signed by retired key {consent.key_id}")
     payload = json.loads(consent.signed_payload)
-    return ConsentReceipt(payload, consent.signature, signer.key_id, signer.public_key)
+    public_key = signer.public_key_of(consent.key_id or "")
+    return ConsentReceipt(payload, consent.signature, consent.key_id or "", public_key)
 
 
 def signed_fields(consent: CreditConsent, bank: Organisation, by: str) -> dict[str, Any]:
     """The fields a signature covers."""
+    assert consent.decided_at is not None and consent.valid_until is not None  # set on authorising
     return {
         "consent_id": consent.id,
         "credit_code": consent.credit_code,
@@ -203,6 +209,7 @@ def _authorise(
     consent.decided_by, consent.decided_at = enterprise.username, moment
     consent.valid_until = moment + timedelta(days=consent.validity_days)
     bank = session.get(Organisation, consent.bank_org_id)
+    assert bank is not None  # a foreign key
     receipt = signer.sign(signed_fields(consent, bank, enterprise.username))
     consent.signed_payload = json.dumps(receipt.consent, ensure_ascii=False, sort_keys=True)
     consent.signature, consent.key_id = receipt.signature, receipt.key_id

@@ -104,5 +104,6 @@ def open_disputes(session: Session) -> list[CreditDispute]:
 
 
 def disputes_of(session: Session, credit_code: str) -> list[CreditDispute]:
+    """The disputes about one enterprise, newest first."""
     query = select(CreditDispute).where(CreditDispute.credit_code == credit_code)
     return list(session.scalars(query.order_by(CreditDispute.opened_at.desc())))

@@ -7,7 +7,7 @@ inputs of the scorecard (kept for scoring, never output). Nothing here holds a m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -28,7 +28,7 @@ def held_scopes(inputs: set[str]) -> frozenset[Scope]:
 
 
 def _n(row: Mapping[str, Any], key: str) -> float:
-    value = row.get(key)
+    value: Any = row.get(key)
     return 0.0 if missing(value) else float(value)
 
 
@@ -195,7 +195,7 @@ def _customs(row: Mapping[str, Any], _as_of: date) -> dict[str, Any]:
     return {"verify": {"trading_now": _n(row, "trade_12") > 0}, "indicators": _windowed(row, make)}
 
 
-def _items(value: object) -> list[dict[str, str]]:
+def _items(value: Iterable[Any] | None) -> list[dict[str, str]]:
     if value is None:
         return []
     return [dict(item) for item in list(value)[:PUBLIC_ITEMS]]

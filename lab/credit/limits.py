@@ -197,5 +197,6 @@ def _record(
 
 
 def recent_alarms(session: Session, limit: int = 100) -> list[CreditAlarm]:
+    """The newest alarms, at most ``limit``."""
     query = select(CreditAlarm).order_by(CreditAlarm.at.desc()).limit(limit)
     return list(session.scalars(query))

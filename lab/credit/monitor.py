@@ -39,7 +39,7 @@ class AlarmSchedule:
             due_now = interval <= 0 or last is None or moment - last >= interval
             if due_now:
                 self._last[key] = moment
-            elif key not in self._pending:
+            elif key not in self._pending and last is not None:
                 timer = threading.Timer(last + interval - moment, self._deferred, (key, check))
                 timer.daemon = True
                 self._pending[key] = timer

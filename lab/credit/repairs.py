@@ -68,6 +68,7 @@ def request_repair(
 
 
 def repairs_of(session: Session, credit_code: str) -> list[CreditRepairRequest]:
+    """The repair requests of one enterprise, newest first."""
     query = select(CreditRepairRequest).where(CreditRepairRequest.credit_code == credit_code)
     return list(session.scalars(query.order_by(CreditRepairRequest.requested_at.desc())))
 

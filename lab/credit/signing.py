@@ -1,30 +1,28 @@
-"""Consent signatures: Ed25519 over canonical JSON, and receipts an enterprise verifies offline.
+"""Consent receipts: the signed consent fields an enterprise keeps and verifies offline.
 
-The lab holds one Ed25519 key (a 0600 PEM file made on first use, or the file a setting names).
-A receipt carries the signed consent fields, the signature and the lab's public key with its id;
-``verify_receipt`` needs nothing but the receipt (and, to pin the signer, the lab's published
-public key), so any edited field — a scope added, a date moved, the bank swapped — fails.
+A consent is signed as RFC 8785 canonical JSON with the lab's active ``credit-consent`` key
+(``lab.signing``). A receipt carries the signed fields, the signature and the signing key's id and
+public key, so ``verify_receipt`` needs nothing but the receipt — and, to pin the signer, the
+lab's published key set (``/.well-known/jwks.json``, which keeps rotated keys) or one public key.
+Any edited field — a scope added, a date moved, the bank swapped — fails.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
+import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from lab.audit.chain import canonical_details
-from lab.crypto.signing_keys import load_or_create_ed25519_key
 from lab.errors import IntegrityError, InvalidInput
+from lab.signing import ALGORITHM, CONSENT_KEY, KeySet, SigningKeyStore, canonical_json, key_id_of
 
-ALGORITHM = "Ed25519"
 RECEIPT_FIELDS = ("algorithm", "consent", "key_id", "public_key", "signature")
 
 
@@ -35,18 +33,21 @@ def _b64(raw: bytes) -> str:
 def _unb64(text: object, what: str) -> bytes:
     try:
         return base64.b64decode(str(text), validate=True)
-    except ValueError:
+    except (binascii.Error, ValueError):
         raise IntegrityError(f"the receipt's {what} is not base64") from None
 
 
-def key_id_of(public_raw: bytes) -> str:
-    """A short, stable name of a public key: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(public_raw).hexdigest()[:16]
-
-
 def canonical_bytes(consent: Mapping[str, Any]) -> bytes:
-    """The exact bytes signed: sorted keys, no spaces, UTF-8."""
-    return canonical_details(consent).encode()
+    """The exact bytes signed: the consent fields as RFC 8785 canonical JSON."""
+    return canonical_json(dict(consent))
+
+
+def _signed_forms(consent: Mapping[str, Any]) -> list[bytes]:
+    """The byte forms a receipt may be signed over: RFC 8785, then (older receipts) the form
+    earlier versions signed — sorted keys, no spaces — where that differs."""
+    forms = [canonical_bytes(consent)]
+    earlier = canonical_details(consent).encode()
+    return forms if earlier in forms else [*forms, earlier]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class ConsentReceipt:
     algorithm: str = ALGORITHM
 
     def to_json(self) -> dict[str, Any]:
+        """The receipt as the JSON object an enterprise downloads."""
         return {
             "algorithm": self.algorithm,
             "consent": self.consent,
@@ -70,27 +72,32 @@ class ConsentReceipt:
 
 
 class ConsentSigner:
-    """Signs consents with the lab's private key."""
+    """Signs consents with the lab's active consent key; knows the retired ones' public keys."""
 
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        self._key = private_key
-        self.public_raw = private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        self.key_id = key_id_of(self.public_raw)
+    def __init__(self, keys: KeySet) -> None:
+        self.keys = keys
+        self.key_id = keys.active(CONSENT_KEY).kid
 
     @property
     def public_key(self) -> str:
-        return _b64(self.public_raw)
+        """The active consent key, base64."""
+        return _b64(self.keys.active(CONSENT_KEY).public_raw)
+
+    def public_key_of(self, key_id: str) -> str:
+        """The consent key ``key_id`` (active or retired), base64; IntegrityError if unknown."""
+        return _b64(self.keys.find(CONSENT_KEY, key_id).public_raw)
 
     def sign(self, consent: Mapping[str, Any]) -> ConsentReceipt:
-        signature = self._key.sign(canonical_bytes(consent))
-        return ConsentReceipt(dict(consent), _b64(signature), self.key_id, self.public_key)
+        """The receipt of ``consent`` signed now."""
+        signature = self.keys.sign(CONSENT_KEY, canonical_bytes(consent))
+        return ConsentReceipt(
+            dict(consent), _b64(signature.value), signature.kid, self.public_key_of(signature.kid)
+        )
 
 
-def load_signer(path: Path) -> ConsentSigner:
-    """The signer whose key is at ``path``; a new key is written there (0600) the first time."""
-    return ConsentSigner(load_or_create_ed25519_key(path))
+def lab_signer(store: SigningKeyStore) -> ConsentSigner:
+    """The signer over the lab's current signing keys."""
+    return ConsentSigner(store.current())
 
 
 def parse_receipt(raw: str | bytes | Mapping[str, Any]) -> ConsentReceipt:
@@ -109,31 +116,31 @@ def parse_receipt(raw: str | bytes | Mapping[str, Any]) -> ConsentReceipt:
     )
 
 
-def verify_receipt(receipt: ConsentReceipt, trusted_public_key: str | None = None) -> None:
+def verify_receipt(receipt: ConsentReceipt, trusted: KeySet | str | None = None) -> None:
     """Raise IntegrityError unless the receipt's signature holds for exactly its fields.
 
-    With ``trusted_public_key`` (base64, as ``GET /api/credit/signing-key`` publishes it) the
-    receipt must also have been signed by that key, not by any key it carries itself.
+    With ``trusted`` the receipt must also have been signed by a key the lab vouches for: one of
+    the consent keys of its key set (rotated ones included), or the one base64 public key given
+    (as ``GET /api/credit/signing-key`` publishes the active one) — not by any key it carries.
     """
     if receipt.algorithm != ALGORITHM:
         raise IntegrityError(f"unsupported signature algorithm {receipt.algorithm!r}")
     public_raw = _unb64(receipt.public_key, "public key")
-    if trusted_public_key is not None and public_raw != _unb64(trusted_public_key, "trusted key"):
-        raise IntegrityError("the receipt was not signed by the trusted lab key")
     if key_id_of(public_raw) != receipt.key_id:
         raise IntegrityError("the receipt's key id does not match its public key")
+    if isinstance(trusted, KeySet):
+        trusted = _b64(trusted.find(CONSENT_KEY, receipt.key_id).public_raw)
+    if trusted is not None and public_raw != _unb64(trusted, "trusted key"):
+        raise IntegrityError("the receipt was not signed by the trusted lab key")
+    signature = _unb64(receipt.signature, "signature")
     try:
         public = Ed25519PublicKey.from_public_bytes(public_raw)
-        public.verify(_unb64(receipt.signature, "signature"), canonical_bytes(receipt.consent))
-    except (InvalidSignature, ValueError):
-        raise IntegrityError("the receipt's signature does not match its fields") from None
-
-
-_signers: dict[Path, ConsentSigner] = {}
-
-
-def lab_signer(path: Path) -> ConsentSigner:
-    """The process's signer for the key at ``path`` (loaded, or created, once)."""
-    if path not in _signers:
-        _signers[path] = load_signer(path)
-    return _signers[path]
+    except ValueError:
+        raise IntegrityError("the receipt's public key is not an Ed25519 key") from None
+    for body in _signed_forms(receipt.consent):
+        try:
+            public.verify(signature, body)
+            return
+        except InvalidSignature:
+            continue
+    raise IntegrityError("the receipt's signature does not match its fields")

@@ -83,7 +83,7 @@ def fit_and_validate(
     """Train on the development part; test out of sample, out of time, and against ``current``."""
     bad = np.asarray(defaulted, dtype=bool)
     parts = partition(codes, vintages)
-    training_rows = [inputs[i] for i in np.flatnonzero(parts.training)]
+    training_rows = [inputs[int(i)] for i in np.flatnonzero(parts.training)]
     model = scorecard.train(training_rows, bad[parts.training].tolist())
     development = validation.distribution(model, training_rows)
     figures: dict[str, Any] = {
@@ -93,7 +93,7 @@ def fit_and_validate(
     }
     if parts.out_of_time.any():
         figures["out_of_time"] = _tested(model, inputs, bad, parts.out_of_time, calibrated=True)
-        out_of_time = [inputs[i] for i in np.flatnonzero(parts.out_of_time)]
+        out_of_time = [inputs[int(i)] for i in np.flatnonzero(parts.out_of_time)]
         figures["stability_out_of_time"] = validation.stability(
             development, validation.distribution(model, out_of_time)
         )
@@ -193,17 +193,17 @@ def activate(lab: LabServices, result: TrainingResult, *, actor: str) -> None:
         )
 
 
-def train_from_files(paths: Mapping[str, str]) -> TrainingResult:
+def train_from_files(paths: Mapping[str, BoundSource]) -> TrainingResult:
     """Train and validate on source files directly (the demo's generated files, say)."""
     as_of = data_as_of(paths, now().date())
     current = derive_all(aggregate(paths, as_of), as_of, held_scopes(set(paths)))
     return train_examples(examples_from(paths), [f["model"] for _, f in current], as_of)
 
 
-def train_on(features: Mapping[str, dict[str, Any]], labels_path: str) -> TrainingResult:
+def train_on(features: Mapping[str, dict[str, Any]], labels_source: BoundSource) -> TrainingResult:
     """A usable scorecard from features as of one day (benchmarks score with it; its figures
     are not point-in-time and are never published)."""
-    found = source_labels(labels_path)
+    found = source_labels(labels_source)
     codes = [str(c) for c in found.index if str(c) in features]
     bad = [bool(found.loc[c, "defaulted"]) for c in codes]
     return fit_and_validate(codes, [features[c]["model"] for c in codes], bad)

@@ -79,7 +79,7 @@ def point_in_time(paths: Mapping[str, BoundSource], loans: Iterable[Loan]) -> li
     by_cut: dict[date, list[Loan]] = defaultdict(list)
     for loan in loans:
         by_cut[feature_cut(loan.disbursed_on)].append(loan)
-    examples = []
+    examples: list[Example] = []
     for cut in sorted(by_cut):
         wanted = by_cut[cut]
         rows = aggregate(paths, cut, Selection(codes=frozenset(x.credit_code for x in wanted)))

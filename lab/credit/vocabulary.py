@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 from lab.errors import InvalidInput
+
+Member = TypeVar("Member", bound=StrEnum)
 
 
 class Purpose(StrEnum):
@@ -95,7 +98,7 @@ STATE_LABELS = {
 }
 
 
-def parse(kind: type[StrEnum], text: str) -> StrEnum:
+def parse(kind: type[Member], text: str) -> Member:
     """``text`` as a member of ``kind``, or an error listing the choices."""
     try:
         return kind(text)

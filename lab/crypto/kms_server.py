@@ -46,6 +46,8 @@ class KmsServer:
         """The base URL clients call: the bound host, or this machine's name when bound to every
         interface (executors elsewhere cannot call 0.0.0.0)."""
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes):
+            host = host.decode()
         if host in _EVERY_INTERFACE:
             host = socket.gethostname()
         return f"http://{host}:{port}"

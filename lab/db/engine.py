@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lab.errors import ConfigurationError, ServiceUnavailable
+from lab.errors import ConfigurationError, InternalError, ServiceUnavailable
+
+Model = TypeVar("Model")
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ def forget_overwritten_on_commit(session: Session) -> None:
     engine = session.get_bind()
     if engine.dialect.name == "sqlite":
         event.listen(session, "after_commit", _mark_committed, once=True)
-        event.listen(session, "after_transaction_end", _truncate_when_released(engine))
+        released = _truncate_when_released(cast(Engine, engine))  # sessions are bound to engines
+        event.listen(session, "after_transaction_end", released)
 
 
 _OVERWRITTEN = "sqlite_log_to_truncate"
@@ -84,7 +88,7 @@ def _mark_committed(session: Session) -> None:
     session.info[_OVERWRITTEN] = True
 
 
-def _truncate_when_released(engine: Engine):
+def _truncate_when_released(engine: Engine) -> Callable[[Session, Any], None]:
     """Truncate the log once the outermost transaction has given its connection back (the
     truncation takes a pooled connection of its own, never a second one while holding the first)."""
 
@@ -112,6 +116,7 @@ def check_database(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine`` whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -120,3 +125,16 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on any error."""
     with sessions() as session, session.begin():
         yield session
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE statement matched (its cursor's ``rowcount``)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def row_of(session: Session, model: type[Model], key: object) -> Model:
+    """The row ``key`` of ``model`` that a foreign key guarantees; InternalError if it is gone."""
+    row = session.get(model, key)
+    if row is None:
+        raise InternalError(f"no {model.__name__} {key!r} behind a foreign key; this is a bug")
+    return row

@@ -14,6 +14,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config() -> Config:
+    """Alembic's configuration for the lab's migrations folder."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -28,9 +29,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None if never migrated)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str | None:
+    """The newest migration this version ships."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

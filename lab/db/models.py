@@ -6,6 +6,7 @@ Alembic migrations in ``lab/db/migrations`` create these; a test checks the two 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -33,7 +35,14 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every table."""
+
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (``__table__`` is typed as any FROM clause; it is a Table)."""
+    return cast(Table, model.__table__)
 
 
 class Organisation(Base):

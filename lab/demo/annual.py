@@ -44,7 +44,7 @@ TAX_BANDS = (
 
 def band(values: np.ndarray, bands: tuple[tuple[int | None, str], ...]) -> np.ndarray:
     """The label of the band each value falls in (upper limits exclusive, last band open)."""
-    limits = [limit for limit, _ in bands[:-1]]
+    limits = np.asarray([limit for limit, _ in bands[:-1]], dtype=float)
     return np.asarray([label for _, label in bands])[np.searchsorted(limits, values, side="right")]
 
 

@@ -26,7 +26,7 @@ from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
 from lab.catalogue.publishing import publish
 from lab.db import transaction
 from lab.db.models import Dataset
-from lab.demo.manifest import DemoDataset, DemoManifest
+from lab.demo.manifest import DemoDataset, DemoManifest, DPHints
 from lab.ingest.pipeline import ingest
 from lab.services import LabServices
 
@@ -112,7 +112,7 @@ def _load_one(lab: LabServices, data_dir: Path, dataset: DemoDataset) -> DemoLoa
                 session,
                 lab.audit,
                 version=version,
-                declaration=_declaration(dataset),
+                declaration=_declaration(dataset.dp),
                 actor=DEMO_STEWARD,
                 max_domain_groups=lab.settings.gateway_max_domain_groups,
             )
@@ -120,8 +120,7 @@ def _load_one(lab: LabServices, data_dir: Path, dataset: DemoDataset) -> DemoLoa
     return DemoLoadResult(dataset.id, dataset.intended_tier, proposed.value, "published")
 
 
-def _declaration(dataset: DemoDataset) -> DpDeclaration:
-    hints = dataset.dp
+def _declaration(hints: DPHints) -> DpDeclaration:
     return DpDeclaration(
         privacy_unit=hints.privacy_unit,
         max_rows_per_unit=hints.max_rows_per_unit,

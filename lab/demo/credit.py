@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from lab.demo.firms import Firms, sigmoid
-from lab.demo.manifest import CategoricalDomain, DemoTable, DPHints, NumericBound, demo_table
+from lab.demo.manifest import (
+    CatalogueFields,
+    CategoricalDomain,
+    DemoTable,
+    DPHints,
+    NumericBound,
+    demo_table,
+)
 from lab.demo.penalties import FirmPenalties
 from lab.demo.timeline import AS_OF, REPORT_YEARS, days_until, iso
 
@@ -40,7 +47,7 @@ def credit_about(
     *,
     department: str = "青岛市发展和改革委员会（社会信用体系建设）",
     update_frequency: str = "monthly",
-) -> dict[str, str | tuple[str, ...]]:
+) -> CatalogueFields:
     """Catalogue fields of a T4 credit source, for ``demo_table``."""
     return {
         "id": table_id,

@@ -59,7 +59,7 @@ def _demo_consent(lab: LabServices) -> str | None:
     with transaction(lab.sessions) as session:
         bank = session.scalar(select(Organisation).where(Organisation.name == DEMO_BANK))
         firm = session.scalar(select(Organisation).where(Organisation.name == DEMO_ENTERPRISE[0]))
-        if bank is None or firm is None:
+        if bank is None or firm is None or firm.credit_code is None:
             return None
         live = session.scalar(
             select(CreditConsent.id).where(
@@ -80,7 +80,7 @@ def _demo_consent(lab: LabServices) -> str | None:
         granted = consents.grant(
             session,
             lab.audit,
-            lab_signer(lab.settings.resolved_credit_signing_key_file),
+            lab_signer(lab.signing),
             enterprise=consents.Party(DEMO_ENTERPRISE_ADMIN, firm),
             bank=bank,
             terms=terms,

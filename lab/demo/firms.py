@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,18 @@ did every individual business, which had no organisation code before)."""
 DEMO_ENTERPRISE = ("青岛海湾数据科技有限公司", "91370202MA3C4F6Y23")
 """The firm the demo's enterprise login administers: always the first firm of the register, so
 its credit profile, consents and disputes can be tried end to end."""
-DEMO_ENTERPRISE_TRAITS = {
+
+
+class _Traits(TypedDict):
+    """What the demo enterprise (row 0) is made to be."""
+
+    type: int
+    district: str
+    established: str
+    division: str
+
+
+DEMO_ENTERPRISE_TRAITS: _Traits = {
     "type": 0,
     "district": "370202",
     "established": "2019-03-15",

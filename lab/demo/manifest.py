@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pandas as pd
 
@@ -129,6 +130,20 @@ class DemoTable:
     frame: pd.DataFrame = field(repr=False)
 
 
+class CatalogueFields(TypedDict, total=False):
+    """The catalogue fields of a ``DemoDataset`` that ``demo_table`` passes through."""
+
+    id: str
+    title: str
+    title_en: str
+    description: str
+    department: str
+    topic: str
+    tags: tuple[str, ...]
+    update_frequency: str
+    intended_tier: str
+
+
 def demo_table(
     frame: pd.DataFrame,
     *,
@@ -136,7 +151,7 @@ def demo_table(
     encoding: str | None = "utf-8",
     identifier_columns: tuple[str, ...] = (),
     dp: DPHints | None = None,
-    **about: str | tuple[str, ...],
+    **about: Unpack[CatalogueFields],
 ) -> DemoTable:
     """Describe ``frame``: row count, columns and file name follow from it and from ``about["id"]``.
 
@@ -151,7 +166,7 @@ def demo_table(
         columns=tuple(str(c) for c in frame.columns),
         identifier_columns=identifier_columns,
         dp=dp,
-        **about,  # type: ignore[arg-type]
+        **about,
     )
     return DemoTable(dataset=dataset, frame=frame)
 

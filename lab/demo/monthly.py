@@ -62,7 +62,8 @@ def build_panel(rng: np.random.Generator, firms: Firms) -> Panel:
 
 def cells(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row and month indices of the true cells of a (firms, months) mask, firm-major."""
-    return np.nonzero(mask)
+    rows, months = np.nonzero(mask)
+    return rows, months
 
 
 def key_columns(firms: Firms, firm_rows: np.ndarray, months: np.ndarray) -> dict[str, object]:

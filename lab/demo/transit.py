@@ -7,6 +7,8 @@ does not grow with the enterprise scale.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,18 @@ STOP_SUFFIXES = ("", "北", "南", "东", "西", "路口", "中段")
 OPERATORS = ("青岛城运控股公交集团", "青岛真情巴士集团有限公司", "青岛交运集团")
 METRES_PER_DEGREE_LAT = 110_540.0
 METRES_PER_DEGREE_LON_EQUATOR = 111_320.0
-_ABOUT = {
+
+
+class _SharedFields(TypedDict):
+    """The catalogue fields both transit tables share."""
+
+    department: str
+    topic: str
+    update_frequency: str
+    intended_tier: str
+
+
+_ABOUT: _SharedFields = {
     "department": "青岛市交通运输局",
     "topic": "交通运输",
     "update_frequency": "irregular",
@@ -83,7 +96,8 @@ def _length_metres(points: np.ndarray) -> int:
 
 def build_bus_network(rng: np.random.Generator) -> tuple[DemoTable, DemoTable]:
     """The routes table and the stops table of one synthetic bus network."""
-    routes, stops = [], []
+    routes: list[dict] = []
+    stops: list[pd.DataFrame] = []
     for name in _route_names(rng).tolist():
         district = DISTRICTS[rng.integers(0, len(DISTRICTS))]
         count = int(rng.integers(12, 37))

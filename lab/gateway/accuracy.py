@@ -31,7 +31,7 @@ from lab.gateway.errors import QueryRejected
 from lab.gateway.intervals import ALPHA
 from lab.gateway.mechanisms import MeanRelease, QuantileRelease, VarianceRelease
 from lab.gateway.noise import NoisyVectorRelease
-from lab.gateway.query import AggregateKind, QueryPlan
+from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
 from lab.gateway.releases import PlanCost, Release, ReleasePlan, label, plan_releases
 
 _EXACT_KINDS = (AggregateKind.COUNT_ROWS, AggregateKind.COUNT, AggregateKind.SUM)
@@ -64,8 +64,9 @@ class AccuracyTarget:
     @property
     def absolute(self) -> float:
         """The half-width aimed at, in the aggregate's unit."""
-        if self.relative is None:
+        if self.half_width is not None:
             return float(self.half_width)
+        assert self.relative is not None and self.expected is not None  # __post_init__
         return self.relative * abs(float(self.expected))
 
 
@@ -109,7 +110,7 @@ def budget_for_accuracy(
             widths = expected_accuracy(plan, plan_releases(plan, costed(units)))
         except QueryRejected:  # too little budget for some aggregate of the query at all
             return False
-        return all(widths[i].half_width <= target for i in wanted)
+        return all(_within(widths[i].half_width, target) for i in wanted)
 
     low, high = len(plan.aggregates) + 1, most
     if not reaches(high):
@@ -146,7 +147,12 @@ def _targeted(plan: QueryPlan, aggregate: str | None) -> list[int]:
     return found
 
 
-def _accuracy(plan: QueryPlan, aggregate, release: Release) -> AggregateAccuracy:
+def _within(half_width: float | None, target: float) -> bool:
+    """Whether a count's or sum's half-width (never None for those) reaches ``target``."""
+    return half_width is not None and half_width <= target
+
+
+def _accuracy(plan: QueryPlan, aggregate: Aggregate, release: Release) -> AggregateAccuracy:
     """One aggregate's accuracy, in the declared unit of its column."""
     name = label(aggregate)
     unit = _unit(plan, aggregate.column)

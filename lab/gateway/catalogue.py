@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lab.db import row_of
 from lab.db.models import Dataset, DatasetVersion, PrivacyBudget, QueryRelease, SandboxProject
 from lab.errors import NotFound, PermissionDenied
-from lab.gateway.ledger import MICRO, PICO
+from lab.gateway.accounting import MICRO, PICO
 from lab.gateway.metadata import TableMetadata
 from lab.gateway.projects import ProjectState
 from lab.gateway.targets import table_metadata
@@ -25,7 +27,9 @@ class ProjectDataset:
     budget: PrivacyBudget
 
 
-def approved_project(session: Session, project_id: int, organisation_id: int | None):
+def approved_project(
+    session: Session, project_id: int, organisation_id: int | None
+) -> SandboxProject:
     """The approved project, if the caller's organisation owns it; otherwise refused."""
     project = session.get(SandboxProject, project_id)
     if project is None or project.state != ProjectState.APPROVED:
@@ -36,6 +40,7 @@ def approved_project(session: Session, project_id: int, organisation_id: int | N
 
 
 def project_datasets(session: Session, project_id: int) -> list[ProjectDataset]:
+    """The datasets a project holds budgets on, by slug."""
     rows = session.execute(
         select(PrivacyBudget, Dataset)
         .join(Dataset, Dataset.id == PrivacyBudget.dataset_id)
@@ -45,7 +50,7 @@ def project_datasets(session: Session, project_id: int) -> list[ProjectDataset]:
     found = []
     for budget, dataset in rows:
         metadata, version_id, _ = table_metadata(session, dataset.slug)
-        number = session.get(DatasetVersion, version_id).number
+        number = row_of(session, DatasetVersion, version_id).number
         found.append(ProjectDataset(dataset, number, metadata, budget))
     return found
 
@@ -58,7 +63,8 @@ def project_dataset(session: Session, project_id: int, name: str) -> ProjectData
     raise NotFound(f"no dataset {name!r} in this sandbox project")
 
 
-def history(session: Session, project_id: int, limit: int = 500) -> list[dict]:
+def history(session: Session, project_id: int, limit: int = 500) -> list[dict[str, Any]]:
+    """A project's releases, newest first, at most ``limit``."""
     rows = session.execute(
         select(QueryRelease, Dataset)
         .join(PrivacyBudget, PrivacyBudget.id == QueryRelease.budget_id)

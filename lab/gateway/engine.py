@@ -46,7 +46,7 @@ class DuckDBEngine:
     """
 
     def __init__(self, *, memory_limit: str = "512MB", threads: int = 2) -> None:
-        self._config = {
+        self._config: dict[str, str | bool | int | float | list[str]] = {
             "memory_limit": memory_limit,
             "threads": threads,
             "enable_external_file_cache": False,

@@ -55,6 +55,7 @@ only) and cost nothing. ``record_answer`` stores the answer before the caller re
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -63,16 +64,21 @@ from sqlalchemy import BigInteger, Row, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.sql.dml import ReturningUpdate
 
+from lab.db import rows_matched
 from lab.db.models import OrganisationBudget, PrivacyBudget, ProjectUnitRho, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
-from lab.gateway.accounting import MICRO, PICO
+from lab.gateway.accounting import MICRO as MICRO  # re-exported: callers read units here
+from lab.gateway.accounting import PICO as PICO
 from lab.gateway.zcdp import implied_epsilon_micro
 from lab.identity.accounts import now
 
 
 class ReleaseState(StrEnum):
+    """Where a release stands: cost reserved, released, or failed (refunded)."""
+
     RESERVED = "reserved"
     RELEASED = "released"
     FAILED = "failed"
@@ -118,7 +124,7 @@ class BudgetState:
         return max(0.0, self.delta_limit - self.delta_spent)
 
     @classmethod
-    def of(cls, budget: PrivacyBudget | OrganisationBudget | Row) -> BudgetState:
+    def of(cls, budget: PrivacyBudget | OrganisationBudget | Row[*tuple[Any, ...]]) -> BudgetState:
         """The state of a budget row (or of a row of its four amounts), from integer units."""
         return cls(
             budget.limit_micro / MICRO,
@@ -248,6 +254,8 @@ class BudgetLedger:
                         "reserved_at": now(),
                     },
                 )
+                if release_id is None:
+                    raise InternalError("opening a release returned no id; this is a bug")
                 return Reservation(
                     release_id, cost_micro, cost_delta_pico, None, levels, cost_rho_micro
                 )
@@ -264,7 +272,7 @@ class BudgetLedger:
         """Mark a reserved query failed; its cost stays charged (see the refund rule)."""
         self._finish(release_id, ReleaseState.FAILED, None)
 
-    def _finish(self, release_id: int, state: ReleaseState, answer: dict | None) -> None:
+    def _finish(self, release_id: int, state: ReleaseState, answer: dict[str, Any] | None) -> None:
         """One conditional update: only a release still awaiting its answer gets one."""
         with self._sessions() as session, session.begin():
             result = session.execute(
@@ -276,7 +284,7 @@ class BudgetLedger:
                     "at": now(),
                 },
             )
-            if result.rowcount != 1:
+            if rows_matched(result) != 1:
                 raise InternalError(f"release {release_id} is not awaiting an answer")
 
     def state(self, budget_id: int) -> BudgetState:
@@ -301,13 +309,17 @@ _EARLIER = select(QueryRelease.id, QueryRelease.state, QueryRelease.answer).wher
 )
 
 
-def _state_columns(table):
+_BudgetTable = type[PrivacyBudget] | type[OrganisationBudget]
+
+
+def _state_columns(table: _BudgetTable) -> tuple[InstrumentedAttribute[int], ...]:
     return (table.limit_micro, table.spent_micro, table.delta_limit_pico, table.delta_spent_pico)
 
 
-def _charge_statement(table):
+def _charge_statement(table: _BudgetTable) -> ReturningUpdate[*tuple[Any, ...]]:
     """``UPDATE table SET spent += cost WHERE id = :row AND spent + cost <= limit`` (ε and δ)."""
-    cost, cost_delta = bindparam("cost", type_=BigInteger), bindparam("cost_delta", BigInteger)
+    cost = bindparam("cost", type_=BigInteger)
+    cost_delta = bindparam("cost_delta", type_=BigInteger)
     return (
         update(table)
         .where(
@@ -396,7 +408,9 @@ def _levels(session: Session, budgets: ChargedBudgets) -> BudgetLevels:
     return _levels_of(budgets, projects, rows)
 
 
-def _levels_of(budgets: ChargedBudgets, projects: dict, organisation: dict) -> BudgetLevels:
+def _levels_of(
+    budgets: ChargedBudgets, projects: Mapping[int, Any], organisation: Mapping[int, Any]
+) -> BudgetLevels:
     """The levels of ``budgets`` from their rows' amounts, by row id."""
     joined = [
         BudgetState.of(rows[row])
@@ -453,10 +467,14 @@ def _charge_rho(
     for row in sorted({project for project, _ in budgets.pairs}):
         costs[row], charged = _charge_rho_row(session, row, rho_micro)
         first = first or charged
+    if first is None:
+        raise InternalError("a ρ charge reached no project row; this is a bug")
     return costs, first.project_id, first.delta_limit_pico
 
 
-def _charge_rho_row(session: Session, project: int, rho_micro: int) -> tuple[tuple[int, int], Row]:
+def _charge_rho_row(
+    session: Session, project: int, rho_micro: int
+) -> tuple[tuple[int, int], Row[*tuple[Any, ...]]]:
     """Charge one project row's ρ; return the (micro-ε, pico-δ) it newly implies at its δ, and
     the row as charged.
 
@@ -514,7 +532,11 @@ def _organisation_level(row: int, budgets: ChargedBudgets) -> str:
     return "the organisation's budget on this privacy unit (across its datasets)"
 
 
-def _refuse(session: Session, row, level: str) -> None:
+def _refuse(
+    session: Session,
+    row: PrivacyBudget | OrganisationBudget | Row[*tuple[Any, ...]] | None,
+    level: str,
+) -> None:
     if row is None:
         raise PermissionDenied("no privacy budget for this project and dataset")
     state = BudgetState.of(row)

@@ -46,6 +46,15 @@ from lab.gateway.zcdp import Accounting, RhoCost
 dp.enable_features("contrib")
 
 
+def _composed(first: PrivacyCost | RhoCost, second: PrivacyCost | RhoCost) -> PrivacyCost | RhoCost:
+    """Two releases' costs composed; both are under the same accounting by construction."""
+    if isinstance(first, PrivacyCost) and isinstance(second, PrivacyCost):
+        return first + second
+    if isinstance(first, RhoCost) and isinstance(second, RhoCost):
+        return first + second
+    raise InternalError("a release composes (ε, δ) and ρ costs; this is a bug")
+
+
 @dataclass(frozen=True, eq=False)
 class MeanRelease:
     """Mean per group = noisy clamped sum / noisy non-null count over the same rows.
@@ -62,7 +71,7 @@ class MeanRelease:
     @property
     def cost(self) -> PrivacyCost | RhoCost:
         """The composed cost of the two noisy vectors."""
-        return self.count.cost + self.total.cost
+        return _composed(self.count.cost, self.total.cost)
 
     def release(self, counts: Sequence[int], sums: Sequence[int]) -> list[Estimate]:
         """Noise counts and sums once, then estimate each group's mean."""
@@ -109,7 +118,7 @@ class VarianceRelease:
     @property
     def cost(self) -> PrivacyCost | RhoCost:
         """The composed cost of the three noisy vectors."""
-        return self.mean.cost + self.squares.cost
+        return _composed(self.mean.cost, self.squares.cost)
 
     def release(
         self, counts: Sequence[int], sums: Sequence[int], sums_of_squares: Sequence[int]

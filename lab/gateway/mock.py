@@ -29,7 +29,9 @@ def mock_rows(metadata: TableMetadata, n: int) -> list[dict[str, Any]]:
     return [{name: values[i] for name, values in columns.items()} for i in range(n)]
 
 
-def _column(metadata: TableMetadata, name: str, kind: ColumnKind, n: int, rng) -> list[Any]:
+def _column(
+    metadata: TableMetadata, name: str, kind: ColumnKind, n: int, rng: np.random.Generator
+) -> list[Any]:
     if name == metadata.privacy_unit:
         return [f"MOCK-{int(i):06d}" for i in rng.integers(0, max(1, n // 3) + 1, n)]
     if name in metadata.public_domains and not isinstance(

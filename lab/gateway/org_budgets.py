@@ -23,10 +23,11 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.db import row_of, rows_matched
 from lab.db.models import Dataset, DatasetVersion, DpMetadata, Organisation, OrganisationBudget
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.gateway.accounting import delta_units, epsilon_units
-from lab.gateway.ledger import MICRO, PICO, BudgetState
+from lab.gateway.accounting import MICRO, PICO, delta_units, epsilon_units
+from lab.gateway.ledger import BudgetState
 from lab.gateway.units import privacy_unit_kind
 from lab.identity.accounts import now
 from lab.settings import LabSettings
@@ -82,14 +83,14 @@ def served_unit_budget(
     the default cap if missing); None while no version with DP metadata is served."""
     version = session.get(DatasetVersion, dataset.current_version_id or 0)
     dp = session.get(DpMetadata, version.id) if version else None
-    if dp is None:
+    if dp is None or version is None:
         return None
     unit = privacy_unit_kind(version.classification, dp.privacy_unit)
     return unit_budget(session, organisation_id=organisation_id, unit=unit, caps=caps)
 
 
 def _found_or_new(
-    session: Session, organisation_id: int, cap: tuple[float, float], **scope
+    session: Session, organisation_id: int, cap: tuple[float, float], **scope: int | str
 ) -> OrganisationBudget:
     found = session.scalar(
         select(OrganisationBudget).filter_by(organisation_id=organisation_id, **scope)
@@ -135,7 +136,9 @@ def charge_rows(
     return found
 
 
-def _charge_rows(session, organisation_id, dataset_id, unit, caps) -> tuple[int, int]:
+def _charge_rows(
+    session: Session, organisation_id: int, dataset_id: int, unit: str, caps: OrganisationCaps
+) -> tuple[int, int]:
     on_dataset = dataset_budget(
         session, organisation_id=organisation_id, dataset_id=dataset_id, caps=caps
     )
@@ -162,13 +165,15 @@ _ALLOCATE = (
 )
 
 
-def allocate(session: Session, row: OrganisationBudget, *, micro: int, pico: int, what: str):
+def allocate(
+    session: Session, row: OrganisationBudget, *, micro: int, pico: int, what: str
+) -> None:
     """Grant ``micro``/``pico`` (negative: give back) of ``row``'s cap, or CapExceeded.
 
     One conditional update: concurrent approvals can never allocate past the cap.
     """
     done = session.execute(_ALLOCATE, {"row": row.id, "eps": micro, "delta": pico, "at": now()})
-    if done.rowcount == 1:
+    if rows_matched(done) == 1:
         return
     session.refresh(row)
     raise CapExceeded(
@@ -221,7 +226,7 @@ def set_cap(
 def scope_label(session: Session, row: OrganisationBudget) -> str:
     """``dataset:<slug>`` or ``unit:<kind>`` — how stewards and analysts name a row."""
     if row.dataset_id is not None:
-        return f"dataset:{session.get(Dataset, row.dataset_id).slug}"
+        return f"dataset:{row_of(session, Dataset, row.dataset_id).slug}"
     return f"unit:{row.privacy_unit}"
 
 
@@ -247,6 +252,7 @@ def organisation_levels(session: Session, organisation_id: int) -> list[Organisa
 
 
 def level_of(session: Session, row: OrganisationBudget) -> OrganisationLevel:
+    """An organisation budget's standing: scope, state, ε and δ allocated."""
     return OrganisationLevel(
         row.id,
         scope_label(session, row),

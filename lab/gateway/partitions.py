@@ -12,6 +12,7 @@ case.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pyarrow as pa
 
@@ -29,6 +30,6 @@ def released_groups(plan: QueryPlan, exact: pa.Table, selection: PartitionSelect
     return exact.filter(mask)
 
 
-def _identity(row: dict) -> str:
+def _identity(row: dict[str, Any]) -> str:
     """A group's key tuple as canonical text (the mechanism's key type is a string)."""
     return json.dumps(list(row.values()), ensure_ascii=False, default=str)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from lab.gateway.domains import DEFAULT_MAX_GROUPS
 from lab.gateway.metadata import TableMetadata
@@ -37,7 +38,7 @@ class PreparedQueries:
     def __init__(self, size: int = _KEPT, max_groups: int = DEFAULT_MAX_GROUPS) -> None:
         self._size = size
         self._max_groups = max_groups
-        self._kept: OrderedDict[tuple, PreparedQuery] = OrderedDict()
+        self._kept: OrderedDict[tuple[Any, ...], PreparedQuery] = OrderedDict()
         self._lock = threading.Lock()
 
     def prepare(

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from classification import Tier
 from lab.audit import AuditLog
 from lab.catalogue.datasets import current_version, get_dataset
+from lab.db import row_of
 from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.gateway.accounting import delta_units, epsilon_units
-from lab.gateway.ledger import MICRO, PICO
+from lab.gateway.accounting import MICRO, PICO, delta_units, epsilon_units
 from lab.gateway.org_budgets import (
     OrganisationCaps,
     allocate,
@@ -46,6 +46,8 @@ DEFAULT_DELTA_PER_DATASET = 1e-6
 
 
 class ProjectState(StrEnum):
+    """Where a sandbox project application stands."""
+
     APPLIED = "applied"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -236,7 +238,7 @@ def set_budget(
     A zCDP project's budget is changed in ``rho`` (its ε follows), a pure one's in ``epsilon``.
     """
     delta_limit = budget.delta_limit_pico if delta is None else _checked_delta(delta)
-    project = session.get(SandboxProject, budget.project_id)
+    project = row_of(session, SandboxProject, budget.project_id)
     old_rho = budget.rho_limit_micro
     if project.accounting == Accounting.ZCDP:
         limit = _zcdp_limit(budget, rho, epsilon, delta_limit)
@@ -260,7 +262,7 @@ def set_budget(
         dataset_id=budget.dataset_id,
         caps=OrganisationCaps(),
     )
-    slug = session.get(Dataset, budget.dataset_id).slug
+    slug = row_of(session, Dataset, budget.dataset_id).slug
     allocate(session, row, micro=limit - old, pico=delta_limit - old_delta, what=repr(slug))
     budget.limit_micro, budget.delta_limit_pico, budget.updated_at = limit, delta_limit, now()
     audit.append_in(
@@ -330,7 +332,7 @@ def _checked_delta(delta: float) -> int:
 def _restricted_dataset(session: Session, slug: str) -> Dataset:
     dataset = get_dataset(session, slug)
     version = current_version(session, dataset)
-    if version is None or Tier(version.tier) < Tier.T3:
+    if version is None or version.tier is None or Tier(version.tier) < Tier.T3:
         raise InvalidInput(f"{slug!r} is not a published restricted (T3/T4) dataset")
     return dataset
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from lab.gateway.domains import DEFAULT_MAX_GROUPS, GeneratedDomain
 from lab.gateway.errors import QueryRejected
@@ -181,7 +181,7 @@ def _parse_single_select(text: str) -> exp.Select:
     return statement
 
 
-def _check_parentheses(tokens) -> None:
+def _check_parentheses(tokens: list[Token]) -> None:
     depth = 0
     for token in tokens:
         if token.token_type is TokenType.L_PAREN:
@@ -192,7 +192,7 @@ def _check_parentheses(tokens) -> None:
             depth -= 1
 
 
-def _depth_exceeds(root: exp.Expression, limit: int) -> bool:
+def _depth_exceeds(root: exp.Expr, limit: int) -> bool:
     """Whether the tree under ``root`` is deeper than ``limit`` (walked without recursion)."""
     stack = [(root, 1)]
     while stack:
@@ -222,7 +222,7 @@ def _resolve_source(select: exp.Select, tables: list[TableMetadata]) -> TableMet
         raise QueryRejected("a query joins at most two datasets (one JOIN)")
     join = joins[0]
     _check_join_kind(join)
-    left = _named_table(source.this, tables, alias=True)
+    left = _named_table(source.this if source is not None else None, tables, alias=True)
     right = _named_table(join.this, tables, alias=True)
     check_sides(left, right)
     return joined_table(left, right, join_condition(join.args.get("on"), left, right))

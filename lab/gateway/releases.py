@@ -24,10 +24,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from lab.errors import InternalError
 from lab.gateway.accounting import MICRO, Spend
 from lab.gateway.domains import outside_note
 from lab.gateway.errors import QueryRejected
@@ -56,6 +57,7 @@ from lab.gateway.query import Aggregate, AggregateKind, QueryPlan
 from lab.gateway.zcdp import Accounting, RhoSpend
 
 Release = NoisyVectorRelease | MeanRelease | VarianceRelease | QuantileRelease
+_Kind = TypeVar("_Kind", NoisyVectorRelease, MeanRelease, VarianceRelease, QuantileRelease)
 
 
 @dataclass(frozen=True)
@@ -136,18 +138,33 @@ def _release(
         _check_contribution(aggregate, rows, _largest(bounds), 1)
         if _squares(kind):
             _check_contribution(aggregate, rows, _largest(bounds), 2)
+    release: Release
     if kind in (AggregateKind.COUNT_ROWS, AggregateKind.COUNT):
         release = make_count_release(rows, epsilon, accounting)
     elif kind is AggregateKind.SUM:
-        release = make_sum_release(rows, bounds, epsilon, accounting)
+        release = make_sum_release(rows, _bounded(bounds), epsilon, accounting)
     elif kind is AggregateKind.AVG:
-        release = make_mean_release(rows, bounds, epsilon, accounting)
+        release = make_mean_release(rows, _bounded(bounds), epsilon, accounting)
     elif _squares(kind):
-        release = make_variance_release(rows, bounds, epsilon, accounting)
+        release = make_variance_release(rows, _bounded(bounds), epsilon, accounting)
     else:
-        release = make_quantile_release(rows, bounds, BINS, epsilon, accounting)
+        release = make_quantile_release(rows, _bounded(bounds), BINS, epsilon, accounting)
     for vector, power in _vectors(release, kind):
         _check_scale(aggregate, vector, power, total, bounds)
+    return release
+
+
+def _bounded(bounds: Bounds | None) -> Bounds:
+    """The bounds of a summed column (the planner admits only bounded ones)."""
+    if bounds is None:
+        raise InternalError("an aggregate over values reached release without bounds; a bug")
+    return bounds
+
+
+def _of_kind(release: Release, kind: type[_Kind]) -> _Kind:
+    """``release`` as the mechanism its aggregate's kind was given (``_release``)."""
+    if not isinstance(release, kind):
+        raise InternalError("a release does not match its aggregate's kind; this is a bug")
     return release
 
 
@@ -210,7 +227,10 @@ def _check_scale(
         return
     ratio = vector.scale / MAX_SCALE
     zcdp = isinstance(total, RhoSpend)
-    name, units = ("ρ", total.rho_micro) if zcdp else ("ε", total.epsilon_micro)
+    if isinstance(total, RhoSpend):
+        name, units = "ρ", total.rho_micro
+    else:
+        name, units = "ε", total.epsilon_micro
     needed = _round_up(units * (ratio**2 if zcdp else ratio) / MICRO)
     advice = f"ask for {name} ≥ {needed:.3g}"
     if power and bounds is not None:
@@ -225,7 +245,8 @@ def _check_scale(
 def _round_up(value: float) -> float:
     """``value`` rounded up to three significant digits."""
     digits = 2 - math.floor(math.log10(value))
-    return math.ceil(value * 10**digits) / 10**digits
+    factor = float(10**digits)
+    return math.ceil(value * factor) / factor
 
 
 def release_answer(plan: QueryPlan, exact: pa.Table, releases: ReleasePlan) -> dict[str, Any]:
@@ -281,22 +302,26 @@ def _estimates(aggregate: Aggregate, release: Release, exact: pa.Table) -> Seque
     """The released estimates of one aggregate, one per group of ``exact``."""
     kind, column = aggregate.kind, aggregate.column
     if kind is AggregateKind.COUNT_ROWS:
-        return _vector(release, _ints(exact, "rows"))
+        return _vector(_of_kind(release, NoisyVectorRelease), _ints(exact, "rows"))
     if kind is AggregateKind.COUNT:
-        return _vector(release, _ints(exact, f"count:{column}"))
+        return _vector(_of_kind(release, NoisyVectorRelease), _ints(exact, f"count:{column}"))
     if kind is AggregateKind.SUM:
-        return _vector(release, _ints(exact, f"sum:{column}"))
+        return _vector(_of_kind(release, NoisyVectorRelease), _ints(exact, f"sum:{column}"))
     if kind is AggregateKind.AVG:
-        return release.release(_ints(exact, f"count:{column}"), _ints(exact, f"sum:{column}"))
+        mean = _of_kind(release, MeanRelease)
+        return mean.release(_ints(exact, f"count:{column}"), _ints(exact, f"sum:{column}"))
     if _squares(kind):
-        variances = release.release(
+        variances = _of_kind(release, VarianceRelease).release(
             _ints(exact, f"count:{column}"),
             _ints(exact, f"sum:{column}"),
             _ints(exact, f"sum_squares:{column}"),
         )
         return [v.square_root() for v in variances] if kind is AggregateKind.STDDEV else variances
     histograms = exact.column(f"histogram:{column}").to_pylist()
-    return [release.release(h, [aggregate.quantile])[0] for h in histograms]
+    quantiles, q = _of_kind(release, QuantileRelease), aggregate.quantile
+    if q is None:
+        raise InternalError("a quantile aggregate without its quantile; this is a bug")
+    return [quantiles.release(h, [q])[0] for h in histograms]
 
 
 def _vector(release: NoisyVectorRelease, exact: list[int]) -> list[Estimate]:

@@ -146,8 +146,8 @@ class DpGateway:
         tables: OpenTableCache | EncryptedTables | None = None,
     ) -> None:
         self.lab = lab
-        self._own_engine = engine_for(lab.settings) if engine is None else None
-        self.engine = engine or self._own_engine
+        self.engine: QueryEngine = engine if engine is not None else engine_for(lab.settings)
+        self._own_engine = self.engine if engine is None else None
         self.ledger = BudgetLedger(lab.sessions)
         self.targets = QueryTargets(OrganisationCaps.of(lab.settings))
         self.prepared = PreparedQueries(max_groups=lab.settings.gateway_max_domain_groups)
@@ -227,12 +227,15 @@ class DpGateway:
         plan, budgets = prepared.plan, _charged(targets)
         if target.accounting is Accounting.ZCDP:
             _requested_units(Accounting.ZCDP, epsilon, rho)
+            assert rho is not None  # _requested_units refuses a zCDP request without it
             releases = plan_releases(plan, plan_zcdp_cost(plan, rho))
-            micro, pico, rho_micro = 0, 0, releases.cost.total.rho_micro
+            micro, pico, rho_micro = 0, 0, _rho_total(releases.cost).rho_micro
         else:
             _requested_units(Accounting.PURE, epsilon, rho)
+            assert epsilon is not None  # _requested_units refuses a pure request without it
             releases = plan_releases(plan, plan_cost(plan, epsilon, delta))
-            micro, pico = releases.cost.total.epsilon_micro, releases.cost.total.delta_pico
+            spent = _pure_total(releases.cost)
+            micro, pico = spent.epsilon_micro, spent.delta_pico
             rho_micro = 0
         key = query_key(
             version_id=target.version_id,
@@ -286,11 +289,14 @@ class DpGateway:
         releases: ReleasePlan,
         object_keys: tuple[str, ...],
         release_id: int,
-    ) -> dict:
+    ) -> dict[str, Any]:
         plan = prepared.plan
         try:
             with ExitStack() as leases:
-                plaintexts = [leases.enter_context(self.tables.lease(k)) for k in object_keys]
+                # open plaintext files, or (Spark reading them itself) EncryptedParquet folders
+                plaintexts: list[Any] = [
+                    leases.enter_context(self.tables.lease(k)) for k in object_keys
+                ]
                 exact = run_compiled(self.engine, prepared.compiled, *plaintexts)
             if releases.selection is not None:
                 exact = released_groups(plan, exact, releases.selection)
@@ -331,6 +337,20 @@ def _shown(cost: PlanCost, reservation: Reservation) -> PrivacyCost:
     if isinstance(cost.total, Spend):
         return cost.total.shown()
     return PrivacyCost(reservation.cost_micro / MICRO, reservation.cost_delta_pico / PICO)
+
+
+def _rho_total(cost: PlanCost) -> RhoSpend:
+    """The total of a plan priced in ρ (zCDP)."""
+    if not isinstance(cost.total, RhoSpend):
+        raise InternalError("a zCDP plan was priced in ε; this is a bug")
+    return cost.total
+
+
+def _pure_total(cost: PlanCost) -> Spend:
+    """The total of a plan priced in ε and δ (pure accounting)."""
+    if not isinstance(cost.total, Spend):
+        raise InternalError("a pure-ε plan was priced in ρ; this is a bug")
+    return cost.total
 
 
 def _requested_units(accounting: Accounting, epsilon: float | None, rho: float | None) -> int:

@@ -65,7 +65,7 @@ def source_columns(plan_sql: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(column.name for column in tree.find_all(exp.Column)))
 
 
-def _reads_parquet(node: exp.Expression) -> bool:
+def _reads_parquet(node: exp.Expr) -> bool:
     """Whether ``node`` is the planner's ``read_parquet(?)`` source."""
     return isinstance(node, exp.Table) and isinstance(node.this, exp.ReadParquet)
 
@@ -188,7 +188,7 @@ def _bin_counts(select: exp.Select, keys: list[exp.Column], histogram: exp.Alias
     return summed.group_by(*[key.copy() for key in keys]) if keys else summed
 
 
-def _same_keys(keys: list[exp.Column], left: str, right: str) -> exp.Expression:
+def _same_keys(keys: list[exp.Column], left: str, right: str) -> exp.Expr:
     """``left.k <=> right.k`` for every key (TRUE without keys)."""
     conditions = [
         exp.NullSafeEQ(

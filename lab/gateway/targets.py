@@ -23,7 +23,7 @@ from lab.catalogue.dp_metadata import DeclaredBounds, declared_bounds, declared_
 from lab.db.models import Dataset, DpMetadata, PrivacyBudget, SandboxProject
 from lab.errors import NotFound
 from lab.gateway.ledger import ChargedBudgets
-from lab.gateway.metadata import ColumnKind, TableMetadata
+from lab.gateway.metadata import Bounds, ColumnKind, TableMetadata
 from lab.gateway.org_budgets import OrganisationCaps, charge_rows
 from lab.gateway.projects import ProjectState
 from lab.gateway.units import privacy_unit_kind
@@ -43,7 +43,7 @@ def _served(session: Session, slug: str) -> tuple[TableMetadata, int, str, str]:
     dataset = get_dataset(session, slug)
     version = current_version(session, dataset)
     dp = session.get(DpMetadata, version.id) if version else None
-    if version is None or dp is None or Tier(version.tier) < Tier.T3:
+    if version is None or dp is None or version.tier is None or Tier(version.tier) < Tier.T3:
         raise NotFound(f"no restricted dataset {slug!r} is published")
     bounds = declared_bounds(dp.bounds)
     kinds = {p["name"]: _kind(bounds.get(p["name"])) for p in version.profile}
@@ -54,7 +54,7 @@ def _served(session: Session, slug: str) -> tuple[TableMetadata, int, str, str]:
         columns=kinds,
         privacy_unit=dp.privacy_unit,
         max_rows_per_unit=dp.max_rows_per_unit,
-        bounds={c: (*b.stored(), b.scale) for c, b in bounds.items()},
+        bounds={c: Bounds(*b.stored(), b.scale) for c, b in bounds.items()},
         public_domains=code_lists,
         generated_domains=generated,
         unique_per_unit=frozenset(dp.unique_per_unit or ()),
@@ -134,8 +134,8 @@ class QueryTargets:
             )
             .where(Dataset.slug == slug)
         ).one_or_none()
-        version_id, kept = self._version(session, slug, row and row[0])
-        if row[1] is None or row[2] is None:
+        version_id, kept = self._version(session, slug, row[0] if row is not None else None)
+        if row is None or row[1] is None or row[2] is None:
             raise NotFound("no approved budget for this project and dataset")
         on_dataset, on_unit = self._organisation_rows(session, row[2], row[3], kept.unit)
         budgets = ChargedBudgets(project=row[1], dataset=on_dataset, unit=on_unit)
@@ -165,7 +165,7 @@ class QueryTargets:
     def _version(self, session: Session, slug: str, version_id: int | None) -> tuple[int, _Version]:
         with self._lock:
             kept = self._kept.get(version_id) if version_id is not None else None
-            if kept is not None and kept.metadata.name == slug:
+            if version_id is not None and kept is not None and kept.metadata.name == slug:
                 self._kept.move_to_end(version_id)
                 return version_id, kept
         metadata, read_id, object_key, unit = _served(session, slug)  # checks tier, DP metadata

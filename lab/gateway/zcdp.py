@@ -134,7 +134,8 @@ def _implied_epsilon(rho_micro: int, delta_pico: int) -> float:
         delta = math.nextafter(delta, 0.0)
     carrier = _rho_carrier(Fraction(rho_micro, MICRO))
     approx = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(carrier), delta)
-    return approx.map(1.0)[0]
+    epsilon: float = approx.map(1.0)[0]
+    return epsilon
 
 
 def _rho_carrier(rho: Fraction) -> dp.Measurement:

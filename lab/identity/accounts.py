@@ -22,6 +22,7 @@ _SCOPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 
 
 def now() -> datetime:
+    """The current time, in UTC."""
     return datetime.now(UTC)
 
 
@@ -105,6 +106,7 @@ def _organisation_id(session: Session, name: str | None) -> int | None:
 
 
 def get_user(session: Session, username: str) -> User:
+    """The user named ``username``; NotFound if there is none."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user named {username!r}")
@@ -155,6 +157,7 @@ def issue_token(
 
 
 def revoke_token(session: Session, audit: AuditLog, *, actor: str, prefix: str) -> None:
+    """Revoke the token with ``prefix`` (audited unless it is a browser session)."""
     token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
     if token is None:
         raise NotFound(f"no token with prefix {prefix!r}")

@@ -14,6 +14,7 @@ _DUMMY_HASH = _hasher.hash("city-data-lab-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
+    """The stored hash of a new password; InvalidInput if it is too short."""
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"a password needs at least {MIN_LENGTH} characters")
     return _hasher.hash(password)

@@ -36,6 +36,7 @@ class TokenKind(StrEnum):
 
 
 def parse_role(text: str) -> Role:
+    """The role named ``text``; InvalidInput listing the roles otherwise."""
     try:
         return Role(text)
     except ValueError:

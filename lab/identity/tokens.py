@@ -30,12 +30,14 @@ class MintedToken:
 
 
 def mint_token() -> MintedToken:
+    """A new API token: its plain text (shown once), lookup prefix and hash."""
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     return MintedToken(f"cdl_{prefix}_{secret}", prefix, hash_secret(secret))
 
 
 def hash_secret(secret: str) -> str:
+    """The stored SHA-256 of a token's secret part."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -46,4 +48,5 @@ def split_token(plain: str) -> tuple[str, str] | None:
 
 
 def secret_matches(secret: str, stored_hash: str) -> bool:
+    """True if ``secret`` hashes to ``stored_hash`` (constant-time compare)."""
     return hmac.compare_digest(hash_secret(secret), stored_hash)

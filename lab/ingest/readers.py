@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 
 import pandas as pd
@@ -30,7 +30,7 @@ CHUNK_ROWS = 50_000
 csv.field_size_limit(16 * 1024 * 1024)
 
 
-def check_header(header: list[str], where: str) -> list[str]:
+def check_header(header: Sequence[str | None], where: str) -> list[str]:
     """Column names stripped; empty or duplicate names are refused by position."""
     names = [str(h).strip() if h is not None else "" for h in header]
     if not names or all(not n for n in names):
@@ -120,6 +120,7 @@ def _raise_csv_problem(source: SourceFile, header: list[str]) -> None:
 
 
 def read_xlsx(source: SourceFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The first sheet of an XLSX file in frames of ``chunk_rows`` rows."""
     rows_iter = iter_sheet_rows(source.path, source.name)
     header = check_header(next(rows_iter, []), source.name)
     while batch := list(islice(rows_iter, chunk_rows)):
@@ -130,6 +131,7 @@ def read_xlsx(source: SourceFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.D
 
 
 def read_json(source: SourceFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """A JSON or JSON Lines table in frames of ``chunk_rows`` rows."""
     header: list[str] | None = None
     rows: list[list[str | None]] = []
     for number, record in enumerate(_json_records(source), start=1):
@@ -202,6 +204,7 @@ def _array_items(handle: io.TextIOBase, name: str) -> Iterator[object]:
 
 
 def read_parquet(source: SourceFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """A Parquet file in frames of ``chunk_rows`` rows."""
     try:
         parquet = pq.ParquetFile(source.path)
     except (pa.ArrowInvalid, OSError) as exc:

@@ -61,6 +61,7 @@ def staging_root(home: Path) -> Path:
 
 
 def new_staging_folder(root: Path) -> Path:
+    """A fresh, randomly named 0700 folder under ``root``."""
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = root / secrets.token_hex(8)
     folder.mkdir(mode=0o700)
@@ -113,6 +114,7 @@ def _read_into_parquet(folder: Path, source: SourceFile, sha256: str) -> StagedT
                 schema = pa.schema([(c, pa.string()) for c in columns])
                 writer = pq.ParquetWriter(folder / STAGED_TABLE, schema, compression="lz4")
                 profiler = TableProfiler(columns)
+            assert profiler is not None  # made with the writer, on the first chunk
             writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
             profiler.add(chunk)
             sampler.add(chunk)

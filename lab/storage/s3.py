@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import urllib3
 from minio import Minio
@@ -90,7 +90,9 @@ class S3ObjectStore(ObjectStore):
         reader = _ChunkReader(iter_chunks(data, length=length))
         try:
             with self._translated(key):
-                self.client.put_object(self.bucket, key, reader, length=-1, part_size=PART_SIZE)
+                self.client.put_object(
+                    self.bucket, key, cast(BinaryIO, reader), length=-1, part_size=PART_SIZE
+                )
         except _SourceFailed as failed:
             raise failed.source from None
         return self.stat(key)

@@ -224,7 +224,7 @@ def grant(
             validity_days=validity_days,
             query_cap=query_cap,
         )
-        signer = lab_signer(services.settings.resolved_credit_signing_key_file)
+        signer = lab_signer(services.signing)
         consents.grant(
             session,
             services.audit,
@@ -250,7 +250,7 @@ def decide(
 
     def action(session: Session) -> None:
         if verb == "approve":
-            signer = lab_signer(services.settings.resolved_credit_signing_key_file)
+            signer = lab_signer(services.signing)
             consents.approve(
                 session, services.audit, signer, enterprise=user.party, consent_id=consent_id
             )
@@ -265,7 +265,7 @@ def decide(
 def receipt(consent_id: str, services: ServicesDep, db: DbDep, user: PageDep) -> Response:
     """The signed receipt, as a file to keep."""
     consent = consents.own_consent(db, user.party, consent_id)
-    signer = lab_signer(services.settings.resolved_credit_signing_key_file)
+    signer = lab_signer(services.signing)
     body = json.dumps(consents.receipt_of(consent, signer).to_json(), ensure_ascii=False, indent=2)
     disposition = f'attachment; filename="consent-{consent_id}-receipt.json"'
     return Response(

@@ -16,6 +16,8 @@ policy (the chart's) gets one extra ingress rule (servers to the relay port) and
 
 from __future__ import annotations
 
+from typing import Any
+
 from sandbox.kube.layout import (
     DNS_NAMESPACE,
     DNS_POD_LABELS,
@@ -56,7 +58,7 @@ def default_deny(layout: ClusterLayout) -> dict:
 
 def server_egress(layout: ClusterLayout) -> dict:
     """Servers to the hub API and the relay (TCP), and to the cluster DNS (UDP and TCP)."""
-    hub = {"to": [{"podSelector": {"matchLabels": layout.hub_labels}}]}
+    hub: dict[str, Any] = {"to": [{"podSelector": {"matchLabels": layout.hub_labels}}]}
     hub["ports"] = [
         {"protocol": "TCP", "port": HUB_API_PORT},
         {"protocol": "TCP", "port": RELAY_PORT},

@@ -59,7 +59,7 @@ router = APIRouter(prefix="/api/credit", tags=["credit"])
 
 
 def signer(services: LabServices):
-    return lab_signer(services.settings.resolved_credit_signing_key_file)
+    return lab_signer(services.signing)
 
 
 def consent_out(session: Session, consent: CreditConsent) -> ConsentOut:
@@ -100,7 +100,7 @@ def signing_key(services: ServicesDep) -> SigningKeyOut:
 def verify(body: VerifyIn, services: ServicesDep) -> VerifyOut:
     """Whether a receipt's signature holds for its fields under the lab's key."""
     try:
-        verify_receipt(parse_receipt(body.receipt), signer(services).public_key)
+        verify_receipt(parse_receipt(body.receipt), services.signing.current())
     except (IntegrityError, InvalidInput) as problem:
         return VerifyOut(valid=False, problem=problem.message)
     return VerifyOut(valid=True)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the lab database: ``env`` runs them, ``versions`` holds one per step."""

@@ -6,6 +6,8 @@ import pytest
 
 from tests.unit.classification.error_rates import column_rates, value_rates
 
+pytestmark = pytest.mark.slow  # the seeded rate fixtures took 19 s (measured)
+
 
 @pytest.fixture(scope="module")
 def values() -> dict[str, float]:

@@ -1,0 +1,1 @@
+"""One module per schema migration, chained by ``down_revision``; named ``NNNN_what``."""

@@ -71,6 +71,7 @@ ATTACKS = {
 }
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 def test_normal_chain_verifies_and_says_how_far_the_checkpoint_covers(home: Path) -> None:
     """An untouched chain verifies, naming the checkpoint and the entries after it."""
     verified = datalab(home, "audit", "verify")
@@ -79,6 +80,7 @@ def test_normal_chain_verifies_and_says_how_far_the_checkpoint_covers(home: Path
     assert "2 entries after it not yet checkpointed" in verified.stdout
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_truncation_and_rewrites_are_caught_by_the_checkpoint(home: Path, attack: str) -> None:
     """Removing entries from the end, wiping the chain, or rewriting it with fresh hashes fails
@@ -100,6 +102,7 @@ def forged_checkpoint(home: Path, seq: int, head_hash: str) -> str:
     return signer.public_key
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 def test_a_checkpoint_signed_with_another_key_is_rejected(home: Path) -> None:
     """An attacker who rewrites the chain and signs a new head with their own key is refused."""
     with sqlite3.connect(home / "lab.db") as db:
@@ -111,6 +114,7 @@ def test_a_checkpoint_signed_with_another_key_is_rejected(home: Path) -> None:
     assert checkpoint_key(seq) in verified.stdout
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 def test_a_pinned_public_key_defeats_a_replaced_key_file(home: Path) -> None:
     """Replacing the key file and re-signing fools only a verifier that trusts the machine: with
     the public key kept elsewhere (`--public-key`), the re-signed checkpoint is refused."""
@@ -128,6 +132,7 @@ def test_a_pinned_public_key_defeats_a_replaced_key_file(home: Path) -> None:
     assert base64.b64decode(original) and original not in written.stdout
 
 
+@pytest.mark.slow  # runs `datalab` in subprocesses: over 15 s each on the shared CI machine
 def test_checkpoints_are_written_as_entries_accumulate(tmp_path) -> None:
     """Without `datalab audit checkpoint`, appends write checkpoints: the first entry at once,
     then every N entries."""

@@ -6,8 +6,9 @@ import copy
 
 import pytest
 
-from lab.credit.signing import load_signer, parse_receipt, verify_receipt
+from lab.credit.signing import lab_signer, parse_receipt, verify_receipt
 from lab.errors import IntegrityError
+from lab.signing import SigningKeyStore
 
 CONSENT = {
     "consent_id": "cst_0123",
@@ -41,7 +42,7 @@ EDITS = {
 
 @pytest.fixture
 def receipt(tmp_path):
-    signer = load_signer(tmp_path / "key.pem")
+    signer = lab_signer(SigningKeyStore(tmp_path / "key.json"))
     return signer, signer.sign(CONSENT).to_json()
 
 
@@ -77,7 +78,7 @@ def test_added_or_removed_field_fails(receipt) -> None:
 def test_another_key_is_refused_when_the_lab_key_is_pinned(receipt, tmp_path) -> None:
     """A receipt re-signed with a forger's key verifies alone but not against the lab's key."""
     signer, _body = receipt
-    forger = load_signer(tmp_path / "forger.pem")
+    forger = lab_signer(SigningKeyStore(tmp_path / "forger.json"))
     forged = forger.sign({**CONSENT, "query_cap": 1000}).to_json()
     verify_receipt(parse_receipt(forged))
     with pytest.raises(IntegrityError):
@@ -95,7 +96,7 @@ def test_swapped_key_id_or_signature_fails(receipt) -> None:
 
 def test_key_file_is_private_and_reused(tmp_path) -> None:
     """The signing key is written 0600 once and the same key is loaded afterwards."""
-    first = load_signer(tmp_path / "k.pem")
-    second = load_signer(tmp_path / "k.pem")
+    first = lab_signer(SigningKeyStore(tmp_path / "k.json"))
+    second = lab_signer(SigningKeyStore(tmp_path / "k.json"))
     assert first.public_key == second.public_key
-    assert (tmp_path / "k.pem").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "k.json").stat().st_mode & 0o777 == 0o600

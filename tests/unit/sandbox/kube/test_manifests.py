@@ -13,6 +13,9 @@ from tests.unit.sandbox.kube.conftest import DEFAULT_SETTINGS
 from tests.unit.sandbox.kube.kube_models import round_trip
 from tests.unit.sandbox.kube.z2jh import chart_defaults, merged, values_schema
 
+# The chart's values fixture and the `datalab` subprocesses took 15-20 s each (measured).
+pytestmark = pytest.mark.slow
+
 
 def _schema_errors(values: dict) -> list[str]:
     validator = jsonschema.Draft7Validator(values_schema())

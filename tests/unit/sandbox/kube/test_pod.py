@@ -118,6 +118,7 @@ def test_pod_is_selected_by_the_policies(pod, policies) -> None:
         assert selector.items() <= labels.items(), policy["metadata"]["name"]
 
 
+@pytest.mark.slow  # measured 15 s
 def test_settings_change_the_pod(tmp_path, monkeypatch) -> None:
     """Other settings give another pod: the limits follow the local spawner's settings."""
     values, _ = generate(tmp_path, DATALAB_SANDBOX_MEMORY_MB="512", DATALAB_SANDBOX_CPU="0.25")
