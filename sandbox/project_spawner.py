@@ -34,13 +34,20 @@ NO_PROJECT_ZH = (
 )
 
 
+class HubPageError(web.HTTPError):
+    """An HTTP error with the messages JupyterHub puts on its error page instead of its own."""
+
+    jupyterhub_message: str
+    jupyterhub_html_message: str
+
+
 def no_project_error() -> web.HTTPError:
     """The 403 for a user without an approved project, saying why on the hub's page.
 
     JupyterHub shows an exception's ``jupyterhub_message`` (and ``jupyterhub_html_message``)
     instead of its generic "Failed to start your server"; the log keeps the English line.
     """
-    error = web.HTTPError(403, NO_PROJECT)
+    error = HubPageError(403, NO_PROJECT)
     error.jupyterhub_message = f"{NO_PROJECT_ZH} {NO_PROJECT}"
     chinese, english = html.escape(NO_PROJECT_ZH), html.escape(NO_PROJECT)
     error.jupyterhub_html_message = (

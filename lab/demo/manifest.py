@@ -142,6 +142,7 @@ class CatalogueFields(TypedDict, total=False):
     tags: tuple[str, ...]
     update_frequency: str
     intended_tier: str
+    dictionary: tuple[tuple[str, str], ...]
 
 
 def demo_table(

@@ -179,14 +179,17 @@ def series(
     peaking in ``peak_month`` and log-normal noise.
     """
     labels = period_labels(frequency, first)
-    keys = [[]]
+    keys: list[list[tuple[str, float]]] = [[]]
     for _, values, sizes in groups:
         keys = [[*k, (v, s)] for k in keys for v, s in zip(values, sizes, strict=True)]
     rows = []
     for label, years, month in labels:
         for key in keys:
             scale = float(np.prod([s for _, s in key])) if key else 1.0
-            row = {period: label, **{g[0]: v for g, (v, _) in zip(groups, key, strict=True)}}
+            row: dict[str, object] = {
+                period: label,
+                **{g[0]: v for g, (v, _) in zip(groups, key, strict=True)},
+            }
             for m in measures:
                 value = float(m.value(rng, scale, years, month))
                 row[m.column] = round(value, m.digits) if m.digits else round(value)

@@ -77,7 +77,7 @@ def _example(row: pd.Series, keys: list[str], column: str) -> str:
 
 def _number(value: object) -> str:
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # anything else is shown as given
     except (TypeError, ValueError):
         return str(value)
     return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
