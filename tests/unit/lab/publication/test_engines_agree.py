@@ -80,7 +80,7 @@ def _duckdb_cut(spec: CutSpec, staged: Path, folder: Path, rows_per_pass: int = 
 def _window_on_duckdb(spec: CutSpec, staged: Path) -> Counter:
     with duckdb.connect() as connection:
         connection.execute(f"SET VARIABLE {SEED_VARIABLE} = ?", [SEED])
-        source = connection.read_parquet(str(staged))
+        connection.register("source", connection.read_parquet(str(staged)))
         table = connection.execute(window_cut(spec, "source")).fetchall()
     return Counter(table)
 
