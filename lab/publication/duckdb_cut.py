@@ -5,10 +5,11 @@ are usually within the bound, and their rows need neither, so the cut runs in th
 
 1. count the rows per unit (a cheap grouped count; it also gives the units and those over the
    bound);
-2. for the rows of units over the bound only, rank each unit's rows by the plan's keyed hash
-   (the window of the plan, ties between identical rows broken by file position) and record the
-   positions of the rows past the bound — in passes over hash buckets of the unit, each of about
-   ``rows_per_pass`` rows, so the window's state stays bounded at any size;
+2. for the rows of units over the bound only, compute the plan's keyed hash once (into a narrow
+   table that DuckDB spills to the private staging folder when it outgrows memory), rank each
+   unit's rows by it (the window of the plan, ties between identical rows broken by file
+   position) and record the positions of the rows past the bound — in passes over hash buckets
+   of the unit, each of about ``rows_per_pass`` rows, so the window's state stays bounded;
 3. copy every row with a unit except those positions, typed as the plan says.
 
 The kept rows are exactly the plan's: the same key, the same order, the same bound (a test runs
@@ -85,15 +86,23 @@ def cut_with_duckdb(
 
 
 def _record_dropped(connection: duckdb.DuckDBPyConnection, spec: CutSpec, passes: int) -> None:
-    """The table ``dropped``: positions of the rows each unit over the bound does not keep."""
+    """The table ``dropped``: positions of the rows each unit over the bound does not keep.
+
+    One scan keys the over-bound units' rows into a narrow table (unit, key, position and the
+    unit's hash bucket); each pass then ranks one bucket of it, so the staged table is read once
+    and the window's state stays at about one bucket."""
     unit = quote(spec.unit)
-    heavy = (
-        f"SELECT k.{POSITION}, row_number() OVER (PARTITION BY k.{unit} "
-        f"ORDER BY {spec.row_key('k.')}, k.{POSITION}) AS rank "
-        f"FROM unit_rows k SEMI JOIN (SELECT u FROM per_unit WHERE n > {spec.bound} "
-        f"AND hash(u) % {passes} = ?) h ON k.{unit} = h.u"
+    connection.execute(
+        f"CREATE TEMP TABLE keyed AS SELECT k.{unit} AS u, {spec.row_key('k.')} AS key, "
+        f"k.{POSITION}, hash(k.{unit}) % {passes} AS bucket FROM unit_rows k "
+        f"SEMI JOIN (SELECT u FROM per_unit WHERE n > {spec.bound}) h ON k.{unit} = h.u"
     )
-    past_bound = f"SELECT {POSITION} FROM ({heavy}) WHERE rank > {spec.bound}"
+    ranked = (
+        f"SELECT {POSITION}, row_number() OVER (PARTITION BY u ORDER BY key, {POSITION}) AS rank "
+        "FROM keyed WHERE bucket = ?"
+    )
+    past_bound = f"SELECT {POSITION} FROM ({ranked}) WHERE rank > {spec.bound}"
     connection.execute(f"CREATE TEMP TABLE dropped AS {past_bound}", [0])
     for bucket in range(1, passes):
         connection.execute(f"INSERT INTO dropped {past_bound}", [bucket])
+    connection.execute("DROP TABLE keyed")

@@ -91,14 +91,17 @@ def deduplicated(spec: CutSpec, source: str, carried: tuple[str, ...] = ()) -> s
     """``source``'s rows with a unit, keeping per (unit, non-NULL value) of each column declared
     unique per unit only the row with the smallest key (compared as stored); NULLs untouched.
 
-    The relation has the staged columns and the ``carried`` ones (e.g. a row position)."""
+    The relation has the staged columns and the ``carried`` ones. A carried row position also
+    breaks ties between identical rows, so that every reading of the relation keeps the same
+    copy (the DuckDB cut reads it more than once and matches rows by position)."""
     names = ", ".join(quote(c) for c in (*spec.columns, *carried))
+    order = ", ".join((spec.row_key(), *(quote(c) for c in carried)))
     relation = f"SELECT {names} FROM {source} WHERE {quote(spec.unit)} IS NOT NULL"
     for column in spec.unique:
         value = spec.stored(column)
         relation = (
             f"SELECT {names} FROM (SELECT *, row_number() OVER (PARTITION BY "
-            f"{quote(spec.unit)}, {value} ORDER BY {spec.row_key()}) AS {RANK} FROM ({relation})) "
+            f"{quote(spec.unit)}, {value} ORDER BY {order}) AS {RANK} FROM ({relation})) "
             f"WHERE {value} IS NULL OR {RANK} = 1"
         )
     return relation

@@ -3,7 +3,8 @@
 One staged table with the cases that could split the engines: heavy and light units, a unit at
 exactly the bound, identical rows (hash ties), NULL units and NULL values, non-ASCII and
 astral-plane text (the key counts code points), values that are not numbers, spaces around
-numbers, fixed-point rounding half away from zero, and a column declared unique per unit. It is
+numbers, fixed-point rounding half away from zero, and a column declared unique per unit with
+identical copies of each (unit, value) row and more values than the bound. It is
 cut three ways — the DuckDB cut the lab runs, the plan's window on DuckDB, the plan's window on
 Spark (local mode) — and the kept rows must be identical as multisets.
 """
@@ -52,6 +53,9 @@ def _rows(rng: random.Random) -> list[dict]:
             )
     rows += [{"unit": "TIES", "month": "2026-01", "amount": "5", "rate": "1", "note": "x"}] * 7
     rows += [{"unit": None, "month": "2026-01", "amount": "9", "rate": "1", "note": "no unit"}] * 4
+    for month in range(1, 6):  # identical copies of each month, more months than the bound
+        copy = {"unit": "COPIES", "month": f"2026-0{month}", "amount": "1", "rate": "1", "note": ""}
+        rows += [copy] * 3
     rng.shuffle(rows)
     return rows
 
@@ -93,7 +97,7 @@ def test_duckdb_cut_keeps_the_plans_rows(spec: CutSpec, staged: Path, tmp_path: 
     assert kept == _window_on_duckdb(spec, staged) == several_passes
     assert rows_out == sum(kept.values()) and rows_in == pq.read_metadata(staged).num_rows
     assert max(Counter(row[0] for row in kept.elements()).values()) == spec.bound
-    assert None not in {row[0] for row in kept} and units == 53 and truncated > 0
+    assert None not in {row[0] for row in kept} and units == 54 and truncated > 0
 
 
 @pytest.mark.parametrize("spec", [SPEC, UNIQUE], ids=["cut", "unique-then-cut"])
