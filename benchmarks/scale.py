@@ -151,9 +151,10 @@ def publication(engine_name: str, path: Path) -> dict:
         plain = dp_gateway.publish_table(lab, path, "rev", dp_gateway.REVENUE_DP)
         steps["cpu"] = time.process_time() - cpu
         steps["memory"] = peak_memory_mb()
-        (steps["rows_out"], steps["units"]) = duckdb.sql(
-            f'SELECT count(*), count(DISTINCT "{UNIT}") FROM read_parquet(?)', params=[str(plain)]
-        ).fetchone()
+        with duckdb.connect() as connection:
+            (steps["rows_out"], steps["units"]) = connection.execute(
+                f'SELECT count(*), count(DISTINCT "{UNIT}") FROM read_parquet(?)', [str(plain)]
+            ).fetchone()
         lab.close()
     return steps
 
