@@ -1,7 +1,8 @@
 """The gateway's three benchmark queries on DuckDB and on Spark local[2]: equal exact aggregates,
-time and peak memory side by side.
+time and peak memory side by side; then publication of the same table on both engines.
 
-    .venv/bin/python benchmarks/scale.py [--rows 10000000] [--repeat 3]
+    .venv/bin/python benchmarks/scale.py [--rows 10000000] [--repeat 3] [--no-queries]
+        [--no-publication]
 
 Uses ``dp_gateway.py``'s table (about 12 rows per enterprise; district, industry section,
 integer revenue; generated once into ``benchmarks/.work/``) and its three queries: Q1 count by
@@ -13,6 +14,15 @@ the lab and cost milliseconds). Each engine runs in its own child process, so it
 the columns a query reads through Arrow, as the gateway hands them over. The exact aggregates of
 the two engines must be equal, or the run fails. Prints medians of ``--repeat`` runs after one
 warm-up, the ratio Spark / DuckDB, Spark's start time and the load average.
+
+Publication: in a child process per engine, a fresh lab ingests the table (stage, profile,
+classify, seal — the same on both engines) and publishes it at T3 with
+``DATALAB_PUBLICATION_ENGINE`` set to that engine (decrypt the staged table, cut each unit to 12
+rows by the keyed hash, type, seal). Each lab draws its own secret seed, so the kept rows differ
+between the two runs, but their counts (rows kept, units) cannot, and the
+run fails if they do; identical kept rows under one seed are the unit tests' job
+(``tests/unit/lab/publication``). Prints ingest and publish seconds, the process's CPU seconds
+(Spark's JVM excluded) and peak memory (VmHWM, Spark's driver JVM included).
 """
 
 from __future__ import annotations
@@ -23,8 +33,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import duckdb
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,6 +50,8 @@ from lab.gateway.metadata import ColumnKind, TableMetadata
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
 from lab.reference import public_code_list
+from lab.services import open_services
+from lab.settings import LabSettings
 
 TABLE = TableMetadata(
     name="rev",
@@ -95,13 +110,67 @@ def measure(engine_name: str, path: Path, repeat: int) -> dict:
     return {"start": start_seconds, "times": times, "memory": memory, "answers": answers}
 
 
-def in_child(engine_name: str, path: Path, repeat: int) -> dict:
-    """``measure`` run in a fresh Python process."""
+def in_child(engine_name: str, path: Path, repeat: int, step: str = "queries") -> dict:
+    """``measure`` (or ``publication``) run in a fresh Python process."""
     command = [sys.executable, __file__, "--child", engine_name, "--path", str(path)]
     done = subprocess.run(
-        [*command, "--repeat", str(repeat)], capture_output=True, text=True, check=True
+        [*command, "--repeat", str(repeat), "--step", step],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def publication(engine_name: str, path: Path) -> dict:
+    """In this (child) process: ingest then publish ``path`` on a fresh lab, cut by one engine;
+    seconds of each step, CPU seconds, peak memory, and the published table's rows and units."""
+    import dp_gateway
+
+    with tempfile.TemporaryDirectory(dir=WORK) as work:
+        settings = LabSettings(
+            home=Path(work) / "home",
+            ingest_max_bytes=64 * 1024**3,
+            publication_engine=engine_name,
+            gateway_spark_master="local[2]",
+            gateway_spark_driver_memory="6g",
+        )
+        lab = open_services(settings)
+        steps: dict = {}
+        publish = dp_gateway.publish
+
+        def timed_publish(*args, **kwargs):
+            steps["ingest"] = time.perf_counter() - started
+            begun = time.perf_counter()
+            version = publish(*args, **kwargs)
+            steps["publish"] = time.perf_counter() - begun
+            return version
+
+        dp_gateway.publish = timed_publish
+        started, cpu = time.perf_counter(), time.process_time()
+        plain = dp_gateway.publish_table(lab, path, "rev", dp_gateway.REVENUE_DP)
+        steps["cpu"] = time.process_time() - cpu
+        steps["memory"] = peak_memory_mb()
+        with duckdb.connect() as connection:
+            (steps["rows_out"], steps["units"]) = connection.execute(
+                f'SELECT count(*), count(DISTINCT "{UNIT}") FROM read_parquet(?)', [str(plain)]
+            ).fetchone()
+        lab.close()
+    return steps
+
+
+def report_publication(rows: int, duck: dict, spark: dict) -> None:
+    """Publication on both engines, side by side."""
+    print(f"\npublication of {rows:,} rows (T3, 12 rows per unit) · load {os.getloadavg()[0]:.1f}")
+    head = ("engine", "ingest s", "publish s", "total s", "CPU s", "peak MB")
+    print(f"{head[0]:<8} " + " ".join(f"{h:>9}" for h in head[1:]))
+    for name, steps in (("DuckDB", duck), ("Spark", spark)):
+        total = steps["ingest"] + steps["publish"]
+        print(
+            f"{name:<8} {steps['ingest']:>9.1f} {steps['publish']:>9.1f} {total:>9.1f} "
+            f"{steps['cpu']:>9.1f} {steps['memory']:>9.0f}"
+        )
+    print(f"published: {duck['rows_out']:,} rows of {duck['units']:,} units on both engines")
 
 
 def report(rows: int, duck: dict, spark: dict) -> None:
@@ -122,20 +191,34 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", choices=["duckdb", "spark"], help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--step", default="queries", help=argparse.SUPPRESS)
+    parser.add_argument("--no-queries", action="store_true", help="skip the gateway queries")
+    parser.add_argument("--no-publication", action="store_true", help="skip publication")
     arguments = parser.parse_args()
     if arguments.child:
-        print(json.dumps(measure(arguments.child, arguments.path, arguments.repeat), default=str))
+        if arguments.step == "publication":
+            done = publication(arguments.child, arguments.path)
+        else:
+            done = measure(arguments.child, arguments.path, arguments.repeat)
+        print(json.dumps(done, default=str))
         return
     WORK.mkdir(exist_ok=True)
-    path = WORK / f"rev-{arguments.rows}.parquet"
+    path = WORK / f"dp_gateway_{arguments.rows}.parquet"  # dp_gateway.py's table, shared
     if not path.exists():
         print(f"generating {arguments.rows:,} rows into {path} …", flush=True)
         build_table(arguments.rows, path)
-    duck = in_child("duckdb", path, arguments.repeat)
-    spark = in_child("spark", path, arguments.repeat)
-    if duck["answers"] != spark["answers"]:
-        raise SystemExit("the engines' exact aggregates differ: this is a bug")
-    report(arguments.rows, duck, spark)
+    if not arguments.no_queries:
+        duck = in_child("duckdb", path, arguments.repeat)
+        spark = in_child("spark", path, arguments.repeat)
+        if duck["answers"] != spark["answers"]:
+            raise SystemExit("the engines' exact aggregates differ: this is a bug")
+        report(arguments.rows, duck, spark)
+    if not arguments.no_publication:
+        duck = in_child("duckdb", path, 0, step="publication")
+        spark = in_child("spark", path, 0, step="publication")
+        if (duck["rows_out"], duck["units"]) != (spark["rows_out"], spark["units"]):
+            raise SystemExit("the engines published different row or unit counts: a bug")
+        report_publication(arguments.rows, duck, spark)
 
 
 if __name__ == "__main__":

@@ -235,6 +235,18 @@ class LabSettings(BaseSettings):
         le=86_400,
         description="Lifetime of the key-service token given to Spark for one query's tables.",
     )
+    publication_engine: Literal["duckdb", "spark", "auto"] = Field(
+        default="duckdb",
+        description="Engine that cuts, types and hands over a restricted table for publication: "
+        "`duckdb` (embedded), `spark` (the gateway's Spark master and driver memory; needs Java "
+        "17+) or `auto` (Spark from `publication_spark_min_rows` rows). Same kept rows either way.",
+    )
+    publication_spark_min_rows: int = Field(
+        default=50_000_000,
+        ge=1,
+        description="With `publication_engine=auto`, tables of at least this many rows are cut "
+        "on Spark, smaller ones on DuckDB.",
+    )
     org_dataset_epsilon: float = Field(
         default=10.0,
         gt=0,

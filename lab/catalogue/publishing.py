@@ -31,8 +31,10 @@ from lab.catalogue.hierarchy_store import current_hierarchies
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict
+from lab.gateway.spark_engine import SparkConfig
 from lab.identity.accounts import now
 from lab.ingest.staging import open_staged, purge
+from lab.publication.engine import build_on_spark, spark_for
 from lab.services import LabServices
 from lab.storage.base import VERSIONS_FOLDER
 
@@ -54,6 +56,7 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
     seed = _bounding_seed(lab, tier, dataset)
     folder = Path(version.staging_dir)
     columns = [p["name"] for p in version.profile]
+    spark = spark_for(lab.settings, version.rows) if tier >= Tier.T3 else None
     with (
         open_staged(folder, lab.sealed.keyring) as plaintext,
         tempfile.TemporaryDirectory(dir=folder) as work,
@@ -61,7 +64,7 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
     ):
         staged = Path(f"/proc/self/fd/{plaintext.fileno()}")
         rules = (guide, hierarchies)
-        details = _build(tier, version, staged, built, columns, dp, rules, seed, Path(work))
+        details = _build(tier, version, staged, built, columns, dp, rules, seed, Path(work), spark)
         publication = lab.store.publication(object_prefix(tier, dataset.slug))
         with built.open("rb") as data:
             if tier >= Tier.T3:
@@ -131,6 +134,7 @@ def _build(
     rules: tuple[Guide, HierarchySet],
     seed: BoundingSeed | None,
     work: Path,
+    spark: SparkConfig | None = None,
 ) -> dict:
     guide, hierarchies = rules
     if tier == Tier.T1:
@@ -142,7 +146,10 @@ def _build(
         )
     if tier == Tier.T2:
         return build_extract(staged, built, version.classification, guide).to_json()
-    record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")
+    if spark is not None:
+        record = build_on_spark(staged, built, dp, columns, seed, spark)
+    else:
+        record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")
     return {"bounding": record.to_json()}
 
 

@@ -119,13 +119,17 @@ class SparkEngine:
         views = tuple(f"restricted_{uuid.uuid4().hex}" for _ in sources)
         try:
             for source, view in zip(sources, views, strict=True):
-                with _pyspark_quirks():
+                with quiet_pyspark():
                     _frame(session, source, referenced).createOrReplaceTempView(view)
-            with _pyspark_quirks():
+            with quiet_pyspark():
                 return session.sql(spark_sql(compiled.sql, views)).toArrow()
         finally:
             for view in views:
                 session.catalog.dropTempView(view)
+
+    def session(self) -> Any:
+        """The running Spark session, started (prerequisites checked) on first use."""
+        return self._open()
 
     def close(self) -> None:
         """Stop the session (a later statement starts a new one)."""
@@ -138,7 +142,7 @@ class SparkEngine:
         with self._lock:
             if self._session is None:
                 check_prerequisites(self.config)
-                self._session = _start_session(self.config)
+                self._session = start_session(self.config)
             return self._session
 
 
@@ -208,7 +212,7 @@ def _check_reachable(master: str) -> None:
         ) from None
 
 
-def _start_session(config: SparkConfig) -> Any:
+def start_session(config: SparkConfig) -> Any:
     """A Spark session for ``config``; a failure to start is one ConfigurationError line."""
     from pyspark.sql import SparkSession  # optional dependency, imported only when chosen
 
@@ -219,7 +223,7 @@ def _start_session(config: SparkConfig) -> Any:
     for key, value in config.options().items():
         builder = builder.config(key, value)
     try:
-        with _pyspark_quirks():
+        with quiet_pyspark():
             return builder.getOrCreate()
     except Exception as error:  # py4j and pyspark raise many kinds; all mean "did not start"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -227,7 +231,7 @@ def _start_session(config: SparkConfig) -> Any:
 
 
 @contextmanager
-def _pyspark_quirks() -> Iterator[None]:
+def quiet_pyspark() -> Iterator[None]:
     """Silence two warnings pyspark raises on its own: "pandas 3 is untested" (we hand it
     Arrow, not pandas) and the transfer socket it leaves for the garbage collector."""
     with warnings.catch_warnings():

@@ -1,0 +1,125 @@
+"""Where a restricted publication's time goes: each step of ingest and publish, wall and CPU.
+
+    .venv/bin/python benchmarks/publication_profile.py [--rows 5000000] [--engine duckdb]
+
+Ingests and publishes ``dp_gateway.py``'s table (generated into ``benchmarks/.work/`` if
+missing; T3, 12 rows per unit) through the real path, with the steps wrapped to print their
+wall-clock and CPU seconds (this process, all its threads; a Spark JVM's CPU is not counted) and
+the load average when each ends: staging (read, profile, sample, write the text Parquet), the
+classification's full scan, sealing the staged table, decrypting it for publication, the build
+(per-unit cut and typing; on DuckDB each statement over half a second is shown too) and sealing
+the publication. CPU seconds are the figure to compare between runs on a shared machine: wall
+time follows the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from dp_gateway import REVENUE_DP, WORK, build_table, publish_table
+
+import lab.catalogue.publishing as publishing
+import lab.ingest.pipeline as pipeline
+import lab.ingest.staging as staging
+import lab.publication.duckdb_cut as duckdb_cut
+from lab.crypto import SealedObjectStore
+from lab.services import open_services
+from lab.settings import LabSettings
+
+STEPS = [
+    (staging, "_read_into_parquet", "stage (read, profile)"),
+    (pipeline, "classify_staged", "classify (full scan)"),
+    (pipeline, "seal", "seal staged"),
+    (publishing, "open_staged", "decrypt staged"),
+    (publishing, "_build", "cut + type"),
+    (SealedObjectStore, "seal_into", "seal publication"),
+]
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: tuple[float, float]) -> str:
+    wall, cpu = (now - then for now, then in zip(_clock(), start, strict=True))
+    return f"wall {wall:7.1f} s  cpu {cpu:7.1f} s  load {os.getloadavg()[0]:5.1f}"
+
+
+def _timed(owner, name: str, label: str) -> None:
+    """Replace ``owner.name`` by the same function printing its times."""
+    function = getattr(owner, name)
+
+    @functools.wraps(function)
+    def timed(*args, **kwargs):
+        start = _clock()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            print(f"  {label:<24} {_since(start)}", flush=True)
+
+    setattr(owner, name, timed)
+
+
+class _TimedStatements:
+    """A DuckDB connection whose statements over half a second print their times."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, *args):
+        start = _clock()
+        result = self.connection.execute(sql, *args)
+        if time.perf_counter() - start[0] > 0.5:
+            print(f"      {' '.join(sql.split()[:4])[:34]:<34} {_since(start)}", flush=True)
+        return result
+
+    def __enter__(self):
+        self.connection.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.connection.__exit__(*exc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    arguments = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    source = WORK / f"dp_gateway_{arguments.rows}.parquet"
+    if not source.exists():
+        build_table(arguments.rows, source.with_suffix(".part"))
+        source.with_suffix(".part").rename(source)
+    for owner, name, label in STEPS:
+        _timed(owner, name, label)
+    connect = duckdb_cut._connection
+    duckdb_cut._connection = lambda *a, **k: _TimedStatements(connect(*a, **k))
+    with tempfile.TemporaryDirectory(dir=WORK) as work:
+        settings = LabSettings(
+            home=Path(work) / "home",
+            ingest_max_bytes=64 * 1024**3,
+            publication_engine=arguments.engine,
+            gateway_spark_driver_memory="6g",
+        )
+        lab = open_services(settings)
+        print(f"{arguments.rows:,} rows on {arguments.engine}; load {os.getloadavg()}", flush=True)
+        start = _clock()
+        publish_table(lab, source, "rev", REVENUE_DP)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {'ingest + publish':<24} {_since(start)}; peak RSS {peak:,.0f} MB")
+        lab.close()
+
+
+if __name__ == "__main__":
+    main()
