@@ -39,7 +39,7 @@ import httpx
 import uvicorn
 
 from classification import Tier
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.catalogue.datasets import DatasetMeta, get_version
 from lab.catalogue.decisions import decide
 from lab.catalogue.publishing import publish

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from lab.api.deps import ServicesDep, presented_credential
+from lab.http.deps import ServicesDep, presented_credential
 from lab.db import transaction
 from lab.identity import authenticate_token
 from opendata.ratelimit import Caller, RateLimiter

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from lab.api.deps import DbDep, ServicesDep
+from lab.http.deps import DbDep, ServicesDep
 from lab.catalogue.spreadsheet import defuse_cell
 from lab.errors import InvalidInput
 from opendata.api_deps import RateLimitedCaller

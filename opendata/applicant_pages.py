@@ -17,9 +17,9 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
-from lab.api.params import IdPath
-from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
+from lab.http.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.http.params import IdPath
+from lab.http.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.catalogue.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lab.api.deps import ServicesDep
+from lab.http.deps import ServicesDep
 from lab.errors import InvalidInput
 from opendata.api_deps import RateLimitedCaller
 from opendata.catalogue import list_public

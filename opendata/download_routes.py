@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
-from lab.api.deps import ServicesDep
+from lab.http.deps import ServicesDep
 from lab.api.routes.objects import byte_span
 from lab.db import transaction
 from lab.errors import PermissionDenied

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import DbDep, ServicesDep
+from lab.http.deps import DbDep, ServicesDep
 from lab.catalogue.applications import PLEDGE_ITEMS
 from lab.catalogue.feedback import FeedbackKind, FeedbackNote, feedback_clock, submit_feedback
 from lab.catalogue.manifests import public_key_hex

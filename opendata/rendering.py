@@ -17,8 +17,8 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE, ServicesDep
+from lab.http.browser_session import csrf_token_for
+from lab.http.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.working_days import city_day
 from lab.errors import LabError, PermissionDenied
 from lab.identity import Principal

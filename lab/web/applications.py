@@ -11,8 +11,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.catalogue.applications import (
     DEFAULT_ACCESS_DAYS,
     FORM_FIELDS,

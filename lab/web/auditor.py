@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.signin import end_session
+from lab.http.deps import SESSION_COOKIE, ServicesDep
+from lab.http.signin import end_session
 from lab.audit import parse_anchor
 from lab.audit.browse import (
     PAGE,

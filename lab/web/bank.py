@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.signin import end_session
+from lab.http.deps import SESSION_COOKIE, ServicesDep
+from lab.http.signin import end_session
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.history import requests_of_bank

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.credit.cards import active_card
 from lab.credit.disputes import answer_dispute, days_left, open_disputes
 from lab.credit.drift import recent_checks

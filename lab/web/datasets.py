@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import ServicesDep
+from lab.http.deps import ServicesDep
 from lab.catalogue.listing import published_datasets
 from lab.catalogue.withdrawal import MIN_REASON, withdraw
 from lab.errors import LabError

@@ -19,9 +19,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
-from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
+from lab.http.browser_session import csrf_token_for
+from lab.http.deps import SESSION_COOKIE, DbDep, ServicesDep
+from lab.http.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about

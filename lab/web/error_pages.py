@@ -3,7 +3,7 @@
 A browser asking for a page (``Accept`` names ``text/html``, the path is not under ``/api/``)
 gets a page that says what happened in its language, with the request id to quote and links on
 (home, catalogue, sign-in, the visitor's own home). Everyone else — API clients, scripts,
-``Accept: application/json`` — keeps the lab's one JSON error shape (``lab.api.errors``).
+``Accept: application/json`` — keeps the lab's one JSON error shape (``lab.http.errors``).
 Chinese pages never show the lab's English developer messages: the status explains itself.
 """
 

@@ -20,8 +20,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from classification import Tier
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE, ServicesDep
+from lab.http.browser_session import csrf_token_for
+from lab.http.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.decisions import VersionState
 from lab.catalogue.working_days import CITY_ZONE, as_utc, city_day
 from lab.db import transaction

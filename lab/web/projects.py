@@ -15,8 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.db import transaction
 from lab.db.models import Organisation, PrivacyBudget, SandboxProject
 from lab.errors import InvalidInput, LabError

@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE
-from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
+from lab.http.browser_session import csrf_token_for
+from lab.http.deps import SESSION_COOKIE
+from lab.http.signin import page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated, PermissionDenied
 from lab.identity import Principal, Role
 from lab.identity.throttle import SignInThrottled

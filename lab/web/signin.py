@@ -1,6 +1,6 @@
 """The steward's sign-in and sign-out pages, on top of the ``/auth`` routes' own functions.
 
-Signing in goes through the one throttled path (``lab.api.signin``); the session is committed
+Signing in goes through the one throttled path (``lab.http.signin``); the session is committed
 before the redirect, so the page it leads to finds it.
 """
 
@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
+from lab.http.deps import SESSION_COOKIE, ServicesDep
+from lab.http.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for

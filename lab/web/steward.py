@@ -15,8 +15,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from classification import Tier
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.api.routes.steward import upload_name, version_detail, versions_in_state
 from lab.catalogue.datasets import DatasetMeta, get_version
 from lab.catalogue.decisions import MIN_JUSTIFICATION, VersionState, decide

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
+from lab.http.params import IdPath
 from lab.api.schemas.credit import (
     AlarmOut,
     AnswerIn,

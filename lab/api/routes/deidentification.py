@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.api.routes.steward import StewardDep, steward_actor
 from lab.api.schemas.deidentification import ChoiceIn, HierarchiesIn, HierarchiesOut, LimitsIn
 from lab.catalogue.deidentification import choose, propose

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from lab.api.deps import PrincipalDep, ServicesDep
+from lab.http.deps import PrincipalDep, ServicesDep
 from lab.api.schemas.gateway import (
     AnswerOut,
     BudgetOut,

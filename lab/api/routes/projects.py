@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, PrincipalDep, ServicesDep
+from lab.http.params import IdPath
 from lab.api.routes.steward import StewardDep
 from lab.api.schemas.projects import (
     BudgetIn,

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import Guide, GuideError, NegativeEntry
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep
-from lab.api.params import IdPath
+from lab.http.deps import DbDep, PrincipalDep, ServicesDep
+from lab.http.params import IdPath
 from lab.api.schemas.steward import (
     ClassificationOut,
     DecisionIn,

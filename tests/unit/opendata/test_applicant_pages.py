@@ -10,7 +10,7 @@ from io import BytesIO
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.catalogue.applications import PLEDGE_ITEMS
 from lab.catalogue.fingerprint import RECORD_ID_COLUMN
 from lab.catalogue.manifests import MANIFEST_NAME

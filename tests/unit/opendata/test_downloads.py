@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.services import LabServices

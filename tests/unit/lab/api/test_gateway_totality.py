@@ -16,7 +16,7 @@ import math
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.catalogue.dp_metadata import DpDeclaration
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings

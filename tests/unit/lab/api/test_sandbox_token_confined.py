@@ -14,8 +14,8 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.api.deps import GATEWAY_PREFIX, SESSION_COOKIE
+from lab.app import create_app
+from lab.http.deps import GATEWAY_PREFIX, SESSION_COOKIE
 from lab.db import transaction
 from lab.gateway.projects import apply_for_project, approve_project
 from lab.identity import OrganisationKind, Role, TokenKind

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import NoMatchFound
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.api.routes import steward
 from lab.db import transaction
 from lab.identity import Role, TokenKind

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.catalogue.listing import published_datasets
 from lab.catalogue.withdrawal import withdraw
 from lab.errors import Conflict, InvalidInput, NotFound

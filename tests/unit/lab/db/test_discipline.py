@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from lab.api.app import create_app
-from lab.api.deps import DbDep, ServicesDep
+from lab.app import create_app
+from lab.http.deps import DbDep, ServicesDep
 from lab.db.discipline import nested_requests
 
 

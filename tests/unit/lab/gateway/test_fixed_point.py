@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from classification import Tier
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.catalogue.datasets import DatasetMeta, get_version
 from lab.catalogue.decisions import decide
 from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata

@@ -25,7 +25,7 @@ import statistics
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.catalogue.dp_metadata import DpDeclaration
 from lab.gateway.accounting import PICO
 from lab.gateway.zcdp import implied_epsilon

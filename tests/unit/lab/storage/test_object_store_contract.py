@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from lab.api.errors import install_error_handlers
+from lab.http.errors import install_error_handlers
 from lab.api.routes import objects
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.storage import LocalObjectStore, ObjectStore, ObjectUrlSigner

@@ -13,7 +13,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.api.errors import internal_error
+from lab.http.errors import internal_error
 from lab.db.discipline import ConnectionGuard
 from lab.logs import request_id_var
 

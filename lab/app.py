@@ -14,9 +14,9 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, Depends, FastAPI
 
 from lab.api import docs
-from lab.api.deps import confine_sandbox_tokens
-from lab.api.errors import install_error_handlers
-from lab.api.middleware import RequestIdMiddleware
+from lab.http.deps import confine_sandbox_tokens
+from lab.http.errors import install_error_handlers
+from lab.http.middleware import RequestIdMiddleware
 from lab.api.routes import (
     auth,
     credit,
@@ -27,7 +27,7 @@ from lab.api.routes import (
     projects,
     steward,
 )
-from lab.api.signin import SignInGate
+from lab.http.signin import SignInGate
 from lab.audit.checkpoints import CheckpointTicker
 from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from lab.api.csrf import refuse_cross_site
+from lab.http.browser_session import refuse_cross_site
 from lab.errors import NotAuthenticated, PermissionDenied
 from lab.identity import Principal, authenticate_token, is_sandbox_token
 from lab.services import LabServices
@@ -55,7 +55,7 @@ def presented_credential(request: Request) -> str | None:
         return token
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        refuse_cross_site(request, cookie)  # lab.api.csrf: other sites cannot ride the cookie
+        refuse_cross_site(request, cookie)  # lab.http.browser_session: other sites cannot ride the cookie
     return cookie
 
 

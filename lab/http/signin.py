@@ -28,7 +28,7 @@ import anyio
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from lab.api.deps import SESSION_COOKIE
+from lab.http.deps import SESSION_COOKIE
 from lab.db import transaction
 from lab.errors import NotAuthenticated, RateLimited
 from lab.identity import StoredPassword, open_web_session, password_accepted, stored_password
