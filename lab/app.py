@@ -1,4 +1,9 @@
-"""The one FastAPI app factory: the lab's routers plus every registered plugin router.
+"""The composition root: the one place that builds the HTTP app from its parts.
+
+It takes the JSON API's routers (``lab.api.routes``), the server-rendered pages' routers
+(``lab.web``), the shared HTTP plumbing (``lab.http``: dependencies, the browser session, errors,
+request ids) and every registered plug-in router. Routes and pages never import each other; both
+call the domain, and only this module sees them all.
 
 Packages that sit on top of the lab (the open-data portal, later the sandbox) register their
 routers under the ``datalab.routers`` entry-point group in ``pyproject.toml``. The lab discovers
@@ -14,9 +19,6 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, Depends, FastAPI
 
 from lab.api import docs
-from lab.http.deps import confine_sandbox_tokens
-from lab.http.errors import install_error_handlers
-from lab.http.middleware import RequestIdMiddleware
 from lab.api.routes import (
     auth,
     credit,
@@ -27,17 +29,21 @@ from lab.api.routes import (
     projects,
     steward,
 )
-from lab.http.signin import SignInGate
 from lab.audit.checkpoints import CheckpointTicker
 from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
+from lab.http.deps import confine_sandbox_tokens
+from lab.http.errors import install_error_handlers
+from lab.http.middleware import RequestIdMiddleware
+from lab.http.signin import SignInGate
 from lab.services import LabServices
 from lab.web import auditor as auditor_pages
 from lab.web import bank as bank_pages
 from lab.web import enterprise as enterprise_pages
 from lab.web import site
 from lab.web import steward as steward_pages
+from lab.web.error_pages import error_page
 
 ROUTER_GROUP = "datalab.routers"
 
@@ -83,7 +89,7 @@ def create_app(services: LabServices) -> FastAPI:
     app.state.object_store = services.store
     app.state.url_signer = getattr(services.store, "url_signer", None)
     app.state.sign_in_gate = SignInGate.for_services(services)
-    install_error_handlers(app)
+    install_error_handlers(app, error_page)
     app.state.connection_guard = ConnectionGuard.of(services.engine)
     app.add_middleware(RequestIdMiddleware)
     lab_routers = (

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from lab.http.deps import ServicesDep, presented_credential
 from lab.db import transaction
+from lab.http.deps import ServicesDep, presented_credential
 from lab.identity import authenticate_token
 from opendata.ratelimit import Caller, RateLimiter
 

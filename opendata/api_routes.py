@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from lab.http.deps import DbDep, ServicesDep
 from lab.catalogue.spreadsheet import defuse_cell
 from lab.errors import InvalidInput
+from lab.http.deps import DbDep, ServicesDep
 from opendata.api_deps import RateLimitedCaller
 from opendata.catalogue import PublicDataset, get_public, open_rows
 from opendata.formats import plain

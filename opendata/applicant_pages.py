@@ -17,9 +17,6 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from lab.http.deps import SESSION_COOKIE, DbDep, ServicesDep
-from lab.http.params import IdPath
-from lab.http.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.catalogue.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,
@@ -41,6 +38,11 @@ from lab.catalogue.working_days import ANSWER_WORKING_DAYS
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload
 from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
+from lab.http.browser_session import SESSION_COOKIE, end_session, set_session_cookie
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.downloads import content_disposition
+from lab.http.params import IdPath
+from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
 from lab.identity.throttle import SignInThrottled
@@ -48,7 +50,6 @@ from lab.web.homes import door_for
 from lab.web.pages import SubmittedFormDep
 from lab.web.role_pages import landing_after
 from opendata.api_deps import per_address
-from opendata.download_routes import content_disposition
 from opendata.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)

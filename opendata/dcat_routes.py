@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lab.http.deps import ServicesDep
 from lab.errors import InvalidInput
+from lab.http.deps import ServicesDep
 from opendata.api_deps import RateLimitedCaller
 from opendata.catalogue import list_public
 from opendata.dcat import PROFILES, dcat_catalogue

@@ -16,29 +16,20 @@ from __future__ import annotations
 
 import base64
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
-from lab.http.deps import ServicesDep
-from lab.api.routes.objects import byte_span
 from lab.db import transaction
 from lab.errors import PermissionDenied
+from lab.http.deps import ServicesDep
+from lab.http.downloads import byte_span, content_disposition
 from lab.services import LabServices
 from opendata.catalogue import PublicDataset, get_public
 from opendata.downloads import MEDIA_TYPES, FormatFile, check_format, ensure_file, file_name, stream
 from opendata.usage import record_download
 
 router = APIRouter(tags=["portal downloads"])
-
-
-def content_disposition(name: str, fallback: str) -> str:
-    """RFC 6266/5987: an ASCII ``filename`` and the UTF-8 ``filename*``."""
-    ascii_name = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in fallback
-    )
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _open_dataset(lab: LabServices, slug: str) -> PublicDataset:

@@ -16,13 +16,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.http.deps import DbDep, ServicesDep
 from lab.catalogue.applications import PLEDGE_ITEMS
 from lab.catalogue.feedback import FeedbackKind, FeedbackNote, feedback_clock, submit_feedback
 from lab.catalogue.manifests import public_key_hex
 from lab.catalogue.working_days import ANSWER_WORKING_DAYS
 from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
+from lab.http.deps import DbDep, ServicesDep
 from opendata.api_deps import per_address
 from opendata.catalogue import CONDITIONAL_TIER, FORMATS, get_public, open_rows
 from opendata.charts import chart_for

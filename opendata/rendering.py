@@ -7,7 +7,6 @@ their forms carry the same CSRF token the steward pages use (an HMAC of the cook
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,15 +16,19 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from lab.http.browser_session import csrf_token_for
-from lab.http.deps import SESSION_COOKIE, ServicesDep
 from lab.catalogue.working_days import city_day
-from lab.errors import LabError, PermissionDenied
+from lab.errors import LabError
+from lab.http.browser_session import (
+    SESSION_COOKIE,
+    cookie_principal,
+    csrf_token_for,
+    require_form_token,
+)
+from lab.http.deps import ServicesDep
 from lab.identity import Principal
 from lab.web.error_pages import message_for_page
 from lab.web.homes import home_for
 from lab.web.language import language_of, remember_language, switch_url
-from lab.web.pages import cookie_principal
 from opendata.formats import plain
 from opendata.i18n import Translator
 
@@ -84,6 +87,7 @@ SignedInDep = Annotated[Principal, Depends(signed_in)]
 
 
 def csrf_of(request: Request, services: ServicesDep) -> str:
+    """The CSRF token of the request's browser session (of the empty cookie when none)."""
     return csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, ""))
 
 
@@ -94,9 +98,7 @@ def checked_visitor(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Principal:
     """The signed-in visitor, once the submitted form's CSRF token matches their session."""
-    expected = csrf_of(request, services)
-    if not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    require_form_token(csrf_of(request, services), csrf_token)
     return who
 
 
@@ -123,7 +125,7 @@ def render(
         "switch_url": switch_url(request, lang),
         "visitor": who,
         "visitor_home": home_for(who),
-        "csrf_token": csrf_token_for(services.secret_key, request.cookies.get(SESSION_COOKIE, "")),
+        "csrf_token": csrf_of(request, services),
         "error": message_for_page(lang, failure.http_status, failure.message) if failure else None,
         "path": request.url.path,
     }

@@ -9,12 +9,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from lab.http.browser_session import refuse_cross_site
 from lab.errors import NotAuthenticated, PermissionDenied
+from lab.http.browser_session import SESSION_COOKIE, refuse_cross_site
 from lab.identity import Principal, authenticate_token, is_sandbox_token
 from lab.services import LabServices
 
-SESSION_COOKIE = "datalab_session"
 GATEWAY_PREFIX = "/api/gateway/"
 
 
@@ -55,7 +54,9 @@ def presented_credential(request: Request) -> str | None:
         return token
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        refuse_cross_site(request, cookie)  # lab.http.browser_session: other sites cannot ride the cookie
+        refuse_cross_site(
+            request, cookie
+        )  # lab.http.browser_session: other sites cannot ride the cookie
     return cookie
 
 

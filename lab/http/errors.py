@@ -3,12 +3,14 @@
 ``{"error": {"code": "<machine code>", "message": "<what to fix>", "request_id": "<id>"}}``.
 Unexpected exceptions become ``internal_error`` with a generic message: their text may carry
 data, so it goes to the log (scrubbed) and never to the caller. A browser asking for a page
-(``lab.web.error_pages.wants_html``) gets the same status as an HTML page in its language;
-API paths and ``Accept: application/json`` always get the JSON shape.
+(``wants_html``) gets the same status as an HTML page in its language, drawn by the error page
+the composition root hands to ``install_error_handlers`` (``lab.web.error_pages``); API paths and
+``Accept: application/json`` always get the JSON shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -20,7 +22,10 @@ from starlette.types import Receive, Scope, Send
 
 from lab.errors import LabError
 from lab.logs import request_id_var
-from lab.web.error_pages import error_page, wants_html
+
+API_PREFIX = "/api/"
+ErrorPage = Callable[[Request, int, str, str, dict[str, str] | None], Response]
+"""Draws the page for (request, status, message, request id, headers)."""
 
 _CODES = {
     400: "invalid_input",
@@ -37,6 +42,14 @@ _CODES = {
 }
 
 
+def wants_html(request: Request) -> bool:
+    """Whether the caller is a browser asking for a page rather than an API client."""
+    if request.url.path.startswith(API_PREFIX):
+        return False
+    accept = request.headers.get("accept", "").lower()
+    return "text/html" in accept and "application/json" not in accept
+
+
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message, "request_id": request_id_var.get()}}
 
@@ -50,8 +63,9 @@ def answer(request: Request, status: int, code: str, message: str, headers=None)
 
     Redirects (a page's "sign in first") stay as they are: the browser follows them.
     """
-    if status >= 400 and wants_html(request):
-        return error_page(request, status, message, request_id_var.get(), headers)
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if status >= 400 and page is not None and wants_html(request):
+        return page(request, status, message, request_id_var.get(), headers)
     return error_response(status, code, message, headers)
 
 
@@ -91,7 +105,9 @@ async def internal_error(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, error_page: ErrorPage | None = None) -> None:
+    """Answer every error in the one JSON shape, or with ``error_page`` for a browser."""
+    app.state.error_page = error_page
     app.add_exception_handler(LabError, _lab_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -13,8 +13,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.http.errors import internal_error
 from lab.db.discipline import ConnectionGuard
+from lab.http.errors import internal_error
 from lab.logs import request_id_var
 
 log = logging.getLogger("lab.access")

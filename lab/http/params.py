@@ -1,4 +1,5 @@
-"""Parameter types every route shares: a database id is a positive 64-bit integer.
+"""Parameters every route and page shares: a database id (a positive 64-bit integer) and an
+uploaded file's name.
 
 An id outside the database's signed 64-bit range would reach the driver and fail there
 (``OverflowError``, a 500); declared here once, it is a 422 in the one error shape instead. A
@@ -9,9 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, UploadFile
+
+from lab.errors import InvalidInput
 
 DB_INT_MAX = 2**63 - 1
 """The largest integer the lab's databases store (SQLite INTEGER, PostgreSQL BIGINT)."""
 
 IdPath = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="A database id (1 … 2⁶³−1).")]
+
+
+def upload_name(upload: UploadFile) -> str:
+    """The uploaded file's name (its extension says how to read it)."""
+    if not upload.filename:
+        raise InvalidInput("the upload needs a file name with its extension (e.g. data.csv)")
+    return upload.filename

@@ -15,29 +15,29 @@ request thread and no database connection while it waits:
 4. a correct password mints the session in a second short transaction.
 
 Refusals are counted per window (``lab.identity.refusals``), not written one audit entry each.
+The steps that touch the database are in ``lab.identity.signin``; the cookie itself is set
+and cleared by ``lab.http.browser_session``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import anyio
-from fastapi import Request, Response
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from lab.http.deps import SESSION_COOKIE
-from lab.db import transaction
 from lab.errors import NotAuthenticated, RateLimited
-from lab.identity import StoredPassword, open_web_session, password_accepted, stored_password
-from lab.identity.authentication import WRONG_PASSWORD, revoke_presented_token
+from lab.identity import password_accepted
+from lab.identity.authentication import WRONG_PASSWORD
+from lab.identity.signin import open_session, read_stored_password
 from lab.identity.signin_guard import SignInGuard
 from lab.identity.throttle import SignInThrottled
 from lab.identity.tokens import MintedToken
 from lab.services import LabServices
-from lab.settings import LabSettings
 
 QUEUE_RETRY_SECONDS = 5
 
@@ -85,7 +85,7 @@ async def password_sign_in(
     address = client_address(request)
     await anyio.sleep(await run_in_threadpool(gate.guard.admit, address, username))
     async with gate.checking():
-        stored = await run_in_threadpool(_read_stored_password, services, username)
+        stored = await run_in_threadpool(read_stored_password, services.sessions, username)
         accepted = await anyio.to_thread.run_sync(
             password_accepted, stored, password, limiter=gate.hashing
         )
@@ -93,42 +93,11 @@ async def password_sign_in(
     if not accepted:
         raise NotAuthenticated(WRONG_PASSWORD)
     lifetime = timedelta(hours=services.settings.session_hours)
-    return await run_in_threadpool(_open_session, services, stored, lifetime)
-
-
-def _read_stored_password(services: LabServices, username: str) -> StoredPassword:
-    with services.sessions() as session:
-        return stored_password(session, username)
-
-
-def _open_session(
-    services: LabServices, stored: StoredPassword, lifetime: timedelta
-) -> MintedToken:
-    with transaction(services.sessions) as session:
-        return open_web_session(session, services.audit, stored=stored, lifetime=lifetime)
+    return await run_in_threadpool(
+        open_session, services.sessions, services.audit, stored, lifetime
+    )
 
 
 def page_refusal(refusal: SignInThrottled) -> RateLimited:
     """The error a sign-in page shows (with status 429) when the throttle refused the attempt."""
     return RateLimited(f"登录尝试过多，请 {refusal.retry_after} 秒后再试 / too many attempts.")
-
-
-def set_session_cookie(response: Response, settings: LabSettings, minted: MintedToken) -> None:
-    """The HttpOnly, SameSite=Lax session cookie (``Secure`` behind HTTPS)."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        minted.plain,
-        max_age=settings.session_hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
-    )
-
-
-def end_session(services: LabServices, response: Response, presented: str | None) -> None:
-    """Revoke the token presented — the whole token, checked — and clear the cookie."""
-    if presented:
-        with suppress(NotAuthenticated), transaction(services.sessions) as session:
-            revoke_presented_token(session, services.audit, plain=presented)
-    response.delete_cookie(SESSION_COOKIE, path="/")

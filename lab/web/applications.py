@@ -11,8 +11,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from lab.http.deps import DbDep, ServicesDep
-from lab.http.params import IdPath
 from lab.catalogue.applications import (
     DEFAULT_ACCESS_DAYS,
     FORM_FIELDS,
@@ -33,6 +31,8 @@ from lab.catalogue.feedback import KIND_LABELS, answer_feedback, feedback_clock,
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import InvalidInput, LabError
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 
 router = APIRouter()

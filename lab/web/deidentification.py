@@ -13,10 +13,10 @@ from starlette.datastructures import FormData
 
 from classification.errors import ClassificationError
 from classification.lattice import Limits
-from lab.http.deps import DbDep, ServicesDep
-from lab.http.params import IdPath
 from lab.catalogue.deidentification import choose, propose, quasi_identifier_columns
 from lab.errors import InvalidInput, LabError
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.web.pages import StewardFormDep, SubmittedFormDep, redirect
 
 router = APIRouter()

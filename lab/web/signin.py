@@ -11,9 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.http.deps import SESSION_COOKIE, ServicesDep
-from lab.http.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated
+from lab.http.browser_session import SESSION_COOKIE, end_session, set_session_cookie
+from lab.http.deps import ServicesDep
+from lab.http.signin import page_refusal, password_sign_in
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
 from lab.web.pages import LOGIN_PATH, StewardFormDep, redirect, render

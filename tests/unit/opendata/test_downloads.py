@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from lab.app import create_app
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
+from lab.http.downloads import content_disposition
 from lab.services import LabServices
 from opendata.catalogue import get_public
-from opendata.download_routes import content_disposition
 from opendata.downloads import ensure_file, stream
 from opendata.usage import usage_for
 from tests.unit.lab.catalogue.conditional import publish_conditional

@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from lab.app import create_app
-from lab.http.deps import DbDep, ServicesDep
 from lab.db.discipline import nested_requests
+from lab.http.deps import DbDep, ServicesDep
 
 
 def test_guard_names_a_route_that_holds_two_connections(sqlite_lab) -> None:
