@@ -40,9 +40,9 @@ import uvicorn
 
 from classification import Tier
 from lab.app import create_app
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.ingest.pipeline import ingest
 from lab.services import open_services

@@ -1,6 +1,7 @@
 """Pages of registered applicants: register, sign in, apply for conditional data, follow the
 application and its 5-working-day clock, download the fingerprinted extract once approved, and
-report its use. The domain lives in ``lab.catalogue.applications`` / ``extract_downloads``.
+report its use. The domain lives in ``lab.catalogue.portal_workflow.applications`` and
+``lab.catalogue.t2_extracts.extract_downloads``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from lab.catalogue.applications import (
+from lab.catalogue.portal_workflow.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,
     STATE_LABELS,
@@ -33,8 +34,8 @@ from lab.catalogue.applications import (
     resubmit_application,
     submit_application,
 )
-from lab.catalogue.extract_downloads import issue_download
-from lab.catalogue.working_days import ANSWER_WORKING_DAYS
+from lab.catalogue.portal_workflow.working_days import ANSWER_WORKING_DAYS
+from lab.catalogue.t2_extracts.extract_downloads import issue_download
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload
 from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound

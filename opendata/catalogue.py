@@ -28,9 +28,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from classification import Guide, load_guide
-from lab.catalogue.decisions import VersionState
-from lab.catalogue.extracts import extract_columns
-from lab.catalogue.guide_store import known_category
+from lab.catalogue.t2_extracts.extracts import extract_columns
+from lab.catalogue.versions.decisions import VersionState
+from lab.catalogue.versions.guide_store import known_category
 from lab.db.models import Dataset, DatasetVersion, GuideRevision
 from lab.errors import NotFound, PermissionDenied
 from lab.services import LabServices
@@ -124,7 +124,8 @@ def _public_all(session: Session, rows: Iterable) -> list[PublicDataset]:
 
 
 def _current_guide(session: Session) -> Guide:
-    """The guide in force (as ``lab.catalogue.guide_store.current_guide``), parsed once per text."""
+    """The guide in force (as ``lab.catalogue.versions.guide_store.current_guide``), parsed
+    once per text."""
     latest = session.scalar(select(GuideRevision.text).order_by(GuideRevision.id.desc()).limit(1))
     return _parsed_guide(latest)
 

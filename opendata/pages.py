@@ -16,10 +16,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.catalogue.applications import PLEDGE_ITEMS
-from lab.catalogue.feedback import FeedbackKind, FeedbackNote, feedback_clock, submit_feedback
-from lab.catalogue.manifests import public_key_hex
-from lab.catalogue.working_days import ANSWER_WORKING_DAYS
+from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
+from lab.catalogue.portal_workflow.feedback import (
+    FeedbackKind,
+    FeedbackNote,
+    feedback_clock,
+    submit_feedback,
+)
+from lab.catalogue.portal_workflow.working_days import ANSWER_WORKING_DAYS
+from lab.catalogue.t2_extracts.manifests import public_key_hex
 from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
 from lab.http.deps import DbDep, ServicesDep

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import typer
 
+from lab.catalogue.versions.staged import sealed_staging, staging_root
 from lab.cli.context import one_line_errors, services
 from lab.crypto import SealedObjectStore, add_active_key, load_keyring
 from lab.crypto.keyring import KEK_SETTING
-from lab.ingest.staging import sealed_staging, staging_root
 
 keys_app = typer.Typer(
     help="Key-encryption keys of the restricted objects: status and rotation (keys never shown).",

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from classification.errors import ClassificationError
 from classification.lattice import Limits
-from lab.catalogue.deidentification import choose, propose, quasi_identifier_columns
+from lab.catalogue.t2_extracts.deidentification import choose, propose, quasi_identifier_columns
 from lab.errors import InvalidInput, LabError
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.params import IdPath

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.catalogue.guide_store import current_guide, list_negative, unlist_negative
+from lab.catalogue.versions.guide_store import current_guide, list_negative, unlist_negative
 from lab.errors import LabError
 from lab.http.deps import DbDep, ServicesDep
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render

@@ -20,8 +20,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from classification import Tier
-from lab.catalogue.decisions import VersionState
-from lab.catalogue.working_days import CITY_ZONE, as_utc, city_day
+from lab.catalogue.portal_workflow.working_days import CITY_ZONE, as_utc, city_day
+from lab.catalogue.versions.decisions import VersionState
 from lab.errors import LabError
 from lab.http.browser_session import require_form_token, signed_in_or_sign_in
 from lab.http.deps import ServicesDep

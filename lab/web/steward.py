@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.api.schemas.steward import VersionDetailOut, VersionSummaryOut
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import MIN_JUSTIFICATION, VersionState, decide
-from lab.catalogue.dp_metadata import MAX_ROWS_PER_UNIT, set_dp_metadata
-from lab.catalogue.publishing import publish
-from lab.catalogue.version_queries import version_under_review, versions_in_state
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import MIN_JUSTIFICATION, VersionState, decide
+from lab.catalogue.versions.dp_metadata import MAX_ROWS_PER_UNIT, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
+from lab.catalogue.versions.version_queries import version_under_review, versions_in_state
 from lab.db import transaction
 from lab.errors import LabError
 from lab.http.deps import DbDep, ServicesDep

@@ -4,8 +4,8 @@ Every route needs the steward role. Changes commit in their own transaction befo
 sent, so a caller that got a success can rely on it. Uploads are streamed from the spooled
 request file into staging; the pipeline refuses one over ``ingest_max_bytes`` with a clear error
 and leaves nothing behind.
-The queue queries (``lab.catalogue.version_queries``) and negative-list edits
-(``lab.catalogue.guide_store``) are domain functions the steward pages call too.
+The queue queries (``lab.catalogue.versions.version_queries``) and negative-list edits
+(``lab.catalogue.versions.guide_store``) are domain functions the steward pages call too.
 """
 
 from __future__ import annotations
@@ -27,18 +27,22 @@ from lab.api.schemas.steward import (
     VersionDetailOut,
     VersionSummaryOut,
 )
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import VersionState, decide
-from lab.catalogue.dp_metadata import set_dp_metadata
-from lab.catalogue.guide_store import current_guide, list_negative, unlist_negative
-from lab.catalogue.publishing import publish
-from lab.catalogue.version_queries import QUEUE_LIMIT, version_under_review, versions_in_state
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import VersionState, decide
+from lab.catalogue.versions.dp_metadata import set_dp_metadata
+from lab.catalogue.versions.guide_store import current_guide, list_negative, unlist_negative
+from lab.catalogue.versions.publishing import publish
+from lab.catalogue.versions.staged import purge
+from lab.catalogue.versions.version_queries import (
+    QUEUE_LIMIT,
+    version_under_review,
+    versions_in_state,
+)
 from lab.db import transaction
 from lab.http.deps import DbDep, PrincipalDep, ServicesDep
 from lab.http.params import IdPath, upload_name
 from lab.identity import Role
 from lab.ingest.pipeline import classify_upload, ingest
-from lab.ingest.staging import purge
 
 
 def steward_actor(principal: PrincipalDep) -> str:

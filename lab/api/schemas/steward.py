@@ -13,9 +13,13 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from classification import Guide, Tier
-from lab.catalogue.decisions import Decision, VersionState
-from lab.catalogue.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS, DpDeclaration, declared_bounds
-from lab.catalogue.version_queries import VersionUnderReview
+from lab.catalogue.versions.decisions import Decision, VersionState
+from lab.catalogue.versions.dp_metadata import (
+    NUMERIC_SHARE_FOR_BOUNDS,
+    DpDeclaration,
+    declared_bounds,
+)
+from lab.catalogue.versions.version_queries import VersionUnderReview
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.ingest.pipeline import IngestOutcome
 

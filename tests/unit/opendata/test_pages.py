@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lab.app import create_app
-from lab.catalogue.feedback import open_feedback
+from lab.catalogue.portal_workflow.feedback import open_feedback
 from lab.services import LabServices
 from tests.unit.lab.catalogue.conditional import publish_conditional
 from tests.unit.opendata.seed import publish_table, write_csv

@@ -26,7 +26,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lab.app import create_app
-from lab.catalogue.dp_metadata import DpDeclaration
+from lab.catalogue.versions.dp_metadata import DpDeclaration
 from lab.gateway.accounting import PICO
 from lab.gateway.zcdp import implied_epsilon
 from lab.reference import public_code_list

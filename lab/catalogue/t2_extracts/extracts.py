@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from classification import Guide, Tier, classify_frame, gate, measure_anonymity
 from classification import deidentify as di
 from classification.errors import GateFailed
-from lab.catalogue.guide_store import known_category
+from lab.catalogue.versions.guide_store import known_category
 from lab.errors import Conflict
 
 K_ANONYMITY = 10

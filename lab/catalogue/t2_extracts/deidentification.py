@@ -34,15 +34,15 @@ from classification.lattice import (
     search,
 )
 from lab.audit import AuditLog
-from lab.catalogue.datasets import get_version
-from lab.catalogue.decisions import VersionState
-from lab.catalogue.guide_store import current_guide, known_category
-from lab.catalogue.hierarchy_store import current_hierarchies
+from lab.catalogue.versions.datasets import get_version
+from lab.catalogue.versions.decisions import VersionState
+from lab.catalogue.versions.guide_store import current_guide, known_category
+from lab.catalogue.versions.hierarchy_store import current_hierarchies
+from lab.catalogue.versions.staged import open_staged
 from lab.db import transaction
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InvalidInput
 from lab.identity.accounts import now
-from lab.ingest.staging import open_staged
 from lab.services import LabServices
 
 PREVIEW_ROWS = 10

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lab.catalogue.datasets import get_version
-from lab.catalogue.decisions import VersionState
+from lab.catalogue.versions.datasets import get_version
+from lab.catalogue.versions.decisions import VersionState
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 
 QUEUE_LIMIT = 1000

@@ -26,12 +26,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from classification import Tier
-from lab.catalogue.applications import get_application, require_download_allowed
-from lab.catalogue.artifacts import sql_path_literal
-from lab.catalogue.datasets import current_version
-from lab.catalogue.fingerprint import RECORD_ID_COLUMN, fingerprint_key, record_id, row_digest
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, sign
+from lab.catalogue.portal_workflow.applications import get_application, require_download_allowed
 from lab.catalogue.spreadsheet import defuse_cell
+from lab.catalogue.t2_extracts.fingerprint import (
+    RECORD_ID_COLUMN,
+    fingerprint_key,
+    record_id,
+    row_digest,
+)
+from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, sign
+from lab.catalogue.versions.artifacts import sql_path_literal
+from lab.catalogue.versions.datasets import current_version
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import NotFound

@@ -20,19 +20,19 @@ from sqlalchemy.orm import Session
 
 from classification import Guide, Tier
 from classification.hierarchies import HierarchySet
-from lab.catalogue.artifacts import build_open_table, build_restricted_table
-from lab.catalogue.bounding_seed import BoundingSeed, dataset_seed
-from lab.catalogue.datasets import get_version
-from lab.catalogue.decisions import VersionState
-from lab.catalogue.deidentification import build_chosen_extract
-from lab.catalogue.extracts import build_extract
-from lab.catalogue.guide_store import current_guide, known_category
-from lab.catalogue.hierarchy_store import current_hierarchies
+from lab.catalogue.t2_extracts.deidentification import build_chosen_extract
+from lab.catalogue.t2_extracts.extracts import build_extract
+from lab.catalogue.versions.artifacts import build_open_table, build_restricted_table
+from lab.catalogue.versions.bounding_seed import BoundingSeed, dataset_seed
+from lab.catalogue.versions.datasets import get_version
+from lab.catalogue.versions.decisions import VersionState
+from lab.catalogue.versions.guide_store import current_guide, known_category
+from lab.catalogue.versions.hierarchy_store import current_hierarchies
+from lab.catalogue.versions.staged import open_staged, purge
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict
 from lab.identity.accounts import now
-from lab.ingest.staging import open_staged, purge
 from lab.services import LabServices
 from lab.storage.base import VERSIONS_FOLDER
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lab.catalogue.decisions import VersionState
+from lab.catalogue.versions.decisions import VersionState
 from lab.db.models import Dataset, DatasetVersion, PortalUsage, QueryRelease
 
 VIEW, DOWNLOAD = "view", "download"

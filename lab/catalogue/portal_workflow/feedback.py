@@ -13,7 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
-from lab.catalogue.working_days import ANSWER_WORKING_DAYS, AnswerClock, add_working_days
+from lab.catalogue.portal_workflow.working_days import (
+    ANSWER_WORKING_DAYS,
+    AnswerClock,
+    add_working_days,
+)
 from lab.db.models import PortalFeedback
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.identity.accounts import now

@@ -18,8 +18,13 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from lab.catalogue.fingerprint import Evidence, fingerprint_key, leaked_table, weigh
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, public_key_hex, verify
+from lab.catalogue.t2_extracts.fingerprint import Evidence, fingerprint_key, leaked_table, weigh
+from lab.catalogue.t2_extracts.manifests import (
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
+    public_key_hex,
+    verify,
+)
 from lab.db.models import Dataset, DatasetVersion, ExtractApplication, ExtractDownload
 from lab.errors import InvalidInput
 from lab.services import LabServices

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from lab.catalogue.bounding_seed import BoundingSeed
-from lab.catalogue.dp_metadata import declared_bounds
+from lab.catalogue.versions.bounding_seed import BoundingSeed
+from lab.catalogue.versions.dp_metadata import declared_bounds
 from lab.db.models import DpMetadata
 
 MEMORY_LIMIT = "4GB"

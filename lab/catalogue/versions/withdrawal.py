@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lab.audit import AuditLog
-from lab.catalogue.decisions import VersionState
+from lab.catalogue.versions.decisions import VersionState
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import Conflict, InvalidInput, NotFound

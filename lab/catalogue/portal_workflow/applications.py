@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.audit import AuditLog
-from lab.catalogue.datasets import current_version
-from lab.catalogue.working_days import (
+from lab.catalogue.portal_workflow.working_days import (
     ANSWER_WORKING_DAYS,
     AnswerClock,
     add_working_days,
     as_utc,
 )
+from lab.catalogue.versions.datasets import current_version
 from lab.db.models import Dataset, ExtractApplication, User
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lab.identity.accounts import now
