@@ -47,8 +47,8 @@ from lab.db import transaction
 from lab.ingest.pipeline import ingest
 from lab.services import open_services
 from lab.settings import LabSettings
-from opendata.catalogue import get_public
-from opendata.downloads import ensure_file
+from opendata.portal.catalogue import get_public
+from opendata.portal.downloads import ensure_file
 
 WORK = Path(__file__).resolve().parent / ".work" / "portal-downloads"
 MIB = 1024 * 1024

@@ -24,11 +24,12 @@ CLASSIFICATION_FORBIDDEN = {"sqlalchemy", "fastapi", "starlette", "minio", "requ
 
 
 # The HTTP edge: who may not import whom (dotted prefixes; a module matches its sub-modules).
-PAGES = ("lab/web", "opendata")
-EDGE_PACKAGES = ("lab/api", "lab/web", "lab/http", "opendata")
+PAGES = ("lab/web", "opendata/web", "opendata/ckan")
 EDGE_PLUMBING = ("lab/http",)
+PORTAL_DOMAIN = ("opendata/portal", "opendata/vocabularies")
 COMPOSITION_ROOTS = ("lab/app.py", "lab/cli/serve.py")
-HTTP_MODULES = ("lab.api", "lab.web", "lab.http", "lab.app", "fastapi", "starlette", "opendata")
+LAB_EDGE = ("lab.api", "lab.web", "lab.http", "lab.app")
+WEB_FRAMEWORKS = ("fastapi", "starlette")
 
 
 def _full_imports(path: Path) -> set[str]:
@@ -58,14 +59,21 @@ def _edge_violations(module: Path, root: Path = ROOT) -> list[str]:
     if where in COMPOSITION_ROOTS or where.startswith("tests/"):
         return []
     imported = _full_imports(module)
-    if where.startswith(PAGES):
-        forbidden: tuple[str, ...] = ("lab.api.routes", "lab.api.app", "lab.app")
+    if where.startswith(PORTAL_DOMAIN):
+        forbidden: tuple[str, ...] = (
+            *LAB_EDGE,
+            *WEB_FRAMEWORKS,
+            "opendata.web",
+            "opendata.ckan.routes",
+        )
+    elif where.startswith(PAGES):
+        forbidden = ("lab.api.routes", "lab.api.app", "lab.app")
     elif where.startswith(EDGE_PLUMBING):
         forbidden = ("lab.api", "lab.web", "lab.app", "opendata")
     elif where.startswith("lab/api"):
         forbidden = ("lab.web", "lab.app", "opendata")
     elif where.startswith(("lab/", "classification/")):
-        forbidden = HTTP_MODULES  # a domain package: no route, page, plumbing or web framework
+        forbidden = (*LAB_EDGE, *WEB_FRAMEWORKS)  # domain: no route, page, plumbing or framework
     else:
         return []
     return [f"{where} imports {name}" for name in sorted(imported) if _under(name, forbidden)]
@@ -115,7 +123,8 @@ def test_checker_sees_a_violation(tmp_path) -> None:
 
 def test_http_edge_points_one_way() -> None:
     """Pages and the portal never import routes; routes never import pages; lab.http imports
-    neither; domain packages import no route, page, HTTP plumbing, FastAPI or Starlette."""
+    neither; domain packages (the lab's and the portal's) import no route, page, HTTP plumbing,
+    FastAPI or Starlette."""
     violations = [
         line
         for package in ("classification", "lab", "opendata")
@@ -135,6 +144,8 @@ def test_edge_rules_catch_each_kind_of_violation(tmp_path) -> None:
         "lab/catalogue/x.py": "from fastapi import Request\n",
         "lab/identity/x.py": "from starlette.responses import Response\n",
         "lab/gateway/x.py": "from lab.http.deps import DbDep\n",
+        "opendata/portal/x.py": "from opendata.web.rendering import render\n",
+        "opendata/vocabularies/x.py": "import fastapi\n",
     }
     for where, source in cases.items():
         module = tmp_path / where

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from lab.app import create_app
 from lab.services import LabServices
-from opendata.pod import access_level, periodicity
+from opendata.portal.pod import access_level, periodicity
 from opendata.vocabularies import authority, parse_authority
 from opendata.vocabularies.authority import MAPPING_FILE
 from tests.unit.opendata.portal_app import seed_portal

@@ -21,9 +21,9 @@ from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.http.downloads import content_disposition
 from lab.services import LabServices
-from opendata.catalogue import get_public
-from opendata.downloads import ensure_file, stream
-from opendata.usage import usage_for
+from opendata.portal.catalogue import get_public
+from opendata.portal.downloads import ensure_file, stream
+from opendata.portal.usage import usage_for
 from tests.unit.lab.catalogue.conditional import publish_conditional
 from tests.unit.opendata.seed import add_dataset, publish_table, write_csv
 

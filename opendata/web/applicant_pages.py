@@ -50,8 +50,8 @@ from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
 from lab.web.pages import SubmittedFormDep
 from lab.web.role_pages import landing_after
-from opendata.api_deps import per_address
-from opendata.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
+from opendata.web.api_deps import per_address
+from opendata.web.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
 REGISTRATIONS_PER_MINUTE = 10

@@ -3,7 +3,8 @@
 T1 datasets are PUBLIC (one distribution per download format, with download URLs and, once a
 file has been prepared, its SHA-256); T2 datasets are RESTRICTED (one distribution whose access
 URL is the dataset page where one applies; no download URL). T3 and stricter are never listed:
-the export reads the catalogue solely through ``opendata.catalogue``, which never returns them.
+the export reads the catalogue solely through ``opendata.portal.catalogue``, which never returns
+them.
 
 Controlled values are IRIs from the EU authority tables and IANA (``opendata.vocabularies``),
 each described in place with the classes DCAT-AP's range shapes expect and its table as
@@ -18,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
-from opendata.catalogue import PublicDataset
-from opendata.dcat_nodes import (
+from opendata.portal.catalogue import PublicDataset
+from opendata.portal.dcat_nodes import (
     CONTEXT,
     agent,
     concept,
@@ -32,7 +33,7 @@ from opendata.dcat_nodes import (
     topic_concept,
     zh,
 )
-from opendata.downloads import FormatFile
+from opendata.portal.downloads import FormatFile
 from opendata.vocabularies import authority
 
 DATA_THEMES = "http://publications.europa.eu/resource/authority/data-theme"

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from lab.db.models import Dataset, PortalUsage
 from lab.errors import InvalidInput
 from lab.identity.accounts import now
-from opendata.catalogue import FORMATS, dataset_id_of
-from opendata.upsert import insert_for
+from opendata.portal.catalogue import FORMATS, dataset_id_of
+from opendata.portal.upsert import insert_for
 
 VIEW, DOWNLOAD = "view", "download"
 

@@ -31,8 +31,8 @@ from sqlalchemy import select
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import NotFound
 from lab.services import LabServices
-from opendata.catalogue import DATA_OBJECT, FORMATS, PublicDataset, open_rows, visible
-from opendata.formats import WRITERS
+from opendata.portal.catalogue import DATA_OBJECT, FORMATS, PublicDataset, open_rows, visible
+from opendata.portal.formats import WRITERS
 
 BOM = b"\xef\xbb\xbf"
 MEDIA_TYPES = {

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 from markupsafe import Markup, escape
 
-from opendata.catalogue import PublicDataset
+from opendata.portal.catalogue import PublicDataset
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 56, 40, 16
 # SQL below is built from identifiers passed through _quote and a quoted file path; values are

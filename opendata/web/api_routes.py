@@ -4,8 +4,8 @@
 ``GET /api/datasets/{slug}``       one dataset's metadata, data dictionary and live usage
 ``GET /api/datasets/{slug}/rows``  rows of an open (T1) dataset, JSON or CSV (``_format=csv``)
 
-Every route works without a key and is rate limited (``opendata.ratelimit``); a key raises the
-limit. Errors use the lab's one JSON shape.
+Every route works without a key and is rate limited (``opendata.portal.ratelimit``); a key raises
+the limit. Errors use the lab's one JSON shape.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from fastapi.responses import JSONResponse
 from lab.catalogue.spreadsheet import defuse_cell
 from lab.errors import InvalidInput
 from lab.http.deps import DbDep, ServicesDep
-from opendata.api_deps import RateLimitedCaller
-from opendata.catalogue import PublicDataset, get_public, open_rows
-from opendata.formats import plain
-from opendata.rows import RowPage, parse_query, read_rows
-from opendata.search import FACETS, MAX_LIMIT, SearchQuery, search
-from opendata.usage import Usage, usage_for, usage_of_slugs
+from opendata.portal.catalogue import PublicDataset, get_public, open_rows
+from opendata.portal.formats import plain
+from opendata.portal.rows import RowPage, parse_query, read_rows
+from opendata.portal.search import FACETS, MAX_LIMIT, SearchQuery, search
+from opendata.portal.usage import Usage, usage_for, usage_of_slugs
+from opendata.web.api_deps import RateLimitedCaller
 
 router = APIRouter(prefix="/api/datasets", tags=["open data API"])
 ROW_FORMATS = ("json", "csv")

@@ -21,7 +21,7 @@ identically on SQLite and PostgreSQL. The snapshot keeps each text column as one
 facet values as numbered (dataset, value) pairs: a term costs one substring loop per column,
 ranking is a stable NumPy sort of the matches, and all facet counts are one ``bincount`` — a
 few milliseconds for 10k datasets. Restricted datasets are never indexed or put in a snapshot,
-and the page itself is read through the live visibility rule of ``opendata.catalogue``.
+and the page itself is read through the live visibility rule of ``opendata.portal.catalogue``.
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ from lab.db.models import (
     PortalUsage,
 )
 from lab.errors import InvalidInput
-from opendata.catalogue import FORMATS, PublicDataset, public_by_ids, visible
-from opendata.upsert import insert_for
-from opendata.usage import DOWNLOAD, VIEW
+from opendata.portal.catalogue import FORMATS, PublicDataset, public_by_ids, visible
+from opendata.portal.upsert import insert_for
+from opendata.portal.usage import DOWNLOAD, VIEW
 
 FACETS = ("topic", "department", "tier", "format", "update_frequency", "tags")
 SORTS = ("relevance", "last_updated", "title", "views", "downloads")

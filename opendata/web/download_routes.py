@@ -25,9 +25,16 @@ from lab.errors import PermissionDenied
 from lab.http.deps import ServicesDep
 from lab.http.downloads import byte_span, content_disposition
 from lab.services import LabServices
-from opendata.catalogue import PublicDataset, get_public
-from opendata.downloads import MEDIA_TYPES, FormatFile, check_format, ensure_file, file_name, stream
-from opendata.usage import record_download
+from opendata.portal.catalogue import PublicDataset, get_public
+from opendata.portal.downloads import (
+    MEDIA_TYPES,
+    FormatFile,
+    check_format,
+    ensure_file,
+    file_name,
+    stream,
+)
+from opendata.portal.usage import record_download
 
 router = APIRouter(tags=["portal downloads"])
 

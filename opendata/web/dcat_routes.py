@@ -8,12 +8,12 @@ from fastapi.responses import JSONResponse
 
 from lab.errors import InvalidInput
 from lab.http.deps import ServicesDep
-from opendata.api_deps import RateLimitedCaller
-from opendata.catalogue import list_public
-from opendata.dcat import PROFILES, dcat_catalogue
-from opendata.dcat_nodes import topic_scheme
-from opendata.downloads import prepared_files
-from opendata.pod import data_json
+from opendata.portal.catalogue import list_public
+from opendata.portal.dcat import PROFILES, dcat_catalogue
+from opendata.portal.dcat_nodes import topic_scheme
+from opendata.portal.downloads import prepared_files
+from opendata.portal.pod import data_json
+from opendata.web.api_deps import RateLimitedCaller
 
 router = APIRouter(tags=["open data metadata"])
 JSON_LD = "application/ld+json"

@@ -29,8 +29,8 @@ from lab.identity import Principal
 from lab.web.error_pages import message_for_page
 from lab.web.homes import home_for
 from lab.web.language import language_of, remember_language, switch_url
-from opendata.formats import plain
-from opendata.i18n import Translator
+from opendata.portal.formats import plain
+from opendata.web.i18n import Translator
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 SIGN_IN_PATH = "/account/login"

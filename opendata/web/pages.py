@@ -1,9 +1,9 @@
 """The portal's public pages: home, catalogue, dataset, departments, API guide, feedback,
 and the conditional-use licence.
 
-Every page reads the catalogue through ``opendata.catalogue`` and ``opendata.search`` only, so
-restricted datasets cannot appear on any of them; a T2 dataset shows its metadata and how to
-apply, never rows.
+Every page reads the catalogue through ``opendata.portal.catalogue`` and
+``opendata.portal.search`` only, so restricted datasets cannot appear on any of them; a T2
+dataset shows its metadata and how to apply, never rows.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from lab.catalogue.t2_extracts.manifests import public_key_hex
 from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
 from lab.http.deps import DbDep, ServicesDep
-from opendata.api_deps import per_address
-from opendata.catalogue import CONDITIONAL_TIER, FORMATS, get_public, open_rows
-from opendata.charts import chart_for
-from opendata.downloads import built_file, ensure_file
-from opendata.rendering import VisitorDep, render
-from opendata.rows import RowQuery, read_rows
-from opendata.search import FACETS, SORTS, SearchQuery, search
-from opendata.usage import record_view, usage_for
+from opendata.portal.catalogue import CONDITIONAL_TIER, FORMATS, get_public, open_rows
+from opendata.portal.downloads import built_file, ensure_file
+from opendata.portal.rows import RowQuery, read_rows
+from opendata.portal.search import FACETS, SORTS, SearchQuery, search
+from opendata.portal.usage import record_view, usage_for
 from opendata.vocabularies import authority
+from opendata.web.api_deps import per_address
+from opendata.web.charts import chart_for
+from opendata.web.rendering import VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
@@ -280,5 +280,5 @@ def static_file(name: str) -> Response:
     """The portal's stylesheet (served by the app itself: no external asset)."""
     if name != "portal.css":
         raise NotFound(f"no static file {name!r}")
-    body = files("opendata").joinpath("static", name).read_text(encoding="utf-8")
+    body = files("opendata.web").joinpath("static", name).read_text(encoding="utf-8")
     return Response(body, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})

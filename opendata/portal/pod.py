@@ -4,7 +4,7 @@ Tiers map to POD access levels: T1 is ``public`` (distributions with download UR
 ``restricted public`` (one distribution whose access URL is the dataset page where one applies,
 and ``rights`` saying how). T3 and stricter are never listed — ``non-public`` exists only as the
 mapping's answer for completeness — because the export reads the catalogue through
-``opendata.catalogue``, which never returns them.
+``opendata.portal.catalogue``, which never returns them.
 
 POD's federal-only fields (``bureauCode``, ``programCode``: OMB codes of U.S. agencies) are left
 out, as the POD schema's notes tell non-federal publishers; everything else follows the schema.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from opendata.catalogue import PublicDataset
+from opendata.portal.catalogue import PublicDataset
 from opendata.vocabularies import authority
 
 ACCESS_LEVELS = {"T1": "public", "T2": "restricted public"}

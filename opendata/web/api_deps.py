@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from lab.db import transaction
 from lab.http.deps import ServicesDep, presented_credential
 from lab.identity import authenticate_token
-from opendata.ratelimit import Caller, RateLimiter
+from opendata.portal.ratelimit import Caller, RateLimiter
 
 _CREATE = threading.Lock()
 
