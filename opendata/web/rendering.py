@@ -8,6 +8,7 @@ their forms carry the same CSRF token the steward pages use (an HMAC of the cook
 from __future__ import annotations
 
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -32,7 +33,11 @@ from lab.web.language import language_of, remember_language, switch_url
 from opendata.portal.formats import plain
 from opendata.web.i18n import Translator
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+# The page frame (``frame.html``) is shared with the lab's own site pages, so it comes from there.
+SHARED_TEMPLATES = files("lab.web").joinpath("templates")
+TEMPLATES = Jinja2Templates(
+    directory=[Path(__file__).with_name("templates"), Path(str(SHARED_TEMPLATES))]
+)
 SIGN_IN_PATH = "/account/login"
 
 
