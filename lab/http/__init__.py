@@ -5,7 +5,7 @@
 * ``browser_session`` — the session cookie, whom it names, and CSRF (the forms' token and the
   cross-site rule for cookie-authenticated API calls): the one place to review.
 * ``signin``          — the throttled, non-blocking password sign-in every form shares.
-* ``params``          — parameter types (database ids) and an uploaded file's name.
+* ``params``          — database ids, an uploaded file's name, a posted form read once.
 * ``downloads``       — one byte range of a file, and the name a download is saved as.
 * ``errors``          — the one JSON error shape, or an HTML page for a browser.
 * ``middleware``      — request ids and access logs.

@@ -1,5 +1,5 @@
-"""Parameters every route and page shares: a database id (a positive 64-bit integer) and an
-uploaded file's name.
+"""Parameters every route and page shares: a database id (a positive 64-bit integer), an
+uploaded file's name, and a posted form read once.
 
 An id outside the database's signed 64-bit range would reach the driver and fail there
 (``OverflowError``, a 500); declared here once, it is a 422 in the one error shape instead. A
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, UploadFile
+from fastapi import Depends, Path, Request, UploadFile
+from starlette.datastructures import FormData
 
 from lab.errors import InvalidInput
 
@@ -25,3 +26,11 @@ def upload_name(upload: UploadFile) -> str:
     if not upload.filename:
         raise InvalidInput("the upload needs a file name with its extension (e.g. data.csv)")
     return upload.filename
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The posted form, read once so that synchronous routes can take it as a value."""
+    return await request.form()
+
+
+SubmittedFormDep = Annotated[FormData, Depends(submitted_form)]

@@ -16,8 +16,8 @@ from classification.lattice import Limits
 from lab.catalogue.t2_extracts.deidentification import choose, propose, quasi_identifier_columns
 from lab.errors import InvalidInput, LabError
 from lab.http.deps import DbDep, ServicesDep
-from lab.http.params import IdPath
-from lab.web.pages import StewardFormDep, SubmittedFormDep, redirect
+from lab.http.params import IdPath, SubmittedFormDep
+from lab.web.pages import StewardFormDep, redirect
 
 router = APIRouter()
 

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
 
 from classification import Tier
 from lab.catalogue.portal_workflow.working_days import CITY_ZONE, as_utc, city_day
@@ -100,14 +99,6 @@ def checked_form(steward: StewardPageDep, csrf_token: Annotated[str, Form()] = "
 
 
 StewardFormDep = Annotated[SignedIn, Depends(checked_form)]
-
-
-async def submitted_form(request: Request) -> FormData:
-    """The posted form, read once so that synchronous routes can take it as a value."""
-    return await request.form()
-
-
-SubmittedFormDep = Annotated[FormData, Depends(submitted_form)]
 
 
 def render(

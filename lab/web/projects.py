@@ -30,12 +30,11 @@ from lab.gateway.projects import (
 )
 from lab.gateway.zcdp import Accounting
 from lab.http.deps import DbDep, ServicesDep
-from lab.http.params import IdPath
+from lab.http.params import IdPath, SubmittedFormDep
 from lab.web.pages import (
     SignedIn,
     StewardFormDep,
     StewardPageDep,
-    SubmittedFormDep,
     redirect,
     render,
 )

@@ -25,7 +25,7 @@ from lab.catalogue.versions.version_queries import version_under_review, version
 from lab.db import transaction
 from lab.errors import LabError
 from lab.http.deps import DbDep, ServicesDep
-from lab.http.params import IdPath, upload_name
+from lab.http.params import IdPath, SubmittedFormDep, upload_name
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
 from lab.web import (
@@ -42,7 +42,6 @@ from lab.web.pages import (
     SignedIn,
     StewardFormDep,
     StewardPageDep,
-    SubmittedFormDep,
     redirect,
     render,
 )

@@ -42,13 +42,12 @@ from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
 from lab.http.browser_session import SESSION_COOKIE, end_session, set_session_cookie
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.downloads import content_disposition
-from lab.http.params import IdPath
+from lab.http.params import IdPath, SubmittedFormDep
 from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
-from lab.web.pages import SubmittedFormDep
 from lab.web.role_pages import landing_after
 from opendata.web.api_deps import per_address
 from opendata.web.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, render
