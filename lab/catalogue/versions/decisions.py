@@ -20,9 +20,13 @@ from lab.audit import AuditLog
 from lab.db.engine import forget_overwritten_on_commit
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InvalidInput, PermissionDenied
-from lab.ingest.profile import value_free
 
 MIN_JUSTIFICATION = 10
+
+
+def value_free(entry: dict) -> dict:
+    """A stored profile entry (``ColumnProfile.to_json``) with every value-bearing field empty."""
+    return {**entry, "min": None, "max": None, "top_values": []}
 
 
 class VersionState(StrEnum):

@@ -67,7 +67,7 @@ def _edge_violations(module: Path, root: Path = ROOT) -> list[str]:
             "opendata.ckan.routes",
         )
     elif where.startswith(PAGES):
-        forbidden = ("lab.api.routes", "lab.api.app", "lab.app")
+        forbidden = ("lab.api.routes", "lab.app")
     elif where.startswith(EDGE_PLUMBING):
         forbidden = ("lab.api", "lab.web", "lab.app", "opendata")
     elif where.startswith("lab/api"):
