@@ -212,6 +212,29 @@ class LabSettings(BaseSettings):
         pattern=r"^\d+[kmgt]$",
         description="Memory of the Spark driver JVM (local mode holds the table there), e.g. `2g`.",
     )
+    gateway_spark_storage: Literal["memory", "encrypted-parquet"] = Field(
+        default="memory",
+        description="How restricted tables reach Spark: `memory` (decrypted in the lab and "
+        "streamed to a local driver) or `encrypted-parquet` (Parquet modular encryption on the "
+        "shared folder, keys unwrapped by the lab's key service; what a cluster needs).",
+    )
+    gateway_spark_tables_dir: Path | None = Field(
+        default=None,
+        description="Shared folder of the encrypted Parquet tables Spark reads (default "
+        "`<home>/spark-tables`); holds ciphertext and wrapped keys only.",
+    )
+    gateway_spark_kms_bind: str = Field(
+        default="127.0.0.1:0",
+        pattern=r"^[\w.-]+:\d{1,5}$",
+        description="Address of the lab's key service for Spark's Parquet readers, host:port "
+        "(port 0: any free port; a cluster needs an address its executors reach).",
+    )
+    gateway_spark_kms_token_seconds: int = Field(
+        default=900,
+        ge=10,
+        le=86_400,
+        description="Lifetime of the key-service token given to Spark for one query's tables.",
+    )
     org_dataset_epsilon: float = Field(
         default=10.0,
         gt=0,
@@ -492,6 +515,10 @@ class LabSettings(BaseSettings):
     @cached_property
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.home / "objects"
+
+    @cached_property
+    def resolved_spark_tables_dir(self) -> Path:
+        return self.gateway_spark_tables_dir or self.home / "spark-tables"
 
     @cached_property
     def resolved_keyring_file(self) -> Path:

@@ -11,6 +11,8 @@ Modules:
 * ``kube``         — sandboxes on Kubernetes: Helm values, NetworkPolicies, ``LabKubeSpawner``.
 * ``identity``     — the lab seen from the hub: logins, approved projects, kernel tokens.
 * ``accounts``     — Unix accounts and 0700 homes of sandbox users.
+* ``examples``     — the example notebooks a new home starts with (``示例笔记本/``).
+* ``templates/``   — the hub's pages: Chinese by default, the portal's English switch.
 * ``shared_dirs``  — 0755 folders on the paths sandbox users must traverse (the lab runs umask 077).
 * ``network``      — bridge, per-server network namespaces, nftables.
 * ``cgroups``      — memory and process limits (cgroup v2 or v1).

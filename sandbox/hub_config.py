@@ -22,6 +22,8 @@ from sandbox.network import SandboxNetwork
 ACTIVITY_INTERVAL = 300
 PROXY_BIN = Path(__file__).parent / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 PROXY_FILTER = Path(__file__).parent / "proxy" / "lab-cookie-filter.mjs"
+TEMPLATES = Path(__file__).parent / "templates"
+"""The hub's page templates: JupyterHub's own, in Chinese by default with the English switch."""
 ADMIN_SERVICE = "datalab-admin"
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
@@ -121,6 +123,7 @@ def render_config(
         "state": str(layout.state_dir),
         "activity": activity,
         "banner": report.banner(),
+        "templates": [str(TEMPLATES)],
         "admin_token_file": str(layout.admin_token_file),
         "services": _services(settings, layout),
         "culler_scopes": CULLER_SCOPES,
@@ -178,6 +181,7 @@ c.JupyterHub.cleanup_servers = True
 c.JupyterHub.cleanup_proxy = True
 c.JupyterHub.last_activity_interval = {activity}
 c.JupyterHub.template_vars = {{"announcement": {banner}}}
+c.JupyterHub.template_paths = {templates}
 c.JupyterHub.services = [
     *{services},
     {{"name": "datalab-admin", "api_token": Path({admin_token_file}).read_text().strip()}},

@@ -6,7 +6,9 @@ server of the hub's own JupyterHub release and the Notebook interface — no dat
 storage client, no credential. The venv is keyed by what goes into it, so a rebuild happens only
 when the wanted packages change. The notebook client SDK sits beside it in its own read-only
 directory keyed by the SDK's source digest (kernels get it on ``PYTHONPATH``), so checkouts with
-different SDK versions on one machine never overwrite each other's.
+different SDK versions on one machine never overwrite each other's. The SDK directory also holds
+the kernels' ``matplotlibrc`` (a CJK font first, so Chinese labels render): ``kernel_environ``
+is what a kernel's environment needs to find both.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sandbox.shared_dirs import SHARED_MODE, make_shared_dir
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 STAMP = "datalab-kernel-env.json"
+MATPLOTLIBRC = "matplotlibrc"
 
 
 def wanted_packages() -> tuple[str, ...]:
@@ -64,10 +67,19 @@ def environment_key(packages: tuple[str, ...] = ()) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def kernel_environ(sdk: Path) -> dict[str, str]:
+    """Environment variables that give a kernel the SDK and its plotting defaults."""
+    return {
+        "PYTHONPATH": str(sdk),
+        "MATPLOTLIBRC": str(sdk / "sandbox" / "client" / MATPLOTLIBRC),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+
+
 def sdk_digest() -> str:
-    """A digest of the notebook client SDK's source files."""
+    """A digest of the notebook client SDK's source files and its ``matplotlibrc``."""
     digest = hashlib.sha256()
-    for source in sorted(_sdk_dir().glob("*.py")):
+    for source in sorted([*_sdk_dir().glob("*.py"), _sdk_dir() / MATPLOTLIBRC]):
         digest.update(source.name.encode() + source.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -27,6 +27,25 @@ NO_PROJECT = (
     "Your organisation has no approved sandbox project, so no sandbox server can start. "
     "Apply for a project and ask a data steward to approve it."
 )
+NO_PROJECT_ZH = (
+    "您所在的机构还没有获批的沙箱项目，因此无法启动沙箱服务器。"
+    "请先在数据实验室申请沙箱项目，并请数据管理员审批。"
+)
+
+
+def no_project_error() -> web.HTTPError:
+    """The 403 for a user without an approved project, saying why on the hub's page.
+
+    JupyterHub shows an exception's ``jupyterhub_message`` (and ``jupyterhub_html_message``)
+    instead of its generic "Failed to start your server"; the log keeps the English line.
+    """
+    error = web.HTTPError(403, NO_PROJECT)
+    error.jupyterhub_message = f"{NO_PROJECT_ZH} {NO_PROJECT}"
+    chinese, english = html.escape(NO_PROJECT_ZH), html.escape(NO_PROJECT)
+    error.jupyterhub_html_message = (
+        f'<p class="lab-text" lang="zh-CN">{chinese}</p><p class="lab-text" lang="en">{english}</p>'
+    )
+    return error
 
 
 class ProjectSpawner(LoggingConfigurable):
@@ -59,7 +78,7 @@ class ProjectSpawner(LoggingConfigurable):
         """The project this server is for; HTTP 403 with a clear message when there is none."""
         projects = approved_projects(hub_lab(), self.user.name)
         if not projects:
-            raise web.HTTPError(403, NO_PROJECT)
+            raise no_project_error()
         wanted = str(self.user_options.get("project", "") or "")
         if not wanted and len(projects) == 1:
             return projects[0]

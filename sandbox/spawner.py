@@ -1,10 +1,10 @@
 """The isolating spawner: one confined single-user server per lab user and sandbox project.
 
 At spawn it checks the host can isolate, resolves the user's approved project (asking which one
-when there are several), provisions the Unix account, creates the server's network namespace and
-cgroup, mints the kernel's gateway token, and starts ``jupyterhub-singleuser`` from the read-only
-kernel environment inside bubblewrap. On stop it kills what is left in the cgroup, removes the
-cgroup and the namespace, and revokes the token.
+when there are several), provisions the Unix account (a new home gets the example notebooks),
+creates the server's network namespace and cgroup, mints the kernel's gateway token, and starts
+``jupyterhub-singleuser`` from the read-only kernel environment inside bubblewrap. On stop it
+kills what is left in the cgroup, removes the cgroup and the namespace, and revokes the token.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from traitlets import Integer, List, Unicode
 from sandbox.accounts import provision
 from sandbox.cgroups import ServerCgroup, become_subreaper, detect_layout
 from sandbox.confinement import SEALED_JUPYTER, confined_command
+from sandbox.examples import place_examples
 from sandbox.identity import ProjectChoice
+from sandbox.kernel_env import kernel_environ
 from sandbox.network import SandboxNetwork, ServerNamespace
 from sandbox.project_spawner import ProjectSpawner
 
@@ -81,6 +83,7 @@ class IsolatingSpawner(ProjectSpawner, LocalProcessSpawner):
         project = self.chosen_project()
         become_subreaper()
         self._account = provision(Path(self.sandbox_root), self.user.name)
+        place_examples(self._account)
         network = self._network()
         namespace = network.add_server(network.free_index())
         self.namespace_name = self.cgroup_name = namespace.name
@@ -118,8 +121,7 @@ class IsolatingSpawner(ProjectSpawner, LocalProcessSpawner):
             HOME=account.sandbox_home,
             SHELL="/bin/sh",
             PATH=f"{self.kernel_env}/bin:/usr/bin:/bin",
-            PYTHONPATH=self.sdk_path,
-            MPLBACKEND="module://matplotlib_inline.backend_inline",
+            **kernel_environ(Path(self.sdk_path)),
             **sealed_jupyter_paths(account.sandbox_home),
         )
         return env

@@ -14,6 +14,8 @@ from lab.catalogue.versions.staged import sealed_staging, staging_root
 from lab.cli.context import one_line_errors, services
 from lab.crypto import SealedObjectStore, add_active_key, load_keyring
 from lab.crypto.keyring import KEK_SETTING
+from lab.gateway.encrypted_tables import rotate_exported
+from lab.gateway.parquet_crypto import kek_usage
 
 keys_app = typer.Typer(
     help="Key-encryption keys of the restricted objects: status and rotation (keys never shown).",
@@ -47,16 +49,22 @@ def rotate(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
         ]
     rewrapped = sum(r.rewrapped for r in reports)
     already_current = sum(r.already_current for r in reports)
+    parquet_files = rotate_exported(lab, keyring) if not prefix else 0
     details = {
         "active_key": keyring.active_id,
         "rewrapped": rewrapped,
         "already_current": already_current,
+        "spark_parquet_files": parquet_files,
     }
     lab.audit.append(actor=CLI_ACTOR, action="keys.rotate", target=prefix or "*", details=details)
     typer.echo(
         f"active key {keyring.active_id}: re-wrapped {rewrapped} objects, "
         f"{already_current} already under it"
     )
+    if parquet_files:
+        typer.echo(
+            f"re-wrapped the key material of {parquet_files} encrypted Parquet files for Spark"
+        )
 
 
 @keys_app.command("status")
@@ -72,6 +80,8 @@ def status(prefix: str = typer.Option("", help=PREFIX_HELP)) -> None:
     if not prefix:
         for store in sealed_staging(staging_root(lab.settings.home), keyring):
             usage.update(store.kek_usage())
+    if not prefix and lab.settings.resolved_spark_tables_dir.is_dir():
+        usage.update(kek_usage(lab.settings.resolved_spark_tables_dir))
     for key_id in sorted(set(keyring.keys) | set(usage)):
         note = " (active)" if key_id == keyring.active_id else ""
         if key_id not in keyring.keys:

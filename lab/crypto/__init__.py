@@ -5,6 +5,9 @@
 * ``keyring``: key-encryption keys from ``DATALAB_KEK`` or the 0600 keyring file; wraps data keys;
 * ``sealed_store``: ``SealedObjectStore``, an object store wrapper that seals objects, publishes
   them, decrypts into an in-memory file, and rotates (re-wraps) without rewriting data.
+* ``kms``, ``kms_server``, ``kms_client``, ``kms_jar``: the key service of Parquet modular
+  encryption for Spark (KEKs wrap Parquet's keys for table-scoped tokens, over loopback HTTP),
+  its pyarrow client, and the build of its JVM client; imported where used, not from here.
 """
 
 from lab.crypto.envelope import ciphertext_length, decrypt_stream, encrypt_stream, new_data_key

@@ -279,6 +279,25 @@ class OrganisationBudget(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ProjectUnitRho(Base):
+    """The ρ a zCDP project has spent on one privacy unit, across every dataset about it.
+
+    One row per (project, the organisation's budget row on the unit). All the project's releases
+    on datasets about the unit compose in ρ here — a join counted once — and the organisation's
+    unit level is charged the (ε, δ) this ρ implies at ``delta_pico`` (the δ of the project's
+    first charged budget, fixed when the row is made): the increments telescope to ε(ρ spent).
+    """
+
+    __tablename__ = "project_unit_rho"
+    __table_args__ = (UniqueConstraint("project_id", "organisation_budget_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("sandbox_projects.id"))
+    organisation_budget_id: Mapped[int] = mapped_column(ForeignKey("organisation_budgets.id"))
+    rho_spent_micro: Mapped[int] = mapped_column(BigInteger, default=0)
+    delta_pico: Mapped[int] = mapped_column(BigInteger)
+
+
 class QueryRelease(Base):
     """One charged query: reserved before any data is touched, its answer stored before release.
 

@@ -15,6 +15,9 @@ Modules, one job each:
 * T1 ``transit`` (bus routes, stops), ``air`` (hourly air quality), ``register`` (enterprise
   register), ``licences`` and ``shuanggongshi`` (双公示 licences and penalties, plus the
   natural-person trap); ``penalties`` draws the decisions shared with the credit file.
+* T1 ``open_places`` (lists of places: stations, schools, hospitals, parks …) and ``open_series``
+  (multi-year city statistics: ridership, weather, water, farming, prices, economy), both drawn
+  by ``open_city`` (``OpenSpec``: catalogue facts, data dictionary, rows from a seeded stream).
 * T2 ``annual`` (banded annual-report details).
 * T3 ``tax``, ``payroll`` (social insurance, housing fund), ``utilities``, ``customs``.
 * T4 ``credit`` (penalty records, tax grades, abnormal operations), ``judicial`` (court cases,

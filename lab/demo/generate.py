@@ -21,6 +21,8 @@ from lab.demo import (
     judicial,
     licences,
     loans,
+    open_places,
+    open_series,
     payroll,
     persons,
     prohibited,
@@ -64,6 +66,8 @@ def build_tables(scale: int, seed: int) -> Iterator[DemoTable]:
     )
     yield from transit.build_bus_network(stream(seed, "transit"))
     yield air.build_air_quality(stream(seed, "air"))
+    for spec in (*open_places.SPECS, *open_series.SPECS):
+        yield spec.build(stream(seed, spec.id))
     yield register.build_register(firms)
     yield licences.build_licences(stream(seed, "licences"), firms)
     yield shuanggongshi.build_public_penalties(firms, penalties)

@@ -102,6 +102,8 @@ class DemoDataset:
     columns: tuple[str, ...]
     identifier_columns: tuple[str, ...] = ()
     dp: DPHints | None = None
+    dictionary: tuple[tuple[str, str], ...] = ()
+    """The data dictionary: (column, what it holds and in which unit), for the columns described."""
 
     def __post_init__(self) -> None:
         """Check the entry is self-consistent, so a broken generator fails at build time."""
@@ -112,6 +114,8 @@ class DemoDataset:
         _require(self.file_name.endswith(f".{self.format}"), f"{self.id}: extension mismatch")
         known = set(self.columns)
         _require(set(self.identifier_columns) <= known, f"{self.id}: unknown identifier column")
+        described = {column for column, _ in self.dictionary}
+        _require(described <= known, f"{self.id}: dictionary describes unknown columns")
         _require(self.dp is not None or self.intended_tier != "T3", f"{self.id}: T3 needs DP hints")
         if self.dp is not None:
             _require(self.dp.columns() <= known, f"{self.id}: DP hints name unknown columns")
@@ -204,4 +208,5 @@ def _dataset_from_json(entry: dict) -> DemoDataset:
             unique_per_unit=tuple(dp.get("unique_per_unit", ())),
         )
     as_tuples = {k: tuple(entry[k]) for k in ("tags", "columns", "identifier_columns")}
-    return DemoDataset(**{**entry, **as_tuples, "dp": dp})
+    dictionary = tuple(tuple(pair) for pair in entry.get("dictionary", ()))
+    return DemoDataset(**{**entry, **as_tuples, "dp": dp, "dictionary": dictionary})

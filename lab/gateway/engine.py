@@ -1,7 +1,8 @@
 """Engines that run a compiled plan: a small interface, and DuckDB scanning Parquet in place.
 
 The gateway only ever hands an engine a compiled statement and the restricted tables' Parquet
-(paths or open anonymous memory files; two for a join); the engine renders the statement for
+(paths or open anonymous memory files; two for a join; for Spark reading a cluster's storage,
+encrypted table folders, ``parquet_crypto.EncryptedParquet``); the engine renders the statement for
 its dialect and returns the exact per-group aggregates as Arrow. ``spark_engine`` is the other
 implementation; ``engine_choice`` picks one from the settings.
 """

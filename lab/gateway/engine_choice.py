@@ -1,9 +1,15 @@
-"""The query engine the settings choose: embedded DuckDB (the default) or Spark."""
+"""The query engine the settings choose: embedded DuckDB (the default) or Spark, and how the
+restricted tables reach it (decrypted in the lab's memory, or encrypted Parquet for Spark)."""
 
 from __future__ import annotations
 
+from lab.crypto.kms_jar import JAR
+from lab.errors import ConfigurationError
+from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine, QueryEngine
+from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.spark_engine import SparkConfig, SparkEngine, check_prerequisites
+from lab.services import LabServices
 from lab.settings import LabSettings
 
 
@@ -23,6 +29,28 @@ def engine_for(settings: LabSettings) -> QueryEngine:
     return engine
 
 
+def tables_for(lab: LabServices) -> OpenTableCache | EncryptedTables:
+    """Where the gateway leases restricted tables: encrypted Parquet on the shared folder when
+    Spark reads them itself (``DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet``), else the
+    bounded cache of tables decrypted into the lab's memory."""
+    if _reads_encrypted_parquet(lab.settings):
+        return encrypted_tables(lab)
+    return OpenTableCache(lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes)
+
+
+def _reads_encrypted_parquet(settings: LabSettings) -> bool:
+    return settings.gateway_engine == "spark" and settings.gateway_spark_storage != "memory"
+
+
 def _spark_config(settings: LabSettings) -> SparkConfig:
-    """The Spark settings as the engine takes them."""
-    return SparkConfig(settings.gateway_spark_master, settings.gateway_spark_driver_memory)
+    """The Spark settings as the engine takes them (with the lab's KMS client jar when Spark
+    reads encrypted Parquet; missing, it stops the lab in one line)."""
+    jars: tuple[str, ...] = ()
+    if _reads_encrypted_parquet(settings):
+        if not JAR.is_file():
+            raise ConfigurationError(
+                f"DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet needs the lab's KMS client jar "
+                f"{JAR}: build it with `make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
+            )
+        jars = (str(JAR),)
+    return SparkConfig(settings.gateway_spark_master, settings.gateway_spark_driver_memory, jars)

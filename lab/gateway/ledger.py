@@ -20,20 +20,27 @@ budget on the dataset, and the organisation's budget on the dataset's kind of pr
 
 Under ρ-zCDP accounting (``zcdp``) the project's row is charged first, in micro-ρ, by the same
 kind of conditional update on ``rho_spent_micro``; its result fixes the (ε, δ) increment that the
-three levels are then charged as above: ε(ρ_after) − ε(ρ_before) in micro-ε (OpenDP's conversion
+project's and the organisation's dataset levels are then charged as above (the unit level: below):
+ε(ρ_after) − ε(ρ_before) in micro-ε (OpenDP's conversion
 at the project's δ, rounded up — the increments telescope to ε(ρ_total)) and the project's δ on
 its first charge only. Locking that project row before the organisation rows cannot deadlock:
 pure-ε queries never lock a zCDP project's row, and zCDP queries of one project queue on it
 before they take any organisation row (still in ascending id order).
 
+The organisation's unit level is charged from the project's ρ *on the unit*
+(``ProjectUnitRho``): every release of the project on a dataset about that unit adds its ρ
+there once — a join too — since adding or removing one unit changes all of them, and they
+compose in ρ. The unit row is charged ε(ρ_after) − ε(ρ_before) of that tally (at the δ it was
+made with, δ on its first charge only), so it holds exactly ε(ρ on the unit) for the project:
+never the sum of the datasets' ε's, which counts a join twice and ignores that ρ's add before
+the conversion. The tally row is locked after the project rows and before any organisation row.
+
 A join (``joins``) reads two datasets: it is charged to the project's and the organisation's
 budget on *each* of them, and once to the organisation's budget on their shared privacy unit —
 one release, ε-DP with respect to adding or removing that unit in every table. All organisation
 rows are still locked in ascending id order, then the project rows in ascending id order, so the
-lock order stays one total order. Under zCDP each project row is charged the ρ, each dataset's
-rows the (ε, δ) increment of its own project row, and the unit row the sum of those increments
-(each project row's increments bound the loss of every release charged to it, so their sum
-bounds this one's whichever row it is counted in).
+lock order stays one total order. Under zCDP each project row is charged the ρ and each
+dataset's rows the (ε, δ) increment of its own project row.
 
 The same transaction reads the budgets as this charge left them (the updates return them), so
 a query needs only two short transactions: this one, and ``record_answer`` once the answer
@@ -53,10 +60,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Row, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease
+from lab.db.models import OrganisationBudget, PrivacyBudget, ProjectUnitRho, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
 from lab.gateway.accounting import MICRO, PICO
 from lab.gateway.zcdp import implied_epsilon_micro
@@ -217,8 +226,10 @@ class BudgetLedger:
                 costs = {p: (cost_micro, cost_delta_pico) for p, _ in budgets.pairs}
                 unit_cost = (cost_micro, cost_delta_pico)
                 if cost_rho_micro:
-                    costs = _charge_rho(session, budgets, cost_rho_micro)
-                    unit_cost = tuple(map(sum, zip(*costs.values(), strict=True)))
+                    costs, project_id, delta_pico = _charge_rho(session, budgets, cost_rho_micro)
+                    unit_cost = _charge_unit_rho(
+                        session, project_id, budgets.unit, cost_rho_micro, delta_pico
+                    )
                     cost_micro, cost_delta_pico = costs[budgets.project]
                 levels = _charge(session, budgets, costs, unit_cost)
                 release_id = session.scalar(
@@ -322,7 +333,19 @@ _CHARGE_PROJECT_RHO = (
         <= PrivacyBudget.rho_limit_micro,
     )
     .values(rho_spent_micro=PrivacyBudget.rho_spent_micro + bindparam("rho", type_=BigInteger))
-    .returning(PrivacyBudget.rho_spent_micro, PrivacyBudget.delta_limit_pico)
+    .returning(
+        PrivacyBudget.rho_spent_micro, PrivacyBudget.delta_limit_pico, PrivacyBudget.project_id
+    )
+    .execution_options(synchronize_session=False)
+)
+_CHARGE_UNIT_RHO = (
+    update(ProjectUnitRho)
+    .where(
+        ProjectUnitRho.project_id == bindparam("project"),
+        ProjectUnitRho.organisation_budget_id == bindparam("unit"),
+    )
+    .values(rho_spent_micro=ProjectUnitRho.rho_spent_micro + bindparam("rho", type_=BigInteger))
+    .returning(ProjectUnitRho.rho_spent_micro, ProjectUnitRho.delta_pico)
     .execution_options(synchronize_session=False)
 )
 _PROJECT_STATE = select(*_state_columns(PrivacyBudget)).where(PrivacyBudget.id == bindparam("row"))
@@ -423,17 +446,19 @@ def _charge(
 
 def _charge_rho(
     session: Session, budgets: ChargedBudgets, rho_micro: int
-) -> dict[int, tuple[int, int]]:
+) -> tuple[dict[int, tuple[int, int]], int, int]:
     """Charge ρ to each project row (ascending id); return per row the (micro-ε, pico-δ) it
-    newly implies at that row's δ."""
-    return {
-        project: _charge_rho_row(session, project, rho_micro)
-        for project in sorted({project for project, _ in budgets.pairs})
-    }
+    newly implies at that row's δ, with the project's id and the δ of its first row."""
+    costs, first = {}, None
+    for row in sorted({project for project, _ in budgets.pairs}):
+        costs[row], charged = _charge_rho_row(session, row, rho_micro)
+        first = first or charged
+    return costs, first.project_id, first.delta_limit_pico
 
 
-def _charge_rho_row(session: Session, project: int, rho_micro: int) -> tuple[int, int]:
-    """Charge one project row's ρ; return the (micro-ε, pico-δ) it newly implies at its δ.
+def _charge_rho_row(session: Session, project: int, rho_micro: int) -> tuple[tuple[int, int], Row]:
+    """Charge one project row's ρ; return the (micro-ε, pico-δ) it newly implies at its δ, and
+    the row as charged.
 
     ε(ρ) is non-decreasing, so the increment is ≥ 0, and the increments of a project's queries
     add up to exactly ε(ρ spent) in micro-ε. δ is spent once, with the first ρ.
@@ -449,9 +474,37 @@ def _charge_rho_row(session: Session, project: int, rho_micro: int) -> tuple[int
             f"the query costs more than is left of the project's budget: ρ = {left:g}; "
             "nothing was charged"
         )
-    after, delta_pico = row
-    before = after - rho_micro
-    increment = implied_epsilon_micro(after, delta_pico) - implied_epsilon_micro(before, delta_pico)
+    return _increment(row.rho_spent_micro, rho_micro, row.delta_limit_pico), row
+
+
+def _charge_unit_rho(
+    session: Session, project_id: int, unit_row: int, rho_micro: int, delta_pico: int
+) -> tuple[int, int]:
+    """Add ρ to the project's tally on the unit (made at ``delta_pico`` if new); return the
+    (micro-ε, pico-δ) the unit level is newly charged: the project's releases on the unit
+    compose in ρ there (a join once), so its charges telescope to ε(ρ on the unit), δ once.
+
+    Locked after the project's rows and before any organisation row: zCDP queries of one
+    project queue on their project rows first, so the lock order stays one total order.
+    """
+    keys = {"project_id": project_id, "organisation_budget_id": unit_row}
+    dialect = session.get_bind().dialect.name
+    new_tally = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(ProjectUnitRho)
+    session.execute(
+        new_tally.values(**keys, rho_spent_micro=0, delta_pico=delta_pico).on_conflict_do_nothing()
+    )
+    charge = {"project": project_id, "unit": unit_row, "rho": rho_micro}
+    after, tally_delta = session.execute(_CHARGE_UNIT_RHO, charge).one()
+    return _increment(after, rho_micro, tally_delta)
+
+
+def _increment(rho_after: int, rho_micro: int, delta_pico: int) -> tuple[int, int]:
+    """The (micro-ε, pico-δ) that ``rho_micro`` more ρ, reaching ``rho_after``, implies at δ:
+    ε(after) − ε(before) (≥ 0: ε(ρ) is non-decreasing), and δ with the first ρ only."""
+    before = rho_after - rho_micro
+    increment = implied_epsilon_micro(rho_after, delta_pico) - implied_epsilon_micro(
+        before, delta_pico
+    )
     return max(0, increment), delta_pico if before == 0 else 0
 
 

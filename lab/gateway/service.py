@@ -12,7 +12,8 @@ Order matters and is the privacy argument of the whole path:
    organisation × privacy unit); an identical earlier query from any project of the
    organisation returns its stored answer, free;
 3. the restricted table is scanned from an anonymous in-memory file (decrypted once and kept
-   in a bounded cache of open tables, ``open_tables``);
+   in a bounded cache of open tables, ``open_tables``) — or, for a Spark cluster, read by Spark
+   from encrypted Parquet with keys unwrapped by the lab (``encrypted_tables``);
 4. groups found in the data (keys without a public domain) are kept only if DP partition
    selection releases them (``partitions``); public groups are all present;
 5. the small exact aggregate vector is noised with OpenDP, each value with its 95% interval;
@@ -43,8 +44,9 @@ from lab.gateway.accuracy import (
     budget_for_accuracy,
     expected_accuracy,
 )
+from lab.gateway.encrypted_tables import EncryptedTables
 from lab.gateway.engine import QueryEngine, run_compiled
-from lab.gateway.engine_choice import engine_for
+from lab.gateway.engine_choice import engine_for, tables_for
 from lab.gateway.errors import QueryRejected
 from lab.gateway.ledger import BudgetLedger, ChargedBudgets, Reservation, query_key
 from lab.gateway.open_tables import OpenTableCache
@@ -141,7 +143,7 @@ class DpGateway:
         self,
         lab: LabServices,
         engine: QueryEngine | None = None,
-        tables: OpenTableCache | None = None,
+        tables: OpenTableCache | EncryptedTables | None = None,
     ) -> None:
         self.lab = lab
         self._own_engine = engine_for(lab.settings) if engine is None else None
@@ -149,9 +151,7 @@ class DpGateway:
         self.ledger = BudgetLedger(lab.sessions)
         self.targets = QueryTargets(OrganisationCaps.of(lab.settings))
         self.prepared = PreparedQueries(max_groups=lab.settings.gateway_max_domain_groups)
-        self.tables = tables or OpenTableCache(
-            lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes
-        )
+        self.tables = tables or tables_for(lab)
 
     def close(self) -> None:
         """Close the decrypted tables and the engine the gateway opened itself."""

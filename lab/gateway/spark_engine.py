@@ -9,7 +9,10 @@ columns the statement uses from the lab's anonymous memory file (``open_tables``
 sends them over its authenticated local socket instead of a temporary file (its default), and
 anything Spark spills or shuffles is encrypted with a key that lives only in the JVM. The
 DataFrame is a temporary view for one statement, dropped afterwards. This suits local mode (the
-JVM is the lab's child process); a cluster reads encrypted Parquet instead (docs/scale.md).
+JVM is the lab's child process). A cluster reads encrypted Parquet instead: a source that is an
+``EncryptedParquet`` (``DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet``, ``encrypted_tables``)
+is read by Spark's own Parquet reader with the lab's KMS client and that table's token as the
+read's options, so executors unwrap its keys through the lab and nothing is decrypted here.
 
 Spark is optional: ``SparkEngine.start`` checks, before anything else, that pyspark and Java 17+
 are installed and the master can be reached, and says in one line what is missing.
@@ -36,6 +39,7 @@ import pyarrow.parquet as pq
 
 from lab.errors import ConfigurationError
 from lab.gateway.engine import ParquetSource, parquet_path
+from lab.gateway.parquet_crypto import EncryptedParquet
 from lab.gateway.planner import CompiledQuery
 from lab.gateway.spark_sql import source_columns, spark_sql
 
@@ -51,6 +55,7 @@ class SparkConfig:
 
     master: str = "local[2]"
     driver_memory: str = "2g"
+    jars: tuple[str, ...] = ()
 
     @property
     def is_connect(self) -> bool:
@@ -81,6 +86,15 @@ class SparkConfig:
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.log.level": "ERROR",
             "spark.ui.showConsoleProgress": "false",
+        } | self._jar_options()
+
+    def _jar_options(self) -> dict[str, str]:
+        """Extra jars (the lab's KMS client) on the driver's class path and shipped to executors."""
+        if not self.jars:
+            return {}
+        return {
+            "spark.jars": ",".join(self.jars),
+            "spark.driver.extraClassPath": ":".join(self.jars),
         }
 
 
@@ -96,19 +110,17 @@ class SparkEngine:
         """Check the prerequisites and start the session (ConfigurationError says what failed)."""
         self._open()
 
-    def run(self, compiled: CompiledQuery, sources: Sequence[ParquetSource]) -> pa.Table:
+    def run(
+        self, compiled: CompiledQuery, sources: Sequence[ParquetSource | EncryptedParquet]
+    ) -> pa.Table:
         """The exact aggregates of ``compiled`` over ``sources``, computed by Spark."""
         session = self._open()
         referenced = set(source_columns(compiled.sql))
         views = tuple(f"restricted_{uuid.uuid4().hex}" for _ in sources)
         try:
             for source, view in zip(sources, views, strict=True):
-                path = parquet_path(source)
-                names = pq.read_schema(path).names
-                columns = [name for name in names if name in referenced] or names[:1]
                 with _pyspark_quirks():
-                    table = pq.read_table(path, columns=columns)
-                    session.createDataFrame(table).createOrReplaceTempView(view)
+                    _frame(session, source, referenced).createOrReplaceTempView(view)
             with _pyspark_quirks():
                 return session.sql(spark_sql(compiled.sql, views)).toArrow()
         finally:
@@ -128,6 +140,17 @@ class SparkEngine:
                 check_prerequisites(self.config)
                 self._session = _start_session(self.config)
             return self._session
+
+
+def _frame(session: Any, source: ParquetSource | EncryptedParquet, referenced: set[str]) -> Any:
+    """A DataFrame of ``source``: read by Spark itself from encrypted Parquet, or the columns
+    the statement uses handed over from the lab's memory."""
+    if isinstance(source, EncryptedParquet):
+        return session.read.options(**source.spark_options()).parquet(str(source.folder))
+    path = parquet_path(source)
+    names = pq.read_schema(path).names
+    columns = [name for name in names if name in referenced] or names[:1]
+    return session.createDataFrame(pq.read_table(path, columns=columns))
 
 
 def check_prerequisites(config: SparkConfig) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from .http import GatewayCaller, LabError
+from .intervals import warn_wide_intervals
 
 URL_ENV = "DATALAB_GATEWAY_URL"
 TOKEN_ENV = "DATALAB_GATEWAY_TOKEN"  # noqa: S105 (the variable's name, not a secret)
@@ -162,11 +163,15 @@ class Lab:
         years, days, numeric bins or a list — returns every group, empty ones included;
         grouping by a column without one needs ``delta`` > 0: only groups that DP partition
         selection releases appear. ``dataset`` defaults to the name after the SQL's ``FROM``.
+
+        When an interval is wider than the value it qualifies, a ``WideIntervalWarning`` says
+        which values and how to get informative ones (more ε, coarser groups).
         """
         answer = self._gateway.post(f"{API}/query", _request(sql, epsilon, delta, dataset, rho))
         frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
         frame.attrs = {key: answer.get(key) for key in RELEASE_ATTRS}
         frame.attrs["notes"] = list(answer.get("notes") or ())
+        warn_wide_intervals(frame)
         return frame
 
     def budget(self, levels: bool = False) -> pd.DataFrame:

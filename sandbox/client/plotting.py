@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .intervals import value_columns
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -27,7 +29,7 @@ def plot_with_error_bars(
     ``value`` may be left out when the frame has one value column. Draws on ``ax`` if given,
     else on a new figure; returns the Axes.
     """
-    values = _value_columns(frame)
+    values = value_columns(frame)
     value = _chosen_value(values, value)
     keys = [c for c in frame.columns if c not in values and not _is_interval(c, values)]
     labels = _labels(frame, keys, value)
@@ -60,7 +62,7 @@ def plot_trend(
     keep the frame's order (the gateway answers them in time order, empty ones included).
     Draws on ``ax`` if given, else on a new figure; returns the Axes.
     """
-    value = _chosen_value(_value_columns(frame), value)
+    value = _chosen_value(value_columns(frame), value)
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -79,11 +81,6 @@ def plot_trend(
     if by is not None:
         ax.legend(title=by, fontsize="small")
     return ax
-
-
-def _value_columns(frame: pd.DataFrame) -> list[str]:
-    columns = set(frame.columns)
-    return [c for c in frame.columns if f"{c}_low" in columns and f"{c}_high" in columns]
 
 
 def _is_interval(column: str, values: list[str]) -> bool:

@@ -23,6 +23,11 @@ from sandbox.kube.pod import spawner_config
 
 SPAWNER_CLASS = "sandbox.kube.spawner.LabKubeSpawner"
 AUTHENTICATOR_CLASS = "sandbox.authenticator.LabAuthenticator"
+TEMPLATES_CONFIG = (
+    "from sandbox.hub_config import TEMPLATES\nc.JupyterHub.template_paths = [str(TEMPLATES)]\n"
+)
+"""The hub's pages in Chinese with the English switch, from the project installed in the image
+(its path is the image's, so it is resolved there, not where the values are written)."""
 HUB_SECRET = "datalab-hub"  # noqa: S105 (a Secret's name; it holds `database-url`)
 VALUES_FILE = "values.yaml"
 POLICIES_FILE = "network-policies.yaml"
@@ -51,6 +56,7 @@ def hub_values(settings: LabSettings, layout: ClusterLayout) -> dict:
         "service": {"extraPorts": [relay_port]},
         "networkPolicy": hub_policy_values(layout),
         "services": {"gateway-relay": relay_service(layout)},
+        "extraConfig": {"datalab-templates": TEMPLATES_CONFIG},
         "config": {
             "JupyterHub": {
                 "authenticator_class": AUTHENTICATOR_CLASS,

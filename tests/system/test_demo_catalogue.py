@@ -6,12 +6,14 @@ from sqlalchemy import select
 
 from lab.db import transaction
 from lab.db.models import Organisation
-from lab.demo import generate_demo_data
+from lab.demo import DemoManifest, generate_demo_data
 from lab.demo.accounts import seed_demo_accounts
 from lab.demo.catalogue import load_demo_catalogue
 from lab.demo.projects import DEMO_PROJECTS, seed_demo_projects
 from lab.gateway.org_budgets import organisation_levels
 from lab.services import LabServices
+
+OPEN = ("T1", "T2")
 
 
 def test_demo_catalogue_tiers(lab: LabServices, tmp_path) -> None:
@@ -26,8 +28,26 @@ def test_demo_catalogue_tiers(lab: LabServices, tmp_path) -> None:
     assert {r.state for r in results if r.intended == "T5"} == {"rejected"}
     assert sum(state == "published" for state in states.values()) >= 18
     assert lab.audit.verify().ok
+    _assert_a_city_sized_open_catalogue(data, states)
     again = load_demo_catalogue(lab, data)
     assert {r.state for r in again} == {"already loaded"}
+
+
+def _assert_a_city_sized_open_catalogue(data, states: dict[str, str]) -> None:
+    """At least 40 published open (T1/T2) datasets from 10 departments on 10 topics, each of
+    the everyday ones with a dictionary describing every column it has."""
+    manifest = DemoManifest.read(data / "manifest.json")
+    published_open = [
+        d for d in manifest.datasets if d.intended_tier in OPEN and states[d.id] == "published"
+    ]
+    assert len(published_open) >= 40
+    assert len({d.topic for d in published_open}) >= 10
+    assert len({d.department for d in published_open}) >= 10
+    described = [d for d in published_open if d.dictionary]
+    assert len(described) >= 33
+    for dataset in described:
+        assert [column for column, _ in dataset.dictionary] == list(dataset.columns), dataset.id
+        assert all(text.strip() for _, text in dataset.dictionary), dataset.id
 
 
 def test_demo_projects_are_approved_once(lab: LabServices, tmp_path) -> None:

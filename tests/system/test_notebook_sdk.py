@@ -12,7 +12,7 @@ import uvicorn
 
 from lab.app import create_app
 from lab.services import LabServices
-from sandbox.client import Lab, LabError
+from sandbox.client import Lab, LabError, WideIntervalWarning
 from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token
 
 
@@ -50,7 +50,8 @@ def test_analyst_journey_through_the_sdk(served, monkeypatch) -> None:
     assert len(lab.mock("tax", 5)) == 5
     sql = 'SELECT "所属区", COUNT(*), SUM("应纳税额（元）") FROM tax GROUP BY "所属区"'
     assert lab.cost(sql, epsilon=0.4)["epsilon"] == 0.4
-    frame = lab.query(sql, epsilon=0.4)
+    with pytest.warns(WideIntervalWarning, match="wider than the values"):
+        frame = lab.query(sql, epsilon=0.4)  # ten small districts: counts of ~50, ±60
     assert len(frame) == 10 and {"count(*)", "count(*)_low", "count(*)_high"} <= set(frame)
     assert (frame["count(*)_low"] <= frame["count(*)"]).all()
     assert "918273645" not in frame.to_string()
@@ -77,7 +78,8 @@ def test_zcdp_and_accuracy_first_through_the_sdk(served, sqlite_lab: LabServices
     sql = 'SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"'
     estimate = lab.cost(sql, target_half_width=60, aggregate="count(*)")
     assert estimate["accounting"] == "zcdp" and estimate["accuracy"][0]["half_width"] <= 60
-    frame = lab.query(sql, rho=estimate["rho"])
+    with pytest.warns(WideIntervalWarning):
+        frame = lab.query(sql, rho=estimate["rho"])  # ±60 on counts of ~50
     assert ((frame["count(*)_high"] - frame["count(*)"]) <= 60).all()
     assert frame.attrs["rho"] == estimate["rho"] and frame.attrs["epsilon"] > 0
     budget = lab.budget()

@@ -1,8 +1,9 @@
-"""The two DP example notebooks run end to end against the demo and show what they promise.
+"""The DP example notebooks run end to end against the demo and show what they promise.
 
 The demo city (small scale) is generated and loaded through real ingest, the demo enterprise and
-bank get their approved projects, and each notebook runs under nbclient with a sandbox token of
-its user, as a sandbox kernel would. Executed copies are saved under test-artifacts/notebooks/.
+bank get their approved projects (the bank's second one under ρ-zCDP), and each notebook runs
+under nbclient with a sandbox token of its user, as a sandbox kernel would. Executed copies are
+saved under test-artifacts/notebooks/.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ from lab.cli.demo import load_catalogue, prepare_demo_data
 from lab.db import transaction
 from lab.demo.accounts import seed_demo_accounts
 from lab.demo.projects import seed_demo_projects
+from lab.gateway.accounting import MICRO, PICO
+from lab.gateway.projects import DEFAULT_DELTA_PER_DATASET
+from lab.gateway.zcdp import implied_epsilon_micro
 from lab.services import open_services
 from lab.settings import load_settings
 from sandbox.identity import mint_kernel_token
+from sandbox.kernel_env import kernel_environ
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -40,7 +45,8 @@ pytestmark = pytest.mark.timeout(400)
 
 @pytest.fixture(scope="module")
 def demo_gateway():
-    """The demo on a small scale, served on loopback; yields (url, {username: project id})."""
+    """The demo on a small scale, served on loopback; yields (url, lab, {project: id}): the
+    enterprise's (``analyst``), the bank's (``banker``) and the bank's zCDP one (``zcdp``)."""
     with tempfile.TemporaryDirectory(prefix="cdl-notebooks-") as home:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -52,7 +58,7 @@ def demo_gateway():
         load_catalogue(lab, data_dir)
         with transaction(lab.sessions) as session:
             projects = seed_demo_projects(session, lab.audit)
-            enterprise_project, bank_project = (p.id for p in projects)
+            enterprise_project, bank_project, zcdp_project = (p.id for p in projects)
         server = uvicorn.Server(
             uvicorn.Config(create_app(lab), host="127.0.0.1", port=port, log_config=None)
         )
@@ -65,23 +71,38 @@ def demo_gateway():
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        yield url, lab, {"analyst": enterprise_project, "banker": bank_project}
+        yield (
+            url,
+            lab,
+            {"analyst": enterprise_project, "banker": bank_project, "zcdp": zcdp_project},
+        )
         server.should_exit = True
         thread.join(timeout=10)
         lab.close()
 
 
-def run_notebook(name: str, username: str, demo_gateway, monkeypatch) -> nbformat.NotebookNode:
+def run_notebook(
+    name: str, username: str, demo_gateway, monkeypatch, project: str = ""
+) -> nbformat.NotebookNode:
+    """Run notebook ``name`` as ``username`` with a token for demo project ``project`` (the
+    user's own by default); save the executed copy."""
     url, lab, projects = demo_gateway
     token = mint_kernel_token(
-        lab, username=username, project_id=projects[username], lifetime=timedelta(hours=1)
+        lab,
+        username=username,
+        project_id=projects[project or username],
+        lifetime=timedelta(hours=1),
     )
     monkeypatch.setenv("DATALAB_GATEWAY_URL", url)
     monkeypatch.setenv("DATALAB_GATEWAY_TOKEN", token.plain)
+    for variable, value in kernel_environ(ROOT).items():  # the SDK and its matplotlibrc
+        monkeypatch.setenv(variable, value)
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(notebook, timeout=180, kernel_name="python3").execute()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, ARTIFACTS / name)
+    streams = "".join(o.get("text", "") for o in outputs(notebook, "text"))
+    assert "missing from font" not in streams, "Chinese labels drawn as missing-glyph boxes"
     return notebook
 
 
@@ -90,8 +111,9 @@ def outputs(notebook: nbformat.NotebookNode, kind: str) -> list:
 
 
 def summary(notebook: nbformat.NotebookNode) -> dict:
-    """The dict the notebook's last cell prints."""
-    return ast.literal_eval(notebook.cells[-1].outputs[-1]["text"].strip())
+    """The dict the notebook's last cell prints (its stdout; warnings go to stderr)."""
+    printed = [o for o in notebook.cells[-1].outputs if o.get("name") == "stdout"]
+    return ast.literal_eval(printed[-1]["text"].strip())
 
 
 def images(notebook: nbformat.NotebookNode) -> int:
@@ -132,4 +154,32 @@ def test_bank_benchmark_notebook(demo_gateway, monkeypatch) -> None:
     assert result["spent_social_insurance"] == pytest.approx(0.4)
     assert result["history"] == 3
     assert images(notebook) >= 2
+    assert not outputs(notebook, "ename")
+
+
+def test_bank_zcdp_notebook(demo_gateway, monkeypatch) -> None:
+    """zCDP notebook (the bank's project under ρ-zCDP): a grouped query at ρ = 0.02 and a join
+    at ρ = 0.03 through the SDK, the join's half-width as ``cost()`` planned it; tax spends
+    ρ 0.05 and social insurance 0.03, each shown as the ε OpenDP's conversion gives at the
+    project's δ (δ once), and the bank's unit level grows by ε of the 0.05 the project spent
+    on it — in ρ, not the two datasets' ε's added."""
+    notebook = run_notebook(
+        "bank_zcdp_benchmark.ipynb", "banker", demo_gateway, monkeypatch, project="zcdp"
+    )
+    result = summary(notebook)
+    delta_pico = round(DEFAULT_DELTA_PER_DATASET * PICO)
+    implied = {rho: implied_epsilon_micro(rho, delta_pico) / MICRO for rho in (30_000, 50_000)}
+    assert result["accounting"] == ["zcdp"]
+    assert result["districts"] == 10 and result["joined_districts"] == 10
+    assert result["rho_answers"] == [0.02, 0.03]
+    assert result["rho_spent_tax"] == pytest.approx(0.05)
+    assert result["rho_spent_social_insurance"] == pytest.approx(0.03)
+    assert result["epsilon_spent_tax"] == implied[50_000]
+    assert result["epsilon_spent_social_insurance"] == implied[30_000]
+    assert result["delta_spent_tax"] == DEFAULT_DELTA_PER_DATASET
+    assert result["epsilon_spent_unit"] == pytest.approx(implied[50_000], abs=1e-6)
+    assert result["epsilon_spent_unit"] < implied[50_000] + implied[30_000] - 1.0
+    assert result["answered_half_width"] == pytest.approx(result["planned_half_width"])
+    assert result["planned_half_width"] > 0
+    assert images(notebook) >= 1
     assert not outputs(notebook, "ename")

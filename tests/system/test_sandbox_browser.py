@@ -24,7 +24,6 @@ pytestmark = pytest.mark.timeout(300)
 CHROMIUM = "/usr/bin/chromium"
 QUERY = """import matplotlib.pyplot as plt
 from sandbox.client import Lab, plot_with_error_bars
-plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "DejaVu Sans"]
 lab = Lab()
 frame = lab.query('SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"', epsilon=0.3)
 plot_with_error_bars(frame)
@@ -88,7 +87,9 @@ def test_browser_login_notebook_dp_query(world) -> None:
             page.fill("input[name=password]", PASSWORD)
             page.click("input[type=submit], button[type=submit]")
             page.wait_for_url("**/user/analyst/**", timeout=90_000)
-            _put_notebook(world, world.client.user_token("analyst"))
+            token = world.client.user_token("analyst")
+            examples = _listing(world, token, "示例笔记本")
+            _put_notebook(world, token)
             page.goto(f"{url}/user/analyst/notebooks/dp_query.ipynb")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             page.wait_for_selector(
@@ -102,3 +103,75 @@ def test_browser_login_notebook_dp_query(world) -> None:
             page.screenshot(path=str(ARTIFACTS / "browser-dp-query.png"), full_page=True)
             browser.close()
     assert rows == 10
+    assert {"public_data_portal.ipynb", "enterprise_industry_trends.ipynb"} <= examples
+
+
+def _listing(world, token: str, folder: str) -> set[str]:
+    """The names in a folder of the analyst's home, through the server's contents API."""
+    answer = httpx.get(
+        f"{world.hub.layout.url}/user/analyst/api/contents/{folder}",
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return {item["name"] for item in answer.json()["content"]}
+
+
+def test_a_user_without_a_project_is_told_why_on_the_page(world) -> None:
+    """15: the outsider (approved organisation, no approved project) signs in and the hub's page
+    says in Chinese and English why no server starts, not "Failed to start your server"."""
+    from playwright.sync_api import sync_playwright
+
+    url = world.hub.layout.browser_url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        try:
+            page.goto(f"{url}/hub/login")
+            page.fill("input[name=username]", "outsider")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_selector("text=没有获批的沙箱项目", timeout=60_000)
+            text = page.inner_text("body")
+        finally:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-no-project.png"), full_page=True)
+            browser.close()
+    assert "请先在数据实验室申请沙箱项目" in text and "403 : 出错了" in text
+    assert "您可以回到首页重新启动服务器" in text
+    assert "no approved sandbox project" not in text  # one language per page
+    assert "Failed to start your server" not in text
+
+
+def test_hub_pages_are_chinese_with_the_english_switch(world) -> None:
+    """15: the sign-in page is in Chinese; its English switch turns it (and, through the
+    cookie, the next page) into English; screenshots of both."""
+    from playwright.sync_api import sync_playwright
+
+    url = world.hub.layout.browser_url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        try:
+            page.goto(f"{url}/hub/login")
+            page.wait_for_selector("text=用户名")
+            chinese = page.inner_text("body")
+            submit_zh = page.get_attribute("#login_submit", "value")
+            page.screenshot(path=str(ARTIFACTS / "hub-login-zh.png"), full_page=True)
+            page.click("#lang-switch")
+            page.wait_for_selector("text=Username:")
+            english = page.inner_text("body")
+            submit_en = page.get_attribute("#login_submit", "value")
+            page.screenshot(path=str(ARTIFACTS / "hub-login-en.png"), full_page=True)
+            page.fill("input[name=username]", "outsider")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("#login_submit")
+            page.wait_for_selector("text=no approved sandbox project", timeout=60_000)
+            refused = page.inner_text("body")
+            page.screenshot(path=str(ARTIFACTS / "browser-no-project-en.png"), full_page=True)
+        finally:
+            browser.close()
+    assert "登录" in chinese and "Sign in" not in chinese and submit_zh == "登录"
+    assert "Sign in" in english and "用户名" not in english and submit_en == "Sign in"
+    assert "中文" in english  # the switch back
+    assert "您所在的机构" not in refused and "403 : error" in refused

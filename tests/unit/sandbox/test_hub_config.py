@@ -49,6 +49,16 @@ def test_config_wires_lab_identity_isolation_and_ports(tmp_path) -> None:
     assert layout.admin_token_file.stat().st_mode & 0o777 == 0o600
 
 
+def test_hub_pages_come_from_the_lab_templates(tmp_path) -> None:
+    """template_paths names sandbox/templates, whose page.html extends JupyterHub's own and
+    carries the language switch."""
+    _, config = _load(tmp_path, IsolationReport(()))
+    (folder,) = config.JupyterHub.template_paths
+    page = (Path(folder) / "page.html").read_text()
+    assert '{% extends "templates/page.html" %}' in page and 'id="lang-switch"' in page
+    assert "portal_lang" in (Path(folder) / "_language.html").read_text()
+
+
 def test_culler_gets_lowered_timeouts(tmp_path) -> None:
     """The idle culler service runs with the configured timeout and interval."""
     _, config = _load(tmp_path, IsolationReport(()), sandbox_cull_every=5)

@@ -28,7 +28,8 @@ from fastapi.testclient import TestClient
 from lab.app import create_app
 from lab.catalogue.versions.dp_metadata import DpDeclaration
 from lab.gateway.accounting import PICO
-from lab.gateway.zcdp import implied_epsilon
+from lab.gateway.projects import DEFAULT_DELTA_PER_DATASET
+from lab.gateway.zcdp import implied_epsilon, implied_epsilon_micro
 from lab.reference import public_code_list
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
@@ -263,3 +264,41 @@ def test_the_cost_of_a_join_uses_the_joined_bound(lab_with_both) -> None:
         for body in (joined, single)
     ]
     assert widths[0] == {**widths[1], "aggregate": "count(*)"}
+
+
+def test_zcdp_releases_compose_in_rho_on_the_unit(lab_with_both) -> None:
+    """A zCDP project asks ρ = 0.02 on ``tax``, ρ = 0.03 joined, ρ = 0.01 on ``insured``: each
+    dataset's levels hold ε(its ρ), and the organisation's unit level ε(0.06) with δ once — the
+    three releases compose in ρ on the unit, not as a sum of ε's (ε(0.05) + ε(0.04) before)."""
+    lab, client = lab_with_both
+    token = sandbox_token(lab, username="zcdpjoin", budgets={"tax": 0.5, "insured": 0.5}, rho=0.5)
+    headers = {"Authorization": f"Bearer {token}"}
+    asks = (
+        ("tax", "SELECT COUNT(*) FROM tax WHERE amount > -1", 0.02),
+        ("tax", QUERIES["count"].format(k=1), 0.03),
+        ("insured", "SELECT COUNT(*) FROM insured WHERE insured > -1", 0.01),
+    )
+    for dataset, sql, rho in asks:
+        body = {"dataset": dataset, "sql": sql, "rho": rho}
+        response = client.post("/api/gateway/query", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+    delta_pico = round(DEFAULT_DELTA_PER_DATASET * PICO)
+    epsilon = {
+        rho: implied_epsilon_micro(rho, delta_pico) / 1e6 for rho in (40_000, 50_000, 60_000)
+    }
+    spent = _spent(client, token)
+    assert spent == {
+        ("project", "dataset:tax"): epsilon[50_000],
+        ("organisation_dataset", "dataset:tax"): epsilon[50_000],
+        ("project", "dataset:insured"): epsilon[40_000],
+        ("organisation_dataset", "dataset:insured"): epsilon[40_000],
+        ("organisation_unit", "unit:category:ENTERPRISE_ID"): epsilon[60_000],
+    }
+    answer = client.get("/api/gateway/budget", headers=headers).json()
+    unit_deltas = {
+        level["delta_spent"]
+        for budget in answer["budgets"]
+        for level in budget["levels"]
+        if level["level"] == "organisation_unit"
+    }
+    assert unit_deltas == {DEFAULT_DELTA_PER_DATASET}

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
 from sqlalchemy import select
 
 from lab.db import transaction
-from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease, SandboxProject
+from lab.db.models import (
+    OrganisationBudget,
+    PrivacyBudget,
+    ProjectUnitRho,
+    QueryRelease,
+    SandboxProject,
+)
 from lab.errors import Conflict, InvalidInput
 from lab.gateway.errors import QueryRejected
 from lab.gateway.ledger import MICRO, BudgetExhausted
@@ -58,6 +65,51 @@ def _rows(lab: LabServices, project_id: int):
         releases = list(s.scalars(select(QueryRelease).where(QueryRelease.budget_id == budget.id)))
         s.expunge_all()
         return budget, levels, releases
+
+
+def _zcdp_projects_on_two_tables(
+    lab: LabServices, tmp_path, titles: tuple[str, ...], rho: float
+) -> list[int]:
+    """``tax`` and ``social`` about the same enterprises, and one bank with a zCDP project per
+    title holding ``rho`` on each."""
+    for slug in ("tax", "social"):
+        (tmp_path / slug).mkdir()
+        publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
+    projects = []
+    with transaction(lab.sessions) as s:
+        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
+        for title in titles:
+            project = apply_for_project(
+                s,
+                lab.audit,
+                organisation_id=bank.id,
+                title=title,
+                purpose="SME benchmark",
+                actor="b",
+            )
+            approve_project(
+                s,
+                lab.audit,
+                project=project,
+                budgets={"tax": rho, "social": rho},
+                actor="steward",
+                accounting=Accounting.ZCDP,
+            )
+            projects.append(project.id)
+    return projects
+
+
+def _two_hundred_at_once(gateway: DpGateway, ask) -> None:
+    """Run ``ask(n)`` for n < 200 on 200 threads at once; all must finish (no deadlock)."""
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+    finally:
+        gateway.close()
+    assert not any(thread.is_alive() for thread in threads)
 
 
 def test_zcdp_queries_charge_rho_and_the_epsilon_it_implies(lab: LabServices, tmp_path) -> None:
@@ -141,15 +193,7 @@ def test_two_hundred_concurrent_zcdp_and_pure_queries_never_overspend(
         with lock:
             outcomes.append((name, result))
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(200)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=180)
-    finally:
-        gateway.close()
-    assert not any(thread.is_alive() for thread in threads)
+    _two_hundred_at_once(gateway, ask)
     for name in ("z", "p"):
         assert outcomes.count((name, "charged")) == 50 and outcomes.count((name, "refused")) == 50
     zcdp, levels, zcdp_releases = _rows(lab, made["z"])
@@ -214,33 +258,18 @@ def test_zcdp_budgets_are_set_in_rho(lab: LabServices, tmp_path) -> None:
     assert lab.audit.verify().ok
 
 
-def test_a_zcdp_join_charges_rho_on_both_datasets_and_their_sum_on_the_unit(
+def test_a_zcdp_join_charges_rho_on_both_datasets_and_once_on_the_unit(
     lab: LabServices, tmp_path
 ) -> None:
     """A zCDP project joins ``tax`` with ``social`` after one query on ``tax``: each project row
     grows by the join's ρ, each dataset's levels by its own row's ε increment (δ once), and the
-    unit row by the sum of the two increments."""
-    for slug in ("tax", "social"):
-        (tmp_path / slug).mkdir()
-        publish_tax_table(lab, tmp_path / slug, units=12, slug=slug)
-    with transaction(lab.sessions) as s:
-        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
-        project = apply_for_project(
-            s, lab.audit, organisation_id=bank.id, title="z", purpose="SME benchmark", actor="b"
-        )
-        approve_project(
-            s,
-            lab.audit,
-            project=project,
-            budgets={"tax": 0.05, "social": 0.05},
-            actor="steward",
-            accounting=Accounting.ZCDP,
-        )
+    unit row holds ε of the ρ spent on the unit (0.01 + 0.02, the join once), δ once."""
+    (project,) = _zcdp_projects_on_two_tables(lab, tmp_path, ("z",), 0.05)
     join = 'SELECT COUNT(*) FROM tax t JOIN social s ON t."统一社会信用代码" = s."统一社会信用代码"'
     gateway = DpGateway(lab)
     try:
-        gateway.query(project_id=project.id, slug="tax", sql=COUNT.format(n=0), rho=0.01, actor="a")
-        gateway.query(project_id=project.id, slug="tax", sql=join, rho=0.02, actor="a")
+        gateway.query(project_id=project, slug="tax", sql=COUNT.format(n=0), rho=0.01, actor="a")
+        gateway.query(project_id=project, slug="tax", sql=join, rho=0.02, actor="a")
     finally:
         gateway.close()
     with lab.sessions() as s:
@@ -255,5 +284,65 @@ def test_a_zcdp_join_charges_rho_on_both_datasets_and_their_sum_on_the_unit(
     assert by_dataset[tax.dataset_id].spent_micro == tax_eps
     assert by_dataset[social.dataset_id].spent_micro == social_eps
     (unit,) = [level for level in levels if level.privacy_unit]
-    assert unit.spent_micro == tax_eps + social_eps
+    assert unit.spent_micro == implied_epsilon_micro(30_000, DELTA_PICO) == tax_eps
+    assert unit.delta_spent_pico == DELTA_PICO
+    with lab.sessions() as s:
+        (tally,) = s.scalars(select(ProjectUnitRho))
+        assert (tally.project_id, tally.organisation_budget_id) == (project, unit.id)
+        assert (tally.rho_spent_micro, tally.delta_pico) == (30_000, DELTA_PICO)
+
+
+def test_two_hundred_concurrent_zcdp_joins_and_queries_compose_exactly(
+    lab: LabServices, tmp_path
+) -> None:
+    """200 concurrent zCDP queries by two projects of one bank, half of them joins of ``tax``
+    and ``social``: no deadlock; each project row's ρ is exactly what its releases charged it (a
+    join on both) and never past its limit, its ε is ε(that ρ); each project's ρ on the unit is
+    the sum of its releases (a join once) and the unit level holds exactly the sum over projects
+    of ε(their ρ on the unit), δ once per project."""
+    projects = _zcdp_projects_on_two_tables(lab, tmp_path, ("a", "b"), 0.03)
+    join = (
+        'SELECT COUNT(*) FROM tax t JOIN social s ON t."统一社会信用代码" = s."统一社会信用代码" '
+        'WHERE t."应纳税额（元）" > {n}'
+    )
+    gateway = DpGateway(lab)
+
+    def ask(n: int) -> None:
+        table = ("tax", "social")[(n // 4) % 2]
+        sql = join.format(n=n) if n % 2 else COUNT.format(n=n).replace("FROM tax", f"FROM {table}")
+        with contextlib.suppress(BudgetExhausted):
+            gateway.query(
+                project_id=projects[(n // 2) % 2],
+                slug=table if n % 2 == 0 else "tax",
+                sql=sql,
+                rho=0.001,
+                actor="a",
+            )
+
+    _two_hundred_at_once(gateway, ask)
+    with lab.sessions() as s:
+        budgets = {b.id: b for b in s.scalars(select(PrivacyBudget))}
+        releases = list(s.scalars(select(QueryRelease)))
+        levels = list(s.scalars(select(OrganisationBudget)))
+        tallies = {t.project_id: t for t in s.scalars(select(ProjectUnitRho))}
+        s.expunge_all()
+    charged_rows: dict[int, int] = dict.fromkeys(budgets, 0)
+    on_unit: dict[int, int] = dict.fromkeys(projects, 0)
+    for release in releases:
+        first = budgets[release.budget_id]
+        read = [b for b in budgets.values() if b.project_id == first.project_id]
+        for budget in read if " JOIN " in release.query_text else [first]:
+            charged_rows[budget.id] += release.cost_rho_micro
+        on_unit[first.project_id] += release.cost_rho_micro
+    assert releases and any(" JOIN " in r.query_text for r in releases)
+    for budget in budgets.values():
+        assert budget.rho_spent_micro == charged_rows[budget.id] <= budget.rho_limit_micro
+        assert budget.spent_micro == implied_epsilon_micro(budget.rho_spent_micro, DELTA_PICO)
+    assert {p: t.rho_spent_micro for p, t in tallies.items()} == on_unit
+    (unit,) = [level for level in levels if level.privacy_unit]
+    assert unit.spent_micro == sum(implied_epsilon_micro(r, DELTA_PICO) for r in on_unit.values())
     assert unit.delta_spent_pico == 2 * DELTA_PICO
+    for level in levels:
+        if level.dataset_id:
+            rows = [b for b in budgets.values() if b.dataset_id == level.dataset_id]
+            assert level.spent_micro == sum(b.spent_micro for b in rows) <= level.limit_micro

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from sandbox.client import Lab, LabError, plot_trend, plot_with_error_bars
+from sandbox.client import Lab, LabError, WideIntervalWarning, plot_trend, plot_with_error_bars
 
 TOKEN = "kernel-token-abc"
 TAX = {
@@ -287,6 +288,30 @@ def test_query_returns_values_intervals_and_release_facts(lab, gateway) -> None:
         "notes": [],
         "rho": None,
     }
+
+
+def test_an_interval_wider_than_its_value_warns_with_the_way_on(lab, gateway) -> None:
+    """A count of 12 in [-30, 54] says little: query() warns, naming the value, the group and
+    what to do; the frame is still returned whole."""
+    rows = [
+        {"所属区": "市南区", "count(*)": 120, "count(*)_low": 110, "count(*)_high": 130},
+        {"所属区": "崂山区", "count(*)": 12, "count(*)_low": -30, "count(*)_high": 54},
+    ]
+    gateway.answer("POST", "/api/gateway/query", {**RELEASE, "rows": rows})
+    with pytest.warns(WideIntervalWarning) as caught:
+        frame = lab.query(COUNT_SQL, epsilon=0.01)
+    message = str(caught[0].message)
+    assert "count(*): 1 of 2" in message and "所属区=崂山区: 12 [-30, 54]" in message
+    assert "more ε" in message and caught[0].filename == __file__
+    assert frame["count(*)"].tolist() == [120, 12]
+
+
+def test_informative_intervals_do_not_warn(lab, gateway) -> None:
+    """Intervals narrower than their values (the usual answer) raise no warning."""
+    gateway.answer("POST", "/api/gateway/query", RELEASE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lab.query(COUNT_SQL, epsilon=0.5)
 
 
 def test_zcdp_query_sends_rho_and_keeps_it_in_attrs(lab, gateway) -> None:

@@ -25,6 +25,22 @@ def test_values_pass_the_charts_schema(values) -> None:
     assert _schema_errors(values) == []
 
 
+def test_hub_pages_use_the_lab_templates(values) -> None:
+    """The hub's extra config points template_paths at the installed sandbox/templates."""
+    code = values["hub"]["extraConfig"]["datalab-templates"]
+    namespace = {"c": _Config()}
+    exec(compile(code, "extraConfig", "exec"), namespace)  # noqa: S102 (our own config text)
+    (folder,) = namespace["c"].JupyterHub.template_paths
+    assert folder.endswith("sandbox/templates")
+
+
+class _Config:
+    """Just enough of JupyterHub's ``c`` to run one extraConfig snippet."""
+
+    def __init__(self) -> None:
+        self.JupyterHub = type("JupyterHub", (), {})()
+
+
 def test_schema_check_catches_a_misspelt_key(values) -> None:
     """The schema check can fail: a misspelt server key is refused (the chart forbids extras)."""
     broken = merged(values, {"singleuser": {"networkPolicy": {"enable": False}}})
