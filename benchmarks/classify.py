@@ -36,8 +36,9 @@ import pyarrow.csv as pacsv
 
 from classification import classify_frame, load_guide
 from classification.checksums import org_code_check_char, resident_id_check_char, uscc_check_char
+from lab.catalogue.versions.staged import purge
 from lab.ingest.pipeline import classify_staged
-from lab.ingest.staging import purge, stage
+from lab.ingest.staging import stage
 
 POOL = 50_000
 DISTRICTS = np.asarray(["市南区", "市北区", "黄岛区", "崂山区", "李沧区", "城阳区", "即墨区"])

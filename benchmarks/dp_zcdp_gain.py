@@ -29,10 +29,10 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classification import Tier
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.gateway.accounting import MICRO, PICO
 from lab.gateway.noise import make_count_release

@@ -39,16 +39,16 @@ import httpx
 import uvicorn
 
 from classification import Tier
-from lab.api.app import create_app
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.publishing import publish
+from lab.app import create_app
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.ingest.pipeline import ingest
 from lab.services import open_services
 from lab.settings import LabSettings
-from opendata.catalogue import get_public
-from opendata.downloads import ensure_file
+from opendata.portal.catalogue import get_public
+from opendata.portal.downloads import ensure_file
 
 WORK = Path(__file__).resolve().parent / ".work" / "portal-downloads"
 MIB = 1024 * 1024

@@ -9,8 +9,8 @@ vocabularies, plus 10% restricted (T3) datasets that must never match. The first
 the search documents (timed separately; the tables are ANALYZEd after the bulk fill, as after
 any bulk load); then ``--queries`` searches cycle through one-, two-
 and four-character Chinese terms, English words, facet filters and sorts, each through the full
-``opendata.search.search`` call (index freshness check, ranking, the page's metadata and all six
-facets). Prints a markdown table of wall-clock p50/p95/max per database, and the p95 of the
+``opendata.portal.search.search`` call (index freshness check, ranking, the page's metadata and
+all six facets). Prints a markdown table of wall-clock p50/p95/max per database, and the p95 of the
 process's own CPU time per query (on a shared machine the wall clock also counts waiting for a
 core; with PostgreSQL the database's own work runs in its server process, not counted there).
 """
@@ -34,7 +34,7 @@ from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
-from opendata.search import SearchQuery, search
+from opendata.portal.search import SearchQuery, search
 
 PLACES = ["青岛", "市南", "市北", "李沧", "崂山", "黄岛", "城阳", "即墨", "胶州", "平度", "莱西"]
 SUBJECTS = [

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from dp_gateway import REVENUE_DP, WORK, build_table, publish_table
 
-import lab.catalogue.publishing as publishing
+import lab.catalogue.versions.publishing as publishing
 import lab.ingest.pipeline as pipeline
 import lab.ingest.staging as staging
 import lab.publication.duckdb_cut as duckdb_cut

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lab.audit import AuditLog
 from lab.audit.checkpoints import AuditCheckpoints
+from lab.catalogue.versions.staged import staging_root
 from lab.crypto import SealedObjectStore
 from lab.crypto.keyring import Keyring, init_keyring_file, load_keyring
 from lab.db import PoolSizing, check_database, make_engine, session_factory, upgrade
-from lab.ingest.staging import staging_root
 from lab.private_files import check_private, entries_of, make_private_dir, touch_private
 from lab.settings import LabSettings
 from lab.signing import SigningKeyStore

@@ -9,17 +9,17 @@ import typer
 from sqlalchemy import select
 
 from classification import DatasetClassification, Tier
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
+from lab.catalogue.versions.staged import purge
 from lab.cli.context import one_line_errors, services
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import InvalidInput
 from lab.gateway.domains import is_generated
 from lab.ingest.pipeline import classify_upload, ingest
-from lab.ingest.staging import purge
 
 dataset_app = typer.Typer(help="Review, decide and publish dataset versions.", no_args_is_help=True)
 CLI_STEWARD = "cli-steward"

@@ -8,7 +8,7 @@ import typer
 
 from classification.errors import ClassificationError
 from classification.lattice import DEFAULT_K, DEFAULT_L, DEFAULT_MAX_SUPPRESSION, Limits
-from lab.catalogue.deidentification import choose, propose
+from lab.catalogue.t2_extracts.deidentification import choose, propose
 from lab.cli.context import one_line_errors, services
 from lab.errors import InvalidInput
 

@@ -13,12 +13,12 @@ import json
 
 import typer
 
+from lab.catalogue.versions.staged import sealed_staging, staging_root
 from lab.cli.context import one_line_errors, services
 from lab.crypto import SealedObjectStore, add_active_key, load_keyring
 from lab.crypto.keyring import KEK_SETTING
 from lab.gateway.encrypted_tables import rotate_exported
 from lab.gateway.parquet_crypto import kek_usage
-from lab.ingest.staging import sealed_staging, staging_root
 from lab.signing import KEY_NAMES
 
 keys_app = typer.Typer(

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.cli.context import one_line_errors, settings
 from lab.gateway.engine_choice import check_engine
 from lab.services import LabServices, open_services

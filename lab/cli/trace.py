@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lab.catalogue.tracing import trace_file
+from lab.catalogue.t2_extracts.tracing import trace_file
 from lab.cli.context import one_line_errors, services
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import Tier
-from lab.catalogue.datasets import current_version
-from lab.catalogue.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS
+from lab.catalogue.versions.datasets import current_version
+from lab.catalogue.versions.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS
 from lab.credit.inputs import INPUTS, NUMERIC_KINDS
 from lab.credit.mapping import Binding, MappingError, SourceMapping
 from lab.db.models import Dataset

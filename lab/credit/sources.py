@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from classification import Tier
-from lab.catalogue.datasets import current_version
+from lab.catalogue.versions.datasets import current_version
 from lab.credit.inputs import LABELS
 from lab.credit.mapping import Binding, SourceMapping
 from lab.credit.mapping_check import allowed_tier

@@ -515,7 +515,8 @@ class CreditAlarm(Base):
     details: Mapped[dict] = mapped_column(JSON)
 
 
-# --- Open-data portal: live usage figures and the search index (opendata.usage, opendata.search)
+# --- Open-data portal: live usage figures and the search index
+# (opendata.portal.usage, opendata.portal.search)
 
 
 class PortalUsage(Base):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.audit import AuditLog
-from lab.catalogue.datasets import current_version, get_dataset
+from lab.catalogue.versions.datasets import current_version, get_dataset
 from lab.db import row_of
 from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound

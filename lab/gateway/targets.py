@@ -18,8 +18,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from classification import Tier
-from lab.catalogue.datasets import current_version, get_dataset
-from lab.catalogue.dp_metadata import DeclaredBounds, declared_bounds, declared_domains
+from lab.catalogue.versions.datasets import current_version, get_dataset
+from lab.catalogue.versions.dp_metadata import DeclaredBounds, declared_bounds, declared_domains
 from lab.db.models import Dataset, DpMetadata, PrivacyBudget, SandboxProject
 from lab.errors import NotFound
 from lab.gateway.ledger import ChargedBudgets

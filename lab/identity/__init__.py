@@ -5,6 +5,7 @@
 * ``tokens``         — minting and checking ``cdl_<prefix>_<secret>`` tokens.
 * ``accounts``       — creating organisations, users and tokens (audited).
 * ``authentication`` — credentials → Principal; password sign-in in short steps.
+* ``signin``         — signing in and out, each step in a short transaction of its own.
 * ``throttle``       — sign-in attempts limited per address and account, slowed per username.
 * ``refusals``       — refused sign-ins audited as counts per time window.
 """

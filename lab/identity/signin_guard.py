@@ -1,6 +1,6 @@
 """The sign-in policy every password form shares: throttle first, count refusals per window.
 
-Used by the lab's HTTP sign-in (``lab.api.signin``) and by the sandbox hub's authenticator, so
+Used by the lab's HTTP sign-in (``lab.http.signin``) and by the sandbox hub's authenticator, so
 that both limit guessing the same way and neither writes one audit entry per wrong password.
 Its methods may write the audit log (once per window): call them with no database connection
 held, from a worker thread when on an event loop.

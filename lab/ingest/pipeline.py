@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from classification import DatasetClassification, Guide, Tier, classify_frame
-from lab.catalogue.datasets import DatasetMeta, dataset_for, next_version_number
-from lab.catalogue.decisions import VersionState
-from lab.catalogue.guide_store import current_guide
+from lab.catalogue.versions.datasets import DatasetMeta, dataset_for, next_version_number
+from lab.catalogue.versions.decisions import VersionState
+from lab.catalogue.versions.guide_store import current_guide
+from lab.catalogue.versions.staged import purge, seal, staging_root
 from lab.db import transaction
 from lab.db.models import DatasetVersion
 from lab.identity.accounts import now
 from lab.ingest.scanning import scan_staged_column
-from lab.ingest.staging import StagedTable, purge, seal, stage, staging_root
+from lab.ingest.staging import StagedTable, stage
 from lab.services import LabServices
 
 

@@ -10,8 +10,9 @@ classification allows to be shown.
 
 What is stored is value-free for restricted data: a column keeps its range and top values only
 when it is a T1 column of a dataset proposed (or decided) open, T1 or T2. Every other column —
-and every column once a steward raises the dataset to T3 or above (``value_free``) — keeps
-counts, the null count, the numeric share and the longest length, never a value.
+and every column once a steward raises the dataset to T3 or above
+(``lab.catalogue.versions.decisions.value_free``) — keeps counts, the null count, the numeric
+share and the longest length, never a value.
 """
 
 from __future__ import annotations
@@ -68,11 +69,6 @@ class ColumnProfile:
             None,
             self.max_length,
         )
-
-
-def value_free(entry: dict) -> dict:
-    """A stored profile entry (``ColumnProfile.to_json``) with every value-bearing field empty."""
-    return {**entry, "min": None, "max": None, "top_values": []}
 
 
 @dataclass

@@ -5,11 +5,9 @@ Each ingest gets its own 0700 folder under ``$DATALAB_HOME/staging``. The upload
 (every column text), profiled and sampled on the way, so memory stays bounded by the chunk
 size. A failed ingest removes its folder: nothing partial is left behind.
 
-Plaintext stays on disk only while the ingest request runs. Once classified, ``seal`` encrypts
-the staged table with the lab's keyring (the same envelope encryption as published restricted
-objects) and deletes the upload copy and the plaintext table, so a version awaiting the
-steward's decision is encrypted at rest. ``open_staged`` decrypts it into an anonymous in-memory
-file for publication.
+Plaintext stays on disk only while the ingest request runs. Once classified, the staged table
+is sealed (``lab.catalogue.versions.staged``, where publication opens it again), so a version
+awaiting the steward's decision is encrypted at rest.
 """
 
 from __future__ import annotations
@@ -25,17 +23,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lab.crypto import Keyring, SealedObjectStore
+from lab.catalogue.versions.staged import STAGED_TABLE
 from lab.errors import InvalidInput
 from lab.ingest.profile import ColumnProfile, TableProfiler
 from lab.ingest.readers import read_frames
 from lab.ingest.sampling import TableSampler
 from lab.ingest.sources import SourceFile, describe, safe_file_name
-from lab.storage import LocalObjectStore
 
 PIECE = 1024 * 1024
-STAGED_TABLE = "table.parquet"
-SEALED_FOLDER = "sealed"
 
 
 @dataclass(frozen=True)
@@ -53,11 +48,6 @@ class StagedTable:
     @property
     def table_path(self) -> Path:
         return self.folder / STAGED_TABLE
-
-
-def staging_root(home: Path) -> Path:
-    """Where the lab at ``home`` stages uploads."""
-    return home / "staging"
 
 
 def new_staging_folder(root: Path) -> Path:
@@ -127,41 +117,3 @@ def _read_into_parquet(folder: Path, source: SourceFile, sha256: str) -> StagedT
     return StagedTable(
         folder, source, sha256, tuple(columns), profiler.rows, profiler.result(sample), sample
     )
-
-
-def seal(folder: Path, keyring: Keyring) -> None:
-    """Encrypt the staged table at rest and delete every plaintext file in ``folder``."""
-    with (folder / STAGED_TABLE).open("rb") as plaintext:
-        _sealed_store(folder, keyring).put(STAGED_TABLE, plaintext)
-    for entry in folder.iterdir():
-        if entry.is_file():
-            entry.unlink()
-
-
-def open_staged(folder: Path, keyring: Keyring) -> BinaryIO:
-    """The staged table's plaintext in an anonymous in-memory file (the caller closes it).
-
-    Its path for DuckDB or pyarrow is ``/proc/self/fd/<fileno>``. A folder staged before tables
-    were sealed still holds its plaintext table, which is opened as it is.
-    """
-    legacy = folder / STAGED_TABLE
-    if legacy.exists():
-        return legacy.open("rb")
-    return _sealed_store(folder, keyring).open_plaintext_memfd(STAGED_TABLE)
-
-
-def sealed_staging(root: Path, keyring: Keyring) -> list[SealedObjectStore]:
-    """The sealed store of every staging folder under ``root`` (for key rotation and status)."""
-    if not root.exists():
-        return []
-    folders = sorted(p for p in root.iterdir() if (p / SEALED_FOLDER).is_dir())
-    return [_sealed_store(folder, keyring) for folder in folders]
-
-
-def _sealed_store(folder: Path, keyring: Keyring) -> SealedObjectStore:
-    return SealedObjectStore(LocalObjectStore(folder / SEALED_FOLDER), keyring)
-
-
-def purge(folder: Path) -> None:
-    """Remove a staging folder and everything in it."""
-    shutil.rmtree(folder, ignore_errors=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.catalogue.artifacts import BoundingRecord
-from lab.catalogue.bounding_seed import BoundingSeed
+from lab.catalogue.versions.artifacts import BoundingRecord
+from lab.catalogue.versions.bounding_seed import BoundingSeed
 from lab.db.models import DpMetadata
 from lab.gateway.spark_engine import SparkConfig
 from lab.publication.plan import CutSpec

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from lab.catalogue.dp_metadata import DeclaredBounds, declared_bounds
+from lab.catalogue.versions.dp_metadata import DeclaredBounds, declared_bounds
 from lab.db.models import DpMetadata
 
 SEED_VARIABLE = "bounding_seed"

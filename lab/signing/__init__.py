@@ -7,7 +7,7 @@
   and rotated (``datalab keys rotate-signing NAME``); retired keys keep only their public half;
 * ``legacy``: the keys of earlier versions, imported once when the key file is made.
 
-Extract manifests (``lab.catalogue.manifests``) and credit-consent receipts
+Extract manifests (``lab.catalogue.t2_extracts.manifests``) and credit-consent receipts
 (``lab.credit.signing``) are both signed here; ``GET /.well-known/jwks.json`` publishes the set.
 """
 

@@ -197,7 +197,8 @@ class ObjectStore(abc.ABC):
         """Delete version folders under ``prefix`` that no commit points to; return objects removed.
 
         Only for prefixes whose ``_CURRENT`` pointer is the authority; the catalogue keeps its
-        versions in the database and sweeps with ``lab.catalogue.publishing.sweep_orphans``.
+        versions in the database and sweeps with
+        ``lab.catalogue.versions.publishing.sweep_orphans``.
         Only call this when no publication under ``prefix`` is in flight.
         """
         validate_key(prefix)

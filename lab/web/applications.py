@@ -11,9 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
-from lab.catalogue.applications import (
+from lab.catalogue.portal_workflow.applications import (
     DEFAULT_ACCESS_DAYS,
     FORM_FIELDS,
     MAX_ACCESS_DAYS,
@@ -29,10 +27,17 @@ from lab.catalogue.applications import (
     reject,
     return_incomplete,
 )
-from lab.catalogue.feedback import KIND_LABELS, answer_feedback, feedback_clock, open_feedback
+from lab.catalogue.portal_workflow.feedback import (
+    KIND_LABELS,
+    answer_feedback,
+    feedback_clock,
+    open_feedback,
+)
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import InvalidInput, LabError
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 
 router = APIRouter()

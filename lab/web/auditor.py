@@ -16,8 +16,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.signin import end_session
 from lab.audit import parse_anchor
 from lab.audit.browse import (
     PAGE,
@@ -30,6 +28,8 @@ from lab.audit.browse import (
     find_entries,
 )
 from lab.errors import IntegrityError, InvalidInput, LabError
+from lab.http.browser_session import SESSION_COOKIE, end_session
+from lab.http.deps import ServicesDep
 from lab.identity import Role
 from lab.services import LabServices
 from lab.web.homes import door_for

@@ -16,8 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.signin import end_session
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.history import requests_of_bank
@@ -40,6 +38,8 @@ from lab.credit.vocabulary import (
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError
+from lab.http.browser_session import SESSION_COOKIE, end_session
+from lab.http.deps import ServicesDep
 from lab.identity.accounts import now
 from lab.logs import request_id_var
 from lab.services import LabServices

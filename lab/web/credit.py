@@ -13,8 +13,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
 from lab.credit.cards import active_card
 from lab.credit.disputes import answer_dispute, days_left, open_disputes
 from lab.credit.drift import recent_checks
@@ -23,6 +21,8 @@ from lab.credit.repairs import decide_repair, repairs_awaiting
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError, NotFound
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 
 router = APIRouter(prefix="/credit")

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import ServicesDep
-from lab.catalogue.listing import published_datasets
-from lab.catalogue.withdrawal import MIN_REASON, withdraw
+from lab.catalogue.versions.listing import published_datasets
+from lab.catalogue.versions.withdrawal import MIN_REASON, withdraw
 from lab.errors import LabError
+from lab.http.deps import ServicesDep
 from lab.services import LabServices
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 

@@ -13,11 +13,11 @@ from starlette.datastructures import FormData
 
 from classification.errors import ClassificationError
 from classification.lattice import Limits
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
-from lab.catalogue.deidentification import choose, propose, quasi_identifier_columns
+from lab.catalogue.t2_extracts.deidentification import choose, propose, quasi_identifier_columns
 from lab.errors import InvalidInput, LabError
-from lab.web.pages import StewardFormDep, SubmittedFormDep, redirect
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath, SubmittedFormDep
+from lab.web.pages import StewardFormDep, redirect
 
 router = APIRouter()
 

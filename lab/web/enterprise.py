@@ -10,7 +10,6 @@ period. Forms carry the session's CSRF token and answer with a 303 and a fixed f
 
 from __future__ import annotations
 
-import hmac
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -19,9 +18,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE, DbDep, ServicesDep
-from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
@@ -43,12 +39,21 @@ from lab.credit.vocabulary import (
 )
 from lab.db import transaction
 from lab.db.models import Organisation
-from lab.errors import LabError, NotAuthenticated, PermissionDenied
+from lab.errors import LabError, NotAuthenticated
+from lab.http.browser_session import (
+    SESSION_COOKIE,
+    end_session,
+    require_form_token,
+    set_session_cookie,
+    signed_in_or_sign_in,
+)
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Principal
 from lab.identity.throttle import SignInThrottled
 from lab.services import LabServices
 from lab.web.homes import door_for
-from lab.web.pages import TEMPLATES, cookie_principal, redirect
+from lab.web.pages import TEMPLATES, redirect
 from lab.web.role_pages import landing_after
 
 LOGIN = "/enterprise/login"
@@ -81,14 +86,11 @@ class EnterpriseUser:
 
 def signed_in(request: Request, services: ServicesDep) -> EnterpriseUser:
     """The enterprise admin behind the cookie; others go to the sign-in page or are refused."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    principal = cookie_principal(services, cookie)
-    if principal is None:
-        raise HTTPException(303, "sign in first", headers={"Location": LOGIN})
+    browser = signed_in_or_sign_in(request, services, LOGIN)
     with services.sessions() as session:
-        org = acting_enterprise(session, principal)
+        org = acting_enterprise(session, browser.principal)
         session.expunge(org)
-    return EnterpriseUser(principal, org, csrf_token_for(services.secret_key, cookie))
+    return EnterpriseUser(browser.principal, org, browser.csrf_token)
 
 
 PageDep = Annotated[EnterpriseUser, Depends(signed_in)]
@@ -96,8 +98,7 @@ PageDep = Annotated[EnterpriseUser, Depends(signed_in)]
 
 def checked(user: PageDep, csrf_token: Annotated[str, Form()] = "") -> EnterpriseUser:
     """The user, once the form's CSRF token matches their session's."""
-    if not hmac.compare_digest(csrf_token.encode(), user.csrf_token.encode()):
-        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    require_form_token(user.csrf_token, csrf_token)
     return user
 
 

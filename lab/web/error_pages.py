@@ -3,7 +3,7 @@
 A browser asking for a page (``Accept`` names ``text/html``, the path is not under ``/api/``)
 gets a page that says what happened in its language, with the request id to quote and links on
 (home, catalogue, sign-in, the visitor's own home). Everyone else — API clients, scripts,
-``Accept: application/json`` — keeps the lab's one JSON error shape (``lab.api.errors``).
+``Accept: application/json`` — keeps the lab's one JSON error shape (``lab.http.errors``).
 Chinese pages never show the lab's English developer messages: the status explains itself.
 """
 
@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse
 from lab.web.language import language_of, pick
 from lab.web.site_templates import render_site
 
-API_PREFIX = "/api/"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -99,14 +98,6 @@ _OTHER = StatusText(
     ("出错了", "Something went wrong"),
     ("请求未能完成。", "The request could not be completed."),
 )
-
-
-def wants_html(request: Request) -> bool:
-    """Whether the caller is a browser asking for a page rather than an API client."""
-    if request.url.path.startswith(API_PREFIX):
-        return False
-    accept = request.headers.get("accept", "").lower()
-    return "text/html" in accept and "application/json" not in accept
 
 
 def shown_detail(lang: str, message: str) -> str | None:

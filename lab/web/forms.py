@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 
-from lab.catalogue.dp_metadata import DpDeclaration
+from lab.catalogue.versions.dp_metadata import DpDeclaration
 from lab.errors import InvalidInput
 
 

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.routes.steward import list_negative, unlist_negative
-from lab.catalogue.guide_store import current_guide
+from lab.catalogue.versions.guide_store import current_guide, list_negative, unlist_negative
 from lab.errors import LabError
+from lab.http.deps import DbDep, ServicesDep
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 
 router = APIRouter(prefix="/negative-list")

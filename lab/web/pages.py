@@ -2,32 +2,29 @@
 
 Pages sign in with the same HttpOnly, SameSite=Lax session cookie as ``POST /auth/login``. Every
 form also carries a CSRF token: an HMAC of that cookie under the lab's secret key, so it changes
-with each session and cannot be computed by another site. Flash messages travel as a fixed code
-in the redirect's query string (``?done=decided``), never as free text a link could forge.
+with each session and cannot be computed by another site (both in ``lab.http.browser_session``).
+Flash messages travel as a fixed code in the redirect's query string (``?done=decided``), never
+as free text a link could forge.
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
 
 from classification import Tier
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.catalogue.decisions import VersionState
-from lab.catalogue.working_days import CITY_ZONE, as_utc, city_day
-from lab.db import transaction
-from lab.errors import LabError, NotAuthenticated, PermissionDenied
-from lab.identity import Principal, Role, authenticate_token
-from lab.services import LabServices
+from lab.catalogue.portal_workflow.working_days import CITY_ZONE, as_utc, city_day
+from lab.catalogue.versions.decisions import VersionState
+from lab.errors import LabError
+from lab.http.browser_session import require_form_token, signed_in_or_sign_in
+from lab.http.deps import ServicesDep
+from lab.identity import Principal, Role
 
 LOGIN_PATH = "/steward/login"
 
@@ -85,29 +82,11 @@ class SignedIn:
         return self.principal.username
 
 
-def cookie_principal(services: LabServices, cookie: str) -> Principal | None:
-    """Whoever a session cookie names (None if nobody), read in a short transaction of its own.
-
-    Never on the request's ``DbDep`` session: a page that then opens its own transaction would
-    hold two pooled connections at once, and enough such requests starve the pool.
-    """
-    if not cookie:
-        return None
-    try:
-        with transaction(services.sessions) as session:
-            return authenticate_token(session, cookie)
-    except NotAuthenticated:
-        return None
-
-
 def signed_in_steward(request: Request, services: ServicesDep) -> SignedIn:
     """The steward signed in by cookie; others are sent to the sign-in page (303) or refused."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    principal = cookie_principal(services, cookie)
-    if principal is None:
-        raise HTTPException(303, "sign in first", headers={"Location": LOGIN_PATH})
-    principal.require_role(Role.STEWARD)
-    return SignedIn(principal, csrf_token_for(services.secret_key, cookie))
+    session = signed_in_or_sign_in(request, services, LOGIN_PATH)
+    session.principal.require_role(Role.STEWARD)
+    return SignedIn(session.principal, session.csrf_token)
 
 
 StewardPageDep = Annotated[SignedIn, Depends(signed_in_steward)]
@@ -115,20 +94,11 @@ StewardPageDep = Annotated[SignedIn, Depends(signed_in_steward)]
 
 def checked_form(steward: StewardPageDep, csrf_token: Annotated[str, Form()] = "") -> SignedIn:
     """The steward, once the submitted form's CSRF token matches their session's."""
-    if not hmac.compare_digest(csrf_token.encode(), steward.csrf_token.encode()):
-        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    require_form_token(steward.csrf_token, csrf_token)
     return steward
 
 
 StewardFormDep = Annotated[SignedIn, Depends(checked_form)]
-
-
-async def submitted_form(request: Request) -> FormData:
-    """The posted form, read once so that synchronous routes can take it as a value."""
-    return await request.form()
-
-
-SubmittedFormDep = Annotated[FormData, Depends(submitted_form)]
 
 
 def render(

@@ -15,8 +15,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
 from lab.db import transaction
 from lab.db.models import Organisation, PrivacyBudget, SandboxProject
 from lab.errors import InvalidInput, LabError
@@ -31,11 +29,12 @@ from lab.gateway.projects import (
     reject_project,
 )
 from lab.gateway.zcdp import Accounting
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath, SubmittedFormDep
 from lab.web.pages import (
     SignedIn,
     StewardFormDep,
     StewardPageDep,
-    SubmittedFormDep,
     redirect,
     render,
 )

@@ -8,17 +8,20 @@ stranded on a page they may not see.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lab.api.csrf import csrf_token_for
-from lab.api.deps import SESSION_COOKIE
-from lab.api.signin import page_refusal, password_sign_in, set_session_cookie
-from lab.errors import NotAuthenticated, PermissionDenied
+from lab.errors import NotAuthenticated
+from lab.http.browser_session import (
+    cookie_principal,
+    require_form_token,
+    set_session_cookie,
+    signed_in_or_sign_in,
+)
+from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Principal, Role
 from lab.identity.throttle import SignInThrottled
 from lab.identity.tokens import MintedToken
@@ -26,7 +29,7 @@ from lab.services import LabServices
 from lab.web.error_pages import message_for_page
 from lab.web.homes import RoleDoor, home_for
 from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
-from lab.web.pages import TEMPLATES, cookie_principal
+from lab.web.pages import TEMPLATES
 
 OTHER_DOOR = "other-door"
 
@@ -46,18 +49,14 @@ class RoleUser:
 def signed_in_as(request: Request, services: LabServices, door: RoleDoor, *also: Role) -> RoleUser:
     """The person behind the cookie, holding ``door``'s role (or one of ``also``); others go
     to its sign-in (303) or get the 403 page, which links to their own home."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    principal = cookie_principal(services, cookie)
-    if principal is None:
-        raise HTTPException(303, "sign in first", headers={"Location": door.login})
-    principal.require_role(door.role, *also)
-    return RoleUser(principal, csrf_token_for(services.secret_key, cookie))
+    session = signed_in_or_sign_in(request, services, door.login)
+    session.principal.require_role(door.role, *also)
+    return RoleUser(session.principal, session.csrf_token)
 
 
 def check_csrf(user: RoleUser, submitted: str) -> RoleUser:
     """The user, once a submitted form's CSRF token matches their session's."""
-    if not hmac.compare_digest(submitted.encode(), user.csrf_token.encode()):
-        raise PermissionDenied("the form's CSRF token is missing or wrong; reload the page")
+    require_form_token(user.csrf_token, submitted)
     return user
 
 

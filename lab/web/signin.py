@@ -1,6 +1,6 @@
 """The steward's sign-in and sign-out pages, on top of the ``/auth`` routes' own functions.
 
-Signing in goes through the one throttled path (``lab.api.signin``); the session is committed
+Signing in goes through the one throttled path (``lab.http.signin``); the session is committed
 before the redirect, so the page it leads to finds it.
 """
 
@@ -11,9 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
-from lab.api.signin import end_session, page_refusal, password_sign_in, set_session_cookie
 from lab.errors import NotAuthenticated
+from lab.http.browser_session import SESSION_COOKIE, end_session, set_session_cookie
+from lab.http.deps import ServicesDep
+from lab.http.signin import page_refusal, password_sign_in
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
 from lab.web.pages import LOGIN_PATH, StewardFormDep, redirect, render

@@ -11,9 +11,9 @@ from importlib.resources import files
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from lab.api.deps import SESSION_COOKIE, ServicesDep
+from lab.http.browser_session import SESSION_COOKIE, cookie_principal
+from lab.http.deps import ServicesDep
 from lab.web.homes import DOORS, home_for
-from lab.web.pages import cookie_principal
 from lab.web.site_templates import render_site
 
 router = APIRouter(include_in_schema=False)

@@ -13,17 +13,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from classification import Tier
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
-from lab.api.routes.steward import upload_name, version_detail, versions_in_state
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import MIN_JUSTIFICATION, VersionState, decide
-from lab.catalogue.dp_metadata import MAX_ROWS_PER_UNIT, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.api.schemas.steward import VersionDetailOut, VersionSummaryOut
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import MIN_JUSTIFICATION, VersionState, decide
+from lab.catalogue.versions.dp_metadata import MAX_ROWS_PER_UNIT, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
+from lab.catalogue.versions.version_queries import version_under_review, versions_in_state
 from lab.db import transaction
 from lab.errors import LabError
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath, SubmittedFormDep, upload_name
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
 from lab.web import (
@@ -40,7 +42,6 @@ from lab.web.pages import (
     SignedIn,
     StewardFormDep,
     StewardPageDep,
-    SubmittedFormDep,
     redirect,
     render,
 )
@@ -63,13 +64,17 @@ def review_page(
         request,
         "review.html",
         steward,
-        version=version_detail(db, version_id),
+        version=VersionDetailOut.of_review(version_under_review(db, version_id)),
         code_lists=sorted(PUBLIC_CODE_LISTS),
         min_justification=MIN_JUSTIFICATION,
         max_rows_per_unit=MAX_ROWS_PER_UNIT,
         max_domain_groups=f"{request.app.state.services.settings.gateway_max_domain_groups:,}",
         **extra,
     )
+
+
+def _queue(db: Session, state: VersionState) -> list[VersionSummaryOut]:
+    return [VersionSummaryOut.of(v, d) for v, d in versions_in_state(db, state)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -79,8 +84,8 @@ def queue(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
         request,
         "queue.html",
         steward,
-        proposed=versions_in_state(db, VersionState.PROPOSED),
-        decided=versions_in_state(db, VersionState.DECIDED),
+        proposed=_queue(db, VersionState.PROPOSED),
+        decided=_queue(db, VersionState.DECIDED),
     )
 
 

@@ -1,8 +1,8 @@
 """The read-side CKAN actions, each ``(context, params) -> result``, over the public catalogue.
 
-Only what ``opendata.catalogue`` shows exists here: T1 packages with datastore resources, T2
+Only what ``opendata.portal.catalogue`` shows exists here: T1 packages with datastore resources, T2
 packages with an application resource and no datastore, and nothing at all of T3 and stricter.
-Counts come from ``opendata.search``, so they never include what a visitor may not see.
+Counts come from ``opendata.portal.search``, so they never include what a visitor may not see.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from lab.errors import InvalidInput, NotFound
 from lab.services import LabServices
-from opendata.catalogue import FORMATS, PublicDataset, get_public, open_rows, public_slugs
 from opendata.ckan import shapes
 from opendata.ckan.errors import AuthorizationError, NotFoundError, SearchQueryError, validation
 from opendata.ckan.params import flag, listing, mapping, text, whole
-from opendata.formats import plain
-from opendata.rows import Condition, RowQuery, SortKey, read_rows
-from opendata.search import SearchPage, SearchQuery, search
-from opendata.usage import usage_for, usage_of_slugs
+from opendata.portal.catalogue import FORMATS, PublicDataset, get_public, open_rows, public_slugs
+from opendata.portal.formats import plain
+from opendata.portal.rows import Condition, RowQuery, SortKey, read_rows
+from opendata.portal.search import SearchPage, SearchQuery, search
+from opendata.portal.usage import usage_for, usage_of_slugs
 from opendata.vocabularies import authority
 
 API_VERSION = 3

@@ -9,7 +9,7 @@ client turns back into its exceptions. Lab errors raised underneath are mapped h
 from __future__ import annotations
 
 from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound, PermissionDenied
-from opendata.ratelimit import RateLimited
+from opendata.portal.ratelimit import RateLimited
 
 
 class CkanError(Exception):

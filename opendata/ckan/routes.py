@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lab.errors import LabError
-from opendata.api_deps import caller_of, rate_limiter
 from opendata.ckan.actions import ACTIONS, WRITE_ACTION, ActionContext
 from opendata.ckan.errors import (
     AuthorizationError,
@@ -29,6 +28,7 @@ from opendata.ckan.errors import (
     failure,
     from_lab_error,
 )
+from opendata.web.api_deps import caller_of, rate_limiter
 
 router = APIRouter(tags=["CKAN-compatible API"])
 log = logging.getLogger("opendata.ckan")

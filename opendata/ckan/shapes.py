@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 
-from opendata.catalogue import FORMATS, PublicDataset
-from opendata.pod import access_level
-from opendata.usage import Usage
+from opendata.portal.catalogue import FORMATS, PublicDataset
+from opendata.portal.pod import access_level
+from opendata.portal.usage import Usage
 from opendata.vocabularies import Licence, authority
 
 EXTRACT = "extract"

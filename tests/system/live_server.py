@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 from fastapi import APIRouter
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.services import LabServices
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db import transaction
 from lab.db.models import CreditProfileFeatures, User
 from lab.demo import generate_demo_data

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import uvicorn
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.services import LabServices
 from sandbox.client import Lab, LabError, WideIntervalWarning
 from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token

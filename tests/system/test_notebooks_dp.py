@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 from nbclient import NotebookClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.cli.demo import load_catalogue, prepare_demo_data
 from lab.db import transaction
 from lab.demo.accounts import seed_demo_accounts

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from lab.catalogue.applications import PLEDGE_ITEMS
-from lab.catalogue.manifests import MANIFEST_NAME
-from lab.catalogue.tracing import trace_file
+from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
+from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME
+from lab.catalogue.t2_extracts.tracing import trace_file
 from lab.services import LabServices
 from tests.system.browser import ARTIFACTS_ROOT, launched
 from tests.system.browser import shot as save_shot

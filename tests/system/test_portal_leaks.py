@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from classification import Tier
-from lab.catalogue.datasets import DatasetMeta
+from lab.catalogue.versions.datasets import DatasetMeta
 from lab.ingest.pipeline import ingest
 from lab.services import LabServices
 from tests.system.live_server import serving

@@ -6,7 +6,7 @@ import secrets
 
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.services import open_services
 from lab.settings import LabSettings
 

@@ -12,9 +12,9 @@ import time
 import pyarrow.parquet as pq
 
 from classification import Tier
-from lab.catalogue.datasets import DatasetMeta, get_dataset, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.publishing import publish, sweep_orphans
+from lab.catalogue.versions.datasets import DatasetMeta, get_dataset, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.publishing import publish, sweep_orphans
 from lab.db import transaction
 from lab.ingest.pipeline import ingest
 from lab.services import open_services

@@ -6,9 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from lab.api.csrf import csrf_token_for, refuse_cross_site
-from lab.api.deps import SESSION_COOKIE, PrincipalDep, ServicesDep, presented_credential
-from lab.api.signin import end_session, password_sign_in, set_session_cookie
+from lab.http.browser_session import (
+    SESSION_COOKIE,
+    csrf_token_for,
+    end_session,
+    refuse_cross_site,
+    set_session_cookie,
+)
+from lab.http.deps import PrincipalDep, ServicesDep, presented_credential
+from lab.http.signin import password_sign_in
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -13,8 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
-from lab.api.params import IdPath
 from lab.api.schemas.credit import (
     AlarmOut,
     AnswerIn,
@@ -51,6 +49,8 @@ from lab.credit.signing import ALGORITHM, lab_signer, parse_receipt, verify_rece
 from lab.credit.terms import ConsentTerms
 from lab.db.models import CreditConsent, CreditDispute, Organisation
 from lab.errors import IntegrityError, InvalidInput, NotAuthenticated
+from lab.http.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
+from lab.http.params import IdPath
 from lab.identity import Principal, Role, authenticate_token
 from lab.logs import request_id_var
 from lab.services import LabServices

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from lab.api.deps import DbDep, ServicesDep
-from lab.api.params import IdPath
 from lab.api.routes.steward import StewardDep, steward_actor
 from lab.api.schemas.deidentification import ChoiceIn, HierarchiesIn, HierarchiesOut, LimitsIn
-from lab.catalogue.deidentification import choose, propose
-from lab.catalogue.hierarchy_store import current_hierarchies, save_hierarchies
+from lab.catalogue.t2_extracts.deidentification import choose, propose
+from lab.catalogue.versions.hierarchy_store import current_hierarchies, save_hierarchies
 from lab.db import transaction
+from lab.http.deps import DbDep, ServicesDep
+from lab.http.params import IdPath
 
 router = APIRouter(prefix="/api/steward", tags=["steward"], dependencies=[Depends(steward_actor)])
 

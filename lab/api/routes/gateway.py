@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from lab.api.deps import PrincipalDep, ServicesDep
 from lab.api.schemas.gateway import (
     AnswerOut,
     BudgetOut,
@@ -41,6 +40,7 @@ from lab.gateway.ledger import BudgetLevels, BudgetState
 from lab.gateway.mock import mock_rows
 from lab.gateway.service import DpGateway
 from lab.gateway.zcdp import Accounting
+from lab.http.deps import PrincipalDep, ServicesDep
 from lab.identity import Principal, TokenKind
 
 router = APIRouter(prefix="/api/gateway", tags=["gateway"])

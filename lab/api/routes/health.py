@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from lab.api.deps import ServicesDep
 from lab.db import check_database
 from lab.errors import ServiceUnavailable
+from lab.http.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 

@@ -7,18 +7,17 @@ past the end is 416; any other Range header is ignored and the whole object sent
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from lab.errors import NotFound
+from lab.http.downloads import byte_span
 from lab.storage import ObjectStore, ObjectUrlSigner
 
 router = APIRouter(tags=["objects"])
 _BINARY = "application/octet-stream"
-_SINGLE_RANGE = re.compile(r"bytes=(?:(?P<first>\d+)-(?P<last>\d*)|-(?P<suffix>\d+))")
 
 
 @router.get("/objects/{key:path}")
@@ -45,24 +44,3 @@ def download_object(
     headers["Content-Length"] = str(end - start)
     headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
     return StreamingResponse(store.get(key, start=start, end=end), 206, headers, media_type=_BINARY)
-
-
-def byte_span(header: str | None, size: int) -> tuple[int, int] | None:
-    """The ``[start, end)`` a single-range header asks for; None to send the whole object.
-
-    Raises a 416 HTTPException when the range starts past the object's last byte.
-    """
-    match = _SINGLE_RANGE.fullmatch((header or "").strip())
-    if match is None:
-        return None
-    if match["suffix"] is not None:
-        start, end = size - min(int(match["suffix"]), size), size
-    elif match["last"] and int(match["last"]) < int(match["first"]):
-        return None
-    else:
-        start = int(match["first"])
-        end = min(int(match["last"]) + 1, size) if match["last"] else size
-    if start >= size:
-        unsatisfiable = {"Content-Range": f"bytes */{size}"}
-        raise HTTPException(416, "the byte range starts past the object's end", unsatisfiable)
-    return start, end

@@ -11,8 +11,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep
-from lab.api.params import IdPath
 from lab.api.routes.steward import StewardDep
 from lab.api.schemas.projects import (
     BudgetIn,
@@ -37,6 +35,8 @@ from lab.gateway.projects import (
     set_budget,
 )
 from lab.gateway.zcdp import Accounting
+from lab.http.deps import DbDep, PrincipalDep, ServicesDep
+from lab.http.params import IdPath
 from lab.identity import Principal, Role
 
 APPLICANT_ROLES = (Role.ENTERPRISE_ADMIN, Role.BANK_OPERATOR, Role.ANALYST)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from lab.api.deps import ServicesDep
+from lab.http.deps import ServicesDep
 
 router = APIRouter(tags=["signing"])
 

@@ -4,22 +4,16 @@ Every route needs the steward role. Changes commit in their own transaction befo
 sent, so a caller that got a success can rely on it. Uploads are streamed from the spooled
 request file into staging; the pipeline refuses one over ``ingest_max_bytes`` with a clear error
 and leaves nothing behind.
-The queue queries and negative-list edits defined above the routes also serve the steward pages
-(``lab.web``), so both edges call the domain the same way.
+The queue queries (``lab.catalogue.versions.version_queries``) and negative-list edits
+(``lab.catalogue.versions.guide_store``) are domain functions the steward pages call too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from classification import Guide, GuideError, NegativeEntry
-from lab.api.deps import DbDep, PrincipalDep, ServicesDep
-from lab.api.params import IdPath
 from lab.api.schemas.steward import (
     ClassificationOut,
     DecisionIn,
@@ -33,20 +27,22 @@ from lab.api.schemas.steward import (
     VersionDetailOut,
     VersionSummaryOut,
 )
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import VersionState, decide
-from lab.catalogue.dp_metadata import set_dp_metadata
-from lab.catalogue.guide_store import current_guide, save_guide
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import VersionState, decide
+from lab.catalogue.versions.dp_metadata import set_dp_metadata
+from lab.catalogue.versions.guide_store import current_guide, list_negative, unlist_negative
+from lab.catalogue.versions.publishing import publish
+from lab.catalogue.versions.staged import purge
+from lab.catalogue.versions.version_queries import (
+    QUEUE_LIMIT,
+    version_under_review,
+    versions_in_state,
+)
 from lab.db import transaction
-from lab.db.models import Dataset, DatasetVersion, DpMetadata
-from lab.errors import InvalidInput
+from lab.http.deps import DbDep, PrincipalDep, ServicesDep
+from lab.http.params import IdPath, upload_name
 from lab.identity import Role
 from lab.ingest.pipeline import classify_upload, ingest
-from lab.ingest.staging import purge
-from lab.services import LabServices
-
-QUEUE_LIMIT = 1000
 
 
 def steward_actor(principal: PrincipalDep) -> str:
@@ -57,72 +53,6 @@ def steward_actor(principal: PrincipalDep) -> str:
 
 StewardDep = Annotated[str, Depends(steward_actor)]
 router = APIRouter(prefix="/api/steward", tags=["steward"], dependencies=[Depends(steward_actor)])
-
-
-def upload_name(upload: UploadFile) -> str:
-    """The uploaded file's name (its extension says how to read it)."""
-    if not upload.filename:
-        raise InvalidInput("the upload needs a file name with its extension (e.g. data.csv)")
-    return upload.filename
-
-
-def versions_in_state(
-    session: Session, state: VersionState | None, limit: int = QUEUE_LIMIT
-) -> list[VersionSummaryOut]:
-    """Versions (oldest first), all or only those in ``state``."""
-    query = select(DatasetVersion, Dataset).join(Dataset, Dataset.id == DatasetVersion.dataset_id)
-    if state is not None:
-        query = query.where(DatasetVersion.state == state.value)
-    rows = session.execute(query.order_by(DatasetVersion.id).limit(limit))
-    return [VersionSummaryOut.of(version, dataset) for version, dataset in rows]
-
-
-def version_detail(session: Session, version_id: int) -> VersionDetailOut:
-    """One version with its profile, classification and DP metadata."""
-    version = get_version(session, version_id)
-    dp = session.get(DpMetadata, version.id)
-    return VersionDetailOut.of(
-        version,
-        session.get_one(Dataset, version.dataset_id),
-        dp_metadata=DpMetadataOut.of(dp) if dp else None,
-    )
-
-
-def _revise_guide(lab: LabServices, edit: Callable[[Guide], Guide], note: str, actor: str) -> Guide:
-    """Apply ``edit`` to the guide in force and store the result as the newest revision."""
-    with transaction(lab.sessions) as session:
-        try:
-            guide = edit(current_guide(session))
-        except GuideError as exc:
-            raise InvalidInput(str(exc)) from None
-        save_guide(session, lab.audit, guide=guide, actor=actor, note=note)
-    return guide
-
-
-def _audit_note(change: str, note: str) -> str:
-    return f"{change}: {note.strip()}" if note.strip() else change
-
-
-def list_negative(
-    lab: LabServices, *, kind: str, value: str, reason: str, note: str, actor: str
-) -> Guide:
-    """Put a category code or header cue on the negative list (audited with ``note``)."""
-    return _revise_guide(
-        lab,
-        lambda guide: guide.with_negative_entry(NegativeEntry(kind, value.strip(), reason.strip())),
-        _audit_note(f"negative list + {kind} {value.strip()!r}", note),
-        actor,
-    )
-
-
-def unlist_negative(lab: LabServices, *, value: str, note: str, actor: str) -> Guide:
-    """Take every entry with ``value`` off the negative list (audited with ``note``)."""
-    return _revise_guide(
-        lab,
-        lambda guide: guide.without_negative_entry(value),
-        _audit_note(f"negative list - {value!r}", note),
-        actor,
-    )
 
 
 @router.post("/ingest", status_code=201)
@@ -156,13 +86,13 @@ def list_versions(
     limit: Annotated[int, Query(ge=1, le=QUEUE_LIMIT)] = 100,
 ) -> list[VersionSummaryOut]:
     """Dataset versions, oldest first; ``state=proposed`` is the queue awaiting decision."""
-    return versions_in_state(db, state, limit)
+    return [VersionSummaryOut.of(v, d) for v, d in versions_in_state(db, state, limit)]
 
 
 @router.get("/versions/{version_id}")
 def show_version(version_id: IdPath, db: DbDep) -> VersionDetailOut:
     """A version's profile, classification with reasons, decision and DP metadata."""
-    return version_detail(db, version_id)
+    return VersionDetailOut.of_review(version_under_review(db, version_id))
 
 
 @router.post("/versions/{version_id}/decision")

@@ -13,8 +13,13 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from classification import Guide, Tier
-from lab.catalogue.decisions import Decision, VersionState
-from lab.catalogue.dp_metadata import NUMERIC_SHARE_FOR_BOUNDS, DpDeclaration, declared_bounds
+from lab.catalogue.versions.decisions import Decision, VersionState
+from lab.catalogue.versions.dp_metadata import (
+    NUMERIC_SHARE_FOR_BOUNDS,
+    DpDeclaration,
+    declared_bounds,
+)
+from lab.catalogue.versions.version_queries import VersionUnderReview
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.ingest.pipeline import IngestOutcome
 
@@ -156,6 +161,16 @@ class VersionDetailOut(VersionSummaryOut):
     classification: ClassificationOut
     dp_metadata: DpMetadataOut | None
     deidentification: dict | None = None
+
+    @classmethod
+    def of_review(cls, review: VersionUnderReview) -> Self:
+        """The shape of one version under review: profile, classification, DP metadata."""
+        dp = review.dp_metadata
+        return cls.of(
+            review.version,
+            review.dataset,
+            dp_metadata=DpMetadataOut.of(dp) if dp else None,
+        )
 
 
 class DecisionIn(_In):

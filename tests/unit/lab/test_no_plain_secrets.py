@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db import transaction
 from lab.identity import Role, TokenKind
 from lab.identity.accounts import create_user, issue_token

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from classification import Tier
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.identity import Role, TokenKind

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from tests.unit.opendata.portal_app import seed_portal

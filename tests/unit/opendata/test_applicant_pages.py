@@ -10,10 +10,10 @@ from io import BytesIO
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.catalogue.applications import PLEDGE_ITEMS
-from lab.catalogue.fingerprint import RECORD_ID_COLUMN
-from lab.catalogue.manifests import MANIFEST_NAME
+from lab.app import create_app
+from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
+from lab.catalogue.t2_extracts.fingerprint import RECORD_ID_COLUMN
+from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME
 from lab.db import transaction
 from lab.identity import Role
 from lab.identity.accounts import create_user

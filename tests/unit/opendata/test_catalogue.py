@@ -6,7 +6,7 @@ import pytest
 
 from lab.errors import NotFound
 from lab.services import LabServices
-from opendata.catalogue import get_public, list_public
+from opendata.portal.catalogue import get_public, list_public
 from tests.unit.opendata.seed import CANARY, add_dataset
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from opendata.catalogue import PublicColumn, PublicDataset
-from opendata.charts import BINS, chart_for
+from opendata.portal.catalogue import PublicColumn, PublicDataset
+from opendata.web.charts import BINS, chart_for
 
 
 def _dataset(columns: list[tuple[str, str]]) -> PublicDataset:

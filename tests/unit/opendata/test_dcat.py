@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.services import LabServices
-from opendata.pod import access_level, periodicity
+from opendata.portal.pod import access_level, periodicity
 from opendata.vocabularies import authority, parse_authority
 from opendata.vocabularies.authority import MAPPING_FILE
 from tests.unit.opendata.portal_app import seed_portal

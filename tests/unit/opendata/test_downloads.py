@@ -16,14 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
+from lab.http.downloads import content_disposition
 from lab.services import LabServices
-from opendata.catalogue import get_public
-from opendata.download_routes import content_disposition
-from opendata.downloads import ensure_file, stream
-from opendata.usage import usage_for
+from opendata.portal.catalogue import get_public
+from opendata.portal.downloads import ensure_file, stream
+from opendata.portal.usage import usage_for
 from tests.unit.lab.catalogue.conditional import publish_conditional
 from tests.unit.opendata.seed import add_dataset, publish_table, write_csv
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.catalogue.feedback import open_feedback
+from lab.app import create_app
+from lab.catalogue.portal_workflow.feedback import open_feedback
 from lab.services import LabServices
 from tests.unit.lab.catalogue.conditional import publish_conditional
 from tests.unit.opendata.seed import publish_table, write_csv

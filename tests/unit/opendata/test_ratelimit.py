@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opendata.ratelimit import Caller, RateLimited, RateLimiter
+from opendata.portal.ratelimit import Caller, RateLimited, RateLimiter
 
 
 class Clock:

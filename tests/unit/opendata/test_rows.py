@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lab.errors import InvalidInput
-from opendata.rows import (
+from opendata.portal.rows import (
     Condition,
     RowQuery,
     SortKey,

@@ -9,8 +9,8 @@ from lab.db.models import Dataset
 from lab.errors import InvalidInput
 from lab.identity.accounts import now
 from lab.services import LabServices
-from opendata.search import SearchQuery, normalise, search
-from opendata.usage import record_view
+from opendata.portal.search import SearchQuery, normalise, search
+from opendata.portal.usage import record_view
 from tests.unit.opendata.seed import CANARY, add_dataset
 
 

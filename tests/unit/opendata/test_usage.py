@@ -9,7 +9,7 @@ import pytest
 from lab.db import transaction
 from lab.errors import InvalidInput, NotFound
 from lab.services import LabServices
-from opendata.usage import Usage, record_download, record_view, usage_for, usage_of_slugs
+from opendata.portal.usage import Usage, record_download, record_view, usage_for, usage_of_slugs
 from tests.unit.opendata.seed import add_dataset
 
 

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db.models import OrganisationBudget, PrivacyBudget, QueryRelease
 from lab.gateway.zcdp import implied_epsilon
 from lab.services import open_services

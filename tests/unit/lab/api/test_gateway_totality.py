@@ -16,8 +16,8 @@ import math
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.catalogue.dp_metadata import DpDeclaration
+from lab.app import create_app
+from lab.catalogue.versions.dp_metadata import DpDeclaration
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from tests.unit.lab.gateway.restricted import publish_restricted, publish_tax_table, sandbox_token

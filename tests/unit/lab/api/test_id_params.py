@@ -9,8 +9,8 @@ from annotated_types import Ge, Le
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.api.params import DB_INT_MAX
+from lab.app import create_app
+from lab.http.params import DB_INT_MAX
 from lab.identity import Role
 from lab.services import LabServices
 from tests.unit.lab.api.test_steward_api import bearer

@@ -19,7 +19,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from classification.checksums import uscc_check_char
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db import transaction
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token

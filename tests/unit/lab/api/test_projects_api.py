@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.db import transaction
 from lab.db.models import AuditEntry
 from lab.gateway.zcdp import implied_epsilon_micro

@@ -14,10 +14,11 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.api.deps import GATEWAY_PREFIX, SESSION_COOKIE
+from lab.app import create_app
 from lab.db import transaction
 from lab.gateway.projects import apply_for_project, approve_project
+from lab.http.browser_session import SESSION_COOKIE
+from lab.http.deps import GATEWAY_PREFIX
 from lab.identity import OrganisationKind, Role, TokenKind
 from lab.identity.accounts import create_organisation, create_user, issue_token, revoke_token
 from lab.identity.tokens import split_token

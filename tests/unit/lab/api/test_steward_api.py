@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import NoMatchFound
 
-from lab.api.app import create_app
 from lab.api.routes import steward
+from lab.app import create_app
 from lab.db import transaction
 from lab.identity import Role, TokenKind
 from lab.identity.accounts import create_user, issue_token

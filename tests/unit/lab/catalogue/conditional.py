@@ -6,16 +6,16 @@ import csv
 from pathlib import Path
 
 from classification import Tier
-from lab.catalogue.applications import (
+from lab.catalogue.portal_workflow.applications import (
     PLEDGE_ITEMS,
     ApplicationForm,
     SecurityPledge,
     approve,
     submit_application,
 )
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.identity import Role
 from lab.identity.accounts import create_user, get_user

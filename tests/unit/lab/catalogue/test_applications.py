@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from lab.catalogue.applications import (
+from lab.catalogue.portal_workflow.applications import (
     ApplicationState,
     SecurityPledge,
     UsageReport,
@@ -20,7 +20,7 @@ from lab.catalogue.applications import (
     return_incomplete,
     submit_application,
 )
-from lab.catalogue.working_days import CITY_ZONE, working_days_between
+from lab.catalogue.portal_workflow.working_days import CITY_ZONE, working_days_between
 from lab.db import transaction
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lab.identity.accounts import get_user

@@ -6,8 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lab.catalogue.artifacts import build_restricted_table
-from lab.catalogue.bounding_seed import BoundingSeed
+from lab.catalogue.versions.artifacts import build_restricted_table
+from lab.catalogue.versions.bounding_seed import BoundingSeed
 from lab.db.models import DpMetadata
 
 COLUMNS = ["unit", "amount"]

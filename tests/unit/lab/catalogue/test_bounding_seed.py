@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from classification import Tier
-from lab.catalogue.bounding_seed import seed_key
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.bounding_seed import seed_key
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.db.models import AuditEntry
 from lab.ingest.pipeline import ingest

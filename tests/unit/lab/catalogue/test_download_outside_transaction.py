@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from lab.catalogue import extract_downloads
+from lab.catalogue.t2_extracts import extract_downloads
 from lab.db.models import ExtractDownload
 from lab.errors import PermissionDenied
 from lab.services import LabServices

@@ -15,12 +15,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from lab.catalogue.applications import reject, submit_application
-from lab.catalogue.datasets import current_version
-from lab.catalogue.extract_downloads import issue_download
-from lab.catalogue.fingerprint import RECORD_ID_COLUMN
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME
-from lab.catalogue.tracing import trace_file
+from lab.catalogue.portal_workflow.applications import reject, submit_application
+from lab.catalogue.t2_extracts.extract_downloads import issue_download
+from lab.catalogue.t2_extracts.fingerprint import RECORD_ID_COLUMN
+from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME, SIGNATURE_NAME
+from lab.catalogue.t2_extracts.tracing import trace_file
+from lab.catalogue.versions.datasets import current_version
 from lab.db import transaction
 from lab.db.models import Dataset
 from lab.errors import IntegrityError, NotFound, PermissionDenied

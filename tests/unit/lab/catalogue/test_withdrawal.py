@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.catalogue.listing import published_datasets
-from lab.catalogue.withdrawal import withdraw
+from lab.app import create_app
+from lab.catalogue.versions.listing import published_datasets
+from lab.catalogue.versions.withdrawal import withdraw
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.services import LabServices
 from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token

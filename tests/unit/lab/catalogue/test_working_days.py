@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lab.catalogue.working_days import (
+from lab.catalogue.portal_workflow.working_days import (
     CITY_ZONE,
     AnswerClock,
     WorkCalendar,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.services import open_services
 from lab.settings import LabSettings
 from tests.unit.lab.cli.shell import datalab

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.credit.aggregates import aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
 from lab.credit.mapping import shipped_mapping

@@ -13,9 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lab.catalogue.versions.staged import open_staged, seal, staging_root
 from lab.crypto import SealedObjectStore, init_keyring_file
 from lab.crypto.keyring import Keyring, read_keyring_file
-from lab.ingest.staging import open_staged, seal, staging_root
 from lab.private_files import make_private_dir
 from lab.storage import LocalObjectStore
 

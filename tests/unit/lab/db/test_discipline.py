@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from lab.api.app import create_app
-from lab.api.deps import DbDep, ServicesDep
+from lab.app import create_app
 from lab.db.discipline import nested_requests
+from lab.http.deps import DbDep, ServicesDep
 
 
 def test_guard_names_a_route_that_holds_two_connections(sqlite_lab) -> None:

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from classification import Tier
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.gateway.org_budgets import OrganisationCaps
 from lab.gateway.projects import MAX_EPSILON_PER_DATASET, apply_for_project, approve_project

@@ -27,11 +27,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from classification import Tier
-from lab.api.app import create_app
-from lab.catalogue.datasets import DatasetMeta, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.app import create_app
+from lab.catalogue.versions.datasets import DatasetMeta, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.gateway.accounting import PICO
 from lab.gateway.zcdp import implied_epsilon

@@ -25,8 +25,8 @@ import statistics
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.catalogue.dp_metadata import DpDeclaration
+from lab.app import create_app
+from lab.catalogue.versions.dp_metadata import DpDeclaration
 from lab.gateway.accounting import PICO
 from lab.gateway.projects import DEFAULT_DELTA_PER_DATASET
 from lab.gateway.zcdp import implied_epsilon, implied_epsilon_micro

@@ -11,16 +11,16 @@ from sqlalchemy import func, select
 
 from classification import Tier
 from lab.audit.checkpoints import CHECKPOINT_PREFIX
-from lab.catalogue import publishing
-from lab.catalogue.datasets import DatasetMeta, get_dataset, get_version
-from lab.catalogue.decisions import decide
-from lab.catalogue.dp_metadata import DpDeclaration, set_dp_metadata
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions import publishing
+from lab.catalogue.versions.datasets import DatasetMeta, get_dataset, get_version
+from lab.catalogue.versions.decisions import decide
+from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
+from lab.catalogue.versions.publishing import publish
+from lab.catalogue.versions.staged import SEALED_FOLDER, open_staged
 from lab.db import transaction
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InvalidInput, PermissionDenied
 from lab.ingest.pipeline import ingest
-from lab.ingest.staging import SEALED_FOLDER, open_staged
 from lab.services import LabServices
 from tests.unit.lab.ingest import tables
 

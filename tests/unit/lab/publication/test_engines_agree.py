@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lab.catalogue.dp_metadata import DeclaredBounds
+from lab.catalogue.versions.dp_metadata import DeclaredBounds
 from lab.publication.duckdb_cut import cut_with_duckdb
 from lab.publication.plan import SEED_VARIABLE, CutSpec, for_spark, window_cut
 from lab.publication.spark_cut import cut_in_session

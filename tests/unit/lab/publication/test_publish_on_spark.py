@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from classification import Tier
-from lab.catalogue import publishing
-from lab.catalogue.publishing import publish
+from lab.catalogue.versions import publishing
+from lab.catalogue.versions.publishing import publish
 from lab.publication.engine import spark_for
 from lab.services import LabServices
 from lab.settings import LabSettings

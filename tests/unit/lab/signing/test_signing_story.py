@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
+from lab.app import create_app
 from lab.audit.chain import canonical_details
-from lab.catalogue.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign, verify
-from lab.catalogue.tracing import trace_file
+from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign, verify
+from lab.catalogue.t2_extracts.tracing import trace_file
 from lab.credit.consent import receipt_of
 from lab.credit.signing import lab_signer, verify_receipt
 from lab.db.models import CreditConsent

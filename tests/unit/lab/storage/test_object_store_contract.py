@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from lab.api.errors import install_error_handlers
 from lab.api.routes import objects
 from lab.errors import Conflict, InvalidInput, NotFound
+from lab.http.errors import install_error_handlers
 from lab.storage import LocalObjectStore, ObjectStore, ObjectUrlSigner
 from lab.storage.base import CHUNK_SIZE
 from lab.storage.local import TEMP_PREFIX

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from lab.api.app import create_app
-from lab.catalogue.applications import get_application, submit_application
-from lab.catalogue.feedback import FeedbackKind, FeedbackNote, open_feedback, submit_feedback
+from lab.app import create_app
+from lab.catalogue.portal_workflow.applications import get_application, submit_application
+from lab.catalogue.portal_workflow.feedback import (
+    FeedbackKind,
+    FeedbackNote,
+    open_feedback,
+    submit_feedback,
+)
 from lab.db import transaction
 from lab.identity import Role
 from lab.identity.accounts import get_user

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from classification import Tier
-from lab.catalogue.datasets import get_version
-from lab.catalogue.decisions import decide
+from lab.catalogue.versions.datasets import get_version
+from lab.catalogue.versions.decisions import decide
 from lab.db import transaction
 from lab.identity import Role
 from lab.services import LabServices

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import NoMatchFound
 
-from lab.api.app import create_app
-from lab.catalogue.datasets import DatasetMeta
+from lab.app import create_app
+from lab.catalogue.versions.datasets import DatasetMeta
 from lab.db import transaction
 from lab.db.models import DpMetadata
 from lab.identity import Role

@@ -1,0 +1,352 @@
+"""Applications for conditional (T2) data: submit, check, approve or reject, report use.
+
+The applicant fills in the 有条件开放数据申请表 (``ApplicationForm``) and signs the
+公共数据安全承诺书 (``SecurityPledge``); both validate themselves, so an incomplete application
+is refused at the door with the missing items named. The steward then answers within 5 working
+days (``AnswerClock``): returns it as incomplete (the applicant corrects and resubmits, which
+restarts the clock), rejects it with reasons, or approves it for a limited number of days, in
+which the applicant may download fingerprinted copies of the de-identified extract. Afterwards
+the applicant reports how the data was used. Every step is in the audit log.
+
+States: submitted → returned → submitted …; submitted → approved → reported; submitted → rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classification import Tier
+from lab.audit import AuditLog
+from lab.catalogue.portal_workflow.working_days import (
+    ANSWER_WORKING_DAYS,
+    AnswerClock,
+    add_working_days,
+    as_utc,
+)
+from lab.catalogue.versions.datasets import current_version
+from lab.db.models import Dataset, ExtractApplication, User
+from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lab.identity.accounts import now
+
+MIN_REASONS = 10
+DEFAULT_ACCESS_DAYS = 30
+MAX_ACCESS_DAYS = 365
+
+
+class ApplicationState(StrEnum):
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REPORTED = "reported"
+
+
+STATE_LABELS = {
+    ApplicationState.SUBMITTED: "已提交，待审核",
+    ApplicationState.RETURNED: "材料不完整，已退回补正",
+    ApplicationState.APPROVED: "已批准",
+    ApplicationState.REJECTED: "未予批准",
+    ApplicationState.REPORTED: "已提交使用报告",
+}
+
+# (field, 申请表 label) — the order the form shows them in.
+FORM_FIELDS = (
+    ("organisation", "申请单位"),
+    ("contact_name", "联系人"),
+    ("contact_phone", "联系电话"),
+    ("contact_email", "电子邮箱"),
+    ("purpose", "数据用途"),
+    ("scenario", "应用场景"),
+    ("fields", "所需数据项"),
+    ("period_months", "使用期限（月）"),
+    ("security_measures", "安全保障措施"),
+)
+
+# The undertakings of the 公共数据安全承诺书, each to be ticked.
+PLEDGE_ITEMS = (
+    ("purpose_only", "仅将数据用于申请表所述用途，不超范围使用"),
+    ("no_reidentification", "不尝试识别数据中的个人或企业，不与其他数据关联以重新识别"),
+    ("no_onward_sharing", "不向任何第三方提供、转让或公开数据及其副本"),
+    ("secure_storage", "采取必要的安全措施妥善保管数据，发生泄露立即报告"),
+    ("destroy_after_use", "使用期限届满后删除全部数据副本"),
+    ("report_use", "按要求反馈数据使用情况和成果"),
+    ("accept_tracing", "知悉每份下载均带有接收方标识，泄露副本可追溯至本申请"),
+)
+
+MIN_PURPOSE = 20
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    """The 有条件开放数据申请表; ``missing()`` names what is incomplete."""
+
+    organisation: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    purpose: str
+    scenario: str
+    fields: str
+    period_months: int
+    security_measures: str
+    credit_code: str = ""
+
+    def missing(self) -> list[str]:
+        labels = dict(FORM_FIELDS)
+        gaps = [
+            labels[name]
+            for name, _ in FORM_FIELDS
+            if name != "period_months" and not str(getattr(self, name)).strip()
+        ]
+        if not 1 <= self.period_months <= 12:
+            gaps.append("使用期限（1–12 个月）")
+        if self.purpose.strip() and len(self.purpose.strip()) < MIN_PURPOSE:
+            gaps.append(f"数据用途（至少 {MIN_PURPOSE} 字）")
+        if self.contact_email.strip() and "@" not in self.contact_email:
+            gaps.append("电子邮箱（格式不正确）")
+        return gaps
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SecurityPledge:
+    """The signed 公共数据安全承诺书: every undertaking ticked, a signer's name."""
+
+    accepted: frozenset[str]
+    signer: str
+    signed_on: str = field(default="")
+
+    def missing(self) -> list[str]:
+        gaps = [f"承诺：{text}" for key, text in PLEDGE_ITEMS if key not in self.accepted]
+        if not self.signer.strip():
+            gaps.append("承诺人签名")
+        return gaps
+
+    def to_json(self) -> dict:
+        return {
+            "accepted": sorted(self.accepted),
+            "signer": self.signer.strip(),
+            "signed_on": self.signed_on,
+            "items": [text for _, text in PLEDGE_ITEMS],
+        }
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """What the applicant reports back: how the data was used and with what result."""
+
+    summary: str
+    results: str
+    copies_deleted: bool
+
+    def __post_init__(self) -> None:
+        if len(self.summary.strip()) < MIN_REASONS:
+            raise InvalidInput(f"使用情况说明至少需要 {MIN_REASONS} 个字")
+
+
+def clock(application: ExtractApplication, moment: datetime | None = None) -> AnswerClock:
+    """The answer clock of an application (stopped once the steward has answered)."""
+    answered = application.state != ApplicationState.SUBMITTED
+    return AnswerClock.of(application.due_at, moment or now(), stopped=answered)
+
+
+def conditional_dataset(session: Session, slug: str) -> Dataset:
+    """The dataset ``slug`` if its served version is T2; NotFound otherwise (no tier hints)."""
+    dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
+    version = current_version(session, dataset) if dataset is not None else None
+    if version is None or version.tier != Tier.T2.value:
+        raise NotFound("no such conditional dataset")
+    return dataset
+
+
+def _check_complete(form: ApplicationForm, pledge: SecurityPledge) -> None:
+    gaps = form.missing() + pledge.missing()
+    if gaps:
+        raise InvalidInput("申请材料不完整：" + "；".join(gaps))
+
+
+def submit_application(
+    session: Session,
+    audit: AuditLog,
+    *,
+    slug: str,
+    applicant: User,
+    form: ApplicationForm,
+    pledge: SecurityPledge,
+) -> ExtractApplication:
+    """File a complete application for T2 dataset ``slug``; the 5-working-day clock starts."""
+    dataset = conditional_dataset(session, slug)
+    _check_complete(form, pledge)
+    moment = now()
+    application = ExtractApplication(
+        dataset_id=dataset.id,
+        applicant_id=applicant.id,
+        form=form.to_json(),
+        pledge={**pledge.to_json(), "signed_on": moment.date().isoformat()},
+        state=ApplicationState.SUBMITTED.value,
+        submitted_at=moment,
+        due_at=add_working_days(moment, ANSWER_WORKING_DAYS),
+        reasons="",
+    )
+    session.add(application)
+    session.flush()
+    _audit(audit, session, applicant.username, "application.submit", application, {"slug": slug})
+    return application
+
+
+def resubmit_application(
+    session: Session,
+    audit: AuditLog,
+    *,
+    application_id: int,
+    applicant: User,
+    form: ApplicationForm,
+    pledge: SecurityPledge,
+) -> ExtractApplication:
+    """Correct a returned application and file it again; the clock restarts."""
+    application = own_application(session, application_id, applicant.id)
+    _require_state(application, ApplicationState.RETURNED)
+    _check_complete(form, pledge)
+    moment = now()
+    application.form, application.pledge = form.to_json(), pledge.to_json()
+    application.state, application.submitted_at = ApplicationState.SUBMITTED.value, moment
+    application.due_at = add_working_days(moment, ANSWER_WORKING_DAYS)
+    session.flush()
+    _audit(audit, session, applicant.username, "application.resubmit", application, {})
+    return application
+
+
+def return_incomplete(
+    session: Session, audit: AuditLog, *, application_id: int, reasons: str, actor: str
+) -> ExtractApplication:
+    """The steward's completeness check failed: send it back saying what to add."""
+    return _answer(session, audit, application_id, ApplicationState.RETURNED, reasons, actor)
+
+
+def reject(
+    session: Session, audit: AuditLog, *, application_id: int, reasons: str, actor: str
+) -> ExtractApplication:
+    """Refuse the application, with reasons the applicant sees."""
+    return _answer(session, audit, application_id, ApplicationState.REJECTED, reasons, actor)
+
+
+def approve(
+    session: Session,
+    audit: AuditLog,
+    *,
+    application_id: int,
+    actor: str,
+    access_days: int = DEFAULT_ACCESS_DAYS,
+    reasons: str = "",
+) -> ExtractApplication:
+    """Grant downloads of the de-identified extract for ``access_days`` days."""
+    if not 1 <= access_days <= MAX_ACCESS_DAYS:
+        raise InvalidInput(f"download access lasts 1 to {MAX_ACCESS_DAYS} days")
+    return _answer(
+        session, audit, application_id, ApplicationState.APPROVED, reasons, actor, access_days
+    )
+
+
+def _answer(
+    session: Session,
+    audit: AuditLog,
+    application_id: int,
+    state: ApplicationState,
+    reasons: str,
+    actor: str,
+    access_days: int | None = None,
+) -> ExtractApplication:
+    application = _locked(session, application_id)
+    _require_state(application, ApplicationState.SUBMITTED)
+    if state != ApplicationState.APPROVED and len(reasons.strip()) < MIN_REASONS:
+        raise InvalidInput(f"give the applicant reasons of at least {MIN_REASONS} characters")
+    moment = now()
+    application.state, application.reasons = state.value, reasons.strip()
+    application.reviewed_by, application.decided_at = actor, moment
+    if access_days is not None:
+        application.access_until = moment + timedelta(days=access_days)
+    session.flush()
+    details = {"reasons": application.reasons, "access_days": access_days}
+    _audit(audit, session, actor, f"application.{state.value}", application, details)
+    return application
+
+
+def report_usage(
+    session: Session,
+    audit: AuditLog,
+    *,
+    application_id: int,
+    applicant: User,
+    report: UsageReport,
+) -> ExtractApplication:
+    """The applicant's report of how the approved data was used."""
+    application = own_application(session, application_id, applicant.id)
+    _require_state(application, ApplicationState.APPROVED)
+    application.usage_report = asdict(report)
+    application.state, application.reported_at = ApplicationState.REPORTED.value, now()
+    session.flush()
+    _audit(audit, session, applicant.username, "application.report", application, {})
+    return application
+
+
+def require_download_allowed(application: ExtractApplication, moment: datetime | None = None):
+    """Raise PermissionDenied unless the application is approved and its access not expired."""
+    if application.state != ApplicationState.APPROVED or application.access_until is None:
+        raise PermissionDenied("downloads need an approved application")
+    if as_utc(application.access_until) <= (moment or now()):
+        raise PermissionDenied("the download period of this approval has ended")
+
+
+def own_application(session: Session, application_id: int, applicant_id: int):
+    """The applicant's own application; another's is NotFound (its existence is not told)."""
+    application = session.get(ExtractApplication, application_id)
+    if application is None or application.applicant_id != applicant_id:
+        raise NotFound(f"no application {application_id}")
+    return application
+
+
+def get_application(session: Session, application_id: int) -> ExtractApplication:
+    application = session.get(ExtractApplication, application_id)
+    if application is None:
+        raise NotFound(f"no application {application_id}")
+    return application
+
+
+def applications_of(session: Session, applicant_id: int) -> list[ExtractApplication]:
+    query = select(ExtractApplication).where(ExtractApplication.applicant_id == applicant_id)
+    return list(session.scalars(query.order_by(ExtractApplication.id.desc())))
+
+
+def applications_in(session: Session, *states: ApplicationState) -> list[ExtractApplication]:
+    query = select(ExtractApplication).where(ExtractApplication.state.in_([*states]))
+    return list(session.scalars(query.order_by(ExtractApplication.due_at)))
+
+
+def _locked(session: Session, application_id: int) -> ExtractApplication:
+    application = session.get(ExtractApplication, application_id, with_for_update=True)
+    if application is None:
+        raise NotFound(f"no application {application_id}")
+    return application
+
+
+def _require_state(application: ExtractApplication, state: ApplicationState) -> None:
+    if application.state != state:
+        label = STATE_LABELS[ApplicationState(application.state)]
+        raise Conflict(f"application {application.id} is {application.state} ({label})")
+
+
+def _audit(audit, session, actor, action, application, details) -> None:
+    audit.append_in(
+        session,
+        actor=actor,
+        action=action,
+        target=f"application:{application.id}",
+        details={"dataset_id": application.dataset_id, **details},
+    )
