@@ -96,7 +96,8 @@ async def confine_sandbox_tokens(request: Request, services: ServicesDep) -> Non
         return
     # Not ``presented_credential``: this only looks at what is presented, and must not apply the
     # JSON API's cross-site rule to forms, which carry their own CSRF token.
-    credentials = {header_credential(request), request.cookies.get(SESSION_COOKIE)} - {None}
+    presented = (header_credential(request), request.cookies.get(SESSION_COOKIE))
+    credentials = {credential for credential in presented if credential is not None}
     if credentials and await run_in_threadpool(_any_sandbox_token, services, credentials):
         raise PermissionDenied("a sandbox session token works only on the DP gateway's routes")
 

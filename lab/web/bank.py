@@ -92,11 +92,15 @@ def _bank(services: LabServices, officer: RoleUser) -> Organisation:
 
 def _labels(lang: str) -> dict[str, dict[str, str]]:
     """The credit vocabulary's labels in the page's language (English: the terms themselves)."""
-    tables = {"purpose": PURPOSE_LABELS, "level": LEVEL_LABELS, "scope": SCOPE_LABELS}
-    tables["state"] = STATE_LABELS
+    tables: dict[str, dict[str, str]] = {
+        "purpose": {k.value: v for k, v in PURPOSE_LABELS.items()},
+        "level": {k.value: v for k, v in LEVEL_LABELS.items()},
+        "scope": {k.value: v for k, v in SCOPE_LABELS.items()},
+        "state": {k.value: v for k, v in STATE_LABELS.items()},
+    }
     if lang == "zh":
-        return {kind: {k.value: v for k, v in t.items()} for kind, t in tables.items()}
-    return {kind: {k.value: k.value.replace("_", " ") for k in t} for kind, t in tables.items()}
+        return tables
+    return {kind: {key: key.replace("_", " ") for key in t} for kind, t in tables.items()}
 
 
 def bank_page(

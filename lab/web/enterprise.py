@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
-from lab.credit.parties import acting_enterprise, bank_named, registered_banks
+from lab.credit.parties import acting_enterprise, bank_named, credit_code_of, registered_banks
 from lab.credit.signing import lab_signer
 from lab.credit.terms import (
     DEFAULT_QUERY_CAP,
@@ -117,7 +117,7 @@ def home_page(
 ) -> HTMLResponse:
     """The one enterprise page; ``extra`` may carry a failure to show inline."""
     failure: LabError | None = extra.pop("failure", None)
-    code = user.org.credit_code
+    code = credit_code_of(user.org)
     banks = {b.id: b.name for b in registered_banks(db)}
     return _render(
         request,
@@ -217,7 +217,7 @@ def grant(
 
     def action(session: Session) -> None:
         terms = ConsentTerms.parse(
-            credit_code=user.org.credit_code,
+            credit_code=credit_code_of(user.org),
             purpose=purpose,
             scopes=scopes,
             level=level,
@@ -288,7 +288,7 @@ def dispute(
         disputes.open_dispute(
             session,
             services.audit,
-            credit_code=user.org.credit_code,
+            credit_code=credit_code_of(user.org),
             item=item,
             reason=reason,
             actor=user.principal.username,
@@ -311,7 +311,7 @@ def repair(
         repairs.request_repair(
             session,
             services.audit,
-            credit_code=user.org.credit_code,
+            credit_code=credit_code_of(user.org),
             penalty_reference=penalty_reference,
             reason=reason,
             actor=user.principal.username,

@@ -161,7 +161,7 @@ def conditional_dataset(session: Session, slug: str) -> Dataset:
     """The dataset ``slug`` if its served version is T2; NotFound otherwise (no tier hints)."""
     dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
     version = current_version(session, dataset) if dataset is not None else None
-    if version is None or version.tier != Tier.T2.value:
+    if dataset is None or version is None or version.tier != Tier.T2.value:
         raise NotFound("no such conditional dataset")
     return dataset
 
