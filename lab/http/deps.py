@@ -98,7 +98,9 @@ async def confine_sandbox_tokens(request: Request, services: ServicesDep) -> Non
     # JSON API's cross-site rule to forms, which carry their own CSRF token.
     presented = (header_credential(request), request.cookies.get(SESSION_COOKIE))
     credentials = {credential for credential in presented if credential is not None}
-    if credentials and await run_in_threadpool(_any_sandbox_token, services, credentials):
+    if not credentials:
+        return
+    if await run_in_threadpool(_any_sandbox_token, services, credentials):
         raise PermissionDenied("a sandbox session token works only on the DP gateway's routes")
 
 

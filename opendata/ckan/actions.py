@@ -129,7 +129,8 @@ def _packages(ctx: ActionContext, datasets) -> list[dict[str, object]]:
 
 def _parse_q(raw: str) -> tuple[str, dict[str, list[str]]]:
     """Free text and ``field:value`` terms of a q parameter (``*:*`` means everything)."""
-    words, filters = [], {}
+    words: list[str] = []
+    filters: dict[str, list[str]] = {}
     for token in raw.split():
         if token in ("*:*", "*"):
             continue
@@ -251,7 +252,10 @@ def _listing(params: Params, entries: list[dict[str, object]]) -> list[object]:
     offset = whole(params, "offset", 0)
     limit = whole(params, "limit", len(entries))
     entries = entries[offset : offset + limit]
-    return entries if flag(params, "all_fields", False) else [e["name"] for e in entries]
+    shown: list[object] = (
+        list(entries) if flag(params, "all_fields", False) else [e["name"] for e in entries]
+    )
+    return shown
 
 
 def organization_show(ctx: ActionContext, params: Params) -> dict[str, object]:
@@ -281,7 +285,10 @@ def _show_owner(ctx, params, field: str, resolve: Callable, shape: Callable) -> 
 def tag_list(ctx: ActionContext, params: Params) -> list[object]:
     wanted = text(params, "query")
     tags = sorted(t for t, _ in _everything(ctx).facets["tags"] if wanted in t)
-    return [shapes.tag(t) for t in tags] if flag(params, "all_fields", False) else tags
+    shown: list[object] = (
+        [shapes.tag(t) for t in tags] if flag(params, "all_fields", False) else list(tags)
+    )
+    return shown
 
 
 def resource_show(ctx: ActionContext, params: Params) -> dict[str, object]:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 
 from lab.catalogue.spreadsheet import defuse_cell, defuse_sql
+from lab.errors import InternalError
 
 BATCH_ROWS = 5_000
 MEMORY_LIMIT = "512MB"
@@ -122,6 +123,8 @@ def write_xlsx(source: Path, target: Path) -> None:
                 sheet = book.create_sheet(f"data{len(book.worksheets) + 1}")
                 sheet.append([_cell(h) for h in headers])
                 used = 0
+            if sheet is None:
+                raise InternalError("an XLSX row came before its sheet")
             sheet.append([_cell(v) for v in row])
             used += 1
     if sheet is None:
