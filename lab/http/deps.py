@@ -22,6 +22,7 @@ GATEWAY_PREFIX = "/api/gateway/"
 
 
 async def get_services(request: Request) -> LabServices:
+    """The running lab's services: settings, database, audit log and object store."""
     return request.app.state.services
 
 
@@ -29,6 +30,7 @@ ServicesDep = Annotated[LabServices, Depends(get_services)]
 
 
 def get_db(services: ServicesDep) -> Iterator[Session]:
+    """A database session in a transaction that commits when the route returns."""
     with services.sessions() as session, session.begin():
         yield session
 
@@ -76,6 +78,7 @@ def optional_principal(request: Request, services: ServicesDep) -> Principal | N
 async def require_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
+    """The signed-in caller; NotAuthenticated when no credential is presented."""
     if principal is None:
         raise NotAuthenticated("sign in or send a token in the Authorization header")
     return principal

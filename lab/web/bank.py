@@ -70,6 +70,7 @@ router = APIRouter(prefix="/bank", include_in_schema=False)
 
 
 def bank_officer(request: Request, services: ServicesDep) -> RoleUser:
+    """The bank operator behind the cookie; others go to the bank's sign-in or get a 403."""
     return signed_in_as(request, services, DOOR)
 
 
@@ -77,6 +78,7 @@ OfficerDep = Annotated[RoleUser, Depends(bank_officer)]
 
 
 def checked(officer: OfficerDep, csrf_token: Annotated[str, Form()] = "") -> RoleUser:
+    """The signed-in bank operator, once the form's CSRF token matches their session."""
     return check_csrf(officer, csrf_token)
 
 

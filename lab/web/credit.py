@@ -39,6 +39,7 @@ def _card(db: Session) -> dict | None:
 
 
 def credit_page(request: Request, db: Session, steward: SignedIn, **extra: Any):
+    """The steward's credit page: open disputes, repairs awaiting a decision, recent alarms."""
     disputes = [(d, days_left(d)) for d in open_disputes(db)]
     alarms = [(a, db.get(Organisation, a.bank_org_id)) for a in recent_alarms(db, ALARMS_SHOWN)]
     return render(

@@ -176,6 +176,7 @@ async def login(
 
 @router.post("/logout")
 def logout(request: Request, services: ServicesDep, _: FormDep) -> Response:
+    """End the enterprise's browser session and go back to the sign-in page."""
     closed = redirect(LOGIN)
     end_session(services, closed, request.cookies.get(SESSION_COOKIE))
     return closed

@@ -36,6 +36,8 @@ MAX_BODY = 64 * 1024
 
 
 class PayloadTooLarge(CkanError):
+    """A request body past the size the action API reads."""
+
     type_name, status = "Bad request", 413
 
 

@@ -39,6 +39,7 @@ def _batches(source: Path) -> Iterator[tuple[list[str], list[list[object]]]]:
 
 
 def headers_of(source: Path) -> list[str]:
+    """The column names of the Parquet file ``source``."""
     return list(pq.read_schema(source).names)
 
 

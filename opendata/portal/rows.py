@@ -62,6 +62,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class SortKey:
+    """One column to sort rows by, ascending unless ``descending``."""
+
     column: str
     descending: bool = False
 
@@ -319,6 +321,7 @@ def _page(query: RowQuery, shown: tuple[Field, ...], fetched: list[tuple], total
 
 
 def encode_token(keys: list[object], position: int, query: RowQuery) -> str:
+    """The opaque ``next`` token for the page after ``keys`` at file ``position``."""
     raw = json.dumps({"k": keys, "r": position, "q": query.digest()}, ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

@@ -60,10 +60,12 @@ router = APIRouter(prefix="/api/credit", tags=["credit"])
 
 
 def signer(services: LabServices):
+    """The signer of consent receipts, over the lab's current signing key."""
     return lab_signer(services.signing)
 
 
 def consent_out(session: Session, consent: CreditConsent) -> ConsentOut:
+    """The API shape of a consent, with its bank's name."""
     bank = row_of(session, Organisation, consent.bank_org_id)
     return ConsentOut(
         id=consent.id,
@@ -282,6 +284,7 @@ def who_queried(principal: PrincipalDep, db: DbDep) -> list[QueryOut]:
 
 
 def dispute_out(dispute: CreditDispute) -> DisputeOut:
+    """The API shape of a dispute, with the working days left to answer it."""
     return DisputeOut(
         id=dispute.id,
         item=dispute.item,
@@ -313,6 +316,7 @@ def dispute(
 
 @router.get("/enterprise/disputes", response_model=list[DisputeOut])
 def my_disputes(principal: PrincipalDep, db: DbDep) -> list[DisputeOut]:
+    """The enterprise's disputes about its own profile items."""
     org = acting_enterprise(db, principal)
     return [dispute_out(d) for d in disputes.disputes_of(db, credit_code_of(org))]
 

@@ -39,6 +39,8 @@ MAX_ACCESS_DAYS = 365
 
 
 class ApplicationState(StrEnum):
+    """Where an application for a conditional (T2) extract is."""
+
     SUBMITTED = "submitted"
     RETURNED = "returned"
     APPROVED = "approved"
@@ -313,6 +315,7 @@ def own_application(session: Session, application_id: int, applicant_id: int):
 
 
 def get_application(session: Session, application_id: int) -> ExtractApplication:
+    """The application ``application_id``; NotFound if there is none."""
     application = session.get(ExtractApplication, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}")
@@ -320,11 +323,13 @@ def get_application(session: Session, application_id: int) -> ExtractApplication
 
 
 def applications_of(session: Session, applicant_id: int) -> list[ExtractApplication]:
+    """An applicant's applications, newest first."""
     query = select(ExtractApplication).where(ExtractApplication.applicant_id == applicant_id)
     return list(session.scalars(query.order_by(ExtractApplication.id.desc())))
 
 
 def applications_in(session: Session, *states: ApplicationState) -> list[ExtractApplication]:
+    """The applications in any of ``states``, the soonest due first."""
     query = select(ExtractApplication).where(ExtractApplication.state.in_([*states]))
     return list(session.scalars(query.order_by(ExtractApplication.due_at)))
 

@@ -43,6 +43,7 @@ RESTRICTED_PREFIX = "restricted"
 
 
 def object_prefix(tier: Tier, slug: str) -> str:
+    """Where a tier's objects of dataset ``slug`` live: the restricted or the open area."""
     return f"{RESTRICTED_PREFIX if tier >= Tier.T3 else OPEN_PREFIX}/{slug}"
 
 
