@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.db.models import Organisation
-from lab.errors import InvalidInput, PermissionDenied
+from lab.errors import InternalError, InvalidInput, PermissionDenied
 from lab.identity import OrganisationKind, Principal, Role
 
 
@@ -19,6 +19,13 @@ def acting_enterprise(session: Session, principal: Principal) -> Organisation:
     if org is None or org.kind != OrganisationKind.ENTERPRISE or not org.credit_code:
         raise PermissionDenied("this account does not belong to an enterprise with a credit code")
     return org
+
+
+def credit_code_of(enterprise: Organisation) -> str:
+    """The credit code of an enterprise ``acting_enterprise`` admitted; InternalError if none."""
+    if not enterprise.credit_code:
+        raise InternalError(f"enterprise {enterprise.id} acts without a credit code")
+    return enterprise.credit_code
 
 
 def acting_bank(session: Session, principal: Principal) -> Organisation:

@@ -184,7 +184,7 @@ class DpMetadata(Base):
     )
     privacy_unit: Mapped[str] = mapped_column(String(200))
     max_rows_per_unit: Mapped[int] = mapped_column(Integer)
-    bounds: Mapped[dict[str, list[float]]] = mapped_column(JSON)
+    bounds: Mapped[dict[str, list[float | str]]] = mapped_column(JSON)
     domains: Mapped[dict[str, str]] = mapped_column(JSON)
     unique_per_unit: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     updated_by: Mapped[str] = mapped_column(String(64))

@@ -22,6 +22,7 @@ GATEWAY_PREFIX = "/api/gateway/"
 
 
 async def get_services(request: Request) -> LabServices:
+    """The running lab's services: settings, database, audit log and object store."""
     return request.app.state.services
 
 
@@ -29,6 +30,7 @@ ServicesDep = Annotated[LabServices, Depends(get_services)]
 
 
 def get_db(services: ServicesDep) -> Iterator[Session]:
+    """A database session in a transaction that commits when the route returns."""
     with services.sessions() as session, session.begin():
         yield session
 
@@ -76,6 +78,7 @@ def optional_principal(request: Request, services: ServicesDep) -> Principal | N
 async def require_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
+    """The signed-in caller; NotAuthenticated when no credential is presented."""
     if principal is None:
         raise NotAuthenticated("sign in or send a token in the Authorization header")
     return principal
@@ -96,8 +99,11 @@ async def confine_sandbox_tokens(request: Request, services: ServicesDep) -> Non
         return
     # Not ``presented_credential``: this only looks at what is presented, and must not apply the
     # JSON API's cross-site rule to forms, which carry their own CSRF token.
-    credentials = {header_credential(request), request.cookies.get(SESSION_COOKIE)} - {None}
-    if credentials and await run_in_threadpool(_any_sandbox_token, services, credentials):
+    presented = (header_credential(request), request.cookies.get(SESSION_COOKIE))
+    credentials = {credential for credential in presented if credential is not None}
+    if not credentials:
+        return
+    if await run_in_threadpool(_any_sandbox_token, services, credentials):
         raise PermissionDenied("a sandbox session token works only on the DP gateway's routes")
 
 

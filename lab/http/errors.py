@@ -51,10 +51,12 @@ def wants_html(request: Request) -> bool:
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The one JSON error shape: code, message and the request id."""
     return {"error": {"code": code, "message": message, "request_id": request_id_var.get()}}
 
 
 def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
+    """A JSON response in the one error shape."""
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 

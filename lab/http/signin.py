@@ -74,6 +74,7 @@ class SignInGate:
 
 
 def client_address(request: Request) -> str:
+    """The caller's address, which sign-in throttling counts failures under."""
     return request.client.host if request.client else "unknown"
 
 

@@ -5,7 +5,7 @@ visitors' suggestions and corrections with their answers. Every answer is audite
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -66,7 +66,7 @@ def queue(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
 
 
 def application_page(
-    request: Request, db: DbDep, steward: SignedIn, application_id: int, **extra: object
+    request: Request, db: DbDep, steward: SignedIn, application_id: int, **extra: Any
 ) -> HTMLResponse:
     """One application with its completeness check (``extra``: a failure, fields typed)."""
     application = get_application(db, application_id)

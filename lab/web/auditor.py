@@ -63,6 +63,7 @@ AuditorDep = Annotated[RoleUser, Depends(auditor)]
 
 
 def checked(user: AuditorDep, csrf_token: Annotated[str, Form()] = "") -> RoleUser:
+    """The signed-in auditor, once the form's CSRF token matches their session."""
     return check_csrf(user, csrf_token)
 
 

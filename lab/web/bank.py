@@ -70,6 +70,7 @@ router = APIRouter(prefix="/bank", include_in_schema=False)
 
 
 def bank_officer(request: Request, services: ServicesDep) -> RoleUser:
+    """The bank operator behind the cookie; others go to the bank's sign-in or get a 403."""
     return signed_in_as(request, services, DOOR)
 
 
@@ -77,6 +78,7 @@ OfficerDep = Annotated[RoleUser, Depends(bank_officer)]
 
 
 def checked(officer: OfficerDep, csrf_token: Annotated[str, Form()] = "") -> RoleUser:
+    """The signed-in bank operator, once the form's CSRF token matches their session."""
     return check_csrf(officer, csrf_token)
 
 
@@ -92,11 +94,15 @@ def _bank(services: LabServices, officer: RoleUser) -> Organisation:
 
 def _labels(lang: str) -> dict[str, dict[str, str]]:
     """The credit vocabulary's labels in the page's language (English: the terms themselves)."""
-    tables = {"purpose": PURPOSE_LABELS, "level": LEVEL_LABELS, "scope": SCOPE_LABELS}
-    tables["state"] = STATE_LABELS
+    tables: dict[str, dict[str, str]] = {
+        "purpose": {k.value: v for k, v in PURPOSE_LABELS.items()},
+        "level": {k.value: v for k, v in LEVEL_LABELS.items()},
+        "scope": {k.value: v for k, v in SCOPE_LABELS.items()},
+        "state": {k.value: v for k, v in STATE_LABELS.items()},
+    }
     if lang == "zh":
-        return {kind: {k.value: v for k, v in t.items()} for kind, t in tables.items()}
-    return {kind: {k.value: k.value.replace("_", " ") for k in t} for kind, t in tables.items()}
+        return tables
+    return {kind: {key: key.replace("_", " ") for key in t} for kind, t in tables.items()}
 
 
 def bank_page(

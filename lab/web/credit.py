@@ -7,7 +7,7 @@ The forms call the same domain functions as ``/api/credit/disputes/…`` and
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -38,7 +38,8 @@ def _card(db: Session) -> dict | None:
         return None
 
 
-def credit_page(request: Request, db: Session, steward: SignedIn, **extra: object):
+def credit_page(request: Request, db: Session, steward: SignedIn, **extra: Any):
+    """The steward's credit page: open disputes, repairs awaiting a decision, recent alarms."""
     disputes = [(d, days_left(d)) for d in open_disputes(db)]
     alarms = [(a, db.get(Organisation, a.bank_org_id)) for a in recent_alarms(db, ALARMS_SHOWN)]
     return render(

@@ -3,7 +3,7 @@ withdraw action (with a reason; audited), under ``/steward/datasets``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,7 +20,7 @@ PAGE = "/steward/datasets"
 
 
 def list_page(
-    request: Request, services: LabServices, steward: SignedIn, **extra: object
+    request: Request, services: LabServices, steward: SignedIn, **extra: Any
 ) -> HTMLResponse:
     """The page (``extra``: a failure to show, the reason typed and for which dataset)."""
     with services.sessions() as session:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
-from lab.credit.parties import acting_enterprise, bank_named, registered_banks
+from lab.credit.parties import acting_enterprise, bank_named, credit_code_of, registered_banks
 from lab.credit.signing import lab_signer
 from lab.credit.terms import (
     DEFAULT_QUERY_CAP,
@@ -117,7 +117,7 @@ def home_page(
 ) -> HTMLResponse:
     """The one enterprise page; ``extra`` may carry a failure to show inline."""
     failure: LabError | None = extra.pop("failure", None)
-    code = user.org.credit_code
+    code = credit_code_of(user.org)
     banks = {b.id: b.name for b in registered_banks(db)}
     return _render(
         request,
@@ -176,6 +176,7 @@ async def login(
 
 @router.post("/logout")
 def logout(request: Request, services: ServicesDep, _: FormDep) -> Response:
+    """End the enterprise's browser session and go back to the sign-in page."""
     closed = redirect(LOGIN)
     end_session(services, closed, request.cookies.get(SESSION_COOKIE))
     return closed
@@ -217,7 +218,7 @@ def grant(
 
     def action(session: Session) -> None:
         terms = ConsentTerms.parse(
-            credit_code=user.org.credit_code,
+            credit_code=credit_code_of(user.org),
             purpose=purpose,
             scopes=scopes,
             level=level,
@@ -288,7 +289,7 @@ def dispute(
         disputes.open_dispute(
             session,
             services.audit,
-            credit_code=user.org.credit_code,
+            credit_code=credit_code_of(user.org),
             item=item,
             reason=reason,
             actor=user.principal.username,
@@ -311,7 +312,7 @@ def repair(
         repairs.request_repair(
             session,
             services.audit,
-            credit_code=user.org.credit_code,
+            credit_code=credit_code_of(user.org),
             penalty_reference=penalty_reference,
             reason=reason,
             actor=user.principal.username,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/negative-list")
 PAGE = "/steward/negative-list"
 
 
-def list_page(request: Request, db: DbDep, steward: SignedIn, **extra: object) -> HTMLResponse:
+def list_page(request: Request, db: DbDep, steward: SignedIn, **extra: Any) -> HTMLResponse:
     """The page (``extra``: a failure to show and the fields entered)."""
     return render(request, "negative_list.html", steward, guide=current_guide(db), **extra)
 

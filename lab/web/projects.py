@@ -9,13 +9,13 @@ applicant will read; a cap is changed per scope. All call the same domain functi
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lab.db import transaction
+from lab.db import row_of, transaction
 from lab.db.models import Organisation, PrivacyBudget, SandboxProject
 from lab.errors import InvalidInput, LabError
 from lab.gateway.ledger import MICRO, BudgetState
@@ -44,7 +44,7 @@ PAGE = "/steward/projects"
 EPSILON_FIELD = "epsilon:"
 
 
-def projects_page(request: Request, db: Session, steward: SignedIn, **extra: object):
+def projects_page(request: Request, db: Session, steward: SignedIn, **extra: Any):
     """Every project, newest first, with its organisation and budgets."""
     rows = []
     for project in list_projects(db):
@@ -52,7 +52,7 @@ def projects_page(request: Request, db: Session, steward: SignedIn, **extra: obj
             (slug, BudgetState.of(b), _rho(project, b))
             for slug, b in project_budgets(db, project.id)
         ]
-        organisation = db.get(Organisation, project.organisation_id)
+        organisation = row_of(db, Organisation, project.organisation_id)
         rows.append(
             {
                 "project": project,

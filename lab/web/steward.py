@@ -9,7 +9,7 @@ The sign-in, negative-list, sandbox-project and published-dataset pages live in 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -57,7 +57,7 @@ router.include_router(datasets.router)
 
 
 def review_page(
-    request: Request, db: DbDep, steward: SignedIn, version_id: int, **extra: object
+    request: Request, db: DbDep, steward: SignedIn, version_id: int, **extra: Any
 ) -> HTMLResponse:
     """The review page of one version (``extra``: a failure to show, the justification typed)."""
     return render(
@@ -171,7 +171,7 @@ def upload_form(request: Request, services: ServicesDep, steward: StewardPageDep
 
 
 def upload_page(
-    request: Request, services: ServicesDep, steward: SignedIn, **extra: object
+    request: Request, services: ServicesDep, steward: SignedIn, **extra: Any
 ) -> HTMLResponse:
     """The upload page (``extra``: a failure to show and the fields entered)."""
     limit_mb = services.settings.ingest_max_bytes / 1024**2

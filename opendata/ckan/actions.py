@@ -63,6 +63,7 @@ Params = Mapping[str, object]
 
 
 def status_show(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """The portal's name, address and the CKAN API version it speaks."""
     settings = ctx.services.settings
     return {
         "site_title": settings.portal_title,
@@ -76,6 +77,7 @@ def status_show(ctx: ActionContext, params: Params) -> dict[str, object]:
 
 
 def package_list(ctx: ActionContext, params: Params) -> list[str]:
+    """The names of the public datasets, paged by offset and limit."""
     slugs = public_slugs(ctx.session)
     offset = whole(params, "offset", 0)
     limit = whole(params, "limit", len(slugs))
@@ -83,6 +85,7 @@ def package_list(ctx: ActionContext, params: Params) -> list[str]:
 
 
 def package_show(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """One public dataset as a CKAN package; a validation error without an id."""
     name = text(params, "id") or text(params, "name")
     if not name:
         raise validation("id", "Missing value")
@@ -91,6 +94,7 @@ def package_show(ctx: ActionContext, params: Params) -> dict[str, object]:
 
 
 def package_search(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """Public datasets matching CKAN's q and fq, with facets, sorted and paged."""
     query_text, filters = _parse_q(text(params, "q"))
     for field, values in _parse_fq(text(params, "fq")).items():
         filters.setdefault(field, []).extend(values)
@@ -129,7 +133,8 @@ def _packages(ctx: ActionContext, datasets) -> list[dict[str, object]]:
 
 def _parse_q(raw: str) -> tuple[str, dict[str, list[str]]]:
     """Free text and ``field:value`` terms of a q parameter (``*:*`` means everything)."""
-    words, filters = [], {}
+    words: list[str] = []
+    filters: dict[str, list[str]] = {}
     for token in raw.split():
         if token in ("*:*", "*"):
             continue
@@ -232,11 +237,13 @@ def _topic_of(ctx: ActionContext, name_or_title: str) -> str | None:
 
 
 def organization_list(ctx: ActionContext, params: Params) -> list[object]:
+    """The publishing departments, as CKAN organizations."""
     counts = _everything(ctx).facets["department"]
     return _listing(params, [shapes.organization(d, n) for d, n in counts])
 
 
 def group_list(ctx: ActionContext, params: Params) -> list[object]:
+    """The topics, as CKAN groups."""
     counts = _everything(ctx).facets["topic"]
     return _listing(params, [shapes.group(t, n) for t, n in counts])
 
@@ -251,14 +258,19 @@ def _listing(params: Params, entries: list[dict[str, object]]) -> list[object]:
     offset = whole(params, "offset", 0)
     limit = whole(params, "limit", len(entries))
     entries = entries[offset : offset + limit]
-    return entries if flag(params, "all_fields", False) else [e["name"] for e in entries]
+    shown: list[object] = (
+        list(entries) if flag(params, "all_fields", False) else [e["name"] for e in entries]
+    )
+    return shown
 
 
 def organization_show(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """One department as a CKAN organization (optionally with its datasets)."""
     return _show_owner(ctx, params, "organization", _department_of, shapes.organization)
 
 
 def group_show(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """One topic as a CKAN group (optionally with its datasets)."""
     return _show_owner(ctx, params, "groups", _topic_of, shapes.group)
 
 
@@ -279,12 +291,17 @@ def _show_owner(ctx, params, field: str, resolve: Callable, shape: Callable) -> 
 
 
 def tag_list(ctx: ActionContext, params: Params) -> list[object]:
+    """The tags in use, optionally only those containing ``query``."""
     wanted = text(params, "query")
     tags = sorted(t for t, _ in _everything(ctx).facets["tags"] if wanted in t)
-    return [shapes.tag(t) for t in tags] if flag(params, "all_fields", False) else tags
+    shown: list[object] = (
+        [shapes.tag(t) for t in tags] if flag(params, "all_fields", False) else list(tags)
+    )
+    return shown
 
 
 def resource_show(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """One downloadable file of a public dataset, as a CKAN resource."""
     resource_id = text(params, "id")
     if not resource_id:
         raise validation("id", "Missing value")
@@ -305,6 +322,7 @@ def _find_dataset(ctx: ActionContext, slug: str) -> PublicDataset:
 
 
 def datastore_search(ctx: ActionContext, params: Params) -> dict[str, object]:
+    """Rows of an open dataset, filtered and paged; refused for conditional data."""
     resource_id = text(params, "resource_id") or text(params, "id")
     if not resource_id:
         raise validation("resource_id", "Missing value")

@@ -28,34 +28,49 @@ class CkanError(Exception):
 
 
 class BadRequest(CkanError):
+    """A request CKAN could not read."""
+
     type_name, status = "Bad request", 400
 
 
 class NotFoundError(CkanError):
+    """No such dataset, resource, organization or group."""
+
     type_name, status = "Not Found Error", 404
 
 
 class AuthorizationError(CkanError):
+    """Something the caller may not do or read (a write action, conditional data)."""
+
     type_name, status = "Authorization Error", 403
 
 
 class ValidationError(CkanError):
+    """A parameter with a wrong or missing value."""
+
     type_name, status = "Validation Error", 409
 
 
 class SearchQueryError(CkanError):
+    """A search query that cannot be run."""
+
     type_name, status = "Search Query Error", 400
 
 
 class TooManyRequests(CkanError):
+    """The caller is over the portal's rate limit."""
+
     type_name, status = "Too Many Requests", 429
 
 
 class InternalServerError(CkanError):
+    """A fault of the portal; the caller is told to quote the request id."""
+
     type_name, status = "Internal Server Error", 500
 
 
 def validation(field: str, message: str) -> ValidationError:
+    """A validation error about one field, in CKAN's shape."""
     return ValidationError(f"{field}: {message}", {field: [message]})
 
 
@@ -76,8 +91,10 @@ def from_lab_error(exc: LabError) -> CkanError:
 
 
 def envelope(help_url: str, result: object) -> dict[str, object]:
+    """CKAN's success envelope around an action's result."""
     return {"help": help_url, "success": True, "result": result}
 
 
 def failure(help_url: str, error: CkanError) -> dict[str, object]:
+    """CKAN's failure envelope around an error."""
     return {"help": help_url, "success": False, "error": error.body()}

@@ -33,6 +33,7 @@ def whole(
 
 
 def flag(params: Mapping[str, object], name: str, default: bool) -> bool:
+    """A yes/no parameter (true/false, 1/0, yes/no, on/off); a validation error otherwise."""
     raw = params.get(name)
     if raw is None:
         return default
@@ -47,6 +48,7 @@ def flag(params: Mapping[str, object], name: str, default: bool) -> bool:
 
 
 def text(params: Mapping[str, object], name: str, default: str = "") -> str:
+    """A text parameter; a validation error for a list or an object."""
     raw = params.get(name)
     if raw is None:
         return default

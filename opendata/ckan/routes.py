@@ -36,6 +36,8 @@ MAX_BODY = 64 * 1024
 
 
 class PayloadTooLarge(CkanError):
+    """A request body past the size the action API reads."""
+
     type_name, status = "Bad request", 413
 
 
@@ -94,7 +96,7 @@ async def _params(request: Request) -> dict[str, object]:
         return params
     try:
         parsed = json.loads(body)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise BadRequest(f"Bad request - JSON Error: {exc.msg} at position {exc.pos}") from None
     if not isinstance(parsed, dict):
         raise BadRequest("Bad request - JSON Error: the body must be a JSON object")

@@ -27,14 +27,17 @@ def _digest_name(prefix: str, text: str) -> str:
 
 
 def organization_name(department: str) -> str:
+    """The stable CKAN name of a department (a short digest of it)."""
     return _digest_name("org", department)
 
 
 def group_name(topic: str) -> str:
+    """The stable CKAN name of a topic (a short digest of it)."""
     return _digest_name("topic", topic)
 
 
 def resource_id(slug: str, kind: str) -> str:
+    """The id of a dataset's file in ``kind`` (a format or ``extract``)."""
     return f"{slug}.{kind}"
 
 
@@ -45,10 +48,12 @@ def split_resource_id(value: str) -> tuple[str, str]:
 
 
 def organization(department: str, package_count: int) -> dict[str, object]:
+    """A department as a CKAN organization."""
     return _owner(organization_name(department), department, package_count, is_organization=True)
 
 
 def group(topic: str, package_count: int) -> dict[str, object]:
+    """A topic as a CKAN group."""
     return _owner(group_name(topic), topic, package_count, is_organization=False)
 
 
@@ -69,6 +74,7 @@ def _owner(name: str, title: str, package_count: int, *, is_organization: bool) 
 
 
 def tag(name: str) -> dict[str, object]:
+    """A tag as a CKAN tag (free tags, no vocabulary)."""
     return {
         "id": name,
         "name": name,

@@ -32,7 +32,7 @@ from lab.catalogue.t2_extracts.extracts import extract_columns
 from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import known_category
 from lab.db.models import Dataset, DatasetVersion, GuideRevision
-from lab.errors import NotFound, PermissionDenied
+from lab.errors import InternalError, NotFound, PermissionDenied
 from lab.services import LabServices
 
 OPEN_TIER, CONDITIONAL_TIER = "T1", "T2"
@@ -119,7 +119,9 @@ def public_by_ids(session: Session, ids: Sequence[int]) -> list[PublicDataset]:
 
 def _public_all(session: Session, rows: Iterable) -> list[PublicDataset]:
     rows = list(rows)
-    guide = _current_guide(session) if rows else None
+    if not rows:
+        return []
+    guide = _current_guide(session)
     return [_public(dataset, version, guide) for dataset, version in rows]
 
 
@@ -142,6 +144,8 @@ def _public(dataset: Dataset, version: DatasetVersion, guide: Guide) -> PublicDa
         if version.tier == OPEN_TIER
         else _extract_columns(version, profiles, guide)
     )
+    if version.tier is None:
+        raise InternalError(f"version {version.id} is served without a tier")
     return PublicDataset(
         slug=dataset.slug,
         title=dataset.title,

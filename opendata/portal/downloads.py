@@ -74,6 +74,7 @@ class FormatFile:
 
 
 def check_format(fmt: str) -> str:
+    """``fmt`` if the portal serves it; NotFound otherwise."""
     if fmt not in FORMATS:
         raise NotFound(f"no format {fmt!r}; one of {', '.join(FORMATS)}")
     return fmt
@@ -91,6 +92,7 @@ def publication_of(lab: LabServices, dataset: PublicDataset) -> tuple[str, str]:
 
 
 def format_key(slug: str, publication: str, fmt: str) -> str:
+    """The object key of a publication's file built in ``fmt``."""
     return f"open/{slug}/formats/{publication}/data.{fmt}"
 
 

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 
 from lab.catalogue.spreadsheet import defuse_cell, defuse_sql
+from lab.errors import InternalError
 
 BATCH_ROWS = 5_000
 MEMORY_LIMIT = "512MB"
@@ -38,6 +39,7 @@ def _batches(source: Path) -> Iterator[tuple[list[str], list[list[object]]]]:
 
 
 def headers_of(source: Path) -> list[str]:
+    """The column names of the Parquet file ``source``."""
     return list(pq.read_schema(source).names)
 
 
@@ -122,6 +124,8 @@ def write_xlsx(source: Path, target: Path) -> None:
                 sheet = book.create_sheet(f"data{len(book.worksheets) + 1}")
                 sheet.append([_cell(h) for h in headers])
                 used = 0
+            if sheet is None:
+                raise InternalError("an XLSX row came before its sheet")
             sheet.append([_cell(v) for v in row])
             used += 1
     if sheet is None:

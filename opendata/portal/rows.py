@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lab.errors import InvalidInput
+from lab.errors import InternalError, InvalidInput
 
 OPERATORS = ("exact", "in", "gt", "gte", "lt", "lte", "isnull", "notnull")
 _COMPARE = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -62,6 +62,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class SortKey:
+    """One column to sort rows by, ascending unless ``descending``."""
+
     column: str
     descending: bool = False
 
@@ -197,7 +199,10 @@ def read_rows(path: Path, query: RowQuery) -> RowPage:
     count_sql = f"SELECT count(*) FROM {source} WHERE {' AND '.join(where) or 'TRUE'}"
     with _connection() as connection:
         fetched = connection.execute(sql, [str(path), *parameters, *key_parameters]).fetchall()
-        (total,) = connection.execute(count_sql, [str(path), *parameters]).fetchone()
+        counted = connection.execute(count_sql, [str(path), *parameters]).fetchone()
+    if counted is None:
+        raise InternalError("a count query returned no row")
+    (total,) = counted
     return _page(query, shown, fetched, int(total))
 
 
@@ -316,6 +321,7 @@ def _page(query: RowQuery, shown: tuple[Field, ...], fetched: list[tuple], total
 
 
 def encode_token(keys: list[object], position: int, query: RowQuery) -> str:
+    """The opaque ``next`` token for the page after ``keys`` at file ``position``."""
     raw = json.dumps({"k": keys, "r": position, "q": query.digest()}, ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

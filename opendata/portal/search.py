@@ -30,7 +30,7 @@ import re
 import threading
 import unicodedata
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -331,7 +331,11 @@ def _load_snapshot(session: Session, stamp: tuple) -> _Snapshot:
 def _entry(row, tags: list[str], numbers: dict[tuple[str, str], int]) -> _Entry:
     dataset_id, slug, title, published, tier, topic, department, frequency = row[:8]
     title_text, keyword_text, body_text = row[8:]
-    values = {"tier": (tier,), "topic": (topic,), "department": (department,)}
+    values: dict[str, Iterable[str]] = {
+        "tier": (tier,),
+        "topic": (topic,),
+        "department": (department,),
+    }
     values |= {"update_frequency": (frequency,), "tags": tags, "format": FORMATS}
     pairs = {(name, v) for name, vs in values.items() for v in vs if v}
     facets = frozenset(numbers.setdefault(pair, len(numbers)) for pair in pairs)
@@ -376,7 +380,8 @@ def _write_documents(session: Session, ids: list[int]) -> None:
     sources = {
         row.slug: row for row in session.execute(select(*columns).where(Dataset.id.in_(ids)))
     }
-    documents, tags = [], []
+    documents: list[dict[str, object]] = []
+    tags: list[dict[str, object]] = []
     for dataset in public_by_ids(session, ids):
         source = sources[dataset.slug]
         documents.append(

@@ -20,6 +20,7 @@ JSON_LD = "application/ld+json"
 
 
 def base_url(request: Request) -> str:
+    """The portal's address as the caller reached it, without a trailing slash."""
     return str(request.base_url).rstrip("/")
 
 

@@ -41,9 +41,11 @@ TEMPLATES = Jinja2Templates(
 SIGN_IN_PATH = "/account/login"
 
 
-def _size(value: int | None) -> str:
-    if value is None:
+def _size(size: int | None) -> str:
+    """A byte count for people: 512 B, 1.5 KB, … (empty when unknown)."""
+    if size is None:
         return ""
+    value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"

@@ -44,9 +44,10 @@ from lab.credit.cards import active_card, card_for_bank
 from lab.credit.history import queries_about
 from lab.credit.limits import recent_alarms
 from lab.credit.outcomes import LoanOutcome, report_outcome
-from lab.credit.parties import acting_bank, acting_enterprise, bank_named
+from lab.credit.parties import acting_bank, acting_enterprise, bank_named, credit_code_of
 from lab.credit.signing import ALGORITHM, lab_signer, parse_receipt, verify_receipt
 from lab.credit.terms import ConsentTerms
+from lab.db import row_of
 from lab.db.models import CreditConsent, CreditDispute, Organisation
 from lab.errors import IntegrityError, InvalidInput, NotAuthenticated
 from lab.http.deps import DbDep, PrincipalDep, ServicesDep, presented_credential
@@ -59,11 +60,13 @@ router = APIRouter(prefix="/api/credit", tags=["credit"])
 
 
 def signer(services: LabServices):
+    """The signer of consent receipts, over the lab's current signing key."""
     return lab_signer(services.signing)
 
 
 def consent_out(session: Session, consent: CreditConsent) -> ConsentOut:
-    bank = session.get(Organisation, consent.bank_org_id)
+    """The API shape of a consent, with its bank's name."""
+    bank = row_of(session, Organisation, consent.bank_org_id)
     return ConsentOut(
         id=consent.id,
         credit_code=consent.credit_code,
@@ -213,7 +216,7 @@ def outcome(
 def my_consents(principal: PrincipalDep, db: DbDep) -> list[ConsentOut]:
     """Every consent about the signed-in enterprise, newest first."""
     org = acting_enterprise(db, principal)
-    return [consent_out(db, c) for c in consents.consents_about(db, org.credit_code)]
+    return [consent_out(db, c) for c in consents.consents_about(db, credit_code_of(org))]
 
 
 @router.post("/enterprise/consents", response_model=ReceiptOut, status_code=201)
@@ -221,7 +224,7 @@ def grant(body: GrantIn, principal: PrincipalDep, services: ServicesDep, db: DbD
     """Authorise a named bank; the answer is the signed receipt."""
     party = _party(db, principal, bank=False)
     terms = ConsentTerms.parse(
-        credit_code=party.org.credit_code, **body.model_dump(exclude={"bank"})
+        credit_code=credit_code_of(party.org), **body.model_dump(exclude={"bank"})
     )
     key = signer(services)
     consent = consents.grant(
@@ -277,10 +280,11 @@ def receipt(
 def who_queried(principal: PrincipalDep, db: DbDep) -> list[QueryOut]:
     """Every bank request about the signed-in enterprise: bank, operator, purpose, time, level."""
     org = acting_enterprise(db, principal)
-    return [QueryOut(**q) for q in queries_about(db, org.credit_code)]
+    return [QueryOut(**q) for q in queries_about(db, credit_code_of(org))]
 
 
 def dispute_out(dispute: CreditDispute) -> DisputeOut:
+    """The API shape of a dispute, with the working days left to answer it."""
     return DisputeOut(
         id=dispute.id,
         item=dispute.item,
@@ -302,7 +306,7 @@ def dispute(
     filed = disputes.open_dispute(
         db,
         services.audit,
-        credit_code=org.credit_code,
+        credit_code=credit_code_of(org),
         item=body.item,
         reason=body.reason,
         actor=principal.username,
@@ -312,8 +316,9 @@ def dispute(
 
 @router.get("/enterprise/disputes", response_model=list[DisputeOut])
 def my_disputes(principal: PrincipalDep, db: DbDep) -> list[DisputeOut]:
+    """The enterprise's disputes about its own profile items."""
     org = acting_enterprise(db, principal)
-    return [dispute_out(d) for d in disputes.disputes_of(db, org.credit_code)]
+    return [dispute_out(d) for d in disputes.disputes_of(db, credit_code_of(org))]
 
 
 @router.post("/enterprise/repairs", response_model=RepairOut, status_code=201)
@@ -323,7 +328,7 @@ def repair(body: RepairIn, principal: PrincipalDep, services: ServicesDep, db: D
     row = repairs.request_repair(
         db,
         services.audit,
-        credit_code=org.credit_code,
+        credit_code=credit_code_of(org),
         penalty_reference=body.penalty_reference,
         reason=body.reason,
         actor=principal.username,

@@ -25,6 +25,7 @@ from lab.api.schemas.gateway import (
     MockOut,
     QueryIn,
 )
+from lab.db import row_of
 from lab.db.models import SandboxProject
 from lab.errors import PermissionDenied
 from lab.gateway import fixed_point
@@ -66,13 +67,18 @@ async def gateway(request: Request) -> DpGateway:
     return request.app.state.gateway
 
 
+def _as_list(bounds: tuple[int | float, int | float] | None) -> list[int | float] | None:
+    """Declared bounds as the JSON pair the API shows (``None`` when undeclared)."""
+    return list(bounds) if bounds is not None else None
+
+
 def _dataset_out(item: ProjectDataset) -> DatasetOut:
     meta = item.metadata
     columns = [
         ColumnOut(
             name=name,
             kind=kind.value,
-            bounds=fixed_point.declared_bounds(meta, name),
+            bounds=_as_list(fixed_point.declared_bounds(meta, name)),
             precision=fixed_point.precision(meta, name),
             domain=list(meta.public_domains[name]) if name in meta.public_domains else None,
             domain_spec=meta.generated_domains[name].spec
@@ -134,7 +140,7 @@ def query_cost(
         budget = project_dataset(session, project, body.dataset).budget
         for read in gw.read_slugs(slug, body.sql):  # a join: a budget on each dataset it reads
             project_dataset(session, project, read)
-        accounting = Accounting(session.get(SandboxProject, project).accounting)
+        accounting = Accounting(row_of(session, SandboxProject, project).accounting)
     estimate = gw.estimate_cost(
         slug=slug,
         sql=body.sql,
@@ -192,7 +198,7 @@ def budgets(
 def query_history(project: ProjectDep, services: ServicesDep) -> HistoryOut:
     """This project's queries, newest first: text, ε charged, state."""
     with services.sessions() as session:
-        return HistoryOut(queries=history(session, project))
+        return HistoryOut.model_validate({"queries": history(session, project)})
 
 
 def _budget_out(slug: str, unit: str, levels: BudgetLevels) -> BudgetOut:

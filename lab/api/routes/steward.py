@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
+from classification import Tier
 from lab.api.schemas.steward import (
     ClassificationOut,
     DecisionIn,
@@ -39,6 +40,7 @@ from lab.catalogue.versions.version_queries import (
     versions_in_state,
 )
 from lab.db import transaction
+from lab.errors import InternalError
 from lab.http.deps import DbDep, PrincipalDep, ServicesDep
 from lab.http.params import IdPath, upload_name
 from lab.identity import Role
@@ -110,7 +112,9 @@ def decide_version(
             justification=body.justification,
             actor=actor,
         )
-    return DecisionOut(version_id=version_id, decision=made, tier=body.tier, state=version.state)
+    return DecisionOut(
+        version_id=version_id, decision=made, tier=body.tier, state=VersionState(version.state)
+    )
 
 
 @router.put("/versions/{version_id}/dp-metadata")
@@ -135,11 +139,13 @@ def declare_dp_metadata(
 def publish_version(version_id: IdPath, services: ServicesDep, actor: StewardDep) -> PublishOut:
     """Publish a decided version by its tier; the previous version is served until it commits."""
     version = publish(services, version_id=version_id, actor=actor)
+    if version.tier is None:
+        raise InternalError(f"version {version.id} was published without a tier")
     return PublishOut(
         version_id=version.id,
         number=version.number,
-        tier=version.tier,
-        state=version.state,
+        tier=Tier(version.tier),
+        state=VersionState(version.state),
         published_at=version.published_at,
     )
 

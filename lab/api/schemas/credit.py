@@ -49,6 +49,8 @@ class ConsentRequestIn(TermsIn):
 
 
 class ConsentOut(BaseModel):
+    """A consent an enterprise gave a bank: its terms, its state and the queries used."""
+
     id: str
     credit_code: str
     bank: str
@@ -65,6 +67,8 @@ class ConsentOut(BaseModel):
 
 
 class ReceiptOut(BaseModel):
+    """A signed consent receipt: the canonical consent, the key that signed it, the signature."""
+
     algorithm: str
     consent: dict[str, Any]
     key_id: str
@@ -73,21 +77,29 @@ class ReceiptOut(BaseModel):
 
 
 class SigningKeyOut(BaseModel):
+    """A public key that signs consent receipts, for verifying them offline."""
+
     algorithm: str
     key_id: str
     public_key: str
 
 
 class VerifyIn(BaseModel):
+    """A consent receipt to check."""
+
     receipt: dict[str, Any]
 
 
 class VerifyOut(BaseModel):
+    """Whether a receipt verifies, and if not, what is wrong with it."""
+
     valid: bool
     problem: str = ""
 
 
 class QueryOut(BaseModel):
+    """One bank query about an enterprise, as the enterprise sees it."""
+
     at: datetime
     bank: str
     operator: str
@@ -97,11 +109,15 @@ class QueryOut(BaseModel):
 
 
 class DisputeIn(BaseModel):
+    """An enterprise disputing one item of its profile, with its reason."""
+
     item: str = Field(max_length=80)
     reason: str = Field(max_length=2000)
 
 
 class DisputeOut(BaseModel):
+    """A dispute, its answer deadline and, once answered, the answer."""
+
     id: int
     item: str
     reason: str
@@ -113,15 +129,21 @@ class DisputeOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
+    """The steward's answer to a dispute."""
+
     answer: str = Field(max_length=2000)
 
 
 class RepairIn(BaseModel):
+    """An enterprise asking for the credit repair of a penalty, with its reason."""
+
     penalty_reference: str = Field(max_length=120)
     reason: str = Field(max_length=2000)
 
 
 class RepairOut(BaseModel):
+    """A credit-repair request and, once decided, the decision."""
+
     id: int
     penalty_reference: str
     state: str
@@ -146,11 +168,15 @@ class RepairOut(BaseModel):
 
 
 class RepairDecisionIn(BaseModel):
+    """The steward approving or rejecting a repair request, with the reasons."""
+
     approve: bool
     reasons: str = Field(max_length=2000)
 
 
 class OutcomeIn(BaseModel):
+    """A bank reporting how a loan granted under a consent turned out."""
+
     credit_code: str = Field(max_length=40)
     consent_id: str = Field(max_length=40)
     loan_reference: str = Field(max_length=80)
@@ -159,6 +185,8 @@ class OutcomeIn(BaseModel):
 
 
 class AlarmOut(BaseModel):
+    """An alarm raised on a suspicious pattern in a bank's or an operator's queries."""
+
     at: datetime
     kind: str
     bank_id: int

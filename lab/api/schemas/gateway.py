@@ -72,6 +72,8 @@ class CostOut(BaseModel):
 
 
 class ColumnOut(BaseModel):
+    """One column of a gateway dataset: its kind, declared bounds and public domain."""
+
     name: str
     kind: str
     bounds: list[int | float] | None
@@ -85,6 +87,8 @@ class ColumnOut(BaseModel):
 
 
 class DatasetOut(BaseModel):
+    """A dataset the project may query, with its privacy unit and columns."""
+
     name: str
     title: str
     tier: str
@@ -100,15 +104,21 @@ class DatasetOut(BaseModel):
 
 
 class DatasetsOut(BaseModel):
+    """The datasets the project may query."""
+
     datasets: list[DatasetOut]
 
 
 class MockOut(BaseModel):
+    """Made-up rows in a dataset's shape, for writing queries before spending budget."""
+
     columns: list[str]
     rows: list[dict[str, Any]]
 
 
 class AnswerOut(BaseModel):
+    """A differentially private answer, what it cost and the budget left."""
+
     columns: list[str]
     rows: list[dict[str, Any]]
     epsilon: float
@@ -176,10 +186,14 @@ class BudgetOut(BaseModel):
 
 
 class BudgetsOut(BaseModel):
+    """The project's privacy budget on each dataset it may query."""
+
     budgets: list[BudgetOut]
 
 
 class HistoryItemOut(BaseModel):
+    """One query the project ran: its text, its cost and its state."""
+
     dataset: str
     query: str
     epsilon: float
@@ -189,4 +203,6 @@ class HistoryItemOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
+    """The project's queries, newest first."""
+
     queries: list[HistoryItemOut]

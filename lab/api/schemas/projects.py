@@ -117,11 +117,15 @@ class OrganisationBudgetOut(BaseModel):
 
 
 class OrganisationBudgetsOut(BaseModel):
+    """An organisation's privacy-budget caps, on datasets and on privacy units."""
+
     organisation_id: int
     budgets: list[OrganisationBudgetOut]
 
 
 class ProjectOut(BaseModel):
+    """A sandbox project: its purpose, datasets, state and who applied and decided."""
+
     id: int
     organisation_id: int
     title: str
@@ -163,4 +167,6 @@ class ProjectOut(BaseModel):
 
 
 class ProjectsOut(BaseModel):
+    """The sandbox projects."""
+
     projects: list[ProjectOut]

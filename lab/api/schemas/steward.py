@@ -8,7 +8,7 @@ shown, and for every column of a T3+ proposal or decision (see ``lab.ingest.pipe
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,7 +107,7 @@ class VersionSummaryOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, version: DatasetVersion, dataset: Dataset, **extra: object) -> Self:
+    def of(cls, version: DatasetVersion, dataset: Dataset, **extra: Any) -> Self:
         """The shape filled from the stored version and its dataset (plus ``extra`` fields)."""
         stored = {
             name: getattr(version, name) for name in cls.model_fields if hasattr(version, name)

@@ -39,6 +39,8 @@ MAX_ACCESS_DAYS = 365
 
 
 class ApplicationState(StrEnum):
+    """Where an application for a conditional (T2) extract is."""
+
     SUBMITTED = "submitted"
     RETURNED = "returned"
     APPROVED = "approved"
@@ -161,7 +163,7 @@ def conditional_dataset(session: Session, slug: str) -> Dataset:
     """The dataset ``slug`` if its served version is T2; NotFound otherwise (no tier hints)."""
     dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
     version = current_version(session, dataset) if dataset is not None else None
-    if version is None or version.tier != Tier.T2.value:
+    if dataset is None or version is None or version.tier != Tier.T2.value:
         raise NotFound("no such conditional dataset")
     return dataset
 
@@ -313,6 +315,7 @@ def own_application(session: Session, application_id: int, applicant_id: int):
 
 
 def get_application(session: Session, application_id: int) -> ExtractApplication:
+    """The application ``application_id``; NotFound if there is none."""
     application = session.get(ExtractApplication, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}")
@@ -320,11 +323,13 @@ def get_application(session: Session, application_id: int) -> ExtractApplication
 
 
 def applications_of(session: Session, applicant_id: int) -> list[ExtractApplication]:
+    """An applicant's applications, newest first."""
     query = select(ExtractApplication).where(ExtractApplication.applicant_id == applicant_id)
     return list(session.scalars(query.order_by(ExtractApplication.id.desc())))
 
 
 def applications_in(session: Session, *states: ApplicationState) -> list[ExtractApplication]:
+    """The applications in any of ``states``, the soonest due first."""
     query = select(ExtractApplication).where(ExtractApplication.state.in_([*states]))
     return list(session.scalars(query.order_by(ExtractApplication.due_at)))
 

@@ -27,6 +27,8 @@ MAX_MESSAGE = 4000
 
 
 class FeedbackKind(StrEnum):
+    """What a visitor's feedback is: a suggestion or a correction of the data."""
+
     SUGGESTION = "suggestion"
     CORRECTION = "correction"
 
@@ -92,9 +94,11 @@ def answer_feedback(
 
 
 def feedback_clock(row: PortalFeedback) -> AnswerClock:
+    """The working-day clock of a feedback's answer (stopped once answered)."""
     return AnswerClock.of(row.due_at, now(), stopped=row.state != "open")
 
 
 def open_feedback(session: Session) -> list[PortalFeedback]:
+    """All feedback, open first, the soonest due first."""
     query = select(PortalFeedback).order_by(PortalFeedback.state.desc(), PortalFeedback.due_at)
     return list(session.scalars(query))

@@ -33,7 +33,9 @@ class WorkCalendar:
 
     @classmethod
     def from_toml(cls, text: str) -> WorkCalendar:
-        years, holidays, workdays = set(), set(), set()
+        years: set[int] = set()
+        holidays: set[date] = set()
+        workdays: set[date] = set()
         for year, listed in tomllib.loads(text).get("years", {}).items():
             years.add(int(year))
             for kind, into in (("holidays", holidays), ("workdays", workdays)):

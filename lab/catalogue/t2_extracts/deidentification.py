@@ -41,7 +41,7 @@ from lab.catalogue.versions.hierarchy_store import current_hierarchies
 from lab.catalogue.versions.staged import open_staged
 from lab.db import transaction
 from lab.db.models import DatasetVersion
-from lab.errors import Conflict, InvalidInput
+from lab.errors import Conflict, InternalError, InvalidInput
 from lab.identity.accounts import now
 from lab.services import LabServices
 
@@ -148,6 +148,8 @@ def _load(lab: LabServices, version_id: int) -> tuple[DatasetVersion, Guide, Hie
 
 
 def _staged_frame(lab: LabServices, version: DatasetVersion, plan: Plan) -> pd.DataFrame:
+    if version.staging_dir is None:
+        raise InternalError(f"version {version.id} is being extracted but its upload was purged")
     with open_staged(Path(version.staging_dir), lab.sealed.keyring) as plaintext:
         return extract_frame(Path(f"/proc/self/fd/{plaintext.fileno()}"), plan)
 
@@ -306,7 +308,8 @@ def _check_anonymity(
     if not gated:
         return None, None
     smallest, diversity = None, None
-    for column in sensitive or [None]:
+    columns: list[str | None] = list(sensitive) if sensitive else [None]
+    for column in columns:
         report = measure_anonymity(frame, gated, column)
         try:
             gate(report, k=limits.k, l=limits.l)

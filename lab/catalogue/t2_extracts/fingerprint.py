@@ -51,6 +51,7 @@ def row_digest(headers: Sequence[str], values: Sequence[str]) -> bytes:
 
 
 def record_id(key: bytes, digest: bytes) -> str:
+    """The record number (记录编号) of a row: its digest under the download's key, cut short."""
     return hmac.new(key, digest, hashlib.sha256).hexdigest()[:RECORD_ID_LENGTH]
 
 

@@ -17,6 +17,7 @@ import duckdb
 
 from lab.catalogue.versions.bounding_seed import BoundingSeed
 from lab.db.models import DpMetadata
+from lab.errors import InternalError
 from lab.publication.duckdb_cut import ROWS_PER_PASS, cut_with_duckdb
 from lab.publication.plan import CutSpec
 
@@ -67,11 +68,14 @@ def build_open_table(staged: Path, target: Path, numeric_columns: set[str], colu
 
 
 def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str) -> bool:
-    (found,) = connection.execute(
+    row = connection.execute(
         f"SELECT bool_or(regexp_matches({_quote(column)}, ?)) "
         f"FROM read_parquet({sql_path_literal(staged)})",
         [_CODE_LIKE],
     ).fetchone()
+    if row is None:
+        raise InternalError("an aggregate query returned no row")
+    (found,) = row
     return bool(found)
 
 

@@ -66,6 +66,7 @@ def dataset_for(session: Session, meta: DatasetMeta) -> Dataset:
 
 
 def next_version_number(session: Session, dataset_id: int) -> int:
+    """The number the dataset's next version gets (1 for the first)."""
     highest = session.scalar(
         select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == dataset_id)
     )
@@ -73,6 +74,7 @@ def next_version_number(session: Session, dataset_id: int) -> int:
 
 
 def get_dataset(session: Session, slug: str) -> Dataset:
+    """The dataset ``slug``; NotFound if there is none."""
     dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
     if dataset is None:
         raise NotFound(f"no dataset {slug!r}")
@@ -80,6 +82,7 @@ def get_dataset(session: Session, slug: str) -> Dataset:
 
 
 def get_version(session: Session, version_id: int) -> DatasetVersion:
+    """The dataset version ``version_id``; NotFound if there is none."""
     version = session.get(DatasetVersion, version_id)
     if version is None:
         raise NotFound(f"no dataset version {version_id}")

@@ -41,12 +41,15 @@ class VersionState(StrEnum):
 
 
 class Decision(StrEnum):
+    """How the steward's tier relates to the proposed one: confirmed, raised or lowered."""
+
     CONFIRM = "confirm"
     RAISE = "raise"
     LOWER = "lower"
 
 
 def decision_for(proposed: Tier, chosen: Tier) -> Decision:
+    """The decision that choosing ``chosen`` over ``proposed`` amounts to."""
     if chosen == proposed:
         return Decision.CONFIRM
     return Decision.RAISE if chosen > proposed else Decision.LOWER

@@ -256,7 +256,9 @@ def precision_decimals(precision: str) -> int:
         value = Decimal(str(precision)).normalize()
     except InvalidOperation:
         value = Decimal("NaN")
-    exponent = value.as_tuple().exponent if value.is_finite() else 1
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": not a finite number
+        exponent = 1
     if value.as_tuple().digits != (1,) or value.is_signed() or not -MAX_DECIMALS <= exponent <= 0:
         raise InvalidInput(f"precision {precision!r} must be 1, 0.1, 0.01, … or 0.000001")
     return -exponent

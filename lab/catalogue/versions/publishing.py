@@ -29,9 +29,9 @@ from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import current_guide, known_category
 from lab.catalogue.versions.hierarchy_store import current_hierarchies
 from lab.catalogue.versions.staged import open_staged, purge
-from lab.db import transaction
+from lab.db import row_of, transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
-from lab.errors import Conflict
+from lab.errors import Conflict, InternalError
 from lab.gateway.spark_engine import SparkConfig
 from lab.identity.accounts import now
 from lab.publication.engine import build_on_spark, spark_for
@@ -43,6 +43,7 @@ RESTRICTED_PREFIX = "restricted"
 
 
 def object_prefix(tier: Tier, slug: str) -> str:
+    """Where a tier's objects of dataset ``slug`` live: the restricted or the open area."""
     return f"{RESTRICTED_PREFIX if tier >= Tier.T3 else OPEN_PREFIX}/{slug}"
 
 
@@ -94,8 +95,10 @@ def _load_for_publish(session: Session, version_id: int):
     version = get_version(session, version_id)
     if version.state != VersionState.DECIDED:
         raise Conflict(f"version {version_id} is {version.state}; decide its tier first")
-    dataset = session.get(Dataset, version.dataset_id)
+    dataset = row_of(session, Dataset, version.dataset_id)
     dp = session.get(DpMetadata, version.id)
+    if version.tier is None:
+        raise InternalError(f"version {version_id} is decided but has no tier")
     if Tier(version.tier) >= Tier.T3 and dp is None:
         raise Conflict(f"version {version_id} is {version.tier}: set its DP metadata first")
     return version, dataset, dp
@@ -146,6 +149,8 @@ def _build(
         )
     if tier == Tier.T2:
         return build_extract(staged, built, version.classification, guide).to_json()
+    if seed is None:
+        raise InternalError(f"a {tier} table is built without its bounding seed")
     if spark is not None:
         record = build_on_spark(staged, built, dp, columns, seed, spark)
     else:
@@ -168,6 +173,8 @@ def _numeric_columns(version: DatasetVersion, guide) -> set[str]:
 
 def _switch_current(session: Session, version_id: int, publication):
     version = session.get(DatasetVersion, version_id, with_for_update=True)
+    if version is None:
+        raise InternalError(f"version {version_id} vanished while it was being published")
     if version.state != VersionState.DECIDED:
         raise Conflict(f"version {version_id} was published or changed meanwhile")
     previous = session.scalars(
@@ -181,7 +188,7 @@ def _switch_current(session: Session, version_id: int, publication):
     version.state, version.published_at = VersionState.PUBLISHED.value, now()
     version.objects, version.publication = dict(publication.objects), publication.version
     version.staging_dir = None
-    dataset = session.get(Dataset, version.dataset_id)
+    dataset = row_of(session, Dataset, version.dataset_id)
     dataset.current_version_id, dataset.updated_at = version.id, now()
     return version
 
