@@ -98,6 +98,10 @@ async def _params(request: Request) -> dict[str, object]:
         parsed = json.loads(body)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"Bad request - JSON Error: {exc.msg} at position {exc.pos}") from None
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            f"Bad request - JSON Error: the body is not UTF-8 (byte {exc.start})"
+        ) from None
     if not isinstance(parsed, dict):
         raise BadRequest("Bad request - JSON Error: the body must be a JSON object")
     params.update(parsed)

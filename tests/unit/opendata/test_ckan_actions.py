@@ -158,6 +158,12 @@ def test_malformed_and_oversized_bodies_and_unknown_actions(client: TestClient) 
         headers={"Content-Type": "application/json"},
     )
     assert broken.status_code == 400 and "JSON" in error_of(broken)["message"]
+    not_utf8 = client.post(
+        "/api/action/package_list",
+        content=b"\xff{}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert not_utf8.status_code == 400 and "UTF-8" in error_of(not_utf8)["message"]
     huge = client.post("/api/action/package_list", content=json.dumps({"q": "x" * 70_000}))
     assert huge.status_code == 413 and huge.json()["success"] is False
     unknown = client.get("/api/action/frobnicate")
