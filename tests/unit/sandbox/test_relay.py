@@ -127,8 +127,8 @@ def test_pipelined_request_to_another_route_refused(relay) -> None:
         b"GET /api/gateway/budget HTTP/1.1\r\nHost: x\r\n\r\n"
         b"POST /api/credit/profiles HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
     )
-    # a generous timeout: a loaded CI run once timed out here after 5 s with no answer read;
-    # what is asserted is what was forwarded and refused, not how fast
+    # a generous timeout: one loaded CI run timed out here on a 5 s read; what is asserted is
+    # what was forwarded and refused, not how fast
     with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
         connection.sendall(smuggled)
         received = b""
