@@ -2,7 +2,8 @@
 
 Sandbox users cannot execute the pyenv interpreter in root's home, so the venv is made from
 ``/usr/bin/python3`` (DESIGN §5). It holds pandas, numpy, matplotlib, ipykernel, the single-user
-server of the hub's own JupyterHub release and the Notebook interface — no database driver, no
+server of the hub's own JupyterHub release and the Notebook interface with its Chinese language
+pack (the interface starts in Chinese; 设置 → 语言 switches it per user) — no database driver, no
 storage client, no credential. The venv is keyed by what goes into it, so a rebuild happens only
 when the wanted packages change. The notebook client SDK sits beside it in its own read-only
 directory keyed by the SDK's source digest (kernels get it on ``PYTHONPATH``), so checkouts with
@@ -41,7 +42,12 @@ def wanted_packages() -> tuple[str, ...]:
         "jupyter-server>=2.14",
         "notebook>=7.2",
         f"jupyterhub=={version('jupyterhub')}",
+        "jupyterlab-language-pack-zh-CN>=4.2",
     )
+
+
+UI_DEFAULTS = {"@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}
+"""Settings the Notebook interface starts from (its ``overrides.json``): Chinese first."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class KernelEnvironment:
 
 def environment_key(packages: tuple[str, ...] = ()) -> str:
     """A short digest of the interpreter and the packages: the cache key of one venv."""
-    text = json.dumps([str(SYSTEM_PYTHON), list(packages or wanted_packages())])
+    text = json.dumps([str(SYSTEM_PYTHON), list(packages or wanted_packages()), UI_DEFAULTS])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -115,6 +121,9 @@ def _build_venv(path: Path) -> None:
     pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, *wanted_packages()], check=True)
+    settings = path / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps(UI_DEFAULTS, ensure_ascii=False))
 
 
 def _install_sdk(target: Path) -> None:

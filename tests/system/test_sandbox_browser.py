@@ -74,7 +74,8 @@ def _run_first_cell(page) -> None:
 
 
 def test_browser_login_notebook_dp_query(world) -> None:
-    """20: login → server → notebook → DP query cell → table and plot visible; screenshot."""
+    """20: login → server → notebook (its interface in Chinese, 15) → DP query cell → table and
+    plot visible; screenshot."""
     from playwright.sync_api import sync_playwright
 
     url = world.hub.layout.browser_url  # the hub's own host name, as a user opens it
@@ -92,6 +93,7 @@ def test_browser_login_notebook_dp_query(world) -> None:
             _put_notebook(world, token)
             page.goto(f"{url}/user/analyst/notebooks/dp_query.ipynb")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            menus = page.inner_text(".lm-MenuBar")
             page.wait_for_selector(
                 ".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=60_000
             )
@@ -103,6 +105,7 @@ def test_browser_login_notebook_dp_query(world) -> None:
             page.screenshot(path=str(ARTIFACTS / "browser-dp-query.png"), full_page=True)
             browser.close()
     assert rows == 10
+    assert {"文件", "编辑", "设置", "帮助"} <= set(menus.split()), menus  # the interface is Chinese
     assert {"public_data_portal.ipynb", "enterprise_industry_trends.ipynb"} <= examples
 
 

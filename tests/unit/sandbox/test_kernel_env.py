@@ -36,6 +36,16 @@ def test_key_changes_with_the_packages() -> None:
     assert environment_key(("pandas",)) != environment_key()
 
 
+def test_interface_starts_in_chinese(monkeypatch) -> None:
+    """15: the Chinese language pack is installed and the interface's default locale is zh_CN;
+    changing that default gives a new environment (the settings file is built into it)."""
+    assert any(w.startswith("jupyterlab-language-pack-zh-CN") for w in wanted_packages())
+    assert kernel_env.UI_DEFAULTS["@jupyterlab/translation-extension:plugin"] == {"locale": "zh_CN"}
+    before = environment_key()
+    monkeypatch.setattr(kernel_env, "UI_DEFAULTS", {})
+    assert environment_key() != before
+
+
 def test_sdk_directory_is_complete_and_read_only(tmp_path) -> None:
     """The SDK copy has the client package and nothing writable by others."""
     target = tmp_path / "sdk-x"
