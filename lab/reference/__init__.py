@@ -7,7 +7,8 @@ dataset metadata refers to.
 Modules:
 
 * ``regions``: Qingdao's 10 districts (GB/T 2260 codes 3702xx), their centres and some 街道.
-* ``industries``: GB/T 4754-2017 sections A–T and the 2-digit divisions the demo uses.
+* ``industries``: GB/T 4754-2017 sections A–T, the 2-digit divisions the demo uses and the
+  sections those divisions fall in.
 
 Public: ``PUBLIC_CODE_LISTS`` (name → codes), ``public_code_list(name)``, ``TAX_CREDIT_GRADES``.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from lab.reference.industries import DEMO_DIVISION_CODES, SECTION_CODES
+from lab.reference.industries import DEMO_DIVISION_CODES, DEMO_SECTION_CODES, SECTION_CODES
 from lab.reference.regions import DISTRICT_CODES, DISTRICT_NAMES
 
 TAX_CREDIT_GRADES: tuple[str, ...] = ("A", "B", "M", "C", "D")
@@ -29,6 +30,7 @@ PUBLIC_CODE_LISTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "qingdao_district_code": DISTRICT_CODES,
         "gb4754_section": SECTION_CODES,
         "gb4754_demo_division": DEMO_DIVISION_CODES,
+        "gb4754_demo_section": DEMO_SECTION_CODES,
         "tax_credit_grade": TAX_CREDIT_GRADES,
     }
 )

@@ -117,3 +117,11 @@ def demo_division(code: str) -> IndustryDivision:
         return _DIVISIONS_BY_CODE[code]
     except KeyError:
         raise KeyError(f"{code!r} is not a demo division {DEMO_DIVISION_CODES}") from None
+
+
+DEMO_SECTION_CODES: tuple[str, ...] = tuple(
+    sorted({section_of_division(d.code).code for d in DEMO_DIVISIONS})
+)
+"""The sections the demo divisions fall in (11 of the 20): the sections the demo city's public
+enterprise register has firms in, so a steward can declare them as an industry key's public
+domain without reading restricted data, and no section in it is empty by construction."""

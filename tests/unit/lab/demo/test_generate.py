@@ -12,6 +12,8 @@ from lab.demo import DemoManifest, generate_demo_data
 from lab.demo.prohibited import PROHIBITED_COLUMNS
 from lab.demo.timeline import MONTH_COUNT
 from lab.errors import InvalidInput
+from lab.gateway.domains import is_generated
+from lab.reference import public_code_list
 from tests.unit.lab.demo.conftest import SCALE, SEED
 
 MONTHLY = (
@@ -116,6 +118,18 @@ def test_dp_bounds_cover_integer_columns_of_restricted_tables(manifest: DemoMani
             assert pd.api.types.is_integer_dtype(frame[bound.column]), (dataset.id, bound)
         per_unit = frame[dataset.dp.privacy_unit].value_counts()
         assert per_unit.max() <= dataset.dp.max_rows_per_unit, dataset.id
+
+
+def test_code_list_domains_hold_every_value_of_their_columns(manifest: DemoManifest, read) -> None:
+    """Each key declared with a public code list (e.g. the monthly tables' 行业门类, the sections
+    of the demo register) holds only listed values, so no row falls in no group."""
+    for dataset in (d for d in manifest.datasets if d.dp is not None):
+        frame = read(dataset.id)
+        for domain in dataset.dp.categorical_domains:
+            if is_generated(domain.code_list):
+                continue
+            values = set(frame[domain.column].dropna().astype(str))
+            assert values <= set(public_code_list(domain.code_list)), (dataset.id, domain)
 
 
 def test_identifier_columns_are_text_in_typed_formats(

@@ -75,6 +75,13 @@ def test_demo_divisions_map_to_their_sections() -> None:
         demo_division("02")
 
 
+def test_demo_sections_are_the_sections_of_the_demo_divisions() -> None:
+    """The demo's industry domain is exactly the sections its divisions fall in (11 of 20)."""
+    expected = sorted({section_of_division(d.code).code for d in DEMO_DIVISIONS})
+    assert list(public_code_list("gb4754_demo_section")) == expected
+    assert set(expected) < set(public_code_list("gb4754_section"))
+
+
 def test_code_list_registry() -> None:
     """Each registered list is non-empty and duplicate-free; unknown names list the known ones."""
     for name, codes in PUBLIC_CODE_LISTS.items():
