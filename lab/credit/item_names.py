@@ -172,6 +172,7 @@ TREND_NAMES: dict[str, Pair] = {
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)([km])")
 _SCALE = {"k": 1_000, "m": 1_000_000}
 _YEARS = re.compile(r"^(<|>=)?(\d+(?:-\d+)?)y$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
 
 def item_name(key: str, lang: str) -> str:
@@ -196,10 +197,12 @@ def reason_name(code: str, lang: str) -> str:
 def value_text(value: object, lang: str) -> str:
     """A profile value as a reader of ``lang`` reads it: yes/no, a trend in words, an amount
     band in 万 (Chinese) or k/m (English), a years band; other text (a grade, a count, a
-    register entry) unchanged."""
+    date) unchanged."""
     if isinstance(value, bool):
         return _pick(("是", "yes"), lang) if value else _pick(("否", "no"), lang)
     text = str(value)
+    if _DATE.match(text):
+        return text
     if text in TREND_NAMES:
         return _pick(TREND_NAMES[text], lang)
     years = _YEARS.match(text)

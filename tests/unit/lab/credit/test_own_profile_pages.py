@@ -75,6 +75,9 @@ def test_profile_page_shows_what_the_bank_is_served(world: CreditWorld) -> None:
             if item_unit(key, "zh") and not isinstance(value, bool):
                 assert f"<td>{item_unit(key, 'zh')}</td>" in row
             shown += 1
+        for name, value in block.get("public_items", {}).items():
+            if isinstance(value, str) and value:
+                assert f">{escape(value)}<" in row_of(text, f"{scope}.{name}"), name
     assert shown >= 30
     assert bank_view["disputed_items"] == ["tax.late_filings"]
     assert "有异议" in row_of(text, "tax.late_filings")
