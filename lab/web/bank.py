@@ -40,6 +40,7 @@ from lab.logs import request_id_var
 from lab.services import LabServices
 from lab.web.homes import door_for
 from lab.web.language import language_of
+from lab.web.own_profile_view import score_view, sections
 from lab.web.pages import redirect
 from lab.web.role_pages import RoleUser, check_csrf, render_role, sign_in_at, signed_in_as
 
@@ -215,5 +216,15 @@ def request_profile(
             raise
         return bank_page(request, services, officer, failure=failure)
     served = json.loads(answer.body) if answer.body is not None else None
-    shown = json.dumps(served, ensure_ascii=False, indent=2) if served else None
-    return bank_page(request, services, officer, profile=shown, denial=served is None)
+    if served is None:
+        return bank_page(request, services, officer, denial=True)
+    lang = language_of(request)
+    return bank_page(
+        request,
+        services,
+        officer,
+        profile=json.dumps(served, ensure_ascii=False, indent=2),
+        sections=sections(served, lang),
+        score=score_view(served, lang),
+        data_as_of=served["data_as_of"],
+    )

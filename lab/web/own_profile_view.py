@@ -1,8 +1,9 @@
-"""The enterprise's own profile shaped for its page, in the page's language: one section per
-scope with each item's name, value, unit and disputed flag, then the score with its reasons.
+"""A served profile shaped for a page, in the page's language: one section per scope with each
+item's name, value, unit and disputed flag, then the score with its reasons.
 
-Values come from the profile exactly as a bank is served it (``lab.credit.own_profile``); only
-their names and wording come from ``lab.credit.item_names``.
+The enterprise's own profile page and the bank officer's result both use it, so both read the
+same profile the same way. Values come from the profile exactly as served; only their names and
+wording come from ``lab.credit.item_names``.
 """
 
 from __future__ import annotations
@@ -97,8 +98,11 @@ def _row(key: str, value: Any, disputed: set[str], lang: str) -> ItemRow:
     return ItemRow(key, item_name(key, lang), shown, unit, key in disputed, register)
 
 
-def score_view(profile: Mapping[str, Any], lang: str) -> ScoreView:
-    """The profile's score, its reasons and vetoes named in ``lang``."""
+def score_view(profile: Mapping[str, Any], lang: str) -> ScoreView | None:
+    """The profile's score, its reasons and vetoes named in ``lang`` (None below ``score``
+    level, where a profile has none)."""
+    if "score" not in profile:
+        return None
     score = profile["score"]
     disputed = SCORE_ITEM in profile["disputed_items"]
     if score.get("status") == NO_DATA:

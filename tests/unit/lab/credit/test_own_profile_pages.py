@@ -14,6 +14,7 @@ from lab.credit.disputes import disputable_items
 from lab.credit.item_names import item_name, item_unit, reason_name, value_text
 from lab.db.models import AuditEntry, CreditQuery
 from tests.unit.lab.credit.conftest import ALL_SCOPES, BANK, CreditWorld, ask, grant
+from tests.unit.lab.credit.test_bank_pages import officer
 from tests.unit.lab.credit.test_enterprise_pages import form, signed_in
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -88,6 +89,38 @@ def test_profile_page_shows_what_the_bank_is_served(world: CreditWorld) -> None:
             select(AuditEntry).where(AuditEntry.action == "credit.own_profile.view")
         ).all()
     assert [e.actor for e in viewed] == ["ent-web"]
+
+
+def item_rows(page: str) -> dict[str, str]:
+    """Every item row of a page showing a profile, by item key."""
+    return dict(re.findall(r'<tr id="item-([\w.]+)">(.*?)</tr>', page))
+
+
+def test_bank_officer_page_shows_the_same_rows_and_score(world: CreditWorld) -> None:
+    """The officer's served report, shown by name on the bank page, has the very rows and score
+    the enterprise's own profile page has; in English mode neither page says anything in
+    Chinese outside marked names."""
+    consent_id = grant(world, scopes=ALL_SCOPES, level="report")["consent"]["consent_id"]
+    signed_in(world)
+    own = world.client.get("/enterprise/profile").text
+    csrf = officer(world)
+    fields = {
+        "csrf_token": csrf,
+        "consent_id": consent_id,
+        "credit_code": world.code,
+        "purpose": "loan_application",
+        "level": "report",
+    }
+    bank = world.client.post("/bank/profiles", data=fields).text
+    rows = item_rows(own)
+    assert len(rows) >= 30 and item_rows(bank) == rows
+    score = own.split('id="score-points"')[1].split("</dl>")[0]
+    assert bank.split('id="score-points"')[1].split("</dl>")[0] == score
+    world.client.cookies.set("portal_lang", "en")
+    english = world.client.post("/bank/profiles", data=fields).text
+    assert "Months in tax arrears" in english and 'id="score-reasons"' in english
+    shown = visible_text(english)
+    assert not CJK.search(shown), sorted(set(CJK.findall(shown)))
 
 
 def test_every_disputable_item_and_reason_has_names() -> None:
