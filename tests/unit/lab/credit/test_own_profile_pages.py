@@ -8,11 +8,12 @@ from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from lab.credit.disputes import disputable_items
 from lab.credit.item_names import item_name, item_unit, reason_name, value_text
-from lab.db.models import AuditEntry, CreditQuery
+from lab.db import transaction
+from lab.db.models import AuditEntry, CreditProfileFeatures, CreditQuery
 from tests.unit.lab.credit.conftest import ALL_SCOPES, BANK, CreditWorld, ask, grant
 from tests.unit.lab.credit.test_bank_pages import officer
 from tests.unit.lab.credit.test_enterprise_pages import form, signed_in
@@ -26,6 +27,11 @@ def database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'lab.db'}"
 
 
+def dispute(world: CreditWorld, csrf: str, item: str, reason: str):
+    """File a dispute through the enterprise's form."""
+    return form(world, "/enterprise/disputes", csrf_token=csrf, item=item, reason=reason)
+
+
 def row_of(page: str, key: str) -> str:
     """The profile page's table row of one item."""
     return page.split(f'id="item-{key}"', 1)[1].split("</tr>", 1)[0]
@@ -36,13 +42,7 @@ def test_profile_page_shows_what_the_bank_is_served(world: CreditWorld) -> None:
     equal the bank's report-level profile of the same enterprise, named in Chinese with units
     and the as-of date; the view is audited and is not logged as a bank query."""
     csrf = signed_in(world)
-    form(
-        world,
-        "/enterprise/disputes",
-        csrf_token=csrf,
-        item="tax.late_filings",
-        reason="逾期申报系税务系统故障所致，已有证明。",
-    )
+    dispute(world, csrf, "tax.late_filings", "逾期申报系税务系统故障所致，已有证明。")
     consent = grant(world, scopes=ALL_SCOPES, level="report", window_months=24)["consent"]
     served = ask(world, consent["consent_id"])
     assert served.status_code == 200
@@ -89,6 +89,19 @@ def test_profile_page_shows_what_the_bank_is_served(world: CreditWorld) -> None:
             select(AuditEntry).where(AuditEntry.action == "credit.own_profile.view")
         ).all()
     assert [e.actor for e in viewed] == ["ent-web"]
+
+
+def test_profile_page_without_stored_features_says_so(world: CreditWorld) -> None:
+    """An enterprise the lab holds no features for is told so (no score, no rows), not shown
+    an error or another firm's profile."""
+    signed_in(world)
+    with transaction(world.lab.sessions) as session:
+        session.execute(
+            delete(CreditProfileFeatures).where(CreditProfileFeatures.credit_code == world.code)
+        )
+    page = world.client.get("/enterprise/profile")
+    assert page.status_code == 200 and 'id="no-profile"' in page.text
+    assert 'id="score-points"' not in page.text and 'id="item-' not in page.text
 
 
 def item_rows(page: str) -> dict[str, str]:
@@ -150,13 +163,7 @@ def test_dispute_form_lists_items_by_name_grouped_by_scope(world: CreditWorld) -
     assert groups[0] == "信用评分" and "纳税信用等级与纳税区间" in groups and len(groups) == 9
     tax_group = select_html.split('label="纳税信用等级与纳税区间"')[1].split("</optgroup>")[0]
     assert 'value="tax.months_in_arrears">欠税月数<' in tax_group
-    filed = form(
-        world,
-        "/enterprise/disputes",
-        csrf_token=csrf,
-        item="tax.months_in_arrears",
-        reason="欠税已于上月全部缴清，数据未更新。",
-    )
+    filed = dispute(world, csrf, "tax.months_in_arrears", "欠税已于上月全部缴清，数据未更新。")
     assert "<td>欠税月数 <code>tax.months_in_arrears</code></td>" in filed.text
 
 
@@ -238,13 +245,7 @@ def test_english_mode_pages_hold_no_chinese(world: CreditWorld) -> None:
     sign_in = world.client.get("/enterprise/login?lang=en")
     assert '<html lang="en">' in sign_in.text
     assert not CJK.search(visible_text(sign_in.text)), CJK.findall(visible_text(sign_in.text))
-    form(
-        world,
-        "/enterprise/disputes",
-        csrf_token=csrf,
-        item="score",
-        reason="The score ignores our new licences.",
-    )
+    dispute(world, csrf, "score", "The score ignores our new licences.")
     pages = [
         "/enterprise/",
         "/enterprise/profile",
