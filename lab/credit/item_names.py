@@ -20,6 +20,7 @@ from lab.credit.vocabulary import (
     PURPOSE_LABELS,
     SCOPE_LABELS,
     STATE_LABELS,
+    Level,
     Scope,
 )
 
@@ -228,6 +229,14 @@ def _wan(amount: float) -> str:
     return f"{amount / 10_000:g}万"
 
 
+LEVEL_NAMES_EN = {
+    Level.VERIFY: "verify (yes/no checks)",
+    Level.INDICATORS: "indicators (bands and trends)",
+    Level.SCORE: "score, grade and reasons",
+    Level.REPORT: "report (with public items)",
+}
+
+
 def term_labels(lang: str) -> dict[str, dict[str, str]]:
     """The consent vocabulary's labels in ``lang``: purposes, levels, scopes and states."""
     tables: dict[str, dict[str, str]] = {
@@ -238,9 +247,12 @@ def term_labels(lang: str) -> dict[str, dict[str, str]]:
     }
     if lang == "zh":
         return tables
-    english = {kind: {key: key.replace("_", " ") for key in t} for kind, t in tables.items()}
-    english["scope"] = {str(k): v[1] for k, v in SCOPE_NAMES.items()}
-    return english
+    return {
+        "purpose": {k.value: k.value.replace("_", " ") for k in PURPOSE_LABELS},
+        "level": {k.value: v for k, v in LEVEL_NAMES_EN.items()},
+        "scope": {k: v[1] for k, v in SCOPE_NAMES.items()},
+        "state": {k.value: k.value.replace("_", " ") for k in STATE_LABELS},
+    }
 
 
 @dataclass(frozen=True)
