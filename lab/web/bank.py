@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.history import requests_of_bank
+from lab.credit.item_names import term_labels
 from lab.credit.limits import limit_use
 from lab.credit.parties import acting_bank
 from lab.credit.terms import (
@@ -28,13 +29,7 @@ from lab.credit.terms import (
     WINDOW_CHOICES,
     ConsentTerms,
 )
-from lab.credit.vocabulary import (
-    LEVEL_LABELS,
-    PURPOSE_LABELS,
-    SCOPE_LABELS,
-    STATE_LABELS,
-    ConsentState,
-)
+from lab.credit.vocabulary import ConsentState
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError
@@ -45,6 +40,7 @@ from lab.logs import request_id_var
 from lab.services import LabServices
 from lab.web.homes import door_for
 from lab.web.language import language_of
+from lab.web.own_profile_view import score_view, sections
 from lab.web.pages import redirect
 from lab.web.role_pages import RoleUser, check_csrf, render_role, sign_in_at, signed_in_as
 
@@ -92,19 +88,6 @@ def _bank(services: LabServices, officer: RoleUser) -> Organisation:
     return bank
 
 
-def _labels(lang: str) -> dict[str, dict[str, str]]:
-    """The credit vocabulary's labels in the page's language (English: the terms themselves)."""
-    tables: dict[str, dict[str, str]] = {
-        "purpose": {k.value: v for k, v in PURPOSE_LABELS.items()},
-        "level": {k.value: v for k, v in LEVEL_LABELS.items()},
-        "scope": {k.value: v for k, v in SCOPE_LABELS.items()},
-        "state": {k.value: v for k, v in STATE_LABELS.items()},
-    }
-    if lang == "zh":
-        return tables
-    return {kind: {key: key.replace("_", " ") for key in t} for kind, t in tables.items()}
-
-
 def bank_page(
     request: Request, services: LabServices, officer: RoleUser, **extra: Any
 ) -> HTMLResponse:
@@ -132,7 +115,7 @@ def bank_page(
         requests=requests,
         limits=limits,
         limit_names=LIMIT_NAMES,
-        labels=_labels(language_of(request)),
+        labels=term_labels(language_of(request)),
         windows=WINDOW_CHOICES,
         validity=(DEFAULT_VALIDITY_DAYS, MAX_VALIDITY_DAYS),
         default_cap=DEFAULT_QUERY_CAP,
@@ -233,5 +216,15 @@ def request_profile(
             raise
         return bank_page(request, services, officer, failure=failure)
     served = json.loads(answer.body) if answer.body is not None else None
-    shown = json.dumps(served, ensure_ascii=False, indent=2) if served else None
-    return bank_page(request, services, officer, profile=shown, denial=served is None)
+    if served is None:
+        return bank_page(request, services, officer, denial=True)
+    lang = language_of(request)
+    return bank_page(
+        request,
+        services,
+        officer,
+        profile=json.dumps(served, ensure_ascii=False, indent=2),
+        sections=sections(served, lang),
+        score=score_view(served, lang),
+        data_as_of=served["data_as_of"],
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lab.credit.cards import active_card
 from lab.credit.disputes import answer_dispute, days_left, open_disputes
 from lab.credit.drift import recent_checks
+from lab.credit.item_names import item_name
 from lab.credit.limits import recent_alarms
 from lab.credit.repairs import decide_repair, repairs_awaiting
 from lab.db import transaction
@@ -40,7 +41,7 @@ def _card(db: Session) -> dict | None:
 
 def credit_page(request: Request, db: Session, steward: SignedIn, **extra: Any):
     """The steward's credit page: open disputes, repairs awaiting a decision, recent alarms."""
-    disputes = [(d, days_left(d)) for d in open_disputes(db)]
+    disputes = [(d, days_left(d), item_name(d.item, "zh")) for d in open_disputes(db)]
     alarms = [(a, db.get(Organisation, a.bank_org_id)) for a in recent_alarms(db, ALARMS_SHOWN)]
     return render(
         request,

@@ -1,11 +1,15 @@
-"""The enterprise's own credit pages under ``/enterprise/…``: consents, queries, disputes, repair.
+"""The enterprise's own credit pages under ``/enterprise/…``: consents, queries, disputes,
+repair, and its own profile — in Chinese or English (``lab.web.language``'s one switch).
 
-An enterprise admin signs in with the same session cookie as every page, then, on one page:
-grants a bank a consent or answers a bank's request (approve / reject), revokes a consent,
-downloads the signed receipt, sees every bank request about the firm (bank, operator, purpose,
-time, level, served or not), disputes a profile item (flagged in every profile at once, with
-the 20-day answer clock shown) and asks for credit repair of penalties past their publicity
-period. Forms carry the session's CSRF token and answer with a 303 and a fixed flash code.
+An enterprise admin signs in with the same session cookie as every page, then, on the home
+page: grants a bank a consent or answers a bank's request (approve / reject), downloads the
+signed receipt, sees every bank request about the firm (bank, operator, purpose, time, level,
+served or not), disputes a profile item chosen by name, grouped by scope (flagged in every
+profile at once, with the 20-day answer clock shown) and asks for credit repair of penalties
+past their publicity period. ``/enterprise/profile`` shows the firm's profile and score exactly
+as a bank at ``report`` level would be served them. Revoking a consent goes through a page that
+names the bank and the consent and asks to confirm. Forms carry the session's CSRF token and
+answer with a 303 and a fixed flash code.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from sqlalchemy.orm import Session
 from lab.credit import consent as consents
 from lab.credit import disputes, repairs
 from lab.credit.history import queries_about
+from lab.credit.item_names import disputable_groups, item_name, term_labels
+from lab.credit.own_profile import own_profile
 from lab.credit.parties import acting_enterprise, bank_named, credit_code_of, registered_banks
 from lab.credit.signing import lab_signer
 from lab.credit.terms import (
@@ -31,42 +37,51 @@ from lab.credit.terms import (
     WINDOW_CHOICES,
     ConsentTerms,
 )
-from lab.credit.vocabulary import (
-    LEVEL_LABELS,
-    PURPOSE_LABELS,
-    SCOPE_LABELS,
-    STATE_LABELS,
-)
+from lab.credit.vocabulary import ConsentState
 from lab.db import transaction
 from lab.db.models import Organisation
-from lab.errors import LabError, NotAuthenticated
+from lab.errors import LabError
 from lab.http.browser_session import (
     SESSION_COOKIE,
     end_session,
     require_form_token,
-    set_session_cookie,
     signed_in_or_sign_in,
 )
 from lab.http.deps import DbDep, ServicesDep
-from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Principal
-from lab.identity.throttle import SignInThrottled
-from lab.services import LabServices
 from lab.web.homes import door_for
-from lab.web.pages import TEMPLATES, redirect
-from lab.web.role_pages import landing_after
+from lab.web.language import language_of
+from lab.web.own_profile_view import score_view, sections
+from lab.web.pages import redirect
+from lab.web.role_pages import render_role, sign_in_at
 
-LOGIN = "/enterprise/login"
-HOME = "/enterprise/"
+DOOR = door_for("/enterprise/")
+LOGIN, HOME = DOOR.login, DOOR.home
 FLASH = {
-    "granted": "授权已生效并已签名，可下载授权回执。",
-    "approved": "已同意该银行的授权申请，授权已签名生效。",
-    "rejected": "已拒绝该银行的授权申请。",
-    "revoked": "授权已撤销，立即生效：该银行此后的查询一律不予返回。",
-    "disputed": "异议已登记：该项目已在所有输出中标注为“有异议”，请等待答复。",
-    "repair": "信用修复申请已提交。",
-    "other-door": "您的账号是企业管理员，已为您打开企业信用授权主页。",
+    "granted": (
+        "授权已生效并已签名，可下载授权回执。",
+        "Consent in force and signed; download its receipt.",
+    ),
+    "approved": (
+        "已同意该银行的授权申请，授权已签名生效。",
+        "You approved the bank's request; the consent is signed and in force.",
+    ),
+    "rejected": ("已拒绝该银行的授权申请。", "You rejected the bank's request."),
+    "revoked": (
+        "授权已撤销，立即生效：该银行此后的查询一律不予返回。",
+        "Consent revoked, at once: the bank's requests are no longer served.",
+    ),
+    "disputed": (
+        "异议已登记：该项目已在所有输出中标注为“有异议”，请等待答复。",
+        "Dispute filed: the item is flagged as disputed in every profile until it is answered.",
+    ),
+    "repair": ("信用修复申请已提交。", "Credit-repair request submitted."),
+    "other-door": (
+        "您的账号是企业管理员，已为您打开企业信用授权主页。",
+        "Your account is an enterprise admin's: this is your home.",
+    ),
 }
+REVOCABLE = (ConsentState.AUTHORISED.value, ConsentState.AWAITING.value)
 
 router = APIRouter(prefix="/enterprise", include_in_schema=False)
 
@@ -78,6 +93,10 @@ class EnterpriseUser:
     principal: Principal
     org: Organisation
     csrf_token: str
+
+    @property
+    def username(self) -> str:
+        return self.principal.username
 
     @property
     def party(self) -> consents.Party:
@@ -105,51 +124,56 @@ def checked(user: PageDep, csrf_token: Annotated[str, Form()] = "") -> Enterpris
 FormDep = Annotated[EnterpriseUser, Depends(checked)]
 
 
-def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    shared = {"flash": FLASH.get(request.query_params.get("done", ""))}
-    return TEMPLATES.TemplateResponse(
-        request, f"enterprise/{template}", {**shared, **context}, status_code=status
+def _render(
+    request: Request, template: str, user: EnterpriseUser | None, **context: Any
+) -> HTMLResponse:
+    """An enterprise page in the visitor's language, with the vocabulary's labels."""
+    return render_role(
+        request,
+        template,
+        user=user,
+        door=DOOR,
+        flash=FLASH,
+        labels=term_labels(language_of(request)),
+        **context,
     )
 
 
 def home_page(
-    request: Request, db: Session, services: LabServices, user: EnterpriseUser, **extra: Any
+    request: Request, db: Session, user: EnterpriseUser, failure: LabError | None = None
 ) -> HTMLResponse:
-    """The one enterprise page; ``extra`` may carry a failure to show inline."""
-    failure: LabError | None = extra.pop("failure", None)
+    """The enterprise's home; ``failure`` (a caller error) is shown inline with its status."""
+    lang = language_of(request)
     code = credit_code_of(user.org)
-    banks = {b.id: b.name for b in registered_banks(db)}
     return _render(
         request,
-        "home.html",
-        status=failure.http_status if failure else 200,
-        user=user,
-        error=failure.message if failure else None,
-        banks=banks,
+        "enterprise/home.html",
+        user,
+        failure=failure,
+        banks={b.id: b.name for b in registered_banks(db)},
         consents=[
             (c, consents.effective_state(c).value) for c in consents.consents_about(db, code)
         ],
+        revocable=REVOCABLE,
         queries=queries_about(db, code),
-        disputes=[(d, disputes.days_left(d)) for d in disputes.disputes_of(db, code)],
+        disputes=[
+            (d, item_name(d.item, lang), disputes.days_left(d))
+            for d in disputes.disputes_of(db, code)
+        ],
         repairs=repairs.repairs_of(db, code),
         repairable=repairs.repairable_penalties(db, code),
-        items=disputes.disputable_items(),
-        purposes=PURPOSE_LABELS,
-        scopes=SCOPE_LABELS,
-        levels=LEVEL_LABELS,
-        states=STATE_LABELS,
+        dispute_groups=disputable_groups(lang),
         score_scopes=sorted(SCORE_SCOPES),
         windows=WINDOW_CHOICES,
         validity=(DEFAULT_VALIDITY_DAYS, MAX_VALIDITY_DAYS),
         default_cap=DEFAULT_QUERY_CAP,
-        **extra,
     )
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
     """The sign-in form."""
-    return _render(request, "login.html")
+    return render_role(request, "roles/login.html", user=None, door=DOOR)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -159,19 +183,8 @@ async def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    """Check the password, set the session cookie, open the page (another role's home for
-    anyone who is not an enterprise admin); else say why inline."""
-    try:
-        minted = await password_sign_in(request, services, username, password)
-    except SignInThrottled as refusal:
-        page = _render(request, "login.html", 429, error=page_refusal(refusal).message)
-        page.headers.update(refusal.headers)
-        return page
-    except NotAuthenticated:
-        return _render(request, "login.html", 401, error="用户名或密码错误。", username=username)
-    opened = redirect(landing_after(services, minted, door_for(HOME)))
-    set_session_cookie(opened, services.settings, minted)
-    return opened
+    """Check the password and open the enterprise's home (another role's home for others)."""
+    return await sign_in_at(request, services, DOOR, username, password)
 
 
 @router.post("/logout")
@@ -185,7 +198,41 @@ def logout(request: Request, services: ServicesDep, _: FormDep) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, services: ServicesDep, db: DbDep, user: PageDep) -> HTMLResponse:
     """Consents, requests about the firm, disputes and repair requests."""
-    return home_page(request, db, services, user)
+    return home_page(request, db, user)
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile(request: Request, services: ServicesDep, user: PageDep) -> HTMLResponse:
+    """The firm's own profile and score, as a bank at ``report`` level would be served them."""
+    lang = language_of(request)
+    with transaction(services.sessions) as session:
+        own = own_profile(
+            session, services.audit, credit_code=credit_code_of(user.org), actor=user.username
+        )
+    return _render(
+        request,
+        "enterprise/profile.html",
+        user,
+        own=own,
+        sections=sections(own.profile, lang) if own else [],
+        score=score_view(own.profile, lang) if own else None,
+    )
+
+
+@router.get("/consents/{consent_id}/revoke", response_class=HTMLResponse)
+def confirm_revoke(request: Request, consent_id: str, db: DbDep, user: PageDep) -> HTMLResponse:
+    """Ask to confirm a revocation, naming the bank and the consent (its scopes and end)."""
+    consent = consents.own_consent(db, user.party, consent_id)
+    banks = {b.id: b.name for b in registered_banks(db)}
+    return _render(
+        request,
+        "enterprise/revoke.html",
+        user,
+        consent=consent,
+        bank=banks.get(consent.bank_org_id, str(consent.bank_org_id)),
+        state=consents.effective_state(consent).value,
+        revocable=REVOCABLE,
+    )
 
 
 def _act(request: Request, services: ServicesDep, user: EnterpriseUser, done: str, action):
@@ -197,7 +244,7 @@ def _act(request: Request, services: ServicesDep, user: EnterpriseUser, done: st
         if failure.http_status >= 500:
             raise
         with services.sessions() as session:
-            return home_page(request, session, services, user, failure=failure)
+            return home_page(request, session, user, failure=failure)
     return redirect(HOME, done)
 
 

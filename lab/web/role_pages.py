@@ -9,7 +9,7 @@ stranded on a page they may not see.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -46,6 +46,16 @@ class RoleUser:
         return self.principal.username
 
 
+class PageUser(Protocol):
+    """Whoever a role page is rendered for: a name to show and the CSRF token forms carry."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def csrf_token(self) -> str: ...
+
+
 def signed_in_as(request: Request, services: LabServices, door: RoleDoor, *also: Role) -> RoleUser:
     """The person behind the cookie, holding ``door``'s role (or one of ``also``); others go
     to its sign-in (303) or get the 403 page, which links to their own home."""
@@ -64,7 +74,7 @@ def render_role(
     request: Request,
     template: str,
     *,
-    user: RoleUser | None,
+    user: PageUser | None,
     flash: dict[str, tuple[str, str]] | None = None,
     failure: Exception | None = None,
     status: int = 200,
@@ -104,7 +114,8 @@ async def sign_in_at(
         page.headers.update(refusal.headers)
         return page
     except NotAuthenticated:
-        wrong = NotAuthenticated("用户名或密码错误 / wrong username or password")
+        lang = language_of(request)
+        wrong = NotAuthenticated(pick(lang, "用户名或密码错误。", "Wrong username or password."))
         return _login_again(request, door, username, wrong)
     opened = RedirectResponse(landing_after(services, minted, door), status_code=303)
     set_session_cookie(opened, services.settings, minted)

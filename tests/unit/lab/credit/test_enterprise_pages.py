@@ -87,19 +87,23 @@ def test_forms_need_the_csrf_token(world: CreditWorld) -> None:
 
 
 def test_bad_grant_is_explained_inline(world: CreditWorld) -> None:
-    """An open-ended validity is refused on the page with the reason."""
+    """An open-ended validity is refused on the page: the reason in English mode, a Chinese
+    explanation (never the English developer message) in Chinese mode."""
     csrf = signed_in(world)
-    page = form(
-        world,
-        "/enterprise/consents",
-        csrf_token=csrf,
-        bank=BANK,
-        purpose="renewal",
-        level="verify",
-        scopes=["tax"],
-        validity_days="4000",
-    )
-    assert page.status_code == 400 and "at most a year" in page.text
+    fields = {
+        "csrf_token": csrf,
+        "bank": BANK,
+        "purpose": "renewal",
+        "level": "verify",
+        "scopes": ["tax"],
+        "validity_days": "4000",
+    }
+    chinese = form(world, "/enterprise/consents", **fields)
+    assert chinese.status_code == 400 and "请求的内容有误" in chinese.text
+    assert "at most a year" not in chinese.text
+    world.client.cookies.set("portal_lang", "en")
+    english = form(world, "/enterprise/consents", **fields)
+    assert english.status_code == 400 and "at most a year" in english.text
 
 
 def test_dispute_is_flagged_at_once_with_its_clock(world: CreditWorld) -> None:
