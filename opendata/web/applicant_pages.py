@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from lab.catalogue.portal_workflow.applications import (
+    APPLICATION_RULES,
     FORM_FIELDS,
     PLEDGE_ITEMS,
     STATE_LABELS,
@@ -184,6 +185,7 @@ def _form_page(request, who, slug: str, dataset, **extra) -> HTMLResponse:
         slug=slug,
         dataset=dataset,
         form_fields=FORM_FIELDS,
+        field_rules=APPLICATION_RULES,
         pledge_items=PLEDGE_ITEMS,
         answer_days=ANSWER_WORKING_DAYS,
         **extra,
@@ -261,6 +263,7 @@ def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
         clock=clock(application),
         downloads=downloads,
         form_fields=FORM_FIELDS,
+        field_rules=APPLICATION_RULES,
         pledge_items=PLEDGE_ITEMS,
         flash=request.query_params.get("done"),
         **extra,
@@ -300,7 +303,7 @@ def resubmit(
                 pledge=pledge,
             )
     except LabError as exc:
-        return _detail(request, db, who, application_id, failure=exc)
+        return _detail(request, db, who, application_id, failure=exc, entered=dict(form))
     return RedirectResponse(
         f"/account/applications/{application_id}?done=submitted", status_code=303
     )
