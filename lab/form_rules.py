@@ -25,7 +25,8 @@ _SEP = r"[\s\-]*"
 _MOBILE = rf"1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}"
 # Area codes: 010 and 020–029 have three digits, all others four; local numbers have 7 or 8
 # digits and never start with 0 or 1.
-_LANDLINE = rf"0{_SEP}(?:[12]{_SEP}[0-9]|[3-9](?:{_SEP}[0-9]){{2}}){_SEP}[2-9](?:{_SEP}[0-9]){{6,7}}"
+_AREA = rf"0{_SEP}(?:[12]{_SEP}[0-9]|[3-9](?:{_SEP}[0-9]){{2}})"
+_LANDLINE = rf"{_AREA}{_SEP}[2-9](?:{_SEP}[0-9]){{6,7}}"
 PHONE_PATTERN = rf"{_SEP}(?:{_MOBILE}|{_LANDLINE}){_SEP}"
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
@@ -106,6 +107,11 @@ def normalised_phone(value: str) -> str:
     return f"{digits[:area]}-{digits[area:]}"
 
 
+SEE_THE_FIELDS = RuleBreach(
+    "有几项需要修改，请看各项旁的说明。", "Some entries need correcting: see the notes beside them."
+)
+
+
 class FormInvalid(InvalidInput):
     """A submitted form broke field rules; ``breaches`` maps each field to why.
 
@@ -114,9 +120,7 @@ class FormInvalid(InvalidInput):
     """
 
     def __init__(self, breaches: Mapping[str, RuleBreach], summary: RuleBreach | None = None):
-        self.summary = summary or RuleBreach(
-            "有几项需要修改，请看各项旁的说明。", "Some entries need correcting: see the notes beside them."
-        )
+        self.summary = summary or SEE_THE_FIELDS
         self.breaches = dict(breaches)
         listed = "；".join(f"{name}：{breach.zh}" for name, breach in self.breaches.items())
         super().__init__(f"{self.summary.zh}（{listed}）" if summary is None else self.summary.zh)

@@ -42,6 +42,7 @@ def steward(sqlite_lab: LabServices, tmp_path):
         )
         submit_feedback(
             session,
+            sqlite_lab.audit,
             FeedbackNote(
                 FeedbackKind.CORRECTION,
                 "张三",
