@@ -28,6 +28,7 @@ from lab.catalogue.portal_workflow.applications import (
     return_incomplete,
 )
 from lab.catalogue.portal_workflow.feedback import (
+    ANSWER_RULE,
     KIND_LABELS,
     answer_feedback,
     feedback_clock,
@@ -138,8 +139,21 @@ def answer(
 @router.get("/feedback", response_class=HTMLResponse)
 def feedback(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
     """Visitors' suggestions and corrections, open ones first, with their clocks."""
+    return _feedback_page(request, db, steward)
+
+
+def _feedback_page(request: Request, db, steward, **extra) -> HTMLResponse:
     notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
-    return render(request, "feedback.html", steward, notes=notes, kinds=KIND_LABELS)
+    return render(
+        request,
+        "feedback.html",
+        steward,
+        notes=notes,
+        kinds=KIND_LABELS,
+        answer_rule=ANSWER_RULE,
+        typed={},
+        **extra,
+    )
 
 
 @router.post("/feedback/{feedback_id}/answer", response_class=HTMLResponse)
@@ -162,8 +176,5 @@ def answer_note(
                 actor=steward.username,
             )
     except LabError as exc:
-        notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
-        return render(
-            request, "feedback.html", steward, failure=exc, notes=notes, kinds=KIND_LABELS
-        )
+        return _feedback_page(request, db, steward, failure=exc, typed={feedback_id: answer_text})
     return redirect("/steward/feedback", "answered")

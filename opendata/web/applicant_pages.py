@@ -39,14 +39,16 @@ from lab.catalogue.portal_workflow.working_days import ANSWER_WORKING_DAYS
 from lab.catalogue.t2_extracts.extract_downloads import issue_download
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload
-from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
+from lab.errors import LabError, NotAuthenticated, NotFound
+from lab.form_rules import FormInvalid, RuleBreach, breaches_of
 from lab.http.browser_session import SESSION_COOKIE, end_session, set_session_cookie
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.downloads import content_disposition
 from lab.http.params import IdPath, SubmittedFormDep
 from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Role
-from lab.identity.accounts import create_user, get_user
+from lab.identity.accounts import USERNAME_RULE, create_user, get_user
+from lab.identity.passwords import PASSWORD_RULE
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
 from lab.web.role_pages import landing_after
@@ -56,6 +58,8 @@ from opendata.web.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, r
 router = APIRouter(include_in_schema=False)
 REGISTRATIONS_PER_MINUTE = 10
 APPLICANT_DOOR = door_for("/account/applications")
+REGISTRATION_RULES = {"username": USERNAME_RULE, "password": PASSWORD_RULE}
+PASSWORDS_DIFFER = RuleBreach("两次输入的密码不一致", "The two passwords differ")
 
 
 # Sign-in attempts are throttled by the lab's one sign-in path; this caps account creation.
@@ -80,16 +84,19 @@ async def _signed_in_redirect(request, services, username: str, password: str, t
 def _refused_page(request: Request, template: str, failure: LabError, entered: dict) -> Response:
     """The form again, saying why; a throttled attempt also says when to retry."""
     if isinstance(failure, SignInThrottled):
-        page = render(request, template, failure=page_refusal(failure), entered=entered)
+        refusal = page_refusal(failure)
+        page = render(request, template, failure=refusal, entered=entered, rules=REGISTRATION_RULES)
         page.headers.update(failure.headers)
         return page
-    return render(request, template, failure=failure, entered=entered)
+    return render(request, template, failure=failure, entered=entered, rules=REGISTRATION_RULES)
 
 
 @router.get("/account/register", response_class=HTMLResponse)
 def register_form(request: Request, who: VisitorDep, next: str = "") -> HTMLResponse:
-    """The registration form for applicants."""
-    return render(request, "register.html", who=who, entered={"next": next})
+    """The registration form for applicants, each field's rule stated."""
+    return render(
+        request, "register.html", who=who, entered={"next": next}, rules=REGISTRATION_RULES
+    )
 
 
 @router.post("/account/register", response_class=HTMLResponse)
@@ -106,12 +113,21 @@ async def register(
     """Create an applicant account (audited) and sign it in."""
     entered = {"username": username, "display_name": display_name, "next": next}
     try:
-        if password != password_again:
-            raise InvalidInput("两次输入的密码不一致 / the passwords differ")
+        _check_registration(username, password, password_again)
         await run_in_threadpool(_register_applicant, services, username, password, display_name)
         return await _signed_in_redirect(request, services, username, password, next)
     except LabError as exc:
         return _refused_page(request, "register.html", exc, entered)
+
+
+def _check_registration(username: str, password: str, password_again: str) -> None:
+    """Refuse, field by field, a username or password that breaks its rule or passwords that
+    differ (the account code checks the same rules again)."""
+    breaches = breaches_of(REGISTRATION_RULES, {"username": username, "password": password})
+    if password != password_again:
+        breaches["password_again"] = PASSWORDS_DIFFER
+    if breaches:
+        raise FormInvalid(breaches)
 
 
 def _register_applicant(services, username: str, password: str, display_name: str) -> None:

@@ -9,12 +9,14 @@ from io import BytesIO
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from lab.app import create_app
 from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
 from lab.catalogue.t2_extracts.fingerprint import RECORD_ID_COLUMN
 from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME
 from lab.db import transaction
+from lab.db.models import ExtractApplication
 from lab.identity import Role
 from lab.identity.accounts import create_user
 from lab.services import LabServices
@@ -114,6 +116,52 @@ def test_incomplete_form_is_shown_again_with_the_gaps(lab: LabServices) -> None:
         assert answer.status_code == 400
         assert "数据用途" in answer.text and "不向任何第三方提供" in answer.text
         assert 'value="王小明"' in answer.text
+
+
+def test_a_bad_phone_is_refused_beside_its_field_with_the_entries_kept(lab: LabServices) -> None:
+    """A phone number that is neither a mobile nor a landline with area code is named beside
+    its field; everything typed (the number too) stays in the form; nothing is filed."""
+    with TestClient(create_app(lab)) as client:
+        _register(client, "alice")
+        refused = _apply(client, contact_phone="8888666")
+        assert refused.status_code == 400
+        assert re.search(r'id="contact_phone-error">手机号', refused.text)
+        assert 'value="8888666"' in refused.text and APPLICATION["purpose"] in refused.text
+        assert 'id="purpose-error"' not in refused.text
+        filed = _apply(client, contact_phone="138 0000 0000")
+        assert filed.status_code == 303
+    with lab.sessions() as session:
+        stored = session.scalars(select(ExtractApplication)).one().form
+    assert stored["contact_phone"] == "13800000000"
+
+
+def test_the_application_form_states_its_rules_before_submission(lab: LabServices) -> None:
+    """数据用途 ≥ 20 characters and the phone's forms are stated beside the fields, in Chinese
+    and in English, and carried as the HTML checks the browser applies."""
+    with TestClient(create_app(lab)) as client:
+        _register(client, "alice")
+        chinese = client.get("/apply/annual-bands?lang=zh").text
+        english = client.get("/apply/annual-bands?lang=en").text
+    assert 'id="purpose-hint">至少 20 个字' in chinese
+    assert 'id="purpose-hint">At least 20 characters' in english
+    assert 'id="contact_phone-hint">手机号' in chinese and "0532-88886666" in chinese
+    assert 'id="contact_phone-hint">Mobile' in english
+    assert re.search(r'<textarea id="purpose" name="purpose" required minlength="20"', chinese)
+    assert re.search(r'<input type="tel" id="contact_phone" [^>]*pattern="', chinese)
+
+
+def test_registration_refuses_a_short_password_beside_its_field(lab: LabServices) -> None:
+    """The password rule is stated on the form and a short password is refused next to it,
+    the username typed kept."""
+    with TestClient(create_app(lab)) as client:
+        form = client.get("/account/register?lang=en").text
+        assert 'id="password-hint">At least 10 characters' in form
+        assert 'id="username-hint">2 to 64 lower-case' in form
+        data = {"username": "bob", "password": "short", "password_again": "shorter"}
+        refused = client.post("/account/register?lang=zh", data=data)
+    assert refused.status_code == 400 and 'id="password-error">至少 10 位' in refused.text
+    assert 'id="password_again-error">两次输入的密码不一致' in refused.text
+    assert 'value="bob"' in refused.text
 
 
 def test_the_application_form_speaks_english_when_asked(lab: LabServices) -> None:
