@@ -142,7 +142,8 @@ def feedback(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLRespon
     return _feedback_page(request, db, steward)
 
 
-def _feedback_page(request: Request, db, steward, **extra) -> HTMLResponse:
+def _feedback_page(request: Request, db, steward, typed=None, **extra) -> HTMLResponse:
+    """The feedback list; ``typed`` is an answer refused, kept in its note's box."""
     notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
     return render(
         request,
@@ -151,7 +152,7 @@ def _feedback_page(request: Request, db, steward, **extra) -> HTMLResponse:
         notes=notes,
         kinds=KIND_LABELS,
         answer_rule=ANSWER_RULE,
-        typed={},
+        typed=typed or {},
         **extra,
     )
 

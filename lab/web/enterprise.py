@@ -134,6 +134,7 @@ def home_page(
         repairs=repairs.repairs_of(db, code),
         repairable=repairs.repairable_penalties(db, code),
         items=disputes.disputable_items(),
+        reason_rule=disputes.REASON_RULE,
         purposes=PURPOSE_LABELS,
         scopes=SCOPE_LABELS,
         levels=LEVEL_LABELS,

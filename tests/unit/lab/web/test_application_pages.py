@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from lab.app import create_app
 from lab.catalogue.portal_workflow.applications import get_application, submit_application
 from lab.catalogue.portal_workflow.feedback import (
+    ANSWER_RULE,
     FeedbackKind,
     FeedbackNote,
     open_feedback,
@@ -111,6 +112,16 @@ def test_feedback_is_answered_and_audited(steward: TestClient) -> None:
     with lab.sessions() as session:
         assert open_feedback(session)[0].state == "answered"
     assert any(r.action == "feedback.answer" for r in lab.audit.records())
+
+
+def test_a_short_answer_is_refused_with_the_rule_and_the_text_kept(steward: TestClient) -> None:
+    """The answer's rule is stated beside it; a shorter answer is refused, its text kept."""
+    page = steward.get("/steward/feedback").text
+    assert f'id="answer-1-hint">{ANSWER_RULE.hint_zh}<' in page
+    token = csrf_of(steward, "/steward/feedback")
+    refused = post(steward, "/steward/feedback/1/answer", {"answer_text": "已改", "csrf_token": token})
+    assert refused.status_code == 400 and ">已改</textarea>" in refused.text
+    assert f"答复：{ANSWER_RULE.hint_zh}" in refused.text
 
 
 def test_forms_need_the_csrf_token(steward: TestClient) -> None:
