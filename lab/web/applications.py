@@ -16,6 +16,7 @@ from lab.catalogue.portal_workflow.applications import (
     FORM_FIELDS,
     MAX_ACCESS_DAYS,
     PLEDGE_ITEMS,
+    REASONS_RULE,
     STATE_LABELS,
     ApplicationForm,
     ApplicationState,
@@ -93,6 +94,7 @@ def application_page(
         gaps=form.missing() + pledge.missing(),
         downloads=downloads,
         default_days=DEFAULT_ACCESS_DAYS,
+        reasons_rule=REASONS_RULE,
         max_days=MAX_ACCESS_DAYS,
         **extra,
     )

@@ -44,6 +44,15 @@ from lab.form_rules import (
 from lab.identity.accounts import now
 
 MIN_REASONS = 10
+# The steward's reasons: needed (and shown to the applicant) when returning or rejecting; an
+# approval may carry a shorter note, so the form states the rule but cannot apply ``minlength``.
+REASONS_RULE = TextRule(
+    f"退回或不予批准时必填，至少 {MIN_REASONS} 个字，申请人可见",
+    f"Needed to return or reject: at least {MIN_REASONS} characters, shown to the applicant",
+    min_chars=MIN_REASONS,
+    max_chars=4000,
+    required=False,
+)
 DEFAULT_ACCESS_DAYS = 30
 MAX_ACCESS_DAYS = 365
 

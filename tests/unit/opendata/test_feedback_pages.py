@@ -65,7 +65,7 @@ def _number_and_code(page: str) -> tuple[str, str]:
 
 
 def test_the_form_states_each_rule_in_chinese_and_in_english(client: TestClient) -> None:
-    """Every field's hint and HTML check come from the rule the server applies, in both languages."""
+    """Each field's hint (zh and en) and HTML check come from the rule the server applies."""
     chinese = client.get("/feedback?lang=zh").text
     english = client.get("/feedback?lang=en").text
     for name in ("message", "contact", "name"):
@@ -126,7 +126,8 @@ def test_the_dataset_may_be_named_by_its_title(client: TestClient) -> None:
     _next_minute(client)
     for hidden in ("门诊就诊记录", "clinic-visits", "没有的数据"):
         unknown = _send(client, dataset=hidden)
-        assert unknown.status_code == 400 and 'id="dataset-error">没有这个公开数据集' in unknown.text
+        assert unknown.status_code == 400
+        assert 'id="dataset-error">没有这个公开数据集' in unknown.text
 
 
 def test_the_answer_is_read_with_the_number_and_code(client: TestClient) -> None:
@@ -171,7 +172,8 @@ def test_only_a_hash_of_the_code_is_stored(client: TestClient) -> None:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.submit"))
         details = entry.one().details
     assert row is not None and code not in repr(vars(row))
-    assert code.replace("-", "") not in details and re.search(r'"lookup_sha256":"[0-9a-f]{64}"', details)
+    assert code not in details and code.replace("-", "") not in details
+    assert re.search(r'"lookup_sha256":"[0-9a-f]{64}"', details)
 
 
 def test_lookups_are_rate_limited_per_address(client: TestClient) -> None:
