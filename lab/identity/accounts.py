@@ -20,7 +20,7 @@ from lab.identity.tokens import MintedToken, mint_token
 
 USERNAME_RULE = TextRule(
     "2–64 个小写字母、数字或 . _ -，以字母或数字开头",
-    "2 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+    "2 to 64 lower-case letters, digits, . _ or -, starting with a letter or digit",
     max_chars=64,
     pattern=r"[a-z0-9][a-z0-9._\-]{1,63}",
 )

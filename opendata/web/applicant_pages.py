@@ -146,7 +146,7 @@ def _register_applicant(services, username: str, password: str, display_name: st
 @router.get("/account/login", response_class=HTMLResponse)
 def login_form(request: Request, who: VisitorDep, next: str = "") -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "login.html", who=who, entered={"next": next})
+    return render(request, "login.html", who=who, entered={"next": next}, rules=REGISTRATION_RULES)
 
 
 @router.post("/account/login", response_class=HTMLResponse)
@@ -163,7 +163,9 @@ async def login(
         return await _signed_in_redirect(request, services, username, password, next)
     except NotAuthenticated:
         refused = NotAuthenticated("用户名或密码错误 / wrong username or password")
-        return render(request, "login.html", failure=refused, entered=entered)
+        return render(
+            request, "login.html", failure=refused, entered=entered, rules=REGISTRATION_RULES
+        )
     except SignInThrottled as throttled:
         return _refused_page(request, "login.html", throttled, entered)
 

@@ -18,7 +18,7 @@ from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME
 from lab.db import transaction
 from lab.db.models import ExtractApplication
 from lab.identity import Role
-from lab.identity.accounts import create_user
+from lab.identity.accounts import USERNAME_RULE, create_user
 from lab.services import LabServices
 from tests.unit.lab.catalogue.conditional import publish_conditional
 
@@ -264,3 +264,15 @@ def test_sign_in_attempts_are_limited_per_account_and_address(lab: LabServices) 
     assert answers[5].status_code == 429 and int(answers[5].headers["retry-after"]) >= 1
     assert "登录尝试过多" in answers[5].text
     assert other.status_code == 401
+
+
+def test_sign_in_form_states_the_username_rule(lab: LabServices) -> None:
+    """The sign-in form states the username rule in the page's language, as its pattern too."""
+    with TestClient(create_app(lab)) as client:
+        chinese = client.get("/account/login?lang=zh").text
+        english = client.get("/account/login?lang=en").text
+    assert f'id="username-hint">{USERNAME_RULE.hint("zh")}<' in chinese
+    assert f'id="username-hint">{USERNAME_RULE.hint("en")}<' in english
+    assert re.search(
+        r'<input type="text" id="username" name="username" required [^>]*pattern=', english
+    )
