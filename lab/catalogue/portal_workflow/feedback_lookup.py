@@ -34,7 +34,7 @@ LOOKUP_RULES = {
     "number": TextRule(
         "提交时页面上给出的编号（数字）",
         "The number shown when the note was sent (digits)",
-        max_chars=12,
+        max_chars=9,  # within the 32-bit id column: longer numbers are refused, not looked up
         pattern="[0-9]+",
     ),
     "code": TextRule(
@@ -84,7 +84,7 @@ def look_up(session: Session, *, number: int, code: str) -> PortalFeedback:
     """The note ``number`` if ``code`` is its lookup code; NotFound alike for a wrong code and
     a number that does not exist."""
     row = session.get(PortalFeedback, number)
-    stored = _stored_digest(session, number) if row is not None else None
+    stored = _stored_digest(session, number)  # asked either way: both paths do the same work
     if not hmac.compare_digest(stored or _STAND_IN, code_digest(code)) or row is None:
         raise NotFound(NO_MATCH.zh)
     return row

@@ -162,6 +162,8 @@ def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(client: TestClie
     assert "编号或查询码不正确" in wrong_code.text
     assert unknown.text.replace('value="987654"', f'value="{number}"') == wrong_code.text
     assert NOTE["message"] not in wrong_code.text
+    too_long = client.post("/feedback/lookup", data={"number": "9" * 12, "code": code})
+    assert too_long.status_code == 400 and 'id="number-error"' in too_long.text
 
 
 def test_only_a_hash_of_the_code_is_stored(client: TestClient) -> None:
