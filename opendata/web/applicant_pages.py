@@ -23,6 +23,7 @@ from lab.catalogue.portal_workflow.applications import (
     FORM_FIELDS,
     PLEDGE_ITEMS,
     STATE_LABELS,
+    USAGE_SUMMARY_RULE,
     ApplicationForm,
     ApplicationState,
     SecurityPledge,
@@ -282,6 +283,7 @@ def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
         downloads=downloads,
         form_fields=FORM_FIELDS,
         field_rules=APPLICATION_RULES,
+        summary_rule=USAGE_SUMMARY_RULE,
         pledge_items=PLEDGE_ITEMS,
         flash=request.query_params.get("done"),
         **extra,
@@ -382,7 +384,8 @@ def report(
                 report=UsageReport(summary, results, copies_deleted == "yes"),
             )
     except LabError as exc:
-        return _detail(request, db, who, application_id, failure=exc)
+        typed = {"summary": summary, "results": results}
+        return _detail(request, db, who, application_id, failure=exc, report_typed=typed)
     return RedirectResponse(
         f"/account/applications/{application_id}?done=reported", status_code=303
     )

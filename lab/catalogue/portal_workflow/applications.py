@@ -44,6 +44,13 @@ from lab.form_rules import (
 from lab.identity.accounts import now
 
 MIN_REASONS = 10
+# How the applicant says the approved data was used (the usage report's summary).
+USAGE_SUMMARY_RULE = TextRule(
+    f"至少 {MIN_REASONS} 个字：用在哪里、怎样使用",
+    f"At least {MIN_REASONS} characters: where and how the data was used",
+    min_chars=MIN_REASONS,
+    max_chars=4000,
+)
 # The steward's reasons: needed (and shown to the applicant) when returning or rejecting; an
 # approval may carry a shorter note, so the form states the rule but cannot apply ``minlength``.
 REASONS_RULE = TextRule(
@@ -215,8 +222,8 @@ class UsageReport:
     copies_deleted: bool
 
     def __post_init__(self) -> None:
-        if len(self.summary.strip()) < MIN_REASONS:
-            raise InvalidInput(f"使用情况说明至少需要 {MIN_REASONS} 个字")
+        if (breach := USAGE_SUMMARY_RULE.breach(self.summary)) is not None:
+            raise FormInvalid({"summary": breach})
 
 
 def clock(application: ExtractApplication, moment: datetime | None = None) -> AnswerClock:

@@ -219,6 +219,12 @@ def test_journey_apply_return_resubmit_approve_download_report(lab: LabServices)
             assert MANIFEST_NAME in archive.namelist()
             data = archive.read("annual-bands.csv").decode("utf-8-sig")
         assert data.startswith(RECORD_ID_COLUMN)
+        short = client.post(
+            f"/account/applications/{application_id}/report",
+            data={"summary": "用完了", "results": "报告一份", "csrf_token": token},
+        )
+        assert short.status_code == 400 and 'id="summary-error">至少 10 个字' in short.text
+        assert ">用完了</textarea>" in short.text and ">报告一份</textarea>" in short.text
         report = client.post(
             f"/account/applications/{application_id}/report",
             data={
