@@ -7,5 +7,6 @@
   hash-chained log and its checkpoints);
 * ``crypto`` (encryption at rest), ``signing`` (signing keys of manifests and receipts),
   ``storage`` (object stores), ``db`` (models and migrations), ``demo`` (the demo data);
-* ``services`` opens them all from ``settings``; ``errors`` is the one error hierarchy.
+* ``services`` opens them all from ``settings``; ``errors`` is the one error hierarchy;
+  ``form_rules`` states each rule of people's form entries once (hint, HTML check, server check).
 """

@@ -19,11 +19,20 @@ from lab.credit.features import BUILDERS
 from lab.credit.profiles import DECOY_FEATURES, SCORE_ITEM
 from lab.db.models import CreditDispute
 from lab.errors import Conflict, InvalidInput, NotFound
+from lab.form_rules import TextRule
 from lab.identity.accounts import now
 
 ANSWER_DAYS = 20
 OPEN, ANSWERED = "open", "answered"
 MIN_REASON = 10
+MAX_REASON = 2000
+# The rule of a dispute's or repair request's reason: stated on the enterprise's form, checked here.
+REASON_RULE = TextRule(
+    f"至少 {MIN_REASON} 个字，说明理由和依据",
+    f"At least {MIN_REASON} characters: why, and on what grounds",
+    min_chars=MIN_REASON,
+    max_chars=MAX_REASON,
+)
 
 
 def disputable_items() -> list[str]:
@@ -38,8 +47,8 @@ def disputable_items() -> list[str]:
 
 def reason_text(text: str) -> str:
     """``text`` stripped, or InvalidInput when it is too short to say why."""
-    if len(text.strip()) < MIN_REASON:
-        raise InvalidInput(f"say why, in at least {MIN_REASON} characters")
+    if (breach := REASON_RULE.breach(text)) is not None:
+        raise InvalidInput(f"理由：{breach.zh}")
     return text.strip()
 
 

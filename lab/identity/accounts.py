@@ -13,11 +13,18 @@ from classification.checksums import is_valid_uscc
 from lab.audit import AuditLog
 from lab.db.models import ApiToken, Organisation, User, UserRole
 from lab.errors import Conflict, InvalidInput, NotFound
+from lab.form_rules import TextRule
 from lab.identity.passwords import hash_password
 from lab.identity.roles import OrganisationKind, Role, TokenKind
 from lab.identity.tokens import MintedToken, mint_token
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME_RULE = TextRule(
+    "2–64 个小写字母、数字或 . _ -，以字母或数字开头",
+    "2 to 64 lower-case letters, digits, . _ or -, starting with a letter or digit",
+    max_chars=64,
+    pattern=r"[a-z0-9][a-z0-9._\-]{1,63}",
+)
+_USERNAME = re.compile(USERNAME_RULE.pattern or "")
 _SCOPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 
 
@@ -67,7 +74,7 @@ def create_user(
     organisation: str | None = None,
 ) -> User:
     """Add a user with roles (and optionally a password and an organisation by name)."""
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         raise InvalidInput(
             f"username {username!r}: use 2–64 lower-case letters, digits, '.', '_' or '-'"
         )

@@ -6,8 +6,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from lab.errors import InvalidInput
+from lab.form_rules import TextRule
 
 MIN_LENGTH = 10
+PASSWORD_RULE = TextRule(
+    f"至少 {MIN_LENGTH} 位", f"At least {MIN_LENGTH} characters", min_chars=MIN_LENGTH
+)
 _hasher = PasswordHasher()
 # A fixed hash to verify against when the user does not exist, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("city-data-lab-timing-equaliser")

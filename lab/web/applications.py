@@ -16,6 +16,7 @@ from lab.catalogue.portal_workflow.applications import (
     FORM_FIELDS,
     MAX_ACCESS_DAYS,
     PLEDGE_ITEMS,
+    REASONS_RULE,
     STATE_LABELS,
     ApplicationForm,
     ApplicationState,
@@ -28,6 +29,7 @@ from lab.catalogue.portal_workflow.applications import (
     return_incomplete,
 )
 from lab.catalogue.portal_workflow.feedback import (
+    ANSWER_RULE,
     KIND_LABELS,
     answer_feedback,
     feedback_clock,
@@ -92,6 +94,7 @@ def application_page(
         gaps=form.missing() + pledge.missing(),
         downloads=downloads,
         default_days=DEFAULT_ACCESS_DAYS,
+        reasons_rule=REASONS_RULE,
         max_days=MAX_ACCESS_DAYS,
         **extra,
     )
@@ -138,8 +141,22 @@ def answer(
 @router.get("/feedback", response_class=HTMLResponse)
 def feedback(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
     """Visitors' suggestions and corrections, open ones first, with their clocks."""
+    return _feedback_page(request, db, steward)
+
+
+def _feedback_page(request: Request, db, steward, typed=None, **extra) -> HTMLResponse:
+    """The feedback list; ``typed`` is an answer refused, kept in its note's box."""
     notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
-    return render(request, "feedback.html", steward, notes=notes, kinds=KIND_LABELS)
+    return render(
+        request,
+        "feedback.html",
+        steward,
+        notes=notes,
+        kinds=KIND_LABELS,
+        answer_rule=ANSWER_RULE,
+        typed=typed or {},
+        **extra,
+    )
 
 
 @router.post("/feedback/{feedback_id}/answer", response_class=HTMLResponse)
@@ -162,8 +179,5 @@ def answer_note(
                 actor=steward.username,
             )
     except LabError as exc:
-        notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
-        return render(
-            request, "feedback.html", steward, failure=exc, notes=notes, kinds=KIND_LABELS
-        )
+        return _feedback_page(request, db, steward, failure=exc, typed={feedback_id: answer_text})
     return redirect("/steward/feedback", "answered")

@@ -163,6 +163,7 @@ def home_page(
         repairs=repairs.repairs_of(db, code),
         repairable=repairs.repairable_penalties(db, code),
         dispute_groups=disputable_groups(lang),
+        reason_rule=disputes.REASON_RULE,
         score_scopes=sorted(SCORE_SCOPES),
         windows=WINDOW_CHOICES,
         validity=(DEFAULT_VALIDITY_DAYS, MAX_VALIDITY_DAYS),

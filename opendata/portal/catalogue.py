@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from classification import Guide, load_guide
@@ -105,6 +105,28 @@ def get_public(session: Session, slug: str) -> PublicDataset:
     if row is None:
         raise NotFound(f"no open dataset {slug!r}")
     return _public_all(session, [row])[0]
+
+
+def public_named(session: Session, name: str) -> list[PublicDataset]:
+    """The visible datasets ``name`` may mean: the one with that slug, else those whose title or
+    English title it is (trimmed, case aside). Restricted datasets are never among them."""
+    text = name.strip()
+    if not text:
+        return []
+    by_slug = session.execute(visible(select(Dataset, DatasetVersion)).where(Dataset.slug == text))
+    rows = by_slug.all()
+    if not rows:
+        lowered = text.lower()
+        titled = func.lower(Dataset.title) == lowered, func.lower(Dataset.title_en) == lowered
+        query = visible(select(Dataset, DatasetVersion)).where(or_(*titled))
+        rows = session.execute(query.order_by(Dataset.slug)).all()
+    return _public_all(session, rows)
+
+
+def public_titles(session: Session) -> list[tuple[str, str]]:
+    """(slug, title) of every visible dataset, by title: what a form may offer to pick from."""
+    query = visible(select(Dataset.slug, Dataset.title)).order_by(Dataset.title, Dataset.slug)
+    return [(slug, title) for slug, title in session.execute(query)]
 
 
 def public_by_ids(session: Session, ids: Sequence[int]) -> list[PublicDataset]:

@@ -19,9 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from lab.catalogue.portal_workflow.applications import (
+    APPLICATION_RULES,
     FORM_FIELDS,
     PLEDGE_ITEMS,
     STATE_LABELS,
+    USAGE_SUMMARY_RULE,
     ApplicationForm,
     ApplicationState,
     SecurityPledge,
@@ -38,14 +40,16 @@ from lab.catalogue.portal_workflow.working_days import ANSWER_WORKING_DAYS
 from lab.catalogue.t2_extracts.extract_downloads import issue_download
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload
-from lab.errors import InvalidInput, LabError, NotAuthenticated, NotFound
+from lab.errors import LabError, NotAuthenticated, NotFound
+from lab.form_rules import FormInvalid, RuleBreach, breaches_of
 from lab.http.browser_session import SESSION_COOKIE, end_session, set_session_cookie
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.downloads import content_disposition
 from lab.http.params import IdPath, SubmittedFormDep
 from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Role
-from lab.identity.accounts import create_user, get_user
+from lab.identity.accounts import USERNAME_RULE, create_user, get_user
+from lab.identity.passwords import PASSWORD_RULE
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
 from lab.web.role_pages import landing_after
@@ -55,6 +59,8 @@ from opendata.web.rendering import CheckedVisitorDep, SignedInDep, VisitorDep, r
 router = APIRouter(include_in_schema=False)
 REGISTRATIONS_PER_MINUTE = 10
 APPLICANT_DOOR = door_for("/account/applications")
+REGISTRATION_RULES = {"username": USERNAME_RULE, "password": PASSWORD_RULE}
+PASSWORDS_DIFFER = RuleBreach("两次输入的密码不一致", "The two passwords differ")
 
 
 # Sign-in attempts are throttled by the lab's one sign-in path; this caps account creation.
@@ -79,16 +85,19 @@ async def _signed_in_redirect(request, services, username: str, password: str, t
 def _refused_page(request: Request, template: str, failure: LabError, entered: dict) -> Response:
     """The form again, saying why; a throttled attempt also says when to retry."""
     if isinstance(failure, SignInThrottled):
-        page = render(request, template, failure=page_refusal(failure), entered=entered)
+        refusal = page_refusal(failure)
+        page = render(request, template, failure=refusal, entered=entered, rules=REGISTRATION_RULES)
         page.headers.update(failure.headers)
         return page
-    return render(request, template, failure=failure, entered=entered)
+    return render(request, template, failure=failure, entered=entered, rules=REGISTRATION_RULES)
 
 
 @router.get("/account/register", response_class=HTMLResponse)
 def register_form(request: Request, who: VisitorDep, next: str = "") -> HTMLResponse:
-    """The registration form for applicants."""
-    return render(request, "register.html", who=who, entered={"next": next})
+    """The registration form for applicants, each field's rule stated."""
+    return render(
+        request, "register.html", who=who, entered={"next": next}, rules=REGISTRATION_RULES
+    )
 
 
 @router.post("/account/register", response_class=HTMLResponse)
@@ -105,12 +114,21 @@ async def register(
     """Create an applicant account (audited) and sign it in."""
     entered = {"username": username, "display_name": display_name, "next": next}
     try:
-        if password != password_again:
-            raise InvalidInput("两次输入的密码不一致 / the passwords differ")
+        _check_registration(username, password, password_again)
         await run_in_threadpool(_register_applicant, services, username, password, display_name)
         return await _signed_in_redirect(request, services, username, password, next)
     except LabError as exc:
         return _refused_page(request, "register.html", exc, entered)
+
+
+def _check_registration(username: str, password: str, password_again: str) -> None:
+    """Refuse, field by field, a username or password that breaks its rule or passwords that
+    differ (the account code checks the same rules again)."""
+    breaches = breaches_of(REGISTRATION_RULES, {"username": username, "password": password})
+    if password != password_again:
+        breaches["password_again"] = PASSWORDS_DIFFER
+    if breaches:
+        raise FormInvalid(breaches)
 
 
 def _register_applicant(services, username: str, password: str, display_name: str) -> None:
@@ -129,7 +147,7 @@ def _register_applicant(services, username: str, password: str, display_name: st
 @router.get("/account/login", response_class=HTMLResponse)
 def login_form(request: Request, who: VisitorDep, next: str = "") -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "login.html", who=who, entered={"next": next})
+    return render(request, "login.html", who=who, entered={"next": next}, rules=REGISTRATION_RULES)
 
 
 @router.post("/account/login", response_class=HTMLResponse)
@@ -146,7 +164,9 @@ async def login(
         return await _signed_in_redirect(request, services, username, password, next)
     except NotAuthenticated:
         refused = NotAuthenticated("用户名或密码错误 / wrong username or password")
-        return render(request, "login.html", failure=refused, entered=entered)
+        return render(
+            request, "login.html", failure=refused, entered=entered, rules=REGISTRATION_RULES
+        )
     except SignInThrottled as throttled:
         return _refused_page(request, "login.html", throttled, entered)
 
@@ -184,6 +204,7 @@ def _form_page(request, who, slug: str, dataset, **extra) -> HTMLResponse:
         slug=slug,
         dataset=dataset,
         form_fields=FORM_FIELDS,
+        field_rules=APPLICATION_RULES,
         pledge_items=PLEDGE_ITEMS,
         answer_days=ANSWER_WORKING_DAYS,
         **extra,
@@ -261,6 +282,8 @@ def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
         clock=clock(application),
         downloads=downloads,
         form_fields=FORM_FIELDS,
+        field_rules=APPLICATION_RULES,
+        summary_rule=USAGE_SUMMARY_RULE,
         pledge_items=PLEDGE_ITEMS,
         flash=request.query_params.get("done"),
         **extra,
@@ -300,7 +323,7 @@ def resubmit(
                 pledge=pledge,
             )
     except LabError as exc:
-        return _detail(request, db, who, application_id, failure=exc)
+        return _detail(request, db, who, application_id, failure=exc, entered=dict(form))
     return RedirectResponse(
         f"/account/applications/{application_id}?done=submitted", status_code=303
     )
@@ -361,7 +384,8 @@ def report(
                 report=UsageReport(summary, results, copies_deleted == "yes"),
             )
     except LabError as exc:
-        return _detail(request, db, who, application_id, failure=exc)
+        typed = {"summary": summary, "results": results}
+        return _detail(request, db, who, application_id, failure=exc, report_typed=typed)
     return RedirectResponse(
         f"/account/applications/{application_id}?done=reported", status_code=303
     )

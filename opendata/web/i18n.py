@@ -115,6 +115,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_error": ("数据纠错", "Report an error"),
     "answer_clock": ("答复时限：{days} 个工作日内", "Answered within {days} working days"),
     "due": ("答复期限", "Answer due"),
+    "lookup": ("查询答复", "Look up an answer"),
+    "lookup_intro": (
+        "已提交过意见或纠错？凭提交时给出的编号和查询码可查看处理状态和答复。",
+        "Sent a note before? Its number and lookup code show its state and the answer.",
+    ),
+    "lookup_keep": (
+        "请记下编号和查询码：查询码只显示这一次，凭二者可查看答复。",
+        "Keep the number and the lookup code: the code is shown only this once, and both are "
+        "needed to read the answer.",
+    ),
     "days_left": ("剩余 {n} 个工作日", "{n} working days left"),
     "overdue": ("已超期", "Overdue"),
     "answered": ("已答复", "Answered"),

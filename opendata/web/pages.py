@@ -1,5 +1,5 @@
-"""The portal's public pages: home, catalogue, dataset, departments, API guide, feedback,
-and the conditional-use licence.
+"""The portal's public pages: home, catalogue, dataset, departments, API guide and the
+conditional-use licence (feedback is in ``feedback_pages``).
 
 Every page reads the catalogue through ``opendata.portal.catalogue`` and
 ``opendata.portal.search`` only, so restricted datasets cannot appear on any of them; a T2
@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import math
 from importlib.resources import files
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
-from lab.catalogue.portal_workflow.feedback import (
-    FeedbackKind,
-    FeedbackNote,
-    feedback_clock,
-    submit_feedback,
-)
 from lab.catalogue.portal_workflow.working_days import ANSWER_WORKING_DAYS
 from lab.catalogue.t2_extracts.manifests import public_key_hex
 from lab.db import transaction
@@ -34,7 +27,6 @@ from opendata.portal.rows import RowQuery, read_rows
 from opendata.portal.search import FACETS, SORTS, SearchQuery, search
 from opendata.portal.usage import record_view, usage_for
 from opendata.vocabularies import authority
-from opendata.web.api_deps import per_address
 from opendata.web.charts import chart_for
 from opendata.web.rendering import VisitorDep, render
 
@@ -203,76 +195,6 @@ def api_guide(request: Request, services: ServicesDep, who: VisitorDep) -> HTMLR
         manifest_key=public_key_hex(services.signing.current()),
         settings=services.settings,
     )
-
-
-@router.get("/feedback", response_class=HTMLResponse)
-def feedback_form(request: Request, who: VisitorDep, dataset: str = "", kind: str = "suggestion"):
-    """The 意见建议 / 数据纠错 form, with the answer clock stated."""
-    return render(
-        request,
-        "feedback.html",
-        who=who,
-        entered={"dataset": dataset, "kind": kind},
-        answer_days=ANSWER_WORKING_DAYS,
-    )
-
-
-FEEDBACK_PER_MINUTE = 5
-
-
-@router.post(
-    "/feedback",
-    response_class=HTMLResponse,
-    dependencies=[Depends(per_address("feedback", FEEDBACK_PER_MINUTE))],
-)
-def feedback_submit(
-    request: Request,
-    services: ServicesDep,
-    who: VisitorDep,
-    kind: Annotated[str, Form()],
-    message: Annotated[str, Form(max_length=4000)],
-    contact: Annotated[str, Form(max_length=200)] = "",
-    name: Annotated[str, Form(max_length=100)] = "",
-    dataset: Annotated[str, Form(max_length=120)] = "",
-) -> Response:
-    """Record the note and show when it will be answered."""
-    entered = {
-        "kind": kind,
-        "message": message,
-        "contact": contact,
-        "name": name,
-        "dataset": dataset,
-    }
-    try:
-        note = FeedbackNote(
-            _kind(kind),
-            name,
-            contact,
-            message,
-            dataset or None,
-        )
-        with transaction(services.sessions) as session:
-            if note.dataset_slug:
-                get_public(session, note.dataset_slug)
-            row = submit_feedback(session, note)
-            clock = feedback_clock(row)
-    except LabError as exc:
-        return render(
-            request,
-            "feedback.html",
-            who=who,
-            failure=exc,
-            entered=entered,
-            answer_days=ANSWER_WORKING_DAYS,
-        )
-    return render(request, "feedback_done.html", who=who, clock=clock, reference=row.id)
-
-
-def _kind(kind: str) -> FeedbackKind:
-    try:
-        return FeedbackKind(kind)
-    except ValueError:
-        raise InvalidInput(f"kind: suggestion or correction, not {kind!r}") from None
 
 
 @router.get("/portal/static/{name}")

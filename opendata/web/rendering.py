@@ -16,9 +16,11 @@ from urllib.parse import urlencode
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from lab.catalogue.portal_workflow.working_days import city_day
 from lab.errors import LabError
+from lab.form_rules import FormInvalid, TextRule
 from lab.http.browser_session import (
     SESSION_COOKIE,
     cookie_principal,
@@ -72,6 +74,14 @@ def _cell(value: object) -> object:
 
 TEMPLATES.env.filters["percent"] = _percent
 TEMPLATES.env.filters["cell"] = _cell
+
+
+def _rule_attributes(rule: TextRule) -> Markup:
+    """A field rule's HTML attributes (``required minlength=… pattern=…``), already escaped."""
+    return Markup(rule.html_attributes())  # noqa: S704 (html_attributes escapes what it writes)
+
+
+TEMPLATES.env.filters["rule_attributes"] = _rule_attributes
 
 
 def visitor(request: Request, services: ServicesDep) -> Principal | None:
@@ -133,7 +143,8 @@ def render(
         "visitor": who,
         "visitor_home": home_for(who),
         "csrf_token": csrf_of(request, services),
-        "error": message_for_page(lang, failure.http_status, failure.message) if failure else None,
+        "error": _shown_failure(lang, failure),
+        "field_errors": _field_errors(lang, failure),
         "path": request.url.path,
     }
     status = failure.http_status if failure else status_code
@@ -142,3 +153,19 @@ def render(
     )
     remember_language(request, response)
     return response
+
+
+def _shown_failure(lang: str, failure: LabError | None) -> str | None:
+    """The failure's text for the top of the page, in the page's language."""
+    if failure is None:
+        return None
+    if isinstance(failure, FormInvalid):
+        return failure.summary.text(lang)
+    return message_for_page(lang, failure.http_status, failure.message)
+
+
+def _field_errors(lang: str, failure: LabError | None) -> dict[str, str]:
+    """What to say next to each field a ``FormInvalid`` names."""
+    if not isinstance(failure, FormInvalid):
+        return {}
+    return {name: breach.text(lang) for name, breach in failure.breaches.items()}

@@ -31,9 +31,35 @@ from lab.catalogue.portal_workflow.working_days import (
 from lab.catalogue.versions.datasets import current_version
 from lab.db.models import Dataset, ExtractApplication, User
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lab.form_rules import (
+    EMAIL_PATTERN,
+    FILLED,
+    PHONE,
+    FormInvalid,
+    RuleBreach,
+    TextRule,
+    breaches_of,
+    normalised_phone,
+)
 from lab.identity.accounts import now
 
 MIN_REASONS = 10
+# How the applicant says the approved data was used (the usage report's summary).
+USAGE_SUMMARY_RULE = TextRule(
+    f"至少 {MIN_REASONS} 个字：用在哪里、怎样使用",
+    f"At least {MIN_REASONS} characters: where and how the data was used",
+    min_chars=MIN_REASONS,
+    max_chars=4000,
+)
+# The steward's reasons: needed (and shown to the applicant) when returning or rejecting; an
+# approval may carry a shorter note, so the form states the rule but cannot apply ``minlength``.
+REASONS_RULE = TextRule(
+    f"退回或不予批准时必填，至少 {MIN_REASONS} 个字，申请人可见",
+    f"Needed to return or reject: at least {MIN_REASONS} characters, shown to the applicant",
+    min_chars=MIN_REASONS,
+    max_chars=4000,
+    required=False,
+)
 DEFAULT_ACCESS_DAYS = 30
 MAX_ACCESS_DAYS = 365
 
@@ -82,10 +108,31 @@ PLEDGE_ITEMS = (
 
 MIN_PURPOSE = 20
 
+# The rules of the 申请表's text fields with more to them than being filled in; the form states
+# each beside its field and ``ApplicationForm`` checks the same rule.
+APPLICATION_RULES: dict[str, TextRule] = {
+    "contact_phone": PHONE,
+    "contact_email": TextRule(
+        "电子邮箱，如 name@example.cn",
+        "An e-mail address, e.g. name@example.cn",
+        max_chars=200,
+        pattern=EMAIL_PATTERN,
+    ),
+    "purpose": TextRule(
+        f"至少 {MIN_PURPOSE} 个字，说明数据将用于什么、如何使用",
+        f"At least {MIN_PURPOSE} characters: what the data is for and how it will be used",
+        min_chars=MIN_PURPOSE,
+        max_chars=4000,
+    ),
+}
+
 
 @dataclass(frozen=True)
 class ApplicationForm:
-    """The 有条件开放数据申请表; ``missing()`` names what is incomplete."""
+    """The 有条件开放数据申请表; ``missing()`` names what is incomplete.
+
+    A telephone number that keeps its rule is kept in one spelling (``normalised_phone``).
+    """
 
     organisation: str
     contact_name: str
@@ -98,6 +145,10 @@ class ApplicationForm:
     security_measures: str
     credit_code: str = ""
 
+    def __post_init__(self) -> None:
+        if PHONE.breach(self.contact_phone) is None:
+            object.__setattr__(self, "contact_phone", normalised_phone(self.contact_phone))
+
     def missing(self) -> list[str]:
         labels = dict(FORM_FIELDS)
         gaps = [
@@ -107,11 +158,22 @@ class ApplicationForm:
         ]
         if not 1 <= self.period_months <= 12:
             gaps.append("使用期限（1–12 个月）")
-        if self.purpose.strip() and len(self.purpose.strip()) < MIN_PURPOSE:
-            gaps.append(f"数据用途（至少 {MIN_PURPOSE} 字）")
-        if self.contact_email.strip() and "@" not in self.contact_email:
-            gaps.append("电子邮箱（格式不正确）")
+        gaps += [
+            f"{labels[name]}（{breach.zh}）"
+            for name, breach in self.breaches().items()
+            if str(getattr(self, name)).strip()
+        ]
         return gaps
+
+    def breaches(self) -> dict[str, RuleBreach]:
+        """Each field that is empty or breaks its rule, with why (for notes beside fields)."""
+        values = {name: str(getattr(self, name)) for name, _ in FORM_FIELDS}
+        rules = {name: APPLICATION_RULES.get(name, FILLED) for name in values}
+        del rules["period_months"]
+        found = breaches_of(rules, values)
+        if not 1 <= self.period_months <= 12:
+            found["period_months"] = RuleBreach("1–12 个月", "1 to 12 months")
+        return found
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -131,6 +193,17 @@ class SecurityPledge:
             gaps.append("承诺人签名")
         return gaps
 
+    def breaches(self) -> dict[str, RuleBreach]:
+        """Each unticked undertaking (``pledge_<key>``) and a missing signature, with why."""
+        found = {
+            f"pledge_{key}": RuleBreach("须勾选", "Must be ticked")
+            for key, _ in PLEDGE_ITEMS
+            if key not in self.accepted
+        }
+        if not self.signer.strip():
+            found["signer"] = RuleBreach("必填", "Required")
+        return found
+
     def to_json(self) -> dict:
         return {
             "accepted": sorted(self.accepted),
@@ -149,8 +222,8 @@ class UsageReport:
     copies_deleted: bool
 
     def __post_init__(self) -> None:
-        if len(self.summary.strip()) < MIN_REASONS:
-            raise InvalidInput(f"使用情况说明至少需要 {MIN_REASONS} 个字")
+        if (breach := USAGE_SUMMARY_RULE.breach(self.summary)) is not None:
+            raise FormInvalid({"summary": breach})
 
 
 def clock(application: ExtractApplication, moment: datetime | None = None) -> AnswerClock:
@@ -171,7 +244,11 @@ def conditional_dataset(session: Session, slug: str) -> Dataset:
 def _check_complete(form: ApplicationForm, pledge: SecurityPledge) -> None:
     gaps = form.missing() + pledge.missing()
     if gaps:
-        raise InvalidInput("申请材料不完整：" + "；".join(gaps))
+        summary = RuleBreach(
+            "申请材料不完整：" + "；".join(gaps),
+            "The application is incomplete: see the notes beside the items.",
+        )
+        raise FormInvalid(form.breaches() | pledge.breaches(), summary)
 
 
 def submit_application(

@@ -9,14 +9,16 @@ from io import BytesIO
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from lab.app import create_app
 from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
 from lab.catalogue.t2_extracts.fingerprint import RECORD_ID_COLUMN
 from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME
 from lab.db import transaction
+from lab.db.models import ExtractApplication
 from lab.identity import Role
-from lab.identity.accounts import create_user
+from lab.identity.accounts import USERNAME_RULE, create_user
 from lab.services import LabServices
 from tests.unit.lab.catalogue.conditional import publish_conditional
 
@@ -116,6 +118,52 @@ def test_incomplete_form_is_shown_again_with_the_gaps(lab: LabServices) -> None:
         assert 'value="王小明"' in answer.text
 
 
+def test_a_bad_phone_is_refused_beside_its_field_with_the_entries_kept(lab: LabServices) -> None:
+    """A phone number that is neither a mobile nor a landline with area code is named beside
+    its field; everything typed (the number too) stays in the form; nothing is filed."""
+    with TestClient(create_app(lab)) as client:
+        _register(client, "alice")
+        refused = _apply(client, contact_phone="8888666")
+        assert refused.status_code == 400
+        assert re.search(r'id="contact_phone-error">手机号', refused.text)
+        assert 'value="8888666"' in refused.text and APPLICATION["purpose"] in refused.text
+        assert 'id="purpose-error"' not in refused.text
+        filed = _apply(client, contact_phone="138 0000 0000")
+        assert filed.status_code == 303
+    with lab.sessions() as session:
+        stored = session.scalars(select(ExtractApplication)).one().form
+    assert stored["contact_phone"] == "13800000000"
+
+
+def test_the_application_form_states_its_rules_before_submission(lab: LabServices) -> None:
+    """数据用途 ≥ 20 characters and the phone's forms are stated beside the fields, in Chinese
+    and in English, and carried as the HTML checks the browser applies."""
+    with TestClient(create_app(lab)) as client:
+        _register(client, "alice")
+        chinese = client.get("/apply/annual-bands?lang=zh").text
+        english = client.get("/apply/annual-bands?lang=en").text
+    assert 'id="purpose-hint">至少 20 个字' in chinese
+    assert 'id="purpose-hint">At least 20 characters' in english
+    assert 'id="contact_phone-hint">手机号' in chinese and "0532-88886666" in chinese
+    assert 'id="contact_phone-hint">Mobile' in english
+    assert re.search(r'<textarea id="purpose" name="purpose" required minlength="20"', chinese)
+    assert re.search(r'<input type="tel" id="contact_phone" [^>]*pattern="', chinese)
+
+
+def test_registration_refuses_a_short_password_beside_its_field(lab: LabServices) -> None:
+    """The password rule is stated on the form and a short password is refused next to it,
+    the username typed kept."""
+    with TestClient(create_app(lab)) as client:
+        form = client.get("/account/register?lang=en").text
+        assert 'id="password-hint">At least 10 characters' in form
+        assert 'id="username-hint">2 to 64 lower-case' in form
+        data = {"username": "bob", "password": "short", "password_again": "shorter"}
+        refused = client.post("/account/register?lang=zh", data=data)
+    assert refused.status_code == 400 and 'id="password-error">至少 10 位' in refused.text
+    assert 'id="password_again-error">两次输入的密码不一致' in refused.text
+    assert 'value="bob"' in refused.text
+
+
 def test_the_application_form_speaks_english_when_asked(lab: LabServices) -> None:
     """In English every label and undertaking of the 申请表 and 承诺书 is English."""
     with TestClient(create_app(lab)) as client:
@@ -171,6 +219,12 @@ def test_journey_apply_return_resubmit_approve_download_report(lab: LabServices)
             assert MANIFEST_NAME in archive.namelist()
             data = archive.read("annual-bands.csv").decode("utf-8-sig")
         assert data.startswith(RECORD_ID_COLUMN)
+        short = client.post(
+            f"/account/applications/{application_id}/report",
+            data={"summary": "用完了", "results": "报告一份", "csrf_token": token},
+        )
+        assert short.status_code == 400 and 'id="summary-error">至少 10 个字' in short.text
+        assert ">用完了</textarea>" in short.text and ">报告一份</textarea>" in short.text
         report = client.post(
             f"/account/applications/{application_id}/report",
             data={
@@ -216,3 +270,15 @@ def test_sign_in_attempts_are_limited_per_account_and_address(lab: LabServices) 
     assert answers[5].status_code == 429 and int(answers[5].headers["retry-after"]) >= 1
     assert "登录尝试过多" in answers[5].text
     assert other.status_code == 401
+
+
+def test_sign_in_form_states_the_username_rule(lab: LabServices) -> None:
+    """The sign-in form states the username rule in the page's language, as its pattern too."""
+    with TestClient(create_app(lab)) as client:
+        chinese = client.get("/account/login?lang=zh").text
+        english = client.get("/account/login?lang=en").text
+    assert f'id="username-hint">{USERNAME_RULE.hint("zh")}<' in chinese
+    assert f'id="username-hint">{USERNAME_RULE.hint("en")}<' in english
+    assert re.search(
+        r'<input type="text" id="username" name="username" required [^>]*pattern=', english
+    )

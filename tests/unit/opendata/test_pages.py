@@ -125,7 +125,7 @@ def test_feedback_shows_the_five_working_day_clock(client: TestClient) -> None:
     form = client.get("/feedback?kind=correction&dataset=air-quality-hourly").text
     assert "5 个工作日" in form and 'value="correction" checked' in form
     short = client.post("/feedback", data={"kind": "suggestion", "message": "短", "contact": "x"})
-    assert short.status_code == 400 and "内容需" in short.text
+    assert short.status_code == 400 and 'id="message-error">10–4000 个字' in short.text
     done = client.post(
         "/feedback",
         data={
@@ -147,7 +147,7 @@ def test_feedback_shows_the_five_working_day_clock(client: TestClient) -> None:
             "contact": "x@y.z",
         },
     )
-    assert restricted.status_code == 404
+    assert restricted.status_code == 400 and 'id="dataset-error"' in restricted.text
 
 
 def test_feedback_posts_are_limited_per_address(client: TestClient) -> None:

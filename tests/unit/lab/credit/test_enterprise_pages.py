@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from lab.credit.disputes import REASON_RULE
 from lab.db import transaction
 from lab.identity import Role
 from lab.identity.accounts import create_user
@@ -131,3 +132,16 @@ def test_unknown_people_are_sent_to_sign_in(world: CreditWorld) -> None:
     world.client.headers.pop("Authorization", None)
     response = world.client.get("/enterprise/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/enterprise/login"
+
+
+def test_dispute_form_states_the_reason_rule_the_server_checks(world: CreditWorld) -> None:
+    """The reason's rule is stated beside the field before submission; a shorter reason is
+    refused on the page with the same rule named."""
+    csrf = signed_in(world)
+    page = world.client.get("/enterprise/").text
+    assert f'id="dispute-reason-hint">{REASON_RULE.hint_zh}<' in page
+    assert f'minlength="{REASON_RULE.min_chars}"' in page
+    short = form(
+        world, "/enterprise/disputes", csrf_token=csrf, item="tax.months_in_arrears", reason="不对"
+    )
+    assert short.status_code == 400 and f"理由：{REASON_RULE.hint_zh}" in short.text

@@ -6,8 +6,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lab.app import create_app
-from lab.catalogue.portal_workflow.applications import get_application, submit_application
+from lab.catalogue.portal_workflow.applications import (
+    REASONS_RULE,
+    get_application,
+    submit_application,
+)
 from lab.catalogue.portal_workflow.feedback import (
+    ANSWER_RULE,
     FeedbackKind,
     FeedbackNote,
     open_feedback,
@@ -42,6 +47,7 @@ def steward(sqlite_lab: LabServices, tmp_path):
         )
         submit_feedback(
             session,
+            sqlite_lab.audit,
             FeedbackNote(
                 FeedbackKind.CORRECTION,
                 "张三",
@@ -72,6 +78,7 @@ def test_rejection_without_reasons_is_shown_inline(steward: TestClient) -> None:
         {"outcome": "reject", "reasons": "", "csrf_token": token},
     )
     assert answer.status_code == 400 and "reasons" in answer.text
+    assert f'id="reasons-hint">{REASONS_RULE.hint_zh}<' in answer.text
     lab = steward.app.state.services
     with lab.sessions() as session:
         assert get_application(session, 1).state == "submitted"
@@ -110,6 +117,18 @@ def test_feedback_is_answered_and_audited(steward: TestClient) -> None:
     with lab.sessions() as session:
         assert open_feedback(session)[0].state == "answered"
     assert any(r.action == "feedback.answer" for r in lab.audit.records())
+
+
+def test_a_short_answer_is_refused_with_the_rule_and_the_text_kept(steward: TestClient) -> None:
+    """The answer's rule is stated beside it; a shorter answer is refused, its text kept."""
+    page = steward.get("/steward/feedback").text
+    assert f'id="answer-1-hint">{ANSWER_RULE.hint_zh}<' in page
+    token = csrf_of(steward, "/steward/feedback")
+    refused = post(
+        steward, "/steward/feedback/1/answer", {"answer_text": "已改", "csrf_token": token}
+    )
+    assert refused.status_code == 400 and ">已改</textarea>" in refused.text
+    assert f"答复：{ANSWER_RULE.hint_zh}" in refused.text
 
 
 def test_forms_need_the_csrf_token(steward: TestClient) -> None:
