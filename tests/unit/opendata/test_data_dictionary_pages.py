@@ -16,11 +16,10 @@ from lab.app import create_app
 from lab.catalogue.dictionary import DataDictionary, DictionaryEntry
 from lab.catalogue.t2_extracts.fingerprint import RECORD_ID_COLUMN
 from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME
-from lab.db import transaction
 from lab.identity import Role
-from lab.identity.accounts import create_user
 from lab.services import LabServices
 from tests.unit.lab.catalogue.conditional import publish_conditional
+from tests.unit.lab.web.test_steward_pages import add_user
 from tests.unit.opendata.seed import publish_table, write_csv
 from tests.unit.opendata.test_applicant_pages import (
     APPLICATION,
@@ -58,15 +57,7 @@ def lab(sqlite_lab: LabServices, tmp_path: Path) -> LabServices:
     publish_conditional(
         sqlite_lab, tmp_path, "annual-sections", industries=SECTIONS, dictionary=SECTION_DICTIONARY
     )
-    with transaction(sqlite_lab.sessions) as session:
-        create_user(
-            session,
-            sqlite_lab.audit,
-            actor="test",
-            username="steward",
-            roles=[Role.STEWARD],
-            password="steward password 1",
-        )
+    add_user(sqlite_lab, "steward", Role.STEWARD)
     return sqlite_lab
 
 

@@ -16,10 +16,11 @@ from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import InvalidInput
-from lab.identity import Role
 from lab.services import LabServices
 from tests.unit.lab.ingest import tables
-from tests.unit.lab.web.test_steward_pages import add_user, csrf_of, pages_app, post, sign_in
+from tests.unit.lab.web.test_steward_pages import client, csrf_of, post
+
+__all__ = ["client"]  # the signed-in steward's client, a fixture shared with the page tests
 
 STOPS_SIDECAR = (
     "column,description,unit\n"
@@ -77,14 +78,6 @@ def test_stored_shape_round_trips() -> None:
     assert not DataDictionary.from_json(None)
 
 
-@pytest.fixture
-def steward(sqlite_lab: LabServices):
-    add_user(sqlite_lab, "steward", Role.STEWARD)
-    with TestClient(pages_app(sqlite_lab)) as client:
-        assert sign_in(client).status_code == 303
-        yield client
-
-
 def _upload(client: TestClient, table: Path, sidecar: tuple[str, bytes] | None, slug: str):
     token = csrf_of(client, "/steward/upload")
     data = {"csrf_token": token, "title": "公交站点", "department": "市交通局", "slug": slug}
@@ -107,22 +100,22 @@ def _stored(lab: LabServices, slug: str) -> list[list[dict]]:
 
 
 def test_upload_stores_the_sidecar_with_the_version(
-    steward: TestClient, sqlite_lab: LabServices, tmp_path: Path
+    client: TestClient, sqlite_lab: LabServices, tmp_path: Path
 ) -> None:
     """The upload form's dictionary file is stored with the new version, as given."""
-    done = _upload(steward, tables.open_table(tmp_path), ("d.csv", STOPS_SIDECAR.encode()), "stops")
+    done = _upload(client, tables.open_table(tmp_path), ("d.csv", STOPS_SIDECAR.encode()), "stops")
     assert done.status_code == 303, done.text
     (stored,) = _stored(sqlite_lab, "stops")
     assert stored == parse_sidecar(STOPS_SIDECAR.encode(), "d.csv").to_json()
 
 
 def test_upload_refuses_a_dictionary_of_absent_columns_and_keeps_nothing(
-    steward: TestClient, sqlite_lab: LabServices, tmp_path: Path
+    client: TestClient, sqlite_lab: LabServices, tmp_path: Path
 ) -> None:
     """A sidecar describing a column the file lacks: the form again with the column named,
     no dataset or version recorded and the staging area left empty."""
     sidecar = ("d.csv", b"column,description\n\xe8\xbd\xa6\xe6\xac\xa1,\xe8\xbd\xa6\xe6\xac\xa1\n")
-    refused = _upload(steward, tables.open_table(tmp_path), sidecar, "stops")
+    refused = _upload(client, tables.open_table(tmp_path), sidecar, "stops")
     assert refused.status_code == 400
     assert "describes columns the file does not have: 车次" in refused.text
     assert 'value="公交站点"' in refused.text
@@ -133,11 +126,11 @@ def test_upload_refuses_a_dictionary_of_absent_columns_and_keeps_nothing(
 
 
 def test_a_new_version_without_a_sidecar_keeps_the_entries_that_still_apply(
-    steward: TestClient, sqlite_lab: LabServices, tmp_path: Path
+    client: TestClient, sqlite_lab: LabServices, tmp_path: Path
 ) -> None:
     """Version 2 uploaded without a dictionary keeps the served version's entries."""
     first = tables.open_table(tmp_path)
-    assert _upload(steward, first, ("d.csv", STOPS_SIDECAR.encode()), "stops").status_code == 303
+    assert _upload(client, first, ("d.csv", STOPS_SIDECAR.encode()), "stops").status_code == 303
     with transaction(sqlite_lab.sessions) as session:
         version = session.scalars(select(DatasetVersion)).one()
         decide(
@@ -145,6 +138,6 @@ def test_a_new_version_without_a_sidecar_keeps_the_entries_that_still_apply(
         )
     publish(sqlite_lab, version_id=version.id, actor="steward")
     again = tables.open_table(tmp_path, rows=50, name="stops-2.csv")
-    assert _upload(steward, again, None, "stops").status_code == 303
+    assert _upload(client, again, None, "stops").status_code == 303
     first_stored, second_stored = _stored(sqlite_lab, "stops")
     assert second_stored == first_stored and len(second_stored) == 3
