@@ -107,6 +107,8 @@ def test_upload_stores_the_sidecar_with_the_version(
     assert done.status_code == 303, done.text
     (stored,) = _stored(sqlite_lab, "stops")
     assert stored == parse_sidecar(STOPS_SIDECAR.encode(), "d.csv").to_json()
+    review = client.get(done.headers["location"]).text
+    assert "站点所在的区（市）" in review and "WGS-84 经度（度）" in review and "未说明" in review
 
 
 def test_upload_refuses_a_dictionary_of_absent_columns_and_keeps_nothing(
