@@ -9,6 +9,7 @@ import typer
 from sqlalchemy import select
 
 from classification import DatasetClassification, Tier
+from lab.catalogue.dictionary import parse_sidecar
 from lab.catalogue.versions.datasets import DatasetMeta, get_version
 from lab.catalogue.versions.decisions import decide
 from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
@@ -64,12 +65,19 @@ def ingest_command(
     description: str = typer.Option("", help="What the data is."),
     slug: str | None = typer.Option(None, help="URL name; derived from the title if absent."),
     as_json: bool = typer.Option(False, "--json", help="Print the classification as JSON."),
+    dictionary: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Data dictionary sidecar (CSV: column,description,unit,code_list; or JSON).",
+    ),
 ) -> None:
     """Ingest FILE as a new version of a dataset and print the proposed classification."""
     lab = services()
     meta = DatasetMeta(title=title, department=department, description=description, slug=slug)
+    described = parse_sidecar(dictionary.read_bytes(), dictionary.name) if dictionary else None
     with file.open("rb") as stream:
-        outcome = ingest(lab, stream, file.name, meta, actor=CLI_STEWARD)
+        outcome = ingest(lab, stream, file.name, meta, actor=CLI_STEWARD, dictionary=described)
     print_classification(outcome.classification, as_json)
     state = "REJECTED (T5, nothing stored)" if outcome.rejected else "awaiting decision"
     summary = f"{outcome.slug} version {outcome.number} (id {outcome.version_id}): {state}"

@@ -172,6 +172,8 @@ class DatasetVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deidentification: Mapped[dict | None] = mapped_column(JSON)
+    dictionary: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    """The data dictionary the steward supplied (``lab.catalogue.dictionary``)."""
 
 
 class DpMetadata(Base):

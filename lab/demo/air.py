@@ -134,6 +134,20 @@ def _station_frame(
     )
 
 
+AIR_DICTIONARY = (
+    ("站点编码", "国控或市控空气质量监测站点的编码"),
+    ("站点名称", "监测站点名称"),
+    ("所属区", "监测站点所在的区（市）"),
+    ("经度", "监测站点 WGS-84 经度（度）"),
+    ("纬度", "监测站点 WGS-84 纬度（度）"),
+    ("监测时间", "整点监测时间（北京时间，YYYY-MM-DD HH:00）"),
+    ("AQI", "空气质量指数，取各污染物空气质量分指数的最大值"),
+    ("空气质量级别", "按 AQI 划分的级别：优、良、轻度污染……严重污染"),
+    ("首要污染物", "AQI 大于 50 时分指数最大的污染物，否则为“—”"),
+    *((column, f"{pollutant} 小时平均浓度") for pollutant, (column, *_) in POLLUTANTS.items()),
+)
+
+
 def _describe(frame: pd.DataFrame) -> DemoTable:
     """Catalogue entry for the hourly air quality table."""
     return demo_table(
@@ -148,4 +162,5 @@ def _describe(frame: pd.DataFrame) -> DemoTable:
         tags=("空气质量", "AQI", "PM2.5", "环境监测"),
         update_frequency="hourly",
         intended_tier="T1",
+        dictionary=AIR_DICTIONARY,
     )

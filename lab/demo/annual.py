@@ -60,6 +60,23 @@ def _yearly_sales(panel: Panel) -> np.ndarray:
     return np.column_stack(columns)
 
 
+ANNUAL_REPORT_DICTIONARY = (
+    ("统一社会信用代码", "报送企业的 18 位统一社会信用代码"),
+    ("企业名称", "报送企业的登记名称"),
+    ("报告年度", "年度报告所属的年度"),
+    ("所属区", "企业住所所在的区（市）"),
+    ("行业门类", "国民经济行业分类（GB/T 4754-2017）门类字母"),
+    ("企业经营状态", "年报填报的经营状态：开业或歇业"),
+    ("从业人数区间", "年末从业人数所在区间（人）"),
+    ("资产总额区间", "年末资产总额所在区间（元）"),
+    ("营业总收入区间", "全年营业总收入所在区间（元）"),
+    ("纳税总额区间", "全年纳税总额所在区间（元）"),
+    ("是否有网站或网店", "企业是否有网站或网店：是或否"),
+    ("是否有对外投资", "企业是否投资设立其他企业或购买股权：是或否"),
+    ("报送日期", "年度报告的报送日期"),
+)
+
+
 def build_annual_reports(rng: np.random.Generator, panel: Panel) -> DemoTable:
     """Banded annual-report details for every filed report."""
     firms: Firms = panel.firms
@@ -103,4 +120,5 @@ def build_annual_reports(rng: np.random.Generator, panel: Panel) -> DemoTable:
         tags=("企业年报", "有条件开放", "企业"),
         update_frequency="yearly",
         intended_tier="T2",
+        dictionary=ANNUAL_REPORT_DICTIONARY,
     )

@@ -1,10 +1,10 @@
 """Loading the demo city into the lab the way a steward would: ingest, decide, declare, publish.
 
-Each generated file goes through the real ingest path. The steward's decision confirms the
-proposed tier (the demo needs no override; if a proposal ever differs from the intended tier,
-the proposal is kept and reported). Restricted versions get the DP metadata the generator
-describes, and everything publishable is published. A dataset already in the catalogue is left
-as it is, so running the demo again is quick.
+Each generated file goes through the real ingest path, with its data dictionary from the
+manifest. The steward's decision confirms the proposed tier (the demo needs no override; if a
+proposal ever differs from the intended tier, the proposal is kept and reported). Restricted
+versions get the DP metadata the generator describes, and everything publishable is published.
+A dataset already in the catalogue is left as it is, so running the demo again is quick.
 
 Once a dataset is in the catalogue its generated source file is deleted (``discard_sources``):
 the lab keeps the data encrypted in staging or in its objects, so no plaintext copy of a
@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from classification import Tier
+from lab.catalogue.dictionary import DataDictionary
 from lab.catalogue.versions.datasets import DatasetMeta, get_version
 from lab.catalogue.versions.decisions import decide
 from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
@@ -31,6 +32,12 @@ from lab.ingest.pipeline import ingest
 from lab.services import LabServices
 
 DEMO_STEWARD = "steward"
+CODED_COLUMNS = {
+    "行业门类": "gb4754_section",
+    "行业代码": "gb4754_demo_division",
+    "行政区划代码": "qingdao_district_code",
+}
+"""Every demo table with these columns holds these public lists' codes in them."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,14 @@ def _load_one(lab: LabServices, data_dir: Path, dataset: DemoDataset) -> DemoLoa
         update_frequency=dataset.update_frequency,
     )
     with (data_dir / dataset.file_name).open("rb") as stream:
-        outcome = ingest(lab, stream, dataset.file_name, meta, actor=DEMO_STEWARD)
+        outcome = ingest(
+            lab,
+            stream,
+            dataset.file_name,
+            meta,
+            actor=DEMO_STEWARD,
+            dictionary=_dictionary(dataset),
+        )
     proposed = outcome.classification.tier
     if outcome.rejected:
         return DemoLoadResult(dataset.id, dataset.intended_tier, proposed.value, "rejected")
@@ -118,6 +132,13 @@ def _load_one(lab: LabServices, data_dir: Path, dataset: DemoDataset) -> DemoLoa
             )
     publish(lab, version_id=outcome.version_id, actor=DEMO_STEWARD)
     return DemoLoadResult(dataset.id, dataset.intended_tier, proposed.value, "published")
+
+
+def _dictionary(dataset: DemoDataset) -> DataDictionary:
+    """The manifest's dictionary, naming the code list of the columns that hold codes."""
+    return DataDictionary.from_pairs(
+        (column, text, "", CODED_COLUMNS.get(column, "")) for column, text in dataset.dictionary
+    )
 
 
 def _declaration(hints: DPHints) -> DpDeclaration:

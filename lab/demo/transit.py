@@ -141,6 +141,29 @@ def _stop_rows(route: str, names: list[str], points: np.ndarray, route_index: in
     )
 
 
+ROUTE_DICTIONARY = (
+    ("线路名称", "公交线路的对外名称"),
+    ("线路类型", "常规公交或隧道巴士"),
+    ("所属区", "线路主要运营的区（市）"),
+    ("起点站", "线路首站名称"),
+    ("终点站", "线路末站名称"),
+    ("站点数", "线路单程停靠的站点个数"),
+    ("线路长度（米）", "线路单程长度（米）"),
+    ("首班时间", "首班车发车时间（HH:MM）"),
+    ("末班时间", "末班车发车时间（HH:MM）"),
+    ("票价（元）", "单程票价（元）"),
+    ("运营单位", "承担线路运营的公交公司"),
+)
+STOP_DICTIONARY = (
+    ("线路名称", "站点所属的公交线路"),
+    ("站序", "站点在线路单程中的顺序，从 1 起"),
+    ("站点编号", "站点编号：QDB + 线路序号 + 站序"),
+    ("站点名称", "站牌上的站点名称"),
+    ("经度", "站点 WGS-84 经度（度）"),
+    ("纬度", "站点 WGS-84 纬度（度）"),
+)
+
+
 def _routes_table(frame: pd.DataFrame) -> DemoTable:
     """Describe the routes table (XLSX, as many transport bureaus publish it)."""
     return demo_table(
@@ -152,6 +175,7 @@ def _routes_table(frame: pd.DataFrame) -> DemoTable:
         title_en="Bus routes",
         description="公交线路名称、起终点站、首末班时间、票价（元）、线路长度与运营单位。",
         tags=("公交", "线路", "出行"),
+        dictionary=ROUTE_DICTIONARY,
         **_ABOUT,
     )
 
@@ -166,5 +190,6 @@ def _stops_table(frame: pd.DataFrame) -> DemoTable:
         title_en="Bus stops",
         description="各公交线路的站点顺序、站点编号、名称及 WGS-84 经纬度。",
         tags=("公交", "站点", "地理位置"),
+        dictionary=STOP_DICTIONARY,
         **_ABOUT,
     )

@@ -1,5 +1,5 @@
 """Parameters every route and page shares: a database id (a positive 64-bit integer), an
-uploaded file's name, and a posted form read once.
+uploaded file's name, an optional data dictionary sidecar, and a posted form read once.
 
 An id outside the database's signed 64-bit range would reach the driver and fail there
 (``OverflowError``, a 500); declared here once, it is a 422 in the one error shape instead. A
@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, UploadFile
 from starlette.datastructures import FormData
 
+from lab.catalogue.dictionary import MAX_SIDECAR_BYTES, DataDictionary, parse_sidecar
 from lab.errors import InvalidInput
 
 DB_INT_MAX = 2**63 - 1
@@ -26,6 +27,13 @@ def upload_name(upload: UploadFile) -> str:
     if not upload.filename:
         raise InvalidInput("the upload needs a file name with its extension (e.g. data.csv)")
     return upload.filename
+
+
+def sidecar_dictionary(upload: UploadFile | None) -> DataDictionary | None:
+    """The data dictionary in an uploaded CSV/JSON sidecar; None when no file was chosen."""
+    if upload is None or not upload.filename:
+        return None
+    return parse_sidecar(upload.file.read(MAX_SIDECAR_BYTES + 1), upload.filename)
 
 
 async def submitted_form(request: Request) -> FormData:

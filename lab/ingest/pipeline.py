@@ -5,6 +5,9 @@ every row of each free-text column back from the staged Parquet (``scanning``), 
 column with a handful of embedded ID numbers in millions of rows is still caught. A proposed T5
 is rejected on the spot: its staging folder is purged and only the decision (no data) is kept
 and audited.
+
+The steward's data dictionary must describe only columns the file has (else nothing is kept);
+a version ingested without one keeps the previous version's entries for the columns it still has.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from classification import DatasetClassification, Guide, Tier, classify_frame
+from lab.catalogue.dictionary import DataDictionary
 from lab.catalogue.versions.datasets import DatasetMeta, dataset_for, next_version_number
 from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import current_guide
 from lab.catalogue.versions.staged import purge, seal, staging_root
 from lab.db import transaction
-from lab.db.models import DatasetVersion
+from lab.db.models import Dataset, DatasetVersion
 from lab.identity.accounts import now
 from lab.ingest.scanning import scan_staged_column
 from lab.ingest.staging import StagedTable, stage
@@ -61,16 +68,26 @@ def classify_staged(staged: StagedTable, guide: Guide) -> DatasetClassification:
 
 
 def ingest(
-    lab: LabServices, stream: BinaryIO, name: str, meta: DatasetMeta, *, actor: str
+    lab: LabServices,
+    stream: BinaryIO,
+    name: str,
+    meta: DatasetMeta,
+    *,
+    actor: str,
+    dictionary: DataDictionary | None = None,
 ) -> IngestOutcome:
     """Stage, classify and record a new version of ``meta``'s dataset as a proposal."""
     staged, result = classify_upload(lab, stream, name)
     rejected = result.tier == Tier.T5
     try:
+        if dictionary:
+            dictionary.require_columns(p.name for p in staged.profile)
         if not rejected:
             seal(staged.folder, lab.sealed.keyring)
         with transaction(lab.sessions) as session:
             version = _record(session, lab, staged, result, meta, actor, rejected=rejected)
+            if not rejected:
+                version.dictionary = _kept_dictionary(session, version, staged, dictionary)
             outcome = IngestOutcome(
                 version.id, meta.resolved_slug(), version.number, result, rejected
             )
@@ -93,6 +110,25 @@ def _stored_profile(staged: StagedTable, result: DatasetClassification) -> list[
         (p if shown and result.may_show_values(p.name) else p.without_values()).to_json()
         for p in staged.profile
     ]
+
+
+def _kept_dictionary(
+    session: Session,
+    version: DatasetVersion,
+    staged: StagedTable,
+    supplied: DataDictionary | None,
+) -> list[dict]:
+    """The supplied dictionary, or the previous version's entries for the columns still here."""
+    if supplied:
+        return supplied.to_json()
+    dataset = session.get(Dataset, version.dataset_id)
+    previous = session.scalar(
+        select(DatasetVersion.dictionary).where(
+            DatasetVersion.id == (dataset.current_version_id if dataset else None)
+        )
+    )
+    kept = DataDictionary.from_json(previous).restricted_to(p.name for p in staged.profile)
+    return kept.to_json()
 
 
 def _record(session, lab, staged, result, meta, actor, *, rejected: bool) -> DatasetVersion:

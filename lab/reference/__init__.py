@@ -10,7 +10,9 @@ Modules:
 * ``industries``: GB/T 4754-2017 sections A–T, the 2-digit divisions the demo uses and the
   sections those divisions fall in.
 
-Public: ``PUBLIC_CODE_LISTS`` (name → codes), ``public_code_list(name)``, ``TAX_CREDIT_GRADES``.
+Public: ``PUBLIC_CODE_LISTS`` (name → codes), ``public_code_list(name)``, ``TAX_CREDIT_GRADES``,
+``CODE_LABELS`` (name → code → label, for the lists whose codes stand for names) and
+``code_labels(name)``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from lab.reference.industries import DEMO_DIVISION_CODES, DEMO_SECTION_CODES, SECTION_CODES
-from lab.reference.regions import DISTRICT_CODES, DISTRICT_NAMES
+from lab.reference.industries import (
+    DEMO_DIVISION_CODES,
+    DEMO_DIVISIONS,
+    DEMO_SECTION_CODES,
+    SECTION_CODES,
+    SECTIONS,
+)
+from lab.reference.regions import DISTRICT_CODES, DISTRICT_NAMES, DISTRICTS
 
 TAX_CREDIT_GRADES: tuple[str, ...] = ("A", "B", "M", "C", "D")
 """纳税信用等级 as published by the State Taxation Administration (too short for its own module)."""
@@ -43,3 +51,22 @@ def public_code_list(name: str) -> tuple[str, ...]:
     except KeyError:
         known = ", ".join(sorted(PUBLIC_CODE_LISTS))
         raise KeyError(f"{name!r} is not a public code list; known lists: {known}") from None
+
+
+CODE_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "qingdao_district_code": MappingProxyType({d.code: d.name for d in DISTRICTS}),
+        "gb4754_section": MappingProxyType({s.code: s.name for s in SECTIONS}),
+        "gb4754_demo_division": MappingProxyType({d.code: d.name for d in DEMO_DIVISIONS}),
+    }
+)
+"""The public lists whose codes stand for names (行业门类 F → 批发和零售业), code → label."""
+
+
+def code_labels(name: str) -> Mapping[str, str]:
+    """The labels of the codes of list ``name``; ``KeyError`` lists the labelled lists."""
+    try:
+        return CODE_LABELS[name]
+    except KeyError:
+        known = ", ".join(sorted(CODE_LABELS))
+        raise KeyError(f"{name!r} has no code labels; labelled lists: {known}") from None

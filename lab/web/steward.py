@@ -25,7 +25,7 @@ from lab.catalogue.versions.version_queries import version_under_review, version
 from lab.db import transaction
 from lab.errors import LabError
 from lab.http.deps import DbDep, ServicesDep
-from lab.http.params import IdPath, SubmittedFormDep, upload_name
+from lab.http.params import IdPath, SubmittedFormDep, sidecar_dictionary, upload_name
 from lab.ingest.pipeline import ingest
 from lab.reference import PUBLIC_CODE_LISTS
 from lab.web import (
@@ -188,14 +188,23 @@ def upload(
     department: Annotated[str, Form(max_length=200)] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
     slug: Annotated[str, Form(max_length=120)] = "",
+    dictionary: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Ingest the uploaded file and open its review page (a T5 file is rejected there)."""
+    """Ingest the uploaded file with its optional data dictionary and open its review page
+    (a T5 file is rejected there)."""
     entered = {"title": title, "department": department, "description": description, "slug": slug}
     try:
         meta = DatasetMeta(
             title=title, department=department, description=description, slug=slug or None
         )
-        outcome = ingest(services, file.file, upload_name(file), meta, actor=steward.username)
+        outcome = ingest(
+            services,
+            file.file,
+            upload_name(file),
+            meta,
+            actor=steward.username,
+            dictionary=sidecar_dictionary(dictionary),
+        )
     except LabError as exc:
         return upload_page(request, services, steward, failure=exc, **entered)
     done = "rejected" if outcome.rejected else "ingested"

@@ -349,7 +349,7 @@ def datastore_search(ctx: ActionContext, params: Params) -> dict[str, object]:
         page = read_rows(open_rows(ctx.services, ctx.session, dataset), query)
     except InvalidInput as exc:
         raise validation(_datastore_field(exc.message), exc.message) from None
-    return _datastore_result(ctx, params, resource_id, query, page)
+    return _datastore_result(ctx, params, resource_id, query, page, dataset)
 
 
 def _datastore_filters(params: Params) -> tuple[Condition, ...]:
@@ -389,12 +389,20 @@ def _datastore_field(message: str) -> str:
     return "query"
 
 
-def _datastore_result(ctx, params, resource_id: str, query: RowQuery, page) -> dict[str, object]:
+def _datastore_result(
+    ctx, params, resource_id: str, query: RowQuery, page, dataset: PublicDataset
+) -> dict[str, object]:
     start = f"/api/3/action/datastore_search?resource_id={resource_id}"
+    described = {c.name: shapes.field(c)["info"] for c in dataset.columns}
     result: dict[str, object] = {
         "resource_id": resource_id,
         "fields": [
-            {"id": f.name, "type": "numeric" if f.type == "number" else "text"} for f in page.fields
+            {
+                "id": f.name,
+                "type": "numeric" if f.type == "number" else "text",
+                **({"info": described[f.name]} if f.name in described else {}),
+            }
+            for f in page.fields
         ],
         "records": [{k: plain(v) for k, v in r.items()} for r in page.records()],
         "limit": query.limit,

@@ -5,7 +5,8 @@
   the id CKAN's own licence list gives it;
 * a T1 dataset has one resource per download format (``<slug>.<format>``), each usable with
   ``datastore_search``; a T2 dataset has one resource pointing to its application page, with no
-  datastore;
+  datastore; every resource lists the dataset's columns in ``fields``, with the data dictionary
+  as the CKAN DataStore data dictionary keeps it (``info``: ``label``, ``notes``, and ``unit``);
 * a department is an organization and a topic a group; their CKAN names are stable digests of
   the Chinese names (CKAN names are ASCII), their titles the names themselves.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
-from opendata.portal.catalogue import FORMATS, PublicDataset
+from opendata.portal.catalogue import FORMATS, PublicColumn, PublicDataset
 from opendata.portal.pod import access_level
 from opendata.portal.usage import Usage
 from opendata.vocabularies import Licence, authority
@@ -84,10 +85,24 @@ def tag(name: str) -> dict[str, object]:
     }
 
 
+def field(column: PublicColumn) -> dict[str, object]:
+    """A column as a DataStore field, its dictionary entry in ``info`` (empty notes: none)."""
+    info = {"label": column.name, "notes": column.description}
+    if column.unit:
+        info["unit"] = column.unit
+    kind = "numeric" if column.type == "number" else "text"
+    return {"id": column.name, "type": kind, "info": info}
+
+
 def resources(dataset: PublicDataset, base_url: str) -> list[dict[str, object]]:
     """The resources of ``dataset``: its download formats (T1) or its application page (T2)."""
     stamp = dataset.last_updated.replace(tzinfo=None).isoformat()
-    common = {"package_id": dataset.slug, "state": "active", "created": stamp}
+    common = {
+        "package_id": dataset.slug,
+        "state": "active",
+        "created": stamp,
+        "fields": [field(c) for c in dataset.columns],
+    }
     if not dataset.is_open:
         return [
             {

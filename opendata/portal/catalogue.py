@@ -5,9 +5,12 @@ T3, T4 and T5 datasets do not exist here: ``get_public`` answers an unknown slug
 one with the same ``NotFound``, and nothing in this module ever returns a restricted dataset's
 name, columns or figures. T2 datasets show metadata only; their rows are never served openly.
 
-Column dictionaries come from the version's profile. A T2 dataset lists the columns of its
-de-identified extract (dropped columns absent, generalised ones under their new header) and a
-quality summary without value ranges.
+Columns come from the version's profile and classification; each column's description and unit
+come from the data dictionary the steward supplied with the version (``lab.catalogue.dictionary``)
+and are empty when it does not describe the column — never the classification category's name,
+which is a column fact of its own (``category``, ``category_name``). A T2 dataset lists the
+columns of its de-identified extract (dropped columns absent, generalised ones under their new
+header, described by their source column's entry) and a quality summary without value ranges.
 
 ``open_rows`` hands the row API a local, read-only copy of a T1 version's Parquet file, fetched
 once per publication from the object store (publications are immutable, so the copy never goes
@@ -28,6 +31,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from classification import Guide, load_guide
+from lab.catalogue.dictionary import DataDictionary, DictionaryEntry
 from lab.catalogue.t2_extracts.extracts import extract_columns
 from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import known_category
@@ -44,12 +48,14 @@ _NUMBER_ROLES = ("attribute", "count")
 
 @dataclass(frozen=True)
 class PublicColumn:
-    """One column of a dataset's data dictionary."""
+    """One column of a dataset: its dictionary entry ("" when undescribed) and its category."""
 
     name: str
     type: str
     description: str
     category: str
+    category_name: str = ""
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,10 +167,11 @@ def _parsed_guide(text: str | None) -> Guide:
 
 def _public(dataset: Dataset, version: DatasetVersion, guide: Guide) -> PublicDataset:
     profiles = {p["name"]: p for p in version.profile}
+    dictionary = DataDictionary.from_json(version.dictionary)
     columns, quality = (
-        _open_columns(version, profiles, guide)
+        _open_columns(version, profiles, guide, dictionary)
         if version.tier == OPEN_TIER
-        else _extract_columns(version, profiles, guide)
+        else _extract_columns(version, profiles, guide, dictionary)
     )
     if version.tier is None:
         raise InternalError(f"version {version.id} is served without a tier")
@@ -187,14 +194,17 @@ def _public(dataset: Dataset, version: DatasetVersion, guide: Guide) -> PublicDa
     )
 
 
-def _open_columns(version: DatasetVersion, profiles: dict, guide: Guide):
+def _open_columns(
+    version: DatasetVersion, profiles: dict, guide: Guide, dictionary: DataDictionary
+):
     columns, ranges = [], {}
     for finding in version.classification["columns"]:
         name, profile = finding["name"], profiles.get(finding["name"], {})
         category = known_category(guide, finding["category"])
         role = category.role if category else "attribute"
         is_number = profile.get("numeric_share") == 1.0 and role in _NUMBER_ROLES
-        columns.append(_column(name, "number" if is_number else "text", category, finding))
+        kind = "number" if is_number else "text"
+        columns.append(_column(name, kind, category, finding, dictionary.entry(name)))
         if is_number and profile.get("min") is not None:
             ranges[name] = [profile["min"], profile["max"]]
     quality = _quality(version, [(c.name, profiles.get(c.name, {})) for c in columns])
@@ -203,12 +213,18 @@ def _open_columns(version: DatasetVersion, profiles: dict, guide: Guide):
     return tuple(columns), quality
 
 
-def _extract_columns(version: DatasetVersion, profiles: dict, guide: Guide):
+def _extract_columns(
+    version: DatasetVersion, profiles: dict, guide: Guide, dictionary: DataDictionary
+):
     findings = {f["name"]: f for f in version.classification["columns"]}
     pairs = extract_columns(version.classification, guide)
     columns = tuple(
         _column(
-            public, "text", known_category(guide, findings[source]["category"]), findings[source]
+            public,
+            "text",
+            known_category(guide, findings[source]["category"]),
+            findings[source],
+            dictionary.entry(source),
         )
         for source, public in pairs
     )
@@ -216,12 +232,16 @@ def _extract_columns(version: DatasetVersion, profiles: dict, guide: Guide):
     return columns, quality
 
 
-def _column(name: str, kind: str, category, finding: dict) -> PublicColumn:
+def _column(
+    name: str, kind: str, category, finding: dict, entry: DictionaryEntry | None
+) -> PublicColumn:
     return PublicColumn(
         name=name,
         type=kind,
-        description=category.name_zh if category else "",
+        description=entry.description if entry else "",
         category=finding["category"],
+        category_name=category.name_zh if category else "",
+        unit=entry.unit if entry else "",
     )
 
 

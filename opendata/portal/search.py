@@ -9,8 +9,9 @@ so search works on normalised text (NFKC, lower case, punctuation as spaces):
 * an ASCII term matches at the start of a word: ``air`` finds "Air quality", not "repair".
 
 Every term must match (AND). A match in the title weighs 8, in the keywords (tags, topic,
-department) 4, in the description or column names 1; ties go to the newest publication, then
-the slug. Facet values of one facet are OR-ed, facets AND-ed; counts cover all matches.
+department) 4, in the description, the column names or the dataset's own data dictionary text 1
+(never a classification category's name); ties go to the newest publication, then the slug.
+Facet values of one facet are OR-ed, facets AND-ed; counts cover all matches.
 
 Where the work happens: each dataset's public text is stored in ``portal_search_documents``
 (refreshed for datasets whose version or metadata changed — no indexing job), and each process

@@ -48,7 +48,13 @@ def describe(dataset: PublicDataset, usage: Usage) -> dict[str, object]:
         "version": dataset.version,
         "formats": list(dataset.formats),
         "columns": [
-            {"name": c.name, "type": c.type, "description": c.description, "category": c.category}
+            {
+                "name": c.name,
+                "type": c.type,
+                "description": c.description,
+                "unit": c.unit,
+                "category": c.category,
+            }
             for c in dataset.columns
         ],
         "quality": dict(dataset.quality),

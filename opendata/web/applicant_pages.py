@@ -37,7 +37,9 @@ from lab.catalogue.portal_workflow.applications import (
     submit_application,
 )
 from lab.catalogue.portal_workflow.working_days import ANSWER_WORKING_DAYS
+from lab.catalogue.t2_extracts.column_choice import offered_columns
 from lab.catalogue.t2_extracts.extract_downloads import issue_download
+from lab.catalogue.versions.datasets import current_version
 from lab.db import transaction
 from lab.db.models import Dataset, ExtractDownload
 from lab.errors import LabError, NotAuthenticated, NotFound
@@ -196,13 +198,25 @@ def my_applications(request: Request, db: DbDep, who: SignedInDep) -> HTMLRespon
     )
 
 
-def _form_page(request, who, slug: str, dataset, **extra) -> HTMLResponse:
+def _columns_of(db, dataset: Dataset) -> tuple:
+    """The columns the application form offers for ``dataset`` (none once it is not served)."""
+    version = current_version(db, dataset)
+    return offered_columns(db, version) if version is not None else ()
+
+
+def _entered(form: FormData) -> dict:
+    """The posted fields to show again, the ticked columns as a list."""
+    return {**dict(form), "fields": [v for v in form.getlist("fields") if isinstance(v, str)]}
+
+
+def _form_page(request, db, who, slug: str, dataset, **extra) -> HTMLResponse:
     return render(
         request,
         "apply.html",
         who=who,
         slug=slug,
         dataset=dataset,
+        columns=_columns_of(db, dataset),
         form_fields=FORM_FIELDS,
         field_rules=APPLICATION_RULES,
         pledge_items=PLEDGE_ITEMS,
@@ -218,7 +232,7 @@ def apply_form(request: Request, slug: str, db: DbDep, who: SignedInDep) -> HTML
         dataset = conditional_dataset(db, slug)
     except NotFound as exc:
         return render(request, "not_found.html", who=who, failure=exc)
-    return _form_page(request, who, slug, dataset, entered={})
+    return _form_page(request, db, who, slug, dataset, entered={})
 
 
 def application_from(form: FormData) -> tuple[ApplicationForm, SecurityPledge]:
@@ -229,8 +243,10 @@ def application_from(form: FormData) -> tuple[ApplicationForm, SecurityPledge]:
         return value.strip() if isinstance(value, str) else ""
 
     months = text("period_months")
+    chosen = tuple(v for v in form.getlist("fields") if isinstance(v, str))
     application = ApplicationForm(
-        **{name: text(name) for name, _ in FORM_FIELDS if name != "period_months"},
+        **{name: text(name) for name, _ in FORM_FIELDS if name not in ("period_months", "fields")},
+        fields=chosen,
         period_months=int(months) if months.isdigit() else 0,
         credit_code=text("credit_code"),
     )
@@ -262,12 +278,13 @@ def apply(
             )
     except LabError as exc:
         dataset = conditional_dataset(db, slug)
-        return _form_page(request, who, slug, dataset, failure=exc, entered=dict(form))
+        return _form_page(request, db, who, slug, dataset, failure=exc, entered=_entered(form))
     return RedirectResponse(f"/account/applications/{filed.id}?done=submitted", status_code=303)
 
 
 def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
     application = own_application(db, application_id, who.user_id)
+    dataset = db.get(Dataset, application.dataset_id)
     downloads = db.scalars(
         select(ExtractDownload).where(ExtractDownload.application_id == application.id)
     ).all()
@@ -276,7 +293,8 @@ def _detail(request, db, who, application_id: int, **extra) -> HTMLResponse:
         "application.html",
         who=who,
         application=application,
-        dataset=db.get(Dataset, application.dataset_id),
+        dataset=dataset,
+        columns=_columns_of(db, dataset),
         state=ApplicationState(application.state),
         labels=STATE_LABELS,
         clock=clock(application),

@@ -86,6 +86,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "type_number": ("数值", "number"),
     "type_text": ("文本", "text"),
     "description": ("说明", "Description"),
+    "unit": ("单位", "Unit"),
+    "category": ("分类类别", "Classification category"),
+    "no_description": ("暂无说明", "No description"),
     "completeness": ("完整率", "Completeness"),
     "quality": ("数据质量", "Data quality"),
     "quality_summary": (

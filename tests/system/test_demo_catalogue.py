@@ -12,6 +12,8 @@ from lab.demo.catalogue import load_demo_catalogue
 from lab.demo.projects import DEMO_PROJECTS, seed_demo_projects
 from lab.gateway.org_budgets import organisation_levels
 from lab.services import LabServices
+from opendata.portal.catalogue import get_public
+from opendata.portal.search import SearchQuery, search
 
 OPEN = ("T1", "T2")
 
@@ -29,6 +31,7 @@ def test_demo_catalogue_tiers(lab: LabServices, tmp_path) -> None:
     assert sum(state == "published" for state in states.values()) >= 18
     assert lab.audit.verify().ok
     _assert_a_city_sized_open_catalogue(data, states)
+    _assert_dictionaries_are_served(lab)
     again = load_demo_catalogue(lab, data)
     assert {r.state for r in again} == {"already loaded"}
 
@@ -48,6 +51,21 @@ def _assert_a_city_sized_open_catalogue(data, states: dict[str, str]) -> None:
     for dataset in described:
         assert [column for column, _ in dataset.dictionary] == list(dataset.columns), dataset.id
         assert all(text.strip() for _, text in dataset.dictionary), dataset.id
+
+
+def _assert_dictionaries_are_served(lab: LabServices) -> None:
+    """Columns are described from each dataset's own dictionary: 企业 no longer finds the
+    air-quality or bus datasets through 所属区's category; the T2 extract is described too."""
+    with lab.sessions() as session:
+        air = {c.name: c for c in get_public(session, "air-quality-hourly").columns}
+        enterprise = search(session, SearchQuery(text="企业", limit=100))
+        annual = {c.name: c for c in get_public(session, "annual-report-details").columns}
+    assert air["所属区"].description == "监测站点所在的区（市）"
+    assert air["所属区"].category_name == "企业登记公开信息"
+    found = {d.slug for d in enterprise.results}
+    assert not found & {"air-quality-hourly", "bus-routes", "bus-stops"}, found
+    assert "annual-report-details" in found
+    assert annual["行业门类"].description.startswith("国民经济行业分类")
 
 
 def test_demo_projects_are_approved_once(lab: LabServices, tmp_path) -> None:

@@ -110,8 +110,9 @@ def test_english_switch(page) -> None:
 
 
 def test_conditional_data_from_application_to_approved_download(browser, page, portal, tmp_path):
-    """Register, apply with the form and the pledge, steward approves, applicant downloads a
-    fingerprinted ZIP that ``trace`` names."""
+    """Register, apply with the form (columns ticked from the dictionary) and the pledge,
+    steward sees the columns and approves, applicant downloads a fingerprinted ZIP holding only
+    those columns that ``trace`` names."""
     lab, url = portal
     page.goto("/datasets/annual-bands")
     page.get_by_role("link", name="申请使用").click()
@@ -130,7 +131,6 @@ def test_conditional_data_from_application_to_approved_download(browser, page, p
         "#contact_email": "wang@example.com",
         "#purpose": "研究各区中小企业从业人数结构，为企业服务政策评估提供依据。",
         "#scenario": "政策评估报告",
-        "#fields": "全部字段",
         "#security_measures": "专用内网计算机存放，访问留痕，项目结束后删除。",
         "#signer": "王小明",
     }
@@ -138,6 +138,8 @@ def test_conditional_data_from_application_to_approved_download(browser, page, p
         page.fill(selector, value)
     for key, _ in PLEDGE_ITEMS:
         page.check(f"input[name=pledge_{key}]")
+    page.check("input[name=fields][value=所属区]")
+    page.check("input[name=fields][value=从业人数区间]")
     shot(page, "05-application-form")
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url("**/account/applications/*")
@@ -154,6 +156,7 @@ def test_conditional_data_from_application_to_approved_download(browser, page, p
     steward.get_by_role("button", name="登录").click()
     steward.goto("/steward/applications")
     steward.get_by_role("link", name="#1").click()
+    assert steward.locator("#requested-columns").inner_text() == "所属区、从业人数区间"
     shot(steward, "07-steward-review")
     steward.check("input[value=approve]")
     steward.locator("#answer").click()
@@ -169,6 +172,8 @@ def test_conditional_data_from_application_to_approved_download(browser, page, p
     assert started.value.suggested_filename.endswith(".zip")
     with zipfile.ZipFile(saved) as archive:
         assert MANIFEST_NAME in archive.namelist()
+        header = archive.read("annual-bands.csv").decode("utf-8-sig").splitlines()[0]
+    assert header.split(",")[1:] == ["所属区", "从业人数区间"]
     traced = trace_file(lab, saved)
     assert traced.manifest_verified and traced.traced.recipient == "wangxm"
     shot(page, "08-approved-download")

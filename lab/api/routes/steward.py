@@ -42,7 +42,7 @@ from lab.catalogue.versions.version_queries import (
 from lab.db import transaction
 from lab.errors import InternalError
 from lab.http.deps import DbDep, PrincipalDep, ServicesDep
-from lab.http.params import IdPath, upload_name
+from lab.http.params import IdPath, sidecar_dictionary, upload_name
 from lab.identity import Role
 from lab.ingest.pipeline import classify_upload, ingest
 
@@ -66,10 +66,20 @@ def ingest_file(
     department: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=4000)] = "",
     slug: Annotated[str | None, Form(max_length=120)] = None,
+    dictionary: Annotated[
+        UploadFile | None, File(description="Optional data dictionary (CSV or JSON sidecar).")
+    ] = None,
 ) -> IngestOut:
     """Stage, classify and record a new version; a T5 file is rejected (``rejected``: true)."""
     meta = DatasetMeta(title=title, department=department, description=description, slug=slug)
-    outcome = ingest(services, file.file, upload_name(file), meta, actor=actor)
+    outcome = ingest(
+        services,
+        file.file,
+        upload_name(file),
+        meta,
+        actor=actor,
+        dictionary=sidecar_dictionary(dictionary),
+    )
     return IngestOut.of(outcome)
 
 

@@ -148,8 +148,18 @@ class DpMetadataOut(BaseModel):
         )
 
 
+class DictionaryEntryOut(BaseModel):
+    """One column's entry in the data dictionary supplied with the version."""
+
+    column: str
+    description: str
+    unit: str = ""
+    code_list: str = ""
+
+
 class VersionDetailOut(VersionSummaryOut):
-    """Everything a steward reviews: profile, classification with reasons, DP metadata."""
+    """Everything a steward reviews: profile, classification with reasons, DP metadata, and
+    the data dictionary supplied with the file."""
 
     guide_version: str
     justification: str
@@ -161,6 +171,7 @@ class VersionDetailOut(VersionSummaryOut):
     classification: ClassificationOut
     dp_metadata: DpMetadataOut | None
     deidentification: dict | None = None
+    dictionary: list[DictionaryEntryOut] = []
 
     @classmethod
     def of_review(cls, review: VersionUnderReview) -> Self:

@@ -2,11 +2,13 @@
 
 The applicant fills in the 有条件开放数据申请表 (``ApplicationForm``) and signs the
 公共数据安全承诺书 (``SecurityPledge``); both validate themselves, so an incomplete application
-is refused at the door with the missing items named. The steward then answers within 5 working
-days (``AnswerClock``): returns it as incomplete (the applicant corrects and resubmits, which
-restarts the clock), rejects it with reasons, or approves it for a limited number of days, in
-which the applicant may download fingerprinted copies of the de-identified extract. Afterwards
-the applicant reports how the data was used. Every step is in the audit log.
+is refused at the door with the missing items named. The 所需数据项 are ticked from the
+dataset's data dictionary (``t2_extracts.column_choice``); a column the extract lacks is refused
+by name. The steward then answers within 5 working days (``AnswerClock``): returns it as
+incomplete (the applicant corrects and resubmits, which restarts the clock), rejects it with
+reasons, or approves it for a limited number of days, in which the applicant may download
+fingerprinted copies of the de-identified extract. Afterwards the applicant reports how the
+data was used. Every step is in the audit log.
 
 States: submitted → returned → submitted …; submitted → approved → reported; submitted → rejected.
 """
@@ -28,6 +30,7 @@ from lab.catalogue.portal_workflow.working_days import (
     add_working_days,
     as_utc,
 )
+from lab.catalogue.t2_extracts.column_choice import check_choice, offered_columns
 from lab.catalogue.versions.datasets import current_version
 from lab.db.models import Dataset, ExtractApplication, User
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -140,7 +143,7 @@ class ApplicationForm:
     contact_email: str
     purpose: str
     scenario: str
-    fields: str
+    fields: tuple[str, ...]
     period_months: int
     security_measures: str
     credit_code: str = ""
@@ -154,7 +157,7 @@ class ApplicationForm:
         gaps = [
             labels[name]
             for name, _ in FORM_FIELDS
-            if name != "period_months" and not str(getattr(self, name)).strip()
+            if name != "period_months" and not _given(getattr(self, name))
         ]
         if not 1 <= self.period_months <= 12:
             gaps.append("使用期限（1–12 个月）")
@@ -169,14 +172,21 @@ class ApplicationForm:
         """Each field that is empty or breaks its rule, with why (for notes beside fields)."""
         values = {name: str(getattr(self, name)) for name, _ in FORM_FIELDS}
         rules = {name: APPLICATION_RULES.get(name, FILLED) for name in values}
-        del rules["period_months"]
+        del rules["period_months"], rules["fields"]  # a number and a choice, not texts
         found = breaches_of(rules, values)
+        if not self.fields:
+            found["fields"] = RuleBreach("至少选择一项", "Choose at least one")
         if not 1 <= self.period_months <= 12:
             found["period_months"] = RuleBreach("1–12 个月", "1 to 12 months")
         return found
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def _given(value: object) -> bool:
+    """A text with something in it, or a non-empty choice of columns."""
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,9 @@ def conditional_dataset(session: Session, slug: str) -> Dataset:
     return dataset
 
 
-def _check_complete(form: ApplicationForm, pledge: SecurityPledge) -> None:
+def _check_complete(
+    session: Session, dataset: Dataset, form: ApplicationForm, pledge: SecurityPledge
+) -> None:
     gaps = form.missing() + pledge.missing()
     if gaps:
         summary = RuleBreach(
@@ -249,6 +261,10 @@ def _check_complete(form: ApplicationForm, pledge: SecurityPledge) -> None:
             "The application is incomplete: see the notes beside the items.",
         )
         raise FormInvalid(form.breaches() | pledge.breaches(), summary)
+    version = current_version(session, dataset)
+    if version is None:
+        raise NotFound("no such conditional dataset")
+    check_choice(form.fields, offered_columns(session, version))
 
 
 def submit_application(
@@ -262,7 +278,7 @@ def submit_application(
 ) -> ExtractApplication:
     """File a complete application for T2 dataset ``slug``; the 5-working-day clock starts."""
     dataset = conditional_dataset(session, slug)
-    _check_complete(form, pledge)
+    _check_complete(session, dataset, form, pledge)
     moment = now()
     application = ExtractApplication(
         dataset_id=dataset.id,
@@ -292,7 +308,10 @@ def resubmit_application(
     """Correct a returned application and file it again; the clock restarts."""
     application = own_application(session, application_id, applicant.id)
     _require_state(application, ApplicationState.RETURNED)
-    _check_complete(form, pledge)
+    dataset = session.get(Dataset, application.dataset_id)
+    if dataset is None:
+        raise NotFound(f"no application {application_id}")
+    _check_complete(session, dataset, form, pledge)
     moment = now()
     application.form, application.pledge = form.to_json(), pledge.to_json()
     application.state, application.submitted_at = ApplicationState.SUBMITTED.value, moment

@@ -2,9 +2,12 @@
 
 Each download is a ZIP holding the extract as CSV (UTF-8 with BOM, for Excel), with a keyed
 record number per row and the rows in the key's order (``fingerprint``), formula-looking cells
-defused, plus a signed ``MANIFEST.json`` naming the download record (``manifests``). The record
-is written before the copy is built and completed and audited before it is handed out; the
-build itself runs outside any transaction, so it never holds the database's writer lock.
+defused, plus a signed ``MANIFEST.json`` naming the download record (``manifests``). The CSV
+holds only the columns the approved application asked for (``column_choice``), in the
+extract's order, each coded column followed by its labels (``行业门类`` F, ``行业门类名称``
+批发和零售业); an application stored before columns were ticked receives every column. The
+record is written before the copy is built and completed and audited before it is handed out;
+the build itself runs outside any transaction, so it never holds the database's writer lock.
 
 Memory stays bounded whatever the extract's size: the published Parquet is read batch by
 batch, each row numbered and defused into a numbered Parquet file; DuckDB sorts that by number
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -28,6 +31,7 @@ import pyarrow.parquet as pq
 from classification import Tier
 from lab.catalogue.portal_workflow.applications import get_application, require_download_allowed
 from lab.catalogue.spreadsheet import defuse_cell
+from lab.catalogue.t2_extracts.column_choice import OfferedColumn, offered_columns
 from lab.catalogue.t2_extracts.fingerprint import (
     RECORD_ID_COLUMN,
     fingerprint_key,
@@ -39,8 +43,9 @@ from lab.catalogue.versions.artifacts import sql_path_literal
 from lab.catalogue.versions.datasets import current_version
 from lab.db import row_of, transaction
 from lab.db.models import Dataset, ExtractDownload, User
-from lab.errors import NotFound
+from lab.errors import Conflict, NotFound
 from lab.identity.accounts import now
+from lab.reference import code_labels
 from lab.services import LabServices
 
 DATA_OBJECT = "data.parquet"
@@ -75,6 +80,8 @@ class _Order:
     organisation: str
     issued_at: str
     access_until: str
+    columns: tuple[OfferedColumn, ...]
+    """The approved columns (every offered one for an application without a choice)."""
 
 
 def issue_download(
@@ -123,6 +130,10 @@ def _record_order(lab: LabServices, application_id: int, applicant_id: int) -> _
         session.add(record)
         session.flush()
         assert application.access_until is not None  # require_download_allowed checked it
+        offered = offered_columns(session, version)
+        chosen = application.form.get("fields")
+        if isinstance(chosen, list):
+            offered = tuple(c for c in offered if c.name in chosen)
         return _Order(
             download_id=record.id,
             application_id=application.id,
@@ -134,6 +145,7 @@ def _record_order(lab: LabServices, application_id: int, applicant_id: int) -> _
             organisation=application.form.get("organisation", ""),
             issued_at=record.created_at.isoformat(),
             access_until=application.access_until.isoformat(),
+            columns=offered,
         )
 
 
@@ -142,7 +154,7 @@ def _build(lab: LabServices, order: _Order, path: Path, work_dir: Path) -> tuple
     key = fingerprint_key(lab.secret_key, order.download_id)
     data_file = f"{order.slug}.csv"
     with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
-        sorted_csv, rows = _numbered_csv(lab, order.data_key, key, scratch)
+        sorted_csv, rows = _numbered_csv(lab, order, key, scratch)
         archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
         sha256 = _add_data(archive, data_file, sorted_csv)
     manifest = {
@@ -156,6 +168,7 @@ def _build(lab: LabServices, order: _Order, path: Path, work_dir: Path) -> tuple
         "issued_at": order.issued_at,
         "access_until": order.access_until,
         "data_file": data_file,
+        "columns": [c.name for c in order.columns],
         "rows": rows,
         "sha256": sha256,
     }
@@ -199,22 +212,29 @@ def _recipient(session, application) -> str:
     return session.get(User, application.applicant_id).username
 
 
-def _numbered_csv(lab: LabServices, key: str, fingerprint: bytes, scratch: str) -> tuple[Path, int]:
-    """The extract as CSV (no BOM), numbered, defused and in the key's order; and its rows."""
+def _numbered_csv(
+    lab: LabServices, order: _Order, fingerprint: bytes, scratch: str
+) -> tuple[Path, int]:
+    """The approved columns as CSV (no BOM), labelled, numbered, defused and in the key's
+    order; and its rows."""
     folder = Path(scratch)
     published, numbered, ordered = (folder / n for n in ("in.parquet", "numbered.parquet", "out"))
     with published.open("wb") as local:
-        for chunk in lab.store.get(key):
+        for chunk in lab.store.get(order.data_key):
             local.write(chunk)
     source = pq.ParquetFile(published)
-    headers = list(source.schema_arrow.names)
+    delivered = _delivered(order.columns, source.schema_arrow.names)
+    headers = [header for column in delivered for header in _headers(column)]
     schema = pa.schema([(name, pa.string()) for name in (RECORD_ID_COLUMN, *headers)])
     rows = 0
     with pq.ParquetWriter(numbered, schema) as writer:
-        for batch in source.iter_batches(batch_size=_BATCH_ROWS):
+        for batch in source.iter_batches(
+            batch_size=_BATCH_ROWS, columns=[c.name for c in delivered]
+        ):
             columns = [
-                [defuse_cell("" if v is None else str(v)) for v in column.to_pylist()]
-                for column in batch.columns
+                cells
+                for column, values in zip(delivered, batch.columns, strict=True)
+                for cells in _cells(column, values.to_pylist())
             ]
             values = list(zip(*columns, strict=True))
             ids = [record_id(fingerprint, row_digest(headers, row)) for row in values]
@@ -230,6 +250,38 @@ def _numbered_csv(lab: LabServices, key: str, fingerprint: bytes, scratch: str) 
         )
     numbered.unlink()
     return ordered, rows
+
+
+def _delivered(approved: tuple[OfferedColumn, ...], present: list[str]) -> list[OfferedColumn]:
+    """The approved columns the published extract has, in its order; Conflict if none.
+
+    A coded column whose label header the extract already uses goes without a label column.
+    """
+    by_name = {c.name: c for c in approved}
+    delivered = [
+        replace(by_name[name], code_list="")
+        if by_name[name].label_header in present
+        else by_name[name]
+        for name in present
+        if name in by_name
+    ]
+    if not delivered:
+        raise Conflict("none of the approved columns is in the published extract any more")
+    return delivered
+
+
+def _headers(column: OfferedColumn) -> tuple[str, ...]:
+    """The CSV headers a column fills: its own, then its label column when it is coded."""
+    return (column.name, column.label_header) if column.code_list else (column.name,)
+
+
+def _cells(column: OfferedColumn, values: list) -> list[list[str]]:
+    """The defused cells of one column, and of its label column when it is coded."""
+    cells = [defuse_cell("" if v is None else str(v)) for v in values]
+    if not column.code_list:
+        return [cells]
+    labels = code_labels(column.code_list)
+    return [cells, [defuse_cell(labels.get("" if v is None else str(v), "")) for v in values]]
 
 
 def _add_data(archive: zipfile.ZipFile, name: str, csv_path: Path) -> str:

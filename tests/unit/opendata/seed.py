@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from classification import Tier
+from lab.catalogue.dictionary import DataDictionary
 from lab.catalogue.versions.datasets import DatasetMeta, get_version
 from lab.catalogue.versions.decisions import decide
 from lab.catalogue.versions.dp_metadata import DpDeclaration, set_dp_metadata
@@ -122,13 +123,20 @@ def publish_table(
     title: str,
     tier: Tier = Tier.T1,
     dp_unit: str | None = None,
+    dictionary: DataDictionary | None = None,
     **meta: object,
 ) -> int:
-    """Ingest ``path``, decide ``tier`` (raising only), publish; return the version id."""
+    """Ingest ``path`` (with ``dictionary``), decide ``tier`` (raising only), publish; return
+    the version id."""
     details = {"department": "市生态环境局", **meta}
     with path.open("rb") as stream:
         outcome = ingest(
-            lab, stream, path.name, DatasetMeta(title=title, slug=slug, **details), actor="steward"
+            lab,
+            stream,
+            path.name,
+            DatasetMeta(title=title, slug=slug, **details),
+            actor="steward",
+            dictionary=dictionary,
         )
     with transaction(lab.sessions) as session:
         version = get_version(session, outcome.version_id)

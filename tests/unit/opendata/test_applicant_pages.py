@@ -20,7 +20,7 @@ from lab.db.models import ExtractApplication
 from lab.identity import Role
 from lab.identity.accounts import USERNAME_RULE, create_user
 from lab.services import LabServices
-from tests.unit.lab.catalogue.conditional import publish_conditional
+from tests.unit.lab.catalogue.conditional import HEADERS, publish_conditional
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 PASSWORD = "applicant password 1"
@@ -31,7 +31,7 @@ APPLICATION = {
     "contact_email": "wang@example.com",
     "purpose": "研究各区中小企业从业人数结构，为企业服务政策评估提供依据。",
     "scenario": "政策评估报告",
-    "fields": "全部字段",
+    "fields": list(HEADERS),
     "period_months": "6",
     "security_measures": "专用内网计算机存放，访问留痕，项目结束后删除。",
     "signer": "王小明",
@@ -165,13 +165,18 @@ def test_registration_refuses_a_short_password_beside_its_field(lab: LabServices
 
 
 def test_the_application_form_speaks_english_when_asked(lab: LabServices) -> None:
-    """In English every label and undertaking of the 申请表 and 承诺书 is English."""
+    """In English every label and undertaking of the 申请表 and 承诺书 is English (the column
+    picker's column names are the data's own, so they stay as the dataset names them)."""
     with TestClient(create_app(lab)) as client:
         _register(client, "alice")
         english = client.get("/apply/annual-bands?lang=en").text
         chinese = client.get("/apply/annual-bands?lang=zh").text
     labels = re.findall(r"<label[^>]*>(.*?)</label>", english, flags=re.S)
-    assert labels and not [label for label in labels if re.search(r"[\u4e00-\u9fff]", label)]
+    form_labels = [label for label in labels if 'name="fields"' not in label]
+    assert form_labels and not [
+        label for label in form_labels if re.search(r"[\u4e00-\u9fff]", label)
+    ]
+    assert "Data items needed" in english and "Tick the columns you need" in english
     assert "Purpose of use" in english and "Delete every copy" in english
     assert "数据用途" in chinese and "使用期限届满后删除全部数据副本" in chinese
 

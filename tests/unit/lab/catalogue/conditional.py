@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from classification import Tier
+from lab.catalogue.dictionary import DataDictionary
 from lab.catalogue.portal_workflow.applications import (
     PLEDGE_ITEMS,
     ApplicationForm,
@@ -28,12 +29,12 @@ BANDS = ("10人以下", "10-49人", "50-99人")
 APPLICANT_PASSWORD = "applicant password 1"
 
 
-def conditional_rows(count: int) -> list[list[str]]:
+def conditional_rows(count: int, industries: tuple[str, ...] = INDUSTRIES) -> list[list[str]]:
     """Banded, enterprise-level rows with distinct content (a running 报送编号)."""
     return [
         [
             DISTRICTS[i % 5],
-            INDUSTRIES[i % 4],
+            industries[i % 4],
             str(2023 + i % 2),
             BANDS[i % 3],
             "是" if i % 7 else "否",
@@ -46,13 +47,22 @@ def conditional_rows(count: int) -> list[list[str]]:
 HEADERS = ["所属区", "行业门类", "报告年度", "从业人数区间", "是否有网站或网店", "报送批次"]
 
 
-def publish_conditional(lab: LabServices, tmp: Path, slug: str, rows: int = 200) -> int:
-    """Ingest a small banded table, raise it to T2 and publish its extract; the version id."""
+def publish_conditional(
+    lab: LabServices,
+    tmp: Path,
+    slug: str,
+    rows: int = 200,
+    *,
+    industries: tuple[str, ...] = INDUSTRIES,
+    dictionary: DataDictionary | None = None,
+) -> int:
+    """Ingest a small banded table (with ``dictionary``), raise it to T2 and publish its
+    extract; the version id."""
     path = tmp / f"{slug}.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADERS)
-        writer.writerows(conditional_rows(rows))
+        writer.writerows(conditional_rows(rows, industries))
     meta = DatasetMeta(
         title="企业年报区间信息（测试）",
         title_en="Annual report bands (test)",
@@ -63,7 +73,8 @@ def publish_conditional(lab: LabServices, tmp: Path, slug: str, rows: int = 200)
         update_frequency="yearly",
     )
     with path.open("rb") as stream:
-        version_id = ingest(lab, stream, path.name, meta, actor="steward").version_id
+        outcome = ingest(lab, stream, path.name, meta, actor="steward", dictionary=dictionary)
+        version_id = outcome.version_id
     with transaction(lab.sessions) as session:
         version = get_version(session, version_id)
         decide(session, lab.audit, version=version, tier=Tier.T2, justification="", actor="steward")
@@ -79,7 +90,7 @@ def complete_form(**changes: object) -> ApplicationForm:
         "contact_email": "wang@example.com",
         "purpose": "研究各区中小企业从业人数结构，为企业服务政策评估提供依据。",
         "scenario": "学术研究与政策评估报告",
-        "fields": "全部字段",
+        "fields": tuple(HEADERS),
         "period_months": 6,
         "security_measures": "专用内网计算机存放，访问留痕，项目结束后删除。",
     }

@@ -105,6 +105,25 @@ def test_ingest_bad_file_is_one_line(tmp_path) -> None:
     assert result.stderr.strip().count("\n") == 0
 
 
+def test_ingest_with_a_dictionary_sidecar(tmp_path) -> None:
+    """--dictionary stores the sidecar with the version; one naming an absent column is one
+    line and records nothing."""
+    table = tmp_path / "stops.csv"
+    table.write_text("站点名称,所属区\n站点1,市南区\n站点2,市北区\n", encoding="utf-8")
+    good, bad = tmp_path / "good.json", tmp_path / "bad.csv"
+    good.write_text(json.dumps({"所属区": "站点所在的区（市）"}), encoding="utf-8")
+    bad.write_text("column,description\n车次,车次编号\n", encoding="utf-8")
+    base = ("ingest", str(table), "--title", "公交站点", "--department", "市交通局")
+    refused = datalab(tmp_path / "home", *base, "--slug", "stops", "--dictionary", str(bad))
+    assert refused.returncode == 2 and "does not have: 车次" in refused.stderr
+    assert refused.stderr.strip().count("\n") == 0
+    stored = datalab(tmp_path / "home", *base, "--slug", "stops", "--dictionary", str(good))
+    assert stored.returncode == 0, stored.stderr
+    with sqlite3.connect(tmp_path / "home" / "lab.db") as db:
+        rows = db.execute("SELECT number, dictionary FROM dataset_versions").fetchall()
+    assert [(n, json.loads(d)[0]["description"]) for n, d in rows] == [(1, "站点所在的区（市）")]
+
+
 def test_project_apply_approve_budget_from_the_shell(tmp_path) -> None:
     """apply → approve with DATASET=EPSILON → budget → list; bad --budget text is one line."""
     from lab.services import open_services
