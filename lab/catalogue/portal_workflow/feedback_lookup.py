@@ -1,8 +1,8 @@
 """Reading the answer to a feedback note by its number and the lookup code given at submission.
 
 The code is random (80 bits, shown once, in four groups of four letters and digits); only its
-SHA-256 is kept, in the audit entry that records the submission (``feedback.submit``), so the
-feedback table needs no column for it. A lookup compares hashes in constant time, and an unknown
+SHA-256 is kept, on the note's row; the submission's audit entry (``feedback.submit``) records
+the note, not the hash. A lookup compares hashes in constant time, and an unknown
 number is checked against a stand-in hash, so a wrong code and an unknown number are answered
 alike: the answer tells nobody which numbers exist.
 """
@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
-from lab.db.models import AuditEntry, PortalFeedback
+from lab.db.models import PortalFeedback
 from lab.errors import NotFound
 from lab.form_rules import RuleBreach, TextRule
 
@@ -68,14 +66,15 @@ def code_digest(text: str) -> str:
 
 
 def record_lookup_code(session: Session, audit: AuditLog, row: PortalFeedback) -> LookupCode:
-    """Mint the code of a just-stored note and record its hash with the submission (audited)."""
+    """Mint the code of a just-stored note, keep its hash on the row and audit the submission."""
     code = LookupCode.mint()
+    row.lookup_sha256 = code.digest
     audit.append_in(
         session,
         actor="portal-visitor",
         action=SUBMIT_ACTION,
         target=f"feedback:{row.id}",
-        details={"kind": row.kind, "dataset": row.dataset_slug, "lookup_sha256": code.digest},
+        details={"kind": row.kind, "dataset": row.dataset_slug},
     )
     return code
 
@@ -84,16 +83,7 @@ def look_up(session: Session, *, number: int, code: str) -> PortalFeedback:
     """The note ``number`` if ``code`` is its lookup code; NotFound alike for a wrong code and
     a number that does not exist."""
     row = session.get(PortalFeedback, number)
-    stored = _stored_digest(session, number)  # asked either way: both paths do the same work
+    stored = row.lookup_sha256 if row is not None else None
     if not hmac.compare_digest(stored or _STAND_IN, code_digest(code)) or row is None:
         raise NotFound(NO_MATCH.zh)
     return row
-
-
-def _stored_digest(session: Session, number: int) -> str | None:
-    details = session.scalar(
-        select(AuditEntry.details).where(
-            AuditEntry.action == SUBMIT_ACTION, AuditEntry.target == f"feedback:{number}"
-        )
-    )
-    return json.loads(details).get("lookup_sha256") if details else None
