@@ -429,8 +429,6 @@ class CreditDispute(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lookup_sha256: Mapped[str | None] = mapped_column(String(64))
-    """SHA-256 of the lookup code its writer was given (the code itself is kept nowhere)."""
 
 
 class CreditRepairRequest(Base):
@@ -630,3 +628,5 @@ class PortalFeedback(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lookup_sha256: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the lookup code its writer was given (the code itself is kept nowhere)."""
