@@ -4,6 +4,7 @@ The app discovers ``router`` (and ``api_routes.router``, ``dcat_routes.router``)
 ``datalab.routers`` entry points. Modules:
 
 * ``pages``           — home, catalogue, dataset, departments, API guide, 意见建议 / 数据纠错.
+* ``info_pages``      — about, contact, privacy and terms.
 * ``download_routes`` — open files, with Range, ETag and checksums.
 * ``applicant_pages`` — registration, conditional-data applications, extract downloads, usage
   reports.
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opendata.web import applicant_pages, download_routes, pages
+from opendata.web import applicant_pages, download_routes, info_pages, pages
 
 router = APIRouter()
 router.include_router(download_routes.router)
 router.include_router(pages.router)
 router.include_router(applicant_pages.router)
+router.include_router(info_pages.router)

@@ -49,6 +49,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sort_title": ("名称", "Title"),
     "sort_views": ("浏览量", "Views"),
     "sort_downloads": ("下载量", "Downloads"),
+    "sort_popular": ("热度（浏览 + 下载）", "Popularity (views + downloads)"),
+    "no_usage_yet": (
+        "还没有浏览或下载记录；有人使用后，这里列出最常用的数据集。",
+        "No views or downloads yet; the most used datasets will be listed here.",
+    ),
+    "site_pages": ("关于本站", "About this site"),
+    "about": ("关于我们", "About"),
+    "contact": ("联系我们", "Contact"),
+    "privacy": ("隐私说明", "Privacy"),
+    "terms": ("使用条款", "Terms of use"),
+    "suggestions": ("换个方式找找", "Try another way"),
+    "try_terms": ("这些词能找到数据集：", "These words find datasets:"),
+    "browse_topics": ("或按主题浏览：", "Or browse a topic:"),
     "facet_topic": ("主题", "Topic"),
     "facet_department": ("部门", "Department"),
     "facet_tier": ("开放属性", "Access"),
@@ -126,6 +139,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "security_pledge": ("公共数据安全承诺书", "Public data security pledge (承诺书)"),
 }
 
+# English wording for exactly one (``n=1``), where the plural above would read "1 datasets".
+SINGULAR_EN: dict[str, str] = {
+    "results": "{n} dataset",
+    "dataset_count": "{n} dataset",
+    "days_left": "{n} working day left",
+}
+
 FREQUENCIES: dict[str, tuple[str, str]] = {
     "realtime": ("实时", "Real time"),
     "hourly": ("每小时", "Hourly"),
@@ -178,7 +198,7 @@ STATES_EN = {
 
 @dataclass(frozen=True)
 class Translator:
-    """Fixed texts in one language: ``t("key", n=3)``."""
+    """Fixed texts in one language: ``t("key", n=3)`` (English says "1 dataset", "3 datasets")."""
 
     lang: str
 
@@ -191,6 +211,8 @@ class Translator:
         if pair is None:
             return key
         text = pair[LANGS.index(self.lang)]
+        if self.lang == "en" and values.get("n") == 1:
+            text = SINGULAR_EN.get(key, text)
         return text.format(**values) if values else text
 
     def field(self, name: str, chinese: str) -> str:

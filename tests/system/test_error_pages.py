@@ -110,7 +110,7 @@ PAGE_CASES = [
     Case(400, "GET", "/auditor/export.xml", who="auditor"),
     Case(401, "GET", "/auth/me"),
     Case(403, "GET", "/steward/", who="auditor"),
-    Case(404, "GET", "/about"),
+    Case(404, "GET", "/no-such-page"),
     Case(404, "GET", "/help"),
     Case(405, "GET", "/steward/logout"),
     Case(416, "GET", "/datasets/bus-routes/download/csv", headers={"Range": "bytes=99999999-"}),
@@ -200,7 +200,7 @@ def test_ckan_payload_too_large_keeps_the_ckan_shape(site: Site) -> None:
 def test_english_page_and_remembered_choice(site: Site) -> None:
     """?lang=en renders the error page in English and keeps the choice for the next page."""
     with httpx.Client(base_url=site.url, headers=BROWSER) as client:
-        english = client.get("/about?lang=en")
+        english = client.get("/no-such-page?lang=en")
         assert english.status_code == 404 and '<html lang="en">' in english.text
         assert "Page not found" in english.text and "Status 404" in english.text
         assert re.search(r'id="lang-switch"[^>]*>中文<', english.text)

@@ -94,9 +94,9 @@ def sign_in(page, door: str, username: str, password: str = PASSWORD) -> None:
 
 
 def test_unknown_url_is_a_page_in_both_languages_with_a_way_on(browser, world: World) -> None:
-    """/about and /help are portal-styled pages (zh, then en by the switch) that lead home."""
+    """/no-such-page and /help are portal-styled pages (zh, then en by the switch) that lead home."""
     page = _page(browser, world)
-    answer = page.goto("/about")
+    answer = page.goto("/no-such-page")
     assert answer.status == 404 and "text/html" in answer.headers["content-type"]
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("#error-title").inner_text() == "页面不存在"
