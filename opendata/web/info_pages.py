@@ -114,9 +114,10 @@ PAGES: dict[str, InfoPage] = {
 
 
 def _page(request: Request, who, key: str) -> HTMLResponse:
+    """The standing page ``key``; the terms also list the licences the data is under."""
     licences = [authority().licence(tier) for tier in ("T1", CONDITIONAL_TIER)]
-    extra = {"licences": licences} if key == "terms" else {}
-    return render(request, "info.html", who=who, page=PAGES[key], key=key, **extra)
+    shown = licences if key == "terms" else []
+    return render(request, "info.html", who=who, page=PAGES[key], licences=shown)
 
 
 @router.get("/about", response_class=HTMLResponse)

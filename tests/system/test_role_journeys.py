@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lab.catalogue.portal_workflow.applications import PLEDGE_ITEMS
+from lab.catalogue.portal_workflow.applications import FORM_FIELDS, PLEDGE_ITEMS
 from lab.db import transaction
 from lab.demo.identifiers import org_code_check_char, uscc_check_char
 from lab.identity import OrganisationKind, Role
@@ -37,6 +37,7 @@ from tests.system.browser import ARTIFACTS_ROOT, launched
 from tests.system.browser import shot as save_shot
 from tests.system.live_server import serving
 from tests.system.portal_seed import STEWARD_PASSWORD, seed_portal
+from tests.unit.opendata.test_applicant_pages import APPLICATION
 
 LANGS = ("zh", "en")
 PASSWORD = "journey password 1"
@@ -45,6 +46,15 @@ CITY = ZoneInfo("Asia/Shanghai")
 CJK = re.compile(r"[\u3400-\u9fff]")
 # The fixed wording of a page: what a person reads to find their way, not the data shown.
 WORDING = "h1, h2, h3, legend, label, button, nav, caption, thead th, [role=status], [role=alert]"
+TYPED_FIELDS = (
+    "organisation",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "purpose",
+    "scenario",
+    "security_measures",
+)
 SEED_TITLES = ("公交线路信息", "空气质量小时数据")
 
 
@@ -179,6 +189,7 @@ def test_citizen_searches_opens_downloads_and_reports_an_error(visit, world, lan
     assert page.get_by_role("heading", level=1).inner_text().startswith(title)
     assert tr(lang, "无条件开放", "Open") in page.locator("#tier-badge").inner_text()
     assert page.locator("#preview tbody tr").count() == 10
+    assert page.locator("#licence a[rel=license]").inner_text()
     assert_wording_in(page, lang, "监测时间", "区", "AQI")
     shot(page, "citizen", lang, "3-dataset")
     with page.expect_download() as started:
@@ -208,21 +219,12 @@ def test_citizen_searches_opens_downloads_and_reports_an_error(visit, world, lan
 
 
 def _fill_application(page, lang: str) -> None:
-    """The T2 form by its labels; the data items are picked as the form offers them."""
-    values = {
-        "organisation": "青岛海湾数据科技有限公司",
-        "contact_name": "王小明",
-        "contact_phone": "0532-88886666",
-        "contact_email": "wang@example.com",
-        "purpose": "研究各区中小企业从业人数结构，为企业服务政策评估提供依据。",
-        "scenario": "政策评估报告",
-        "security_measures": "专用内网计算机存放，访问留痕，项目结束后删除。",
-        "signer": "王小明",
-    }
-    for name, value in values.items():
-        page.locator(f"#{name}").fill(value) if lang == "zh" else page.get_by_label(
-            FORM_LABELS_EN[name], exact=False
-        ).first.fill(value)
+    """The T2 form by its labels (the official Chinese wording, or its English); the data
+    items are picked as the form offers them (checkboxes of columns, else free text)."""
+    chinese = dict(FORM_FIELDS)
+    for name in (*TYPED_FIELDS, "signer"):
+        label = FORM_LABELS_EN[name] if lang == "en" else chinese.get(name, "承诺人签名")
+        page.get_by_label(label, exact=False).first.fill(APPLICATION[name])
     columns = page.locator("input[type=checkbox][name=fields], input[type=checkbox][name=columns]")
     if columns.count():
         columns.first.check()
