@@ -383,7 +383,10 @@ def test_auditor_browses_filters_verifies_and_exports(visit, lang, tmp_path) -> 
     choose_language(page, lang)
     sign_in(page, "/auditor/login", "auditor1")
     assert urlparse(page.url).path == "/auditor/"
-    assert page.locator("#entries tbody tr").count() > 0
+    first_time = page.locator("#entries tbody td:nth-child(2)").first.inner_text()
+    assert (
+        first_time.endswith("(UTC+8)") and first_time[:10] == datetime.now(CITY).date().isoformat()
+    )
     assert_wording_in(page, lang)
     shot(page, "auditor", lang, "1-log")
     page.get_by_label(tr(lang, "类别", "Kind")).select_option("dataset")
