@@ -12,7 +12,8 @@ The app discovers ``router`` (and ``api_routes.router``, ``dcat_routes.router``)
   and its rate limit.
 * ``dcat_routes``     — ``/catalog.jsonld``, ``/themes.jsonld``, ``/data.json``.
 * ``rendering``       — templates, language, the signed-in visitor, CSRF (through
-  ``lab.http.browser_session``); ``i18n`` the two languages; ``charts`` inline SVG charts.
+  ``lab.http.browser_session``); ``i18n`` the two languages (``names_en`` the English names of
+  topics and departments); ``highlight`` marks search terms; ``charts`` inline SVG charts.
 
 The portal's domain (search, downloads, formats, rows, usage) is in ``opendata.portal``.
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab.web.language import COOKIE, HTML_LANG, LANGS, language_of
+from opendata.web.names_en import DEPARTMENTS_EN, TOPICS_EN
 
 __all__ = ["COOKIE", "LANGS", "MESSAGES", "Translator", "language_of"]
 
@@ -228,6 +229,14 @@ class Translator:
     def frequency(self, value: str) -> str:
         pair = FREQUENCIES.get(value.lower()) if value else None
         return pair[LANGS.index(self.lang)] if pair else value
+
+    def topic(self, value: str) -> str:
+        """A topic's name in the page's language (the stored Chinese when none is known)."""
+        return TOPICS_EN.get(value, value) if self.lang == "en" else value
+
+    def department(self, value: str) -> str:
+        """A department's name in the page's language (the stored Chinese when none is known)."""
+        return DEPARTMENTS_EN.get(value, value) if self.lang == "en" else value
 
     def title(self, dataset) -> str:
         return dataset.title_en if self.lang == "en" and dataset.title_en else dataset.title

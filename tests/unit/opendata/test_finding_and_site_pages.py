@@ -129,3 +129,16 @@ def test_terms_page_links_both_licences(client: TestClient) -> None:
     """The terms name the open licence and the conditional-use licence."""
     page = client.get("/terms").text
     assert 'href="/licences/conditional-use"' in page and "CC" in page
+
+
+def test_english_pages_name_topics_and_departments_in_english(client: TestClient) -> None:
+    """Facets, cards and the departments list are English on English pages; the links keep
+    the stored Chinese value, so filters still work; Chinese pages are unchanged."""
+    english = client.get("/catalogue?lang=en").text
+    assert ">Transport</a>" in english and ">Environment</a>" in english
+    assert "Big Data Bureau" in english and ">交通出行<" not in english
+    assert 'href="/catalogue?topic=%E4%BA%A4%E9%80%9A%E5%87%BA%E8%A1%8C"' in english
+    filtered = client.get("/catalogue", params={"topic": "交通出行", "lang": "en"}).text
+    assert _count(filtered) == "1 dataset"
+    assert "Big Data Bureau" in client.get("/departments?lang=en").text
+    assert ">交通出行</a>" in client.get("/catalogue?lang=zh").text
