@@ -16,6 +16,8 @@ from opendata.portal.search import SearchQuery, search, terms_of
 
 MAX_TERMS = 5
 MAX_TOPICS = 8
+MAX_TRIES = 20
+"""At most this many pieces of a query are tried (each is one search), however long it is."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def _candidates(text: str) -> list[str]:
     for term in terms:
         if not term.isascii() and len(term) > 2:
             found += [term[i : i + 2] for i in range(len(term) - 1)]
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found))[:MAX_TRIES]
 
 
 def suggest(session: Session, text: str) -> Suggestions:

@@ -76,7 +76,7 @@ def test_marking_escapes_the_text_and_anchors_ascii_terms() -> None:
 
 def test_no_hit_search_suggests_terms_that_find_something_and_topics(client) -> None:
     """空气 公交 matches no one dataset: each word alone is offered with its count, and the
-    topics; a phrase with no hit is tried by its two-character pieces."""
+    topics; a phrase with no hit is tried by its two-character pieces, the first 20 only."""
     page = client.get("/catalogue", params={"q": "空气 公交"}).text
     assert 'id="suggestions"' in page
     assert 'href="/catalogue?q=%E7%A9%BA%E6%B0%94">空气</a> <span class="meta">(1)' in page
@@ -84,6 +84,8 @@ def test_no_hit_search_suggests_terms_that_find_something_and_topics(client) -> 
     assert 'href="/catalogue?topic=%E4%BA%A4%E9%80%9A%E5%87%BA%E8%A1%8C">交通出行</a>' in page
     phrase = client.get("/catalogue", params={"q": "公交车辆"}).text
     assert ">公交</a>" in phrase and ">车辆</a>" not in phrase
+    long = client.get("/catalogue", params={"q": "测" * 190 + "公交"}).text
+    assert ">公交</a>" not in long and ">交通出行</a>" in long  # only the first 20 pieces tried
     found = client.get("/catalogue", params={"q": "公交"}).text
     assert 'id="suggestions"' not in found
 
