@@ -52,7 +52,8 @@ from opendata.portal.upsert import insert_for
 from opendata.portal.usage import DOWNLOAD, VIEW
 
 FACETS = ("topic", "department", "tier", "format", "update_frequency", "tags")
-SORTS = ("relevance", "last_updated", "title", "views", "downloads")
+SORTS = ("relevance", "last_updated", "title", "views", "downloads", "popular")
+_USAGE_EVENTS = {"views": (VIEW,), "downloads": (DOWNLOAD,), "popular": (VIEW, DOWNLOAD)}
 MAX_LIMIT = 1000
 MAX_TERMS = 10
 MAX_TEXT = 200
@@ -175,18 +176,18 @@ def _ranked(
         return matched[:wanted]
     if query.sort == "title":
         key = snapshot.title_rank[matched]
-    elif query.sort in ("views", "downloads"):
-        totals = _usage_totals(session, VIEW if query.sort == "views" else DOWNLOAD)
+    elif query.sort in _USAGE_EVENTS:
+        totals = _usage_totals(session, _USAGE_EVENTS[query.sort])
         key = -np.array([totals.get(int(snapshot.dataset_ids[p]), 0) for p in matched])
     else:  # relevance: title 8, keywords 4, body 1 for each term found there
         key = -sum(hit.score[matched] for hit in hits)
     return matched[np.argsort(key, kind="stable")[:wanted]]
 
 
-def _usage_totals(session: Session, event: str) -> dict[int, int]:
+def _usage_totals(session: Session, events: tuple[str, ...]) -> dict[int, int]:
     rows = session.execute(
         select(PortalUsage.dataset_id, func.sum(PortalUsage.count))
-        .where(PortalUsage.event == event)
+        .where(PortalUsage.event.in_(events))
         .group_by(PortalUsage.dataset_id)
     )
     return {dataset_id: int(total) for dataset_id, total in rows}

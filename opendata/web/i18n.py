@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab.web.language import COOKIE, HTML_LANG, LANGS, language_of
+from opendata.web.names_en import DEPARTMENTS_EN, TOPICS_EN
 
 __all__ = ["COOKIE", "LANGS", "MESSAGES", "Translator", "language_of"]
 
@@ -49,6 +50,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sort_title": ("名称", "Title"),
     "sort_views": ("浏览量", "Views"),
     "sort_downloads": ("下载量", "Downloads"),
+    "sort_popular": ("热度（浏览 + 下载）", "Popularity (views + downloads)"),
+    "no_usage_yet": (
+        "还没有浏览或下载记录；有人使用后，这里列出最常用的数据集。",
+        "No views or downloads yet; the most used datasets will be listed here.",
+    ),
+    "site_pages": ("关于本站", "About this site"),
+    "about": ("关于我们", "About"),
+    "contact": ("联系我们", "Contact"),
+    "privacy": ("隐私说明", "Privacy"),
+    "terms": ("使用条款", "Terms of use"),
+    "suggestions": ("换个方式找找", "Try another way"),
+    "try_terms": ("这些词能找到数据集：", "These words find datasets:"),
+    "browse_topics": ("或按主题浏览：", "Or browse a topic:"),
     "facet_topic": ("主题", "Topic"),
     "facet_department": ("部门", "Department"),
     "facet_tier": ("开放属性", "Access"),
@@ -139,6 +153,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "security_pledge": ("公共数据安全承诺书", "Public data security pledge (承诺书)"),
 }
 
+# English wording for exactly one (``n=1``), where the plural above would read "1 datasets".
+SINGULAR_EN: dict[str, str] = {
+    "results": "{n} dataset",
+    "dataset_count": "{n} dataset",
+    "days_left": "{n} working day left",
+}
+
 FREQUENCIES: dict[str, tuple[str, str]] = {
     "realtime": ("实时", "Real time"),
     "hourly": ("每小时", "Hourly"),
@@ -191,7 +212,7 @@ STATES_EN = {
 
 @dataclass(frozen=True)
 class Translator:
-    """Fixed texts in one language: ``t("key", n=3)``."""
+    """Fixed texts in one language: ``t("key", n=3)`` (English says "1 dataset", "3 datasets")."""
 
     lang: str
 
@@ -204,6 +225,8 @@ class Translator:
         if pair is None:
             return key
         text = pair[LANGS.index(self.lang)]
+        if self.lang == "en" and values.get("n") == 1:
+            text = SINGULAR_EN.get(key, text)
         return text.format(**values) if values else text
 
     def field(self, name: str, chinese: str) -> str:
@@ -219,6 +242,14 @@ class Translator:
     def frequency(self, value: str) -> str:
         pair = FREQUENCIES.get(value.lower()) if value else None
         return pair[LANGS.index(self.lang)] if pair else value
+
+    def topic(self, value: str) -> str:
+        """A topic's name in the page's language (the stored Chinese when none is known)."""
+        return TOPICS_EN.get(value, value) if self.lang == "en" else value
+
+    def department(self, value: str) -> str:
+        """A department's name in the page's language (the stored Chinese when none is known)."""
+        return DEPARTMENTS_EN.get(value, value) if self.lang == "en" else value
 
     def title(self, dataset) -> str:
         return dataset.title_en if self.lang == "en" and dataset.title_en else dataset.title

@@ -24,28 +24,32 @@ from lab.http.deps import DbDep, ServicesDep
 from opendata.portal.catalogue import CONDITIONAL_TIER, FORMATS, get_public, open_rows
 from opendata.portal.downloads import built_file, ensure_file
 from opendata.portal.rows import RowQuery, read_rows
-from opendata.portal.search import FACETS, SORTS, SearchQuery, search
-from opendata.portal.usage import record_view, usage_for
+from opendata.portal.search import FACETS, SORTS, SearchQuery, search, terms_of
+from opendata.portal.suggestions import suggest
+from opendata.portal.usage import record_view, usage_for, usage_of_slugs
 from opendata.vocabularies import authority
 from opendata.web.charts import chart_for
 from opendata.web.rendering import VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
+HOME_LIST = 6
 PREVIEW_ROWS = 10
 EAGER_ROWS = 500_000
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DbDep, who: VisitorDep) -> HTMLResponse:
-    """Search box, popular and latest datasets, topics."""
-    popular = search(db, SearchQuery(sort="downloads", limit=6, facet_limit=12))
-    latest = search(db, SearchQuery(sort="last_updated", limit=6, facet_limit=1))
+    """Search box, topics, 热门 (most viewed and downloaded; only datasets someone used) and
+    最新 (newest publications) — two different lists, not one list twice."""
+    popular = search(db, SearchQuery(sort="popular", limit=HOME_LIST, facet_limit=12))
+    used = usage_of_slugs(db, [d.slug for d in popular.results])
+    latest = search(db, SearchQuery(sort="last_updated", limit=HOME_LIST, facet_limit=1))
     return render(
         request,
         "home.html",
         who=who,
-        featured=popular.results,
+        featured=[d for d in popular.results if used[d.slug].views + used[d.slug].downloads],
         latest=latest.results,
         topics=popular.facets["topic"],
         total=popular.total,
@@ -82,12 +86,15 @@ def catalogue(request: Request, db: DbDep, who: VisitorDep) -> HTMLResponse:
 
 def _catalogue_page(request, db, who, query: SearchQuery, page: int, **extra) -> HTMLResponse:
     found = search(db, query)
+    missed = not found.total and query.text.strip()
     return render(
         request,
         "catalogue.html",
         who=who,
         query=query,
         found=found,
+        marks=terms_of(query.text),
+        suggestions=suggest(db, query.text) if missed else None,
         page=page,
         pages=max(1, math.ceil(found.total / PAGE_SIZE)),
         sorts=SORTS,

@@ -33,6 +33,7 @@ from lab.web.error_pages import message_for_page
 from lab.web.homes import home_for
 from lab.web.language import language_of, remember_language, switch_url
 from opendata.portal.formats import plain
+from opendata.web.highlight import marked
 from opendata.web.i18n import Translator
 
 # The page frame (``frame.html``) is shared with the lab's own site pages, so it comes from there.
@@ -73,6 +74,7 @@ def _cell(value: object) -> object:
 
 
 TEMPLATES.env.filters["percent"] = _percent
+TEMPLATES.env.filters["marked"] = marked
 TEMPLATES.env.filters["cell"] = _cell
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import httpx
@@ -19,11 +19,13 @@ import pytest
 from fastapi import APIRouter
 
 from lab.db import transaction
-from lab.errors import ServiceUnavailable
+from lab.errors import LabError, ServiceUnavailable
+from lab.http.errors import _CODES as HTTP_CODES
 from lab.identity import Role, TokenKind
 from lab.identity.accounts import create_user, get_user, issue_token
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
+from lab.web.error_pages import STATUS_TEXTS
 from tests.system.live_server import serving
 from tests.system.portal_seed import STEWARD_PASSWORD, seed_portal
 
@@ -31,6 +33,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 PROGRAM = {"Accept": "application/json"}
 AUDITOR_PASSWORD = "auditor password 1"
 JSON_SHAPE = {"code", "message", "request_id"}
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 failing = APIRouter()
 
@@ -110,7 +113,7 @@ PAGE_CASES = [
     Case(400, "GET", "/auditor/export.xml", who="auditor"),
     Case(401, "GET", "/auth/me"),
     Case(403, "GET", "/steward/", who="auditor"),
-    Case(404, "GET", "/about"),
+    Case(404, "GET", "/no-such-page"),
     Case(404, "GET", "/help"),
     Case(405, "GET", "/steward/logout"),
     Case(416, "GET", "/datasets/bus-routes/download/csv", headers={"Range": "bytes=99999999-"}),
@@ -163,6 +166,42 @@ def test_browser_gets_an_html_page_and_a_program_json(site: Site, case: Case) ->
     _assert_json_error(_send(site, case, PROGRAM), case.status)
 
 
+def _english(case: Case) -> Case:
+    joiner = "&" if "?" in case.path else "?"
+    return replace(case, path=f"{case.path}{joiner}lang=en")
+
+
+@pytest.mark.parametrize("case", PAGE_CASES, ids=lambda c: f"{c.status}-{c.path}")
+def test_english_page_for_every_status(site: Site, case: Case) -> None:
+    """With English chosen, the same page is wholly English: the status's own title, the
+    status number and the links on, with no Chinese in the page's main text."""
+    page = _send(site, _english(case), BROWSER)
+    assert page.status_code == case.status and '<html lang="en">' in page.text
+    assert STATUS_TEXTS[case.status].title[1] in page.text and f"Status {case.status}" in page.text
+    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert not CJK.search(main), main
+    assert 'href="/"' in main or 'href="/"' in page.text
+
+
+# Statuses met by their own tests below (a page's 409 form, the 429 limit, CKAN's 413).
+MET_ELSEWHERE = {409, 413, 429}
+
+
+def test_every_status_the_app_can_answer_has_a_case() -> None:
+    """Each status the lab's errors, the HTTP edge's codes or the error pages know is met by
+    a case here, so a new status cannot arrive without its HTML and JSON answers tested."""
+    raised = {error.http_status for error in _subclasses(LabError)} | set(HTTP_CODES)
+    known = raised | set(STATUS_TEXTS)
+    met = {c.status for c in PAGE_CASES} | {c.status for c in API_CASES} | MET_ELSEWHERE
+    assert known <= met, sorted(known - met)
+    assert known <= set(STATUS_TEXTS), "every status needs its page title and text"
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    return found.union(*(_subclasses(sub) for sub in found)) | {cls}
+
+
 @pytest.mark.parametrize("case", API_CASES, ids=lambda c: f"{c.status}-{c.path}")
 def test_api_paths_answer_json_even_to_a_browser(site: Site, case: Case) -> None:
     """Under /api/ the answer is the JSON shape whatever the Accept header says."""
@@ -200,7 +239,7 @@ def test_ckan_payload_too_large_keeps_the_ckan_shape(site: Site) -> None:
 def test_english_page_and_remembered_choice(site: Site) -> None:
     """?lang=en renders the error page in English and keeps the choice for the next page."""
     with httpx.Client(base_url=site.url, headers=BROWSER) as client:
-        english = client.get("/about?lang=en")
+        english = client.get("/no-such-page?lang=en")
         assert english.status_code == 404 and '<html lang="en">' in english.text
         assert "Page not found" in english.text and "Status 404" in english.text
         assert re.search(r'id="lang-switch"[^>]*>中文<', english.text)
