@@ -149,11 +149,18 @@ def choose_language(page, lang: str, path: str = "/") -> None:
 
 def assert_wording_in(page, lang: str, *allowed: str) -> None:
     """The page is in ``lang``: in English, its fixed wording holds no Chinese except the
-    ``allowed`` names and values (dataset titles, an organisation's name, a column name)."""
+    ``allowed`` names and values (dataset titles, an organisation's name, a column name) and
+    data the page marks ``lang="zh-CN"``."""
     assert page.locator("html").get_attribute("lang") == tr(lang, "zh-CN", "en")
     if lang != "en":
         return
-    texts = page.locator(WORDING).all_inner_texts()
+    texts = page.locator(WORDING).evaluate_all(
+        """nodes => nodes.map(node => {
+            const copy = node.cloneNode(true);  // data marked as Chinese is not wording
+            copy.querySelectorAll('[lang="zh-CN"]').forEach(data => data.remove());
+            return copy.textContent;
+        })"""
+    )
     for text in texts:
         for name in allowed:
             text = text.replace(name, "")
@@ -216,7 +223,8 @@ def test_citizen_searches_opens_downloads_and_reports_an_error(visit, world, lan
     page.wait_for_load_state()
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading == tr(lang, "已收到，谢谢！", "Received — thank you!")
-    assert re.search(r"#\d+", page.locator("[role=status]").inner_text())
+    assert re.search(r"(编号|Number) \d+", page.locator("[role=status]").inner_text())
+    assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", page.locator("#lookup-code").inner_text())
     assert_wording_in(page, lang)
     shot(page, "citizen", lang, "5-feedback-sent")
 
@@ -250,7 +258,7 @@ def test_applicant_applies_for_conditional_data_and_follows_its_status(visit, la
     username = f"applicant{lang}"
     page.get_by_label(re.compile("用户名|Username")).fill(username)
     page.get_by_label(re.compile("^(姓名|Full name)")).fill("王小明")
-    page.get_by_label(re.compile("^(密码|Password) ?[（(]")).fill(PASSWORD)
+    page.get_by_label(re.compile("^(密码|Password)$")).fill(PASSWORD)
     page.get_by_label(re.compile("再次输入密码|Password again")).fill(PASSWORD)
     page.get_by_role("button", name=tr(lang, "注册", "Register")).click()
     page.wait_for_url("**/apply/annual-bands")
@@ -279,32 +287,62 @@ def test_enterprise_analyst_grants_a_consent_and_disputes_an_item(visit, world, 
     choose_language(page, lang)
     sign_in(page, "/enterprise/login", f"firm-enterprise-{lang}")
     assert urlparse(page.url).path == "/enterprise/"
-    # The enterprise pages are Chinese only so far; they say so rather than mislabel.
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("html").get_attribute("lang") == tr(lang, "zh-CN", "en")
     assert firm in page.locator("body").inner_text()
+    assert_wording_in(page, lang, firm, BANK)
     shot(page, "enterprise", lang, "1-home")
-    page.get_by_label("银行").select_option(label=BANK)
-    page.get_by_role("button", name="签署授权").click()
+    page.get_by_role("link", name=tr(lang, "我的信用画像", "my credit profile")).first.click()
+    page.wait_for_url("**/enterprise/profile")
+    assert page.get_by_role("heading", level=1).inner_text() == tr(
+        lang, "我的信用画像", "My credit profile"
+    )
+    assert_wording_in(page, lang, firm, BANK)
+    shot(page, "enterprise", lang, "2-own-profile")
+    page.goto(page.url.replace("/enterprise/profile", "/enterprise/"))
+    page.get_by_label(tr(lang, "银行", "Bank"), exact=True).select_option(label=BANK)
+    page.get_by_role("button", name=tr(lang, "签署授权", "Sign the consent")).click()
     page.wait_for_url("**/enterprise/?done=granted")
-    consents = page.get_by_role("region", name="授权列表")
-    assert BANK in consents.inner_text() and "已授权" in consents.inner_text()
+    consents = page.get_by_role("region", name=tr(lang, "授权列表", "Consents"))
+    assert BANK in consents.inner_text()
+    assert tr(lang, "已授权", "authorised") in consents.inner_text()
     assert "(UTC+8)" in consents.inner_text()
-    shot(page, "enterprise", lang, "2-consent-granted")
+    shot(page, "enterprise", lang, "3-consent-granted")
     with page.expect_download() as receipt:
-        consents.get_by_role("link", name=re.compile("回执")).first.click()
+        consents.get_by_role(
+            "link", name=tr(lang, "下载授权回执", "Download the receipt")
+        ).first.click()
     assert receipt.value.suggested_filename.endswith(".json")
-    disputes = page.get_by_role("region", name="异议")
-    disputes.get_by_label("项目").select_option(index=0)
-    disputes.get_by_label(re.compile("理由")).fill("该项纳税记录与税务机关出具的完税证明不一致。")
-    disputes.get_by_role("button", name="提交异议").click()
+    disputes = page.get_by_role("region", name=tr(lang, "异议", "Disputes"))
+    disputes.get_by_label(re.compile("^(项目|Item)")).select_option(index=0)
+    disputes.get_by_label(re.compile("^(理由|Reason)")).fill(
+        "该项纳税记录与税务机关出具的完税证明不一致。"
+    )
+    disputes.get_by_role("button", name=tr(lang, "提交异议", "File the dispute")).click()
     page.wait_for_url("**/enterprise/?done=disputed")
-    assert "异议已登记" in page.locator("[role=status]").first.inner_text()
-    raised = page.get_by_role("region", name="异议").get_by_role("row").nth(1).inner_text()
+    assert (
+        tr(lang, "异议已登记", "Dispute filed") in page.locator("[role=status]").first.inner_text()
+    )
+    raised = (
+        page.get_by_role("region", name=tr(lang, "异议", "Disputes"))
+        .get_by_role("row")
+        .nth(1)
+        .inner_text()
+    )
     assert datetime.now(CITY).date().isoformat() in raised
-    shot(page, "enterprise", lang, "3-disputed")
+    page.get_by_role("link", name=tr(lang, "撤销…", "Revoke…")).first.click()
+    page.wait_for_url("**/enterprise/consents/*/revoke")
+    assert BANK in page.locator("#revoke-bank").inner_text()
+    shot(page, "enterprise", lang, "4-revoke-confirm")
+    page.get_by_role("button", name=tr(lang, "确认撤销", "Revoke it")).click()
+    page.wait_for_url("**/enterprise/?done=*")
+    assert (
+        tr(lang, "已撤销", "revoked")
+        in page.get_by_role("region", name=tr(lang, "授权列表", "Consents")).inner_text()
+    )
+    shot(page, "enterprise", lang, "5-disputed-and-revoked")
     username = f"firm-enterprise-{lang}"
     actions = {r.action for r in world.lab.audit.records() if r.actor == username}
-    assert {"credit.consent.grant", "credit.dispute.open"} <= actions
+    assert {"credit.consent.grant", "credit.dispute.open", "credit.consent.revoke"} <= actions
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -141,7 +141,7 @@ def test_form_offers_the_dictionary_and_refuses_unknown_columns(lab: LabServices
     boxes = re.findall(r'name="fields" value="([^"]+)"', form)
     assert boxes[:2] == ["所属区", "行业门类"] and "报送批次" in boxes
     assert '<textarea id="fields"' not in form and "国民经济行业分类门类字母" in form
-    assert "附 行业门类名称" in form
+    assert re.search(r"附 <span lang=\"zh-CN\">行业门类名称</span>", form)
     assert refused.status_code == 400
     assert "以下数据项不存在：身份证号" in refused.text
     assert "各区行业结构研究" in refused.text
