@@ -24,7 +24,6 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, select
@@ -32,6 +31,7 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lab.clock import now
 from lab.db.models import AuditEntry, table_of
 from lab.errors import InternalError, InvalidInput
 
@@ -208,7 +208,7 @@ def append_on(
     head = connection.execute(_HEAD).first()
     seq = head.seq + 1 if head else 1
     prev = head.entry_hash if head else GENESIS_HASH
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    at = now().isoformat(timespec="microseconds")
     digest = entry_hash(
         seq=seq, at=at, actor=actor, action=action, target=target, details=details, prev_hash=prev
     )

@@ -25,7 +25,6 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -33,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from lab.audit.chain import AuditLog, ChainProblem, ChainReport, canonical_details
+from lab.clock import now
 from lab.crypto.signing_keys import load_or_create_ed25519_key
 from lab.errors import Conflict, IntegrityError, LabError
 from lab.storage import ObjectStore
@@ -85,7 +85,7 @@ class CheckpointSigner:
         self.public_key = base64.b64encode(raw).decode()
 
     def sign(self, seq: int, head_hash: str) -> Checkpoint:
-        at = datetime.now(UTC).isoformat(timespec="seconds")
+        at = now().isoformat(timespec="seconds")
         unsigned = Checkpoint(seq, head_hash, at, key_id_of(self.public_key), self.public_key, "")
         signature = base64.b64encode(self._key.sign(unsigned.signed_bytes())).decode()
         return Checkpoint(seq, head_hash, at, unsigned.key_id, self.public_key, signature)

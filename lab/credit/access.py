@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import OperationalError
 
 from lab.audit.chain import append_on, canonical_details
+from lab.clock import now
 from lab.credit.limits import check_limits, record_alarms, tripped_alarms
 from lab.credit.monitor import schedule_for
 from lab.credit.profiles import DECOY_FEATURES, Grant, build_profile
@@ -46,7 +47,6 @@ from lab.db.models import (
 )
 from lab.db.writers import writer_turn
 from lab.errors import InternalError, InvalidInput, LabError, PermissionDenied, RateLimited
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 _CONSENT_ID = re.compile(r"^[\w-]{1,40}$")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification.checksums import is_valid_uscc
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.db.models import ApiToken, Organisation, User, UserRole
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.identity.passwords import hash_password
@@ -19,11 +20,6 @@ from lab.identity.tokens import MintedToken, mint_token
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _SCOPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-
-
-def now() -> datetime:
-    """The current time, in UTC."""
-    return datetime.now(UTC)
 
 
 def create_organisation(

@@ -15,12 +15,12 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from lab.clock import now
 from lab.durability import sync_folder
 from lab.errors import ConfigurationError, InvalidInput
 from lab.private_files import make_private_dir
@@ -31,7 +31,7 @@ FILE_FORMAT = "datalab-signing-keys/1"
 
 def utc_stamp() -> str:
     """Now, in UTC, to the second, as key files record it."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return now().isoformat(timespec="seconds")
 
 
 def new_key(name: str, origin: str = "generated") -> SigningKey:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from lab.clock import now
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.history import requests_of_bank
@@ -40,7 +41,6 @@ from lab.db.models import Organisation
 from lab.errors import LabError
 from lab.http.browser_session import SESSION_COOKIE, end_session
 from lab.http.deps import ServicesDep
-from lab.identity.accounts import now
 from lab.logs import request_id_var
 from lab.services import LabServices
 from lab.web.homes import door_for

@@ -17,7 +17,7 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from lab.catalogue.portal_workflow.working_days import city_day
+from lab.clock import city_day
 from lab.errors import LabError
 from lab.http.browser_session import (
     SESSION_COOKIE,

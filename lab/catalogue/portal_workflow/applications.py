@@ -26,12 +26,11 @@ from lab.catalogue.portal_workflow.working_days import (
     ANSWER_WORKING_DAYS,
     AnswerClock,
     add_working_days,
-    as_utc,
 )
 from lab.catalogue.versions.datasets import current_version
+from lab.clock import as_utc, now
 from lab.db.models import Dataset, ExtractApplication, User
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lab.identity.accounts import now
 
 MIN_REASONS = 10
 DEFAULT_ACCESS_DAYS = 30

@@ -18,9 +18,9 @@ from lab.catalogue.portal_workflow.working_days import (
     AnswerClock,
     add_working_days,
 )
+from lab.clock import now
 from lab.db.models import PortalFeedback
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.identity.accounts import now
 
 MIN_MESSAGE = 10
 MAX_MESSAGE = 4000

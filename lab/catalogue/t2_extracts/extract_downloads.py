@@ -37,10 +37,10 @@ from lab.catalogue.t2_extracts.fingerprint import (
 from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign
 from lab.catalogue.versions.artifacts import sql_path_literal
 from lab.catalogue.versions.datasets import current_version
+from lab.clock import now
 from lab.db import row_of, transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import NotFound
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 DATA_OBJECT = "data.parquet"
