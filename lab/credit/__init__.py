@@ -28,6 +28,7 @@
 * ``access``     — a bank's request end to end: one denial answer, logged and audited.
 * ``limits``     — per-bank/per-operator rate limits and caps, and alarms.
 * ``history``    — the requests an enterprise sees about itself.
-* ``disputes``   — disputes with a 20-day clock, and credit-repair requests.
+* ``disputes``   — disputes with a 20-day clock; ``repairs`` — credit-repair requests (信用修复),
+  the steward's decision and its effect.
 * ``outcomes``   — loan results banks report back.
 """
