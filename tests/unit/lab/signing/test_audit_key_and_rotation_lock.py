@@ -9,17 +9,16 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lab.audit.checkpoints import CheckpointSigner, checkpoint_key
 from lab.errors import IntegrityError
-from lab.private_files import make_private_dir
 from lab.services import open_services
 from lab.settings import LabSettings
 from lab.signing import AUDIT_KEY, CONSENT_KEY, MANIFEST_KEY, KeySet, SigningKeyStore
 from lab.signing.keys import raw_public
 from lab.signing.store import new_key, write_key_file
+from tests.unit.lab.signing.legacy_pem import write_pem
 
 ROTATIONS_EACH, WORKERS = 5, 4
 
@@ -28,17 +27,8 @@ def _old_deployment(home: Path) -> tuple[Ed25519PrivateKey, str]:
     """A home as an earlier version left it: the audit key in its own PEM file and a signing key
     file without an audit key. Returns the PEM key and the manifest key's kid."""
     secrets = home / "secrets"
-    make_private_dir(secrets)
     pem_key = Ed25519PrivateKey.generate()
-    pem = secrets / "audit-signing-key.pem"
-    pem.write_bytes(
-        pem_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    pem.chmod(0o600)
+    write_pem(secrets / "audit-signing-key.pem", pem_key)
     manifest = new_key(MANIFEST_KEY)
     old_file = KeySet((manifest, new_key(CONSENT_KEY)))
     write_key_file(secrets / "signing-keys.json", old_file, replace=False)
