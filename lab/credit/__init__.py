@@ -24,7 +24,9 @@
 * ``validation_report`` — the validation section of docs/credit.md.
 * ``cards``      — who may read the model card (stewards; banks at ``report`` level).
 * ``drift``      — ``datalab credit monitor``: PSI of today's population, recorded, alarmed.
-* ``profiles``   — the profile one consent allows, from stored features.
+* ``profiles``   — the profile one consent allows, from stored features; ``own_profile`` — the
+  enterprise's own profile as a bank at ``report`` level would see it; ``item_names`` — every
+  item, reason and band named in Chinese and English.
 * ``access``     — a bank's request end to end: one denial answer, logged and audited.
 * ``limits``     — per-bank/per-operator rate limits and caps, and alarms.
 * ``history``    — the requests an enterprise sees about itself.
