@@ -49,6 +49,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from lab.clock import now
 from lab.credit import consent as consents
 from lab.credit.aggregates import aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
@@ -64,7 +65,7 @@ from lab.db.models import Organisation
 from lab.demo import generate_demo_data
 from lab.demo.local_files import readable_files
 from lab.identity import OrganisationKind, Role, TokenKind
-from lab.identity.accounts import create_organisation, create_user, issue_token, now
+from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.services import open_services
 from lab.settings import LabSettings
 

@@ -91,30 +91,33 @@ def open_services(settings: LabSettings, *, migrate: bool = True) -> LabServices
     sealed = SealedObjectStore(store, ensure_keyring(settings))
     sessions = session_factory(engine)
     audit = AuditLog(sessions)
-    checkpoints = audit_checkpoints(settings, audit, store)
     signing = signing_key_store(settings, secret_key)
     signing.current()  # made (importing earlier versions' keys) at the first start, not later
+    checkpoints = audit_checkpoints(settings, audit, store, signing)
     return LabServices(
         settings, engine, sessions, audit, store, sealed, secret_key, checkpoints, signing
     )
 
 
 def signing_key_store(settings: LabSettings, secret_key: bytes) -> SigningKeyStore:
-    """The manifest and consent signing keys; a new key file imports the earlier versions' keys."""
-    pem = settings.resolved_credit_signing_key_file
+    """The manifest, consent and audit-checkpoint signing keys; a new key file (or a name an
+    older file lacks) imports the earlier versions' keys."""
+    consent_pem = settings.resolved_credit_signing_key_file
+    audit_pem = settings.resolved_audit_signing_key_file
     return SigningKeyStore(
-        settings.resolved_signing_keys_file, lambda: legacy_keys(secret_key, pem)
+        settings.resolved_signing_keys_file,
+        lambda: legacy_keys(secret_key, consent_pem, audit_pem),
     )
 
 
 def audit_checkpoints(
-    settings: LabSettings, audit: AuditLog, store: ObjectStore
+    settings: LabSettings, audit: AuditLog, store: ObjectStore, keys: SigningKeyStore
 ) -> AuditCheckpoints:
     """The checkpoint writer of ``audit``, told of every committed append."""
     checkpoints = AuditCheckpoints(
         audit,
         store,
-        settings.resolved_audit_signing_key_file,
+        keys,
         every=settings.audit_checkpoint_every,
         seconds=settings.audit_checkpoint_seconds,
     )

@@ -280,8 +280,8 @@ class LabSettings(BaseSettings):
     # audit log anchoring
     audit_signing_key_file: Path | None = Field(
         default=None,
-        description="Ed25519 key that signs audit checkpoints (PEM, created 0600 on first use; "
-        "keep it apart from the database); empty means "
+        description="Ed25519 audit-checkpoint key of earlier versions (PEM): imported once as "
+        "the active `audit-checkpoint` key into the signing key file; empty means "
         "`$DATALAB_HOME/secrets/audit-signing-key.pem`.",
     )
     audit_checkpoint_every: int = Field(
@@ -295,12 +295,13 @@ class LabSettings(BaseSettings):
         description="Write a signed audit checkpoint once the last one is this old and entries "
         "followed it (0: after every append).",
     )
-    # signing keys of extract manifests and credit consents (docs/security.md, "Signing keys")
+    # signing keys of manifests, consents and audit checkpoints (docs/security.md, "Signing keys")
     signing_keys_file: Path | None = Field(
         default=None,
-        description="The named Ed25519 signing keys of extract manifests and credit consents "
-        "(JSON, created 0600 on first use; rotate with `datalab keys rotate-signing`); empty "
-        "means `$DATALAB_HOME/secrets/signing-keys.json`.",
+        description="The named Ed25519 signing keys of extract manifests, credit consents and "
+        "audit checkpoints (JSON, created 0600 on first use, kept apart from the database; rotate "
+        "with `datalab keys rotate-signing`); empty means "
+        "`$DATALAB_HOME/secrets/signing-keys.json`.",
     )
     # credit profiles (DESIGN §8)
     credit_signing_key_file: Path | None = Field(

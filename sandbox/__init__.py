@@ -10,6 +10,7 @@ Modules:
 * ``project_spawner`` — what every lab spawner adds: the project choice and its gateway token.
 * ``kube``         — sandboxes on Kubernetes: Helm values, NetworkPolicies, ``LabKubeSpawner``.
 * ``identity``     — the lab seen from the hub: logins, approved projects, kernel tokens.
+* ``runtime``      — the lab's database and audit log, opened once per hub process.
 * ``accounts``     — Unix accounts and 0700 homes of sandbox users.
 * ``examples``     — the example notebooks a new home starts with (``示例笔记本/``).
 * ``templates/``   — the hub's pages: Chinese by default, the portal's English switch.

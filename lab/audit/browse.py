@@ -18,7 +18,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lab.audit.chain import AuditRecord, record_of
-from lab.catalogue.portal_workflow.working_days import CITY_ZONE
+from lab.clock import CITY_ZONE
 from lab.db.models import AuditEntry
 from lab.errors import InvalidInput
 

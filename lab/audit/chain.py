@@ -21,22 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, select
-from sqlalchemy.exc import IntegrityError as DbIntegrityError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lab.clock import now
 from lab.db.models import AuditEntry, table_of
-from lab.errors import InternalError, InvalidInput
+from lab.db.retry import RetryPolicy, retry_write
+from lab.errors import InvalidInput
 
 GENESIS_HASH = "0" * 64
-_MAX_ATTEMPTS = 200
+_APPEND_RETRY = RetryPolicy(attempts=200, step=0.001)
 
 
 @dataclass(frozen=True)
@@ -137,12 +135,11 @@ class AuditLog:
         if not actor or not action:
             raise InvalidInput("an audit entry needs an actor and an action")
         body = canonical_details(details)
-        for attempt in range(_MAX_ATTEMPTS):
-            try:
-                return self._try_append(actor, action, target, body)
-            except (DbIntegrityError, OperationalError):
-                time.sleep(min(0.001 * (attempt + 1), 0.05))
-        raise InternalError("audit append kept losing the race for the chain head")
+        return retry_write(
+            lambda: self._try_append(actor, action, target, body),
+            _APPEND_RETRY,
+            gave_up="audit append kept losing the race for the chain head",
+        )
 
     def append_in(
         self,
@@ -208,7 +205,7 @@ def append_on(
     head = connection.execute(_HEAD).first()
     seq = head.seq + 1 if head else 1
     prev = head.entry_hash if head else GENESIS_HASH
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    at = now().isoformat(timespec="microseconds")
     digest = entry_hash(
         seq=seq, at=at, actor=actor, action=action, target=target, details=details, prev_hash=prev
     )

@@ -1,19 +1,20 @@
 """Signed checkpoints of the audit chain's head, written once to the object store.
 
-A hash chain alone cannot show that entries were removed from its end, or that the whole chain
-was rewritten with fresh hashes: someone who can write the database can do both and the chain
-still verifies. So the head is anchored outside the database: a checkpoint is the head's
-``seq`` and hash with the time, signed with an Ed25519 key that lives in a 0600 file (never in
-the database), and stored under ``audit/checkpoints/<seq>.json``, a key that is never
-overwritten (the local store refuses; S3 with object lock in compliance mode keeps it for good).
+A hash chain alone cannot show that entries were removed from its end, or that the whole chain was
+rewritten with fresh hashes: someone who can write the database can do both and the chain still
+verifies. So the head is anchored outside the database: a checkpoint is the head's ``seq`` and hash
+with the time, signed with the lab's ``audit-checkpoint`` Ed25519 key (in the 0600 signing key file
+of ``lab.signing``, never in the database), and stored under ``audit/checkpoints/<seq>.json``, a key
+that is never overwritten (the local store refuses; S3 with object lock in compliance mode keeps it
+for good).
 
-Verification trusts the newest checkpoint signed by the lab's key (or by a public key an auditor
-pins): the chain must still hold that ``seq`` with that hash, and every link up to it must hold.
-Entries after it are reported as not yet checkpointed. A checkpoint is written when
-``audit_checkpoint_every`` entries or ``audit_checkpoint_seconds`` have passed since the last one
-(checked after each committed append and by the server's ticker; the chain's first entries get
-one at once), and on ``datalab audit checkpoint``. A checkpoint is never written over a chain
-that lost the previous one's entry: the evidence stays.
+Verification trusts the newest checkpoint signed by one of the lab's audit keys, active or retired
+by a rotation (or by a public key an auditor pins): the chain must still hold that ``seq`` with that
+hash, and every link up to it must hold. Entries after it are reported as not yet checkpointed. A
+checkpoint is written when ``audit_checkpoint_every`` entries or ``audit_checkpoint_seconds`` have
+passed since the last one (checked after each committed append and by the server's ticker; the
+chain's first entries get one at once), and on ``datalab audit checkpoint``. A checkpoint is never
+written over a chain that lost the previous one's entry: the evidence stays.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from lab.audit.chain import AuditLog, ChainProblem, ChainReport, canonical_details
-from lab.crypto.signing_keys import load_or_create_ed25519_key
+from lab.clock import now
 from lab.errors import Conflict, IntegrityError, LabError
+from lab.signing import AUDIT_KEY, SigningKeyStore
 from lab.storage import ObjectStore
 
 CHECKPOINT_PREFIX = "audit/checkpoints/"
@@ -85,7 +86,7 @@ class CheckpointSigner:
         self.public_key = base64.b64encode(raw).decode()
 
     def sign(self, seq: int, head_hash: str) -> Checkpoint:
-        at = datetime.now(UTC).isoformat(timespec="seconds")
+        at = now().isoformat(timespec="seconds")
         unsigned = Checkpoint(seq, head_hash, at, key_id_of(self.public_key), self.public_key, "")
         signature = base64.b64encode(self._key.sign(unsigned.signed_bytes())).decode()
         return Checkpoint(seq, head_hash, at, unsigned.key_id, self.public_key, signature)
@@ -96,20 +97,22 @@ def key_id_of(public_key: str) -> str:
     return hashlib.sha256(public_key.encode()).hexdigest()[:16]
 
 
-def check_signature(checkpoint: Checkpoint, trusted_public_key: str, where: str) -> None:
-    """Raise IntegrityError unless ``checkpoint`` was signed by ``trusted_public_key``."""
-    if checkpoint.public_key != trusted_public_key:
+def check_signature(checkpoint: Checkpoint, trusted: Collection[str], where: str) -> None:
+    """Raise IntegrityError unless ``checkpoint`` was signed by one of the ``trusted`` public keys
+    (base64)."""
+    if checkpoint.public_key not in trusted:
         raise IntegrityError(f"checkpoint {where} is not signed by the lab's audit key (forged?)")
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(trusted_public_key))
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(checkpoint.public_key))
         public.verify(base64.b64decode(checkpoint.signature), checkpoint.signed_bytes())
     except (InvalidSignature, ValueError):
         raise IntegrityError(f"checkpoint {where} has a bad signature (forged or edited)") from None
 
 
-def load_checkpoint_signer(path: Path) -> CheckpointSigner:
-    """The signer whose PEM key is at ``path``; a new key is written there (0600) the first time."""
-    return CheckpointSigner(load_or_create_ed25519_key(path))
+def audit_public_keys(keys: SigningKeyStore) -> set[str]:
+    """Every audit key the lab has had, active or retired, as base64 public keys."""
+    found = keys.current().keys
+    return {base64.b64encode(k.public_raw).decode() for k in found if k.name == AUDIT_KEY}
 
 
 @dataclass(frozen=True)
@@ -133,16 +136,25 @@ class AuditCheckpoints:
     """Writes checkpoints when due or asked, and verifies the chain against the newest one."""
 
     def __init__(
-        self, audit: AuditLog, store: ObjectStore, key_file: Path, *, every: int, seconds: float
+        self,
+        audit: AuditLog,
+        store: ObjectStore,
+        keys: SigningKeyStore,
+        *,
+        every: int,
+        seconds: float,
     ) -> None:
-        self.audit, self.store, self.key_file = audit, store, key_file
+        self.audit, self.store, self.keys = audit, store, keys
         self.every, self.seconds = every, seconds
         self._lock = threading.Lock()
         self._last_seq: int | None = None
         self._last_time = time.monotonic()
 
     def signer(self) -> CheckpointSigner:
-        return load_checkpoint_signer(self.key_file)
+        """A signer with the active audit key (the key file is reread when it changes)."""
+        private = self.keys.current().active(AUDIT_KEY).private
+        assert private is not None  # an active key always holds it (checked on creation)
+        return CheckpointSigner(private)
 
     def latest(self, trusted_public_key: str | None = None) -> Checkpoint | None:
         """The newest checkpoint, its signature checked (IntegrityError if it does not hold)."""
@@ -150,7 +162,8 @@ class AuditCheckpoints:
         if not keys:
             return None
         checkpoint = Checkpoint.from_bytes(self.store.read_bytes(keys[-1]), keys[-1])
-        check_signature(checkpoint, trusted_public_key or self.signer().public_key, keys[-1])
+        trusted = {trusted_public_key} if trusted_public_key else audit_public_keys(self.keys)
+        check_signature(checkpoint, trusted, keys[-1])
         return checkpoint
 
     def verify(self, trusted_public_key: str | None = None) -> AnchoredReport:

@@ -24,10 +24,13 @@
 * ``validation_report`` — the validation section of docs/credit.md.
 * ``cards``      — who may read the model card (stewards; banks at ``report`` level).
 * ``drift``      — ``datalab credit monitor``: PSI of today's population, recorded, alarmed.
-* ``profiles``   — the profile one consent allows, from stored features.
+* ``profiles``   — the profile one consent allows, from stored features; ``own_profile`` — the
+  enterprise's own profile as a bank at ``report`` level would see it; ``item_names`` — every
+  item, reason and band named in Chinese and English.
 * ``access``     — a bank's request end to end: one denial answer, logged and audited.
 * ``limits``     — per-bank/per-operator rate limits and caps, and alarms.
 * ``history``    — the requests an enterprise sees about itself.
-* ``disputes``   — disputes with a 20-day clock, and credit-repair requests.
+* ``disputes``   — disputes with a 20-day clock; ``repairs`` — credit-repair requests (信用修复),
+  the steward's decision and its effect.
 * ``outcomes``   — loan results banks report back.
 """

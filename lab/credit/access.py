@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError as DbIntegrityError
-from sqlalchemy.exc import OperationalError
 
 from lab.audit.chain import append_on, canonical_details
+from lab.clock import now
 from lab.credit.limits import check_limits, record_alarms, tripped_alarms
 from lab.credit.monitor import schedule_for
 from lab.credit.profiles import DECOY_FEATURES, Grant, build_profile
@@ -44,9 +41,9 @@ from lab.db.models import (
     Organisation,
     table_of,
 )
+from lab.db.retry import RetryPolicy, retry_write
 from lab.db.writers import writer_turn
-from lab.errors import InternalError, InvalidInput, LabError, PermissionDenied, RateLimited
-from lab.identity.accounts import now
+from lab.errors import InvalidInput, LabError, PermissionDenied, RateLimited
 from lab.services import LabServices
 
 _CONSENT_ID = re.compile(r"^[\w-]{1,40}$")
@@ -55,7 +52,7 @@ DENIAL_MESSAGE = (
     "no profile is available for this credit code under this consent, purpose and level"
 )
 OPEN_DISPUTE = "open"
-_ATTEMPTS = 50
+_WRITE_RETRY = RetryPolicy(attempts=50, step=0.002, jitter=True)
 
 
 class ProfileUnavailable(LabError):
@@ -387,13 +384,16 @@ def _check_alarms(lab: LabServices, bank_id: int, operator: str) -> list[str]:
 def _retried(lab: LabServices, work, begin):
     """``work(transaction)`` in a transaction of ``begin()``, in this database's writer turn,
     retried whole when it loses a race for a write."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            with writer_turn(lab.engine), begin() as tx:
-                return work(tx)
-        except (DbIntegrityError, OperationalError):
-            time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))  # noqa: S311 (jitter)
-    raise InternalError("a profile request kept losing the race for the audit chain head")
+
+    def attempt():
+        with writer_turn(lab.engine), begin() as tx:
+            return work(tx)
+
+    return retry_write(
+        attempt,
+        _WRITE_RETRY,
+        gave_up="a profile request kept losing the race for the audit chain head",
+    )
 
 
 def _audit_rate_limited(

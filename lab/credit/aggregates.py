@@ -37,6 +37,7 @@ import pandas as pd
 from lab.credit.inputs import LABELS
 from lab.credit.mapping import Binding
 from lab.credit.sources import BoundSource
+from lab.sql_text import sql_name, sql_string
 
 PENALTIES = "penalties"
 PUBLIC_PENALTIES = "public_penalties"
@@ -46,15 +47,10 @@ REPAIRABLE_INPUTS = (PENALTIES, PUBLIC_PENALTIES)
 
 def relation(path: str) -> str:
     """A DuckDB table expression for a source file (CSV read as text, else Parquet)."""
-    quoted = "'" + path.replace("'", "''") + "'"
+    quoted = sql_string(path)
     if path.endswith(".csv"):
         return f"read_csv({quoted}, all_varchar = true, header = true)"
     return f"read_parquet({quoted})"
-
-
-def literal(value: str) -> str:
-    """``value`` as a SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class _Sql:
         name = self.binding.column(field)
         if name is None:
             raise KeyError(f"{self.binding.input}.{field} is not bound (this is a bug)")
-        return '"' + name.replace('"', '""') + '"'
+        return sql_name(name)
 
     def num(self, field: str) -> str:
         factor = self.binding.factor(field)
@@ -78,7 +74,7 @@ class _Sql:
         return f"coalesce(CAST({self.column(field)} AS VARCHAR), '')"
 
     def is_in(self, field: str, code_list: str) -> str:
-        codes = ", ".join(literal(c) for c in self.binding.codes[code_list])
+        codes = ", ".join(sql_string(c) for c in self.binding.codes[code_list])
         return f"{self.text(field)} IN ({codes})"
 
     def month(self) -> str:
@@ -118,10 +114,10 @@ class _Cut:
 
     @property
     def day(self) -> str:
-        return literal(self.as_of.isoformat())
+        return sql_string(self.as_of.isoformat())
 
     def since(self, days: int) -> str:
-        return literal((self.as_of - timedelta(days=days)).isoformat())
+        return sql_string((self.as_of - timedelta(days=days)).isoformat())
 
     @property
     def month(self) -> int:

@@ -11,25 +11,20 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.clock import as_utc, now
 from lab.credit.signing import ConsentReceipt, ConsentSigner
 from lab.credit.terms import ConsentTerms
 from lab.credit.vocabulary import ConsentState
 from lab.db import rows_matched
 from lab.db.models import CreditConsent, Organisation
 from lab.errors import Conflict, NotFound, PermissionDenied
-from lab.identity.accounts import now
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def effective_state(consent: CreditConsent, at: datetime | None = None) -> ConsentState:

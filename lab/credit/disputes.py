@@ -14,13 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
-from lab.credit.consent import as_utc
+from lab.clock import as_utc, now
 from lab.credit.features import BUILDERS
 from lab.credit.profiles import DECOY_FEATURES, SCORE_ITEM
 from lab.db.models import CreditDispute
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.form_rules import TextRule
-from lab.identity.accounts import now
 
 ANSWER_DAYS = 20
 OPEN, ANSWERED = "open", "answered"

@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lab.clock import now
 from lab.credit import validation
 from lab.credit.model_card import PSI_ALARM
 from lab.db import transaction
 from lab.db.models import CreditProfileFeatures, CreditScorecard, CreditScorecardCheck
 from lab.errors import Conflict
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 log = logging.getLogger(__name__)

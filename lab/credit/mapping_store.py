@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.credit.mapping import SourceMapping, parse_mapping, shipped_mapping
 from lab.db.models import CreditSourceMappingRevision
-from lab.identity.accounts import now
 
 
 def current_mapping(session: Session) -> SourceMapping:

@@ -14,10 +14,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.credit.terms import check_credit_code
 from lab.db.models import CreditConsent, CreditLoanOutcome, Organisation
 from lab.errors import InvalidInput, NotFound
-from lab.identity.accounts import now
 
 _REFERENCE = re.compile(r"^[\w.-]{1,80}$")
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from lab.clock import now
 from lab.credit.aggregates import Selection, aggregate, data_as_of
 from lab.credit.features import derive_all, held_scopes
 from lab.credit.mapping import SourceMapping
@@ -51,7 +52,7 @@ def refresh_profiles(lab: LabServices, *, actor: str) -> RefreshReport:
         repaired = approved_repairs(session)
         mapping = valid_mapping(session)
     with opened_sources(lab, mapping) as paths:
-        as_of = data_as_of(paths, datetime.now(UTC).date())
+        as_of = data_as_of(paths, now().date())
         frame = aggregate(paths, as_of, Selection(repaired=repaired))
         rows = derive_all(frame, as_of, held_scopes(set(paths))) if len(frame) else iter(())
         count = store_features(lab, rows, as_of, actor=actor, sources=sorted(paths))
@@ -67,7 +68,7 @@ def refresh_enterprise(lab: LabServices, credit_code: str, *, actor: str) -> boo
         repaired = approved_repairs(session, credit_code)
         mapping = valid_mapping(session)
     with opened_sources(lab, mapping) as paths:
-        as_of = data_as_of(paths, datetime.now(UTC).date())
+        as_of = data_as_of(paths, now().date())
         selection = Selection(codes=frozenset({credit_code}), repaired=repaired)
         frame = aggregate(paths, as_of, selection)
         rows = list(derive_all(frame, as_of, held_scopes(set(paths)))) if len(frame) else []
@@ -83,7 +84,7 @@ def refresh_enterprise(lab: LabServices, credit_code: str, *, actor: str) -> boo
                 credit_code=code,
                 features=features,
                 data_as_of=as_of.isoformat(),
-                refreshed_at=datetime.now(UTC),
+                refreshed_at=now(),
             )
         )
         lab.audit.append_in(
@@ -125,7 +126,7 @@ def store_features(
     sources: list[str],
 ) -> int:
     """Replace every stored feature row with ``rows``; returns how many were written."""
-    moment = datetime.now(UTC)
+    moment = now()
     count = 0
     with transaction(lab.sessions) as session:
         session.execute(delete(CreditProfileFeatures))

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.credit.disputes import reason_text
 from lab.credit.refresh import refresh_enterprise
 from lab.credit.vocabulary import RepairState
 from lab.db import transaction
 from lab.db.models import CreditProfileFeatures, CreditRepairRequest
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 MIN_REASONS = 10

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select, update
 
+from lab.clock import now
 from lab.credit import scorecard, validation
 from lab.credit.aggregates import aggregate, data_as_of
 from lab.credit.aggregates import labels as source_labels
@@ -27,7 +28,6 @@ from lab.credit.vintages import Example, point_in_time, reported_loans, source_l
 from lab.db import transaction
 from lab.db.models import CreditProfileFeatures, CreditScorecard
 from lab.errors import Conflict
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 OUT_OF_TIME_VINTAGES = 2

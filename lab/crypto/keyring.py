@@ -17,13 +17,13 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from lab.clock import now
 from lab.durability import sync_folder
 from lab.errors import ConfigurationError, Conflict, IntegrityError
 from lab.settings import LabSettings
@@ -172,7 +172,7 @@ def new_key_id(taken: Iterable[str] = ()) -> str:
     """A fresh KEK id such as ``k20261122-ab12``: the day it was made and a random tag."""
     used = set(taken)
     while True:
-        key_id = f"k{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(2)}"
+        key_id = f"k{now():%Y%m%d}-{secrets.token_hex(2)}"
         if key_id not in used:
             return key_id
 

@@ -23,9 +23,9 @@ import hmac
 import json
 import os
 import re
-import time
 from dataclasses import dataclass
 
+from lab.clock import timestamp
 from lab.crypto.keyring import Keyring, WrappedKey
 from lab.errors import IntegrityError, InvalidInput, NotAuthenticated, PermissionDenied
 
@@ -83,7 +83,7 @@ class LabKms:
         """A token for ``scope``: unwrapping only unless ``may_wrap``, for ``seconds``."""
         master_key_id(scope, FOOTER)  # validates the scope
         lifetime = self.token_seconds if seconds is None else seconds
-        claims = {"s": scope, "w": may_wrap, "e": time.time() + lifetime, "n": os.urandom(8).hex()}
+        claims = {"s": scope, "w": may_wrap, "e": timestamp() + lifetime, "n": os.urandom(8).hex()}
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{payload}.{_b64(self._sign(payload))}"
 
@@ -98,7 +98,7 @@ class LabKms:
             raise NotAuthenticated("the key-service token is not one this lab issued")
         claims = json.loads(_unb64(payload))  # signed by this process: well formed
         grant = AccessGrant(str(claims["s"]), bool(claims["w"]), float(claims["e"]))
-        if grant.expires <= time.time():
+        if grant.expires <= timestamp():
             raise NotAuthenticated("the key-service token has expired; ask the lab for a new one")
         return grant
 

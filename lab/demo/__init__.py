@@ -24,8 +24,9 @@ Modules, one job each:
   dishonest debtors), ``loans`` (default labels), ``persons`` (person-level identifiers).
 * T5 ``prohibited`` (password hashes and fingerprint templates).
 
-(``accounts``, the demo's organisations and logins, belongs to the platform set-up, not to the
-data generator.)
+(``accounts``, the demo's organisations and logins, ``projects``, its approved sandbox projects,
+and ``credit_journey``, its refreshed profiles, trained scorecard and granted consent, belong to
+the platform set-up, not to the data generator.)
 """
 
 from lab.demo.generate import generate_demo_data

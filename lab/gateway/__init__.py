@@ -32,6 +32,9 @@ Modules:
 * ``open_tables`` — the bounded cache of decrypted tables in anonymous memory files.
 * ``service`` — ``DpGateway``: the one query path (plan, price, reserve, compute, noise, record).
 * ``catalogue``, ``mock`` — what a project may see of the catalogue, and mock rows from metadata.
+* ``fixed_point`` — fixed-point columns: analysts use the declared unit, the engine integers.
+* ``encrypted_tables``, ``parquet_crypto`` — restricted tables for a Spark cluster: Parquet with
+  modular encryption on the shared folder, its keys kept in the lab.
 """
 
 from lab.gateway.engine import DuckDBEngine, QueryEngine, parquet_path, run_compiled

@@ -67,13 +67,13 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.sql.dml import ReturningUpdate
 
+from lab.clock import now
 from lab.db import rows_matched
 from lab.db.models import OrganisationBudget, PrivacyBudget, ProjectUnitRho, QueryRelease
 from lab.errors import Conflict, InternalError, PermissionDenied
 from lab.gateway.accounting import MICRO as MICRO  # re-exported: callers read units here
 from lab.gateway.accounting import PICO as PICO
 from lab.gateway.zcdp import implied_epsilon_micro
-from lab.identity.accounts import now
 
 
 class ReleaseState(StrEnum):

@@ -23,13 +23,13 @@ from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.db import row_of, rows_matched
 from lab.db.models import Dataset, DatasetVersion, DpMetadata, Organisation, OrganisationBudget
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.gateway.accounting import MICRO, PICO, delta_units, epsilon_units
 from lab.gateway.ledger import BudgetState
 from lab.gateway.units import privacy_unit_kind
-from lab.identity.accounts import now
 from lab.settings import LabSettings
 
 _DEFAULTS = LabSettings.model_fields

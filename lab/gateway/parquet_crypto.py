@@ -40,6 +40,7 @@ import pyarrow.parquet.encryption as pe
 from lab.crypto.kms import COLUMNS, FOOTER, master_key_id
 from lab.crypto.kms_client import connection
 from lab.crypto.kms_jar import CLIENT_CLASS
+from lab.sql_text import sql_name
 
 BUCKETS = 16
 BUCKET_COLUMN = "unit_bucket"
@@ -116,7 +117,7 @@ def write_encrypted(source: str, target: Path, *, unit: str, scope: str, keys: K
 def _bucketed(source: str, unit: str) -> Iterator[tuple[int, pa.Table]]:
     """``source``'s rows in batches, each split into the rows of one bucket (sorted once by
     bucket, then cut into slices)."""
-    quoted = '"' + unit.replace('"', '""') + '"'
+    quoted = sql_name(unit)
     bucket = f"CAST(hash({quoted}) % {BUCKETS} AS INTEGER)"
     with duckdb.connect(config={"threads": 2, "enable_external_file_cache": False}) as database:
         reader = database.sql(

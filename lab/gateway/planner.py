@@ -44,14 +44,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from lab.errors import InternalError
 from lab.gateway.domains import LABEL_SEPARATOR, NumericBins, PeriodRange, PeriodUnit
 from lab.gateway.fixed_point import declared_where
 from lab.gateway.joins import JoinedTable
 from lab.gateway.metadata import Bounds, ColumnKind, TableMetadata
 from lab.gateway.query import DIALECT, AggregateKind, GroupKey, QueryPlan
+from lab.sql_text import sql_name, sql_string
 
 BINS = 256
 _BIGINT_MAX = 2**63 - 1
@@ -107,11 +106,11 @@ def compile_plan(plan: QueryPlan, *, bins: int = BINS) -> CompiledQuery:
     measures = measures_for(plan)
     columns = list(dict.fromkeys(m.column for m in measures if m.column is not None))
     aliases = {column: f"v{index}" for index, column in enumerate(columns)}
-    keys = ", ".join(_quote(key.column) for key in plan.group_keys)
+    keys = ", ".join(sql_name(key.column) for key in plan.group_keys)
     group_by = f" GROUP BY {keys}" if keys else ""
     shown = [_shown_key(key, index) for index, key in enumerate(plan.group_keys)]
     order = ", ".join(_order_key(key, index) for index, key in enumerate(plan.group_keys))
-    # Identifiers and codes pass through ``_quote``/``_literal``; WHERE is a validated tree.
+    # Identifiers and codes pass through ``sql_name``/``sql_string``; WHERE is a validated tree.
     sql = (
         f"WITH bounded AS ({_bounded_rows(plan, aliases)}), "  # noqa: S608
         f"grouped AS (SELECT {_select_list(keys, _raw_measures(measures, aliases, plan, bins))}"
@@ -150,25 +149,26 @@ def _source_tables(table: TableMetadata) -> str:
     left, right = table.sides
     pairs = [(left.table.privacy_unit, right.table.privacy_unit), *table.matched]
     on = " AND ".join(
-        f"{_quote(left.alias)}.{_quote(a)} = {_quote(right.alias)}.{_quote(b)}" for a, b in pairs
+        f"{sql_name(left.alias)}.{sql_name(a)} = {sql_name(right.alias)}.{sql_name(b)}"
+        for a, b in pairs
     )
     return (
-        f"read_parquet(?) AS {_quote(left.alias)} "
-        f"JOIN read_parquet(?) AS {_quote(right.alias)} ON {on}"
+        f"read_parquet(?) AS {sql_name(left.alias)} "
+        f"JOIN read_parquet(?) AS {sql_name(right.alias)} ON {on}"
     )
 
 
 def _source(table: TableMetadata, column: str) -> str:
     """How the bounded rows read a column: ``"x"``, or ``"t"."x"`` for ``t.x`` of a join."""
     if not isinstance(table, JoinedTable):
-        return _quote(column)
+        return sql_name(column)
     alias, name = table.source(column)
-    return f"{_quote(alias)}.{_quote(name)}"
+    return f"{sql_name(alias)}.{sql_name(name)}"
 
 
 def _key_expression(key: GroupKey, plan: QueryPlan) -> str:
     """A group key as selected: the value its domain matches (text, period or bin index)."""
-    name, source = _quote(key.column), _source(plan.table, key.column)
+    name, source = sql_name(key.column), _source(plan.table, key.column)
     if isinstance(key.generated, PeriodRange):
         return f"{_period(key.generated.unit, f'CAST({source} AS VARCHAR)')} AS {name}"
     if isinstance(key.generated, NumericBins):
@@ -225,7 +225,7 @@ def _raw_measures(
         else:
             bounds = plan.table.bounds.get(measure.column)
             sql = _column_measure(measure.kind, aliases[measure.column], bounds, bins)
-        items.append(f"{sql} AS {_quote(measure.name)}")
+        items.append(f"{sql} AS {sql_name(measure.name)}")
     return items
 
 
@@ -263,7 +263,7 @@ def _final_measures(measures: tuple[Measure, ...], bins: int) -> list[str]:
     """The measures with empty groups as zeros and histograms made dense."""
     items = []
     for measure in measures:
-        name = _quote(measure.name)
+        name = sql_name(measure.name)
         found = f"grouped.{name}"
         if measure.kind is MeasureKind.HISTOGRAM:
             sql = f"list_transform(range({bins}), lambda i: COALESCE({found}[i], 0))"
@@ -280,7 +280,9 @@ def _groups_source(plan: QueryPlan) -> str:
     restricted to it)."""
     keys = list(enumerate(plan.group_keys))
     matches = [
-        f"grouped.{_quote(key.column)} = domain{i}.k_match" for i, key in keys if key.public_domain
+        f"grouped.{sql_name(key.column)} = domain{i}.k_match"
+        for i, key in keys
+        if key.public_domain
     ]
     domains = [_domain_relation(key, i) for i, key in keys if key.public_domain]
     if not plan.group_keys:
@@ -293,13 +295,13 @@ def _groups_source(plan: QueryPlan) -> str:
 
 def _shown_key(key: GroupKey, index: int) -> str:
     """A key as answered: its domain's label, or the value found in the data."""
-    column = _quote(key.column)
+    column = sql_name(key.column)
     return f"domain{index}.k_label AS {column}" if key.public_domain else f"grouped.{column}"
 
 
 def _order_key(key: GroupKey, index: int) -> str:
     """What a key sorts by: its domain's order, or the value found."""
-    return f"domain{index}.k_ord" if key.public_domain else f"grouped.{_quote(key.column)}"
+    return f"domain{index}.k_ord" if key.public_domain else f"grouped.{sql_name(key.column)}"
 
 
 def _domain_relation(key: GroupKey, index: int) -> str:
@@ -314,7 +316,9 @@ def _domain_relation(key: GroupKey, index: int) -> str:
     if key.generated is None:
         labels = tuple(sorted(labels))
     match = "k_ord" if isinstance(key.generated, NumericBins) else "k_label"
-    listed = f"string_split({_literal(LABEL_SEPARATOR.join(labels))}, chr({ord(LABEL_SEPARATOR)}))"
+    listed = (
+        f"string_split({sql_string(LABEL_SEPARATOR.join(labels))}, chr({ord(LABEL_SEPARATOR)}))"
+    )
     return (
         f"(SELECT k_label, k_ord, {match} AS k_match FROM (SELECT unnest(l) AS k_label, "  # noqa: S608 (labels are one quoted literal)
         f"generate_subscripts(l, 1) - 1 AS k_ord FROM (SELECT {listed} AS l))) AS domain{index}"
@@ -324,13 +328,3 @@ def _domain_relation(key: GroupKey, index: int) -> str:
 def _select_list(keys: str, measures: list[str]) -> str:
     """Keys then measures, as one select list."""
     return ", ".join([keys, *measures] if keys else measures)
-
-
-def _quote(name: str) -> str:
-    """``name`` as a quoted SQL identifier."""
-    return exp.to_identifier(name, quoted=True).sql(DIALECT)
-
-
-def _literal(text: str) -> str:
-    """``text`` as a quoted SQL string literal."""
-    return exp.Literal.string(text).sql(DIALECT)

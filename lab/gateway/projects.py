@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from classification import Tier
 from lab.audit import AuditLog
 from lab.catalogue.versions.datasets import current_version, get_dataset
+from lab.clock import now
 from lab.db import row_of
 from lab.db.models import Dataset, Organisation, PrivacyBudget, SandboxProject
 from lab.errors import Conflict, InvalidInput, NotFound
@@ -38,7 +39,6 @@ from lab.gateway.org_budgets import (
 )
 from lab.gateway.zcdp import Accounting, implied_epsilon_micro, rho_units
 from lab.identity import OrganisationKind
-from lab.identity.accounts import now
 
 MAX_EPSILON_PER_DATASET = 20.0
 MAX_DELTA_PER_DATASET = 1e-5

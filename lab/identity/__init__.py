@@ -8,6 +8,7 @@
 * ``signin``         — signing in and out, each step in a short transaction of its own.
 * ``throttle``       — sign-in attempts limited per address and account, slowed per username.
 * ``refusals``       — refused sign-ins audited as counts per time window.
+* ``signin_guard``   — the policy every password form shares: throttle first, count refusals.
 """
 
 from lab.identity.authentication import (

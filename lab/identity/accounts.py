@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification.checksums import is_valid_uscc
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.db.models import ApiToken, Organisation, User, UserRole
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.form_rules import TextRule
@@ -26,11 +27,6 @@ USERNAME_RULE = TextRule(
 )
 _USERNAME = re.compile(USERNAME_RULE.pattern or "")
 _SCOPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-
-
-def now() -> datetime:
-    """The current time, in UTC."""
-    return datetime.now(UTC)
 
 
 def create_organisation(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from lab.audit import AuditLog
+from lab.clock import as_utc, now
 from lab.db.models import ApiToken, User
 from lab.errors import NotAuthenticated, PermissionDenied
-from lab.identity.accounts import issue_token, now
+from lab.identity.accounts import issue_token
 from lab.identity.passwords import verify_password
 from lab.identity.roles import Role, TokenKind
 from lab.identity.tokens import MintedToken, secret_matches, split_token
@@ -41,11 +42,6 @@ class Principal:
             raise PermissionDenied(f"this needs the {needed} role")
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _live_token(session: Session, plain: str) -> tuple[ApiToken, User]:
     """The unrevoked, unexpired token whose *whole* text is ``plain``, and its active user."""
     parts = split_token(plain)
@@ -54,7 +50,7 @@ def _live_token(session: Session, plain: str) -> tuple[ApiToken, User]:
     token = session.scalar(select(ApiToken).where(ApiToken.prefix == parts[0]))
     if token is None or not secret_matches(parts[1], token.secret_hash):
         raise NotAuthenticated(_REFUSED)
-    if token.revoked_at is not None or _as_utc(token.expires_at) <= now():
+    if token.revoked_at is not None or as_utc(token.expires_at) <= now():
         raise NotAuthenticated(_REFUSED)
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
@@ -66,7 +62,7 @@ def authenticate_token(session: Session, plain: str) -> Principal:
     """The principal a token stands for; NotAuthenticated (one generic message) otherwise."""
     token, user = _live_token(session, plain)
     moment = now()
-    if token.last_used_at is None or moment - _as_utc(token.last_used_at) >= LAST_USE_RESOLUTION:
+    if token.last_used_at is None or moment - as_utc(token.last_used_at) >= LAST_USE_RESOLUTION:
         token.last_used_at = moment  # a write at most once a minute per token, not per request
     return _principal(user, TokenKind(token.kind), token.scopes)
 
@@ -94,7 +90,7 @@ def is_sandbox_token(connection: Connection, plain: str) -> bool:
         row is not None
         and secret_matches(parts[1], row.secret_hash)
         and row.revoked_at is None
-        and _as_utc(row.expires_at) > now()
+        and as_utc(row.expires_at) > now()
         and row.is_active
     )
 

@@ -11,7 +11,6 @@ whatever names an attacker invents; the rest are counted as ``others``.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lab.audit import AuditLog
+from lab.clock import timestamp
 
 TOP = 50
 
@@ -61,7 +61,7 @@ class RefusalTally:
         *,
         window_seconds: float,
         target: str = "web",
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = timestamp,
     ) -> None:
         self._audit, self._window_seconds, self._target = audit, window_seconds, target
         self._clock = clock

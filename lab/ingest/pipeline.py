@@ -24,9 +24,9 @@ from lab.catalogue.versions.datasets import DatasetMeta, dataset_for, next_versi
 from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import current_guide
 from lab.catalogue.versions.staged import purge, seal, staging_root
+from lab.clock import now
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
-from lab.identity.accounts import now
 from lab.ingest.scanning import scan_staged_column
 from lab.ingest.staging import StagedTable, stage
 from lab.services import LabServices

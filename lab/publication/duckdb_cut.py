@@ -26,7 +26,8 @@ from typing import Any
 import duckdb
 
 from lab.errors import InternalError
-from lab.publication.plan import SEED_VARIABLE, CutSpec, deduplicated, quote
+from lab.publication.plan import SEED_VARIABLE, CutSpec, deduplicated
+from lab.sql_text import sql_name, sql_string
 
 MEMORY_LIMIT = "4GB"
 ROWS_PER_PASS = 10_000_000
@@ -36,14 +37,9 @@ POSITION = "_row"
 def _connection(spill_to: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    connection.execute(f"SET temp_directory = {path_literal(spill_to)}")
+    connection.execute(f"SET temp_directory = {sql_string(spill_to)}")
     connection.execute("SET preserve_insertion_order = false")
     return connection
-
-
-def path_literal(path: Path) -> str:
-    """``path`` as a DuckDB string literal (DuckDB takes no parameters for COPY targets)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def cut_with_duckdb(
@@ -57,10 +53,10 @@ def cut_with_duckdb(
 ) -> tuple[int, int, int, int]:
     """Write ``target`` (Parquet, zstd, in place) with ``spec``'s cut of ``staged``; return
     (rows in, rows out, units, units over the bound). The seed is a session variable."""
-    unit = quote(spec.unit)
+    unit = sql_name(spec.unit)
     source = (
         f"(SELECT *, file_row_number AS {POSITION} "
-        f"FROM read_parquet({path_literal(staged)}, file_row_number = true))"
+        f"FROM read_parquet({sql_string(staged)}, file_row_number = true))"
     )
     rows = deduplicated(spec, source, carried=(POSITION,))
     with _connection(spill_to) as connection:
@@ -78,14 +74,14 @@ def cut_with_duckdb(
         _record_dropped(connection, spec, max(1, -(-heavy_rows // rows_per_pass)))
         connection.execute(
             f"COPY (SELECT {spec.typed('k.')} FROM unit_rows k ANTI JOIN dropped d "
-            f"ON k.{POSITION} = d.{POSITION}) TO {path_literal(target)} "
+            f"ON k.{POSITION} = d.{POSITION}) TO {sql_string(target)} "
             "(FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)"
         )
         (rows_in,) = _one_row(
-            connection, f"SELECT count(*) FROM read_parquet({path_literal(staged)})"
+            connection, f"SELECT count(*) FROM read_parquet({sql_string(staged)})"
         )
         (rows_out,) = _one_row(
-            connection, f"SELECT count(*) FROM read_parquet({path_literal(target)})"
+            connection, f"SELECT count(*) FROM read_parquet({sql_string(target)})"
         )
     return rows_in, rows_out, units, truncated
 
@@ -104,7 +100,7 @@ def _record_dropped(connection: duckdb.DuckDBPyConnection, spec: CutSpec, passes
     One scan keys the over-bound units' rows into a compact table — a number for the unit, the
     key's first 64 bits as an 8-byte string, the position: 24 bytes a row, so 55M keyed rows
     stay in memory — and each pass ranks the units of one bucket of it (``passes`` buckets)."""
-    unit = quote(spec.unit)
+    unit = sql_name(spec.unit)
     connection.execute(
         f"CREATE TEMP TABLE heavy AS SELECT u, row_number() OVER () AS id "
         f"FROM per_unit WHERE n > {spec.bound}"

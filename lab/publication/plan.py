@@ -26,16 +26,12 @@ from sqlglot import exp
 
 from lab.catalogue.versions.dp_metadata import DeclaredBounds, declared_bounds
 from lab.db.models import DpMetadata
+from lab.sql_text import sql_name
 
 SEED_VARIABLE = "bounding_seed"
 KEY = "_key"
 RANK = "_rank"
 DIALECT = "duckdb"
-
-
-def quote(name: str) -> str:
-    """A column name as a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ class CutSpec:
     def stored(self, column: str, alias: str = "") -> str:
         """A column as it is stored: a bounded one as exact integers of 10^-decimals (explicit
         rounding half away from zero; NULL where a value is not a number), others as text."""
-        name = f"{alias}{quote(column)}"
+        name = f"{alias}{sql_name(column)}"
         if column not in self.bounds:
             return name
         decimals = self.bounds[column].decimals
@@ -73,11 +69,11 @@ class CutSpec:
 
     def typed(self, alias: str = "") -> str:
         """The select list of the published table: every column, bounded ones as integers."""
-        return ", ".join(f"{self.stored(c, alias)} AS {quote(c)}" for c in self.columns)
+        return ", ".join(f"{self.stored(c, alias)} AS {sql_name(c)}" for c in self.columns)
 
     def row_key(self, alias: str = "") -> str:
         """The keyed hash that orders a unit's rows (64 hex digits)."""
-        pieces = " || ".join(_piece(f"{alias}{quote(c)}") for c in self.columns)
+        pieces = " || ".join(_piece(f"{alias}{sql_name(c)}") for c in self.columns)
         return f"sha256(getvariable('{SEED_VARIABLE}') || {pieces})"
 
 
@@ -94,14 +90,14 @@ def deduplicated(spec: CutSpec, source: str, carried: tuple[str, ...] = ()) -> s
     The relation has the staged columns and the ``carried`` ones. A carried row position also
     breaks ties between identical rows, so that every reading of the relation keeps the same
     copy (the DuckDB cut reads it more than once and matches rows by position)."""
-    names = ", ".join(quote(c) for c in (*spec.columns, *carried))
-    order = ", ".join((spec.row_key(), *(quote(c) for c in carried)))
-    relation = f"SELECT {names} FROM {source} WHERE {quote(spec.unit)} IS NOT NULL"
+    names = ", ".join(sql_name(c) for c in (*spec.columns, *carried))
+    order = ", ".join((spec.row_key(), *(sql_name(c) for c in carried)))
+    relation = f"SELECT {names} FROM {source} WHERE {sql_name(spec.unit)} IS NOT NULL"
     for column in spec.unique:
         value = spec.stored(column)
         relation = (
             f"SELECT {names} FROM (SELECT *, row_number() OVER (PARTITION BY "
-            f"{quote(spec.unit)}, {value} ORDER BY {order}) AS {RANK} FROM ({relation})) "
+            f"{sql_name(spec.unit)}, {value} ORDER BY {order}) AS {RANK} FROM ({relation})) "
             f"WHERE {value} IS NULL OR {RANK} = 1"
         )
     return relation
@@ -110,7 +106,7 @@ def deduplicated(spec: CutSpec, source: str, carried: tuple[str, ...] = ()) -> s
 def window_cut(spec: CutSpec, source: str) -> str:
     """The published table: a window per unit ranks its rows by key, the first ``bound`` kept."""
     ranked = (
-        f"SELECT *, row_number() OVER (PARTITION BY {quote(spec.unit)} ORDER BY "
+        f"SELECT *, row_number() OVER (PARTITION BY {sql_name(spec.unit)} ORDER BY "
         f"{spec.row_key()}) AS {RANK} FROM ({deduplicated(spec, source)})"
     )
     return f"SELECT {spec.typed()} FROM ({ranked}) WHERE {RANK} <= {spec.bound}"
@@ -119,8 +115,8 @@ def window_cut(spec: CutSpec, source: str) -> str:
 def unit_counts(spec: CutSpec, source: str) -> str:
     """Units and units over the bound, counted after the per-unit deduplication."""
     per_unit = (
-        f"SELECT {quote(spec.unit)}, count(*) AS n FROM ({deduplicated(spec, source)}) "
-        f"GROUP BY {quote(spec.unit)}"
+        f"SELECT {sql_name(spec.unit)}, count(*) AS n FROM ({deduplicated(spec, source)}) "
+        f"GROUP BY {sql_name(spec.unit)}"
     )
     return (
         f"SELECT count(*) AS units, CAST(coalesce(sum(CASE WHEN n > {spec.bound} THEN 1 ELSE 0 "

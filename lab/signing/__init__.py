@@ -4,16 +4,20 @@
 * ``keys``: ``SigningKey`` and ``KeySet`` (sign with the active key of a name, verify by key id,
   publish as a JWKS);
 * ``store``: ``SigningKeyStore``, the 0600 key file in the secrets folder, created on first use
-  and rotated (``datalab keys rotate-signing NAME``); retired keys keep only their public half;
-* ``legacy``: the keys of earlier versions, imported once when the key file is made.
+  and rotated (``datalab keys rotate-signing NAME``, under a file lock); retired keys keep only
+  their public half;
+* ``legacy``: the keys of earlier versions (the derived manifest key, the consent and audit
+  PEM files), imported once when the key file is made or given a name it lacked.
 
-Extract manifests (``lab.catalogue.t2_extracts.manifests``) and credit-consent receipts
-(``lab.credit.signing``) are both signed here; ``GET /.well-known/jwks.json`` publishes the set.
+Extract manifests (``lab.catalogue.t2_extracts.manifests``), credit-consent receipts
+(``lab.credit.signing``) and audit checkpoints (``lab.audit.checkpoints``) are all signed here;
+``GET /.well-known/jwks.json`` publishes the set.
 """
 
 from lab.signing.canonical import canonical_json
 from lab.signing.keys import (
     ALGORITHM,
+    AUDIT_KEY,
     CONSENT_KEY,
     KEY_NAMES,
     MANIFEST_KEY,
@@ -26,6 +30,7 @@ from lab.signing.store import SigningKeyStore
 
 __all__ = [
     "ALGORITHM",
+    "AUDIT_KEY",
     "CONSENT_KEY",
     "KEY_NAMES",
     "MANIFEST_KEY",

@@ -1,6 +1,7 @@
 """Named Ed25519 signing keys with key ids, and the set of them the lab publishes.
 
-Every key has a ``name`` saying what it signs (``extract-manifest``, ``credit-consent``), a key
+Every key has a ``name`` saying what it signs (``extract-manifest``, ``credit-consent``,
+``audit-checkpoint``), a key
 id (``kid``: the first 16 hex digits of the SHA-256 of its raw public key) and a status. Each name
 has exactly one ``active`` key, which signs; ``retired`` keys hold no private part and stay in the
 set only so that what they signed still verifies. ``KeySet.to_jwks`` is the public view (RFC 7517
@@ -22,7 +23,8 @@ from lab.errors import ConfigurationError, IntegrityError
 
 MANIFEST_KEY = "extract-manifest"
 CONSENT_KEY = "credit-consent"
-KEY_NAMES = (MANIFEST_KEY, CONSENT_KEY)
+AUDIT_KEY = "audit-checkpoint"
+KEY_NAMES = (MANIFEST_KEY, CONSENT_KEY, AUDIT_KEY)
 ACTIVE = "active"
 RETIRED = "retired"
 ALGORITHM = "Ed25519"

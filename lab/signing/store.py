@@ -4,23 +4,29 @@ The file is JSON ``{"format": …, "keys": [{name, status, public, private?, cre
 private parts as base64 Ed25519 seeds; it is written atomically through a 0600 temp file, never
 logged or printed. ``SigningKeyStore`` rereads it whenever it changes on disk, so a running server
 signs with a key rotated by ``datalab keys rotate-signing`` without a restart.
+
+Every read-modify-write of the file (making it, adding a key name it lacks, a rotation) holds an
+exclusive ``flock`` on a lock file beside it, so two rotations at once (two ``datalab`` commands,
+or a command and a server) both land: neither overwrites the other's key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import fcntl
 import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from lab.clock import now
 from lab.durability import sync_folder
 from lab.errors import ConfigurationError, InvalidInput
 from lab.private_files import make_private_dir
@@ -31,7 +37,7 @@ FILE_FORMAT = "datalab-signing-keys/1"
 
 def utc_stamp() -> str:
     """Now, in UTC, to the second, as key files record it."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return now().isoformat(timespec="seconds")
 
 
 def new_key(name: str, origin: str = "generated") -> SigningKey:
@@ -134,17 +140,49 @@ def write_key_file(path: Path, keys: KeySet, *, replace: bool) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def key_file_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the key file at ``path`` (across threads and processes)."""
+    make_private_dir(path.parent)
+    descriptor = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def with_every_name(keys: Iterable[SigningKey], imported: Iterable[SigningKey]) -> list[SigningKey]:
+    """``keys`` plus, for each name without an active key, that name's ``imported`` keys (or a
+    fresh key if none of them is active)."""
+    keys = list(keys)
+    missing = set(KEY_NAMES) - {k.name for k in keys if k.status == ACTIVE}
+    keys += [k for k in imported if k.name in missing]
+    have_active = {k.name for k in keys if k.status == ACTIVE}
+    return keys + [new_key(name) for name in KEY_NAMES if name not in have_active]
+
+
 def create_key_file(path: Path, imported: Iterable[SigningKey] = ()) -> KeySet:
     """The key set at ``path``, made the first time with ``imported`` keys and one per name.
 
     A name without an active imported key gets a freshly generated one. If another process
     made the file first, its keys are used.
     """
-    keys = list(imported)
-    have_active = {k.name for k in keys if k.status == ACTIVE}
-    keys += [new_key(name) for name in KEY_NAMES if name not in have_active]
-    write_key_file(path, KeySet(tuple(keys)), replace=False)
+    write_key_file(path, KeySet(tuple(with_every_name((), imported))), replace=False)
     return read_key_file(path)
+
+
+def complete_key_file(path: Path, imported: Callable[[], Iterable[SigningKey]]) -> None:
+    """Make the file, or add the names a file of an earlier version lacks (under the lock)."""
+    with key_file_lock(path):
+        if not path.exists():
+            create_key_file(path, imported())
+            return
+        keys = read_key_file(path)
+        if {k.name for k in keys.keys} >= set(KEY_NAMES):
+            return
+        completed = KeySet(tuple(with_every_name(keys.keys, imported())))
+        write_key_file(path, completed, replace=True)
 
 
 class SigningKeyStore:
@@ -158,10 +196,10 @@ class SigningKeyStore:
         self._keys: KeySet | None = None
 
     def current(self) -> KeySet:
-        """The key set as the file holds it now (created on first use)."""
+        """The key set as the file holds it now (made, or given a key per name, on first use)."""
         with self._lock:
-            if not self.path.exists():
-                create_key_file(self.path, self._imported())
+            if self._keys is None or not self.path.exists():
+                complete_key_file(self.path, self._imported)
             stat = self.path.stat()
             seen = (stat.st_mtime_ns, stat.st_ino)
             if self._keys is None or seen != self._seen:
@@ -172,6 +210,8 @@ class SigningKeyStore:
         """Make a fresh active key for ``name``, keeping the old one for verification only."""
         if name not in KEY_NAMES:
             raise InvalidInput(f"no signing key named {name!r}: one of {', '.join(KEY_NAMES)}")
-        keys = rotated(self.current(), name)
-        write_key_file(self.path, keys, replace=True)
+        self.current()
+        with key_file_lock(self.path):
+            keys = rotated(read_key_file(self.path), name)
+            write_key_file(self.path, keys, replace=True)
         return keys.active(name)

@@ -18,10 +18,11 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import BinaryIO
 
+from lab.clock import now
 from lab.errors import Conflict, InvalidInput, NotFound
 
 CURRENT_POINTER = "_CURRENT"
@@ -225,7 +226,7 @@ class Publication:
     def __init__(self, store: ObjectStore, prefix: str) -> None:
         self.store = store
         self.prefix = prefix
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = now().strftime("%Y%m%dT%H%M%S")
         self.version = f"{stamp}-{secrets.token_hex(4)}"
         self.objects: dict[str, str] = {}
         self.committed: PublishedVersion | None = None
@@ -239,9 +240,7 @@ class Publication:
         return info
 
     def commit(self) -> PublishedVersion:
-        version = PublishedVersion(
-            self.prefix, self.version, dict(self.objects), datetime.now(UTC).isoformat()
-        )
+        version = PublishedVersion(self.prefix, self.version, dict(self.objects), now().isoformat())
         pointer = version.to_json()
         self.store.put(f"{self.prefix}/{CURRENT_POINTER}", [pointer], length=len(pointer))
         self.committed = version

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from lab.clock import timestamp
 from lab.errors import ConfigurationError, InvalidInput, PermissionDenied
 
 MAX_EXPIRES_SECONDS = 7 * 24 * 3600
@@ -48,14 +48,14 @@ class ObjectUrlSigner:
 
     def url_for(self, key: str, expires_seconds: int, *, now: float | None = None) -> str:
         """A URL that fetches ``key`` for the next ``expires_seconds`` seconds."""
-        issued = time.time() if now is None else now
+        issued = timestamp() if now is None else now
         expires = int(issued) + check_expiry(expires_seconds)
         query = urlencode({"expires": expires, "signature": self.sign(key, expires)})
         return f"{self.base_url.rstrip('/')}/objects/{quote(key, safe='/')}?{query}"
 
     def verify(self, key: str, expires: int, signature: str, now: float | None = None) -> None:
         """Raise PermissionDenied unless ``signature`` is valid for ``key`` and not yet expired."""
-        checked_at = time.time() if now is None else now
+        checked_at = timestamp() if now is None else now
         expected = self.sign(key, expires)
         valid = hmac.compare_digest(expected.encode(), signature.encode())
         if not valid or expires < checked_at:

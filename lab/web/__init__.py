@@ -11,6 +11,10 @@
   ``router`` (``/steward/…``, the modules above included) is what the app mounts.
 * ``enterprise``    — the enterprise's consents, queries, disputes and repairs (``/enterprise/``).
 * ``bank``          — the bank officer's consents, profile requests and limits (``/bank/``).
+* ``credit``        — the steward's credit page: disputes, repair requests, alarms;
+  ``own_profile_view`` — a served profile shaped for a page in its language.
+* ``deidentification`` — the steward's de-identification forms on a T2 version's review page.
+* ``projects``      — sandbox-project applications, approval with budgets, rejection.
 * ``auditor``       — browse, filter, verify and export the audit log (``/auditor/``).
 * ``homes``         — each role's sign-in page and home; ``role_pages`` — what the bank's and
   auditor's pages share (sign-in landing on one's own home, CSRF, two languages).

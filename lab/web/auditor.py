@@ -28,13 +28,11 @@ from lab.audit.browse import (
     find_entries,
 )
 from lab.errors import IntegrityError, InvalidInput, LabError
-from lab.http.browser_session import SESSION_COOKIE, end_session
 from lab.http.deps import ServicesDep
 from lab.identity import Role
 from lab.services import LabServices
 from lab.web.homes import door_for
-from lab.web.pages import redirect
-from lab.web.role_pages import RoleUser, check_csrf, render_role, sign_in_at, signed_in_as
+from lab.web.role_pages import RoleUser, check_csrf, render_role, sign_in_routes, signed_in_as
 
 DOOR = door_for("/auditor/")
 FLASH = {
@@ -110,31 +108,7 @@ def log_page(request: Request, services: LabServices, user: RoleUser, **extra) -
     )
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
-    """The sign-in form."""
-    return render_role(request, "roles/login.html", user=None, door=DOOR)
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(
-    request: Request,
-    services: ServicesDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=256)],
-) -> Response:
-    """Check the password and open the log (another role's home for others)."""
-    return await sign_in_at(request, services, DOOR, username, password)
-
-
-@router.post("/logout")
-def logout(
-    request: Request, services: ServicesDep, _: Annotated[RoleUser, Depends(checked)]
-) -> Response:
-    """End the session and return to the sign-in page."""
-    closed = redirect(DOOR.login)
-    end_session(services, closed, request.cookies.get(SESSION_COOKIE))
-    return closed
+router.include_router(sign_in_routes(DOOR, checked))
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from lab.clock import now
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.history import requests_of_bank
@@ -33,16 +34,14 @@ from lab.credit.vocabulary import ConsentState
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError
-from lab.http.browser_session import SESSION_COOKIE, end_session
 from lab.http.deps import ServicesDep
-from lab.identity.accounts import now
 from lab.logs import request_id_var
 from lab.services import LabServices
 from lab.web.homes import door_for
 from lab.web.language import language_of
 from lab.web.own_profile_view import score_view, sections
 from lab.web.pages import redirect
-from lab.web.role_pages import RoleUser, check_csrf, render_role, sign_in_at, signed_in_as
+from lab.web.role_pages import RoleUser, check_csrf, render_role, sign_in_routes, signed_in_as
 
 DOOR = door_for("/bank/")
 FLASH = {
@@ -123,29 +122,7 @@ def bank_page(
     )
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
-    """The sign-in form."""
-    return render_role(request, "roles/login.html", user=None, door=DOOR)
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(
-    request: Request,
-    services: ServicesDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=256)],
-) -> Response:
-    """Check the password and open the officer's page (another role's home for others)."""
-    return await sign_in_at(request, services, DOOR, username, password)
-
-
-@router.post("/logout")
-def logout(request: Request, services: ServicesDep, _: CheckedDep) -> Response:
-    """End the session and return to the sign-in page."""
-    closed = redirect(DOOR.login)
-    end_session(services, closed, request.cookies.get(SESSION_COOKIE))
-    return closed
+router.include_router(sign_in_routes(DOOR, checked))
 
 
 @router.get("/", response_class=HTMLResponse)

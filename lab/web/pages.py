@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from classification import Tier
-from lab.catalogue.portal_workflow.working_days import CITY_ZONE, as_utc, city_day
 from lab.catalogue.versions.decisions import VersionState
+from lab.clock import CITY_ZONE, as_utc, city_day
 from lab.errors import LabError
 from lab.http.browser_session import require_form_token, signed_in_or_sign_in
 from lab.http.deps import ServicesDep

@@ -8,19 +8,23 @@ stranded on a page they may not see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lab.errors import NotAuthenticated
 from lab.http.browser_session import (
+    SESSION_COOKIE,
     cookie_principal,
+    end_session,
     require_form_token,
     set_session_cookie,
     signed_in_or_sign_in,
 )
+from lab.http.deps import ServicesDep
 from lab.http.signin import page_refusal, password_sign_in
 from lab.identity import Principal, Role
 from lab.identity.throttle import SignInThrottled
@@ -29,7 +33,7 @@ from lab.services import LabServices
 from lab.web.error_pages import message_for_page
 from lab.web.homes import RoleDoor, home_for
 from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
-from lab.web.pages import TEMPLATES
+from lab.web.pages import TEMPLATES, redirect
 
 OTHER_DOOR = "other-door"
 
@@ -135,3 +139,33 @@ def _login_again(request: Request, door: RoleDoor, username: str, failure) -> HT
     return render_role(
         request, "roles/login.html", user=None, door=door, username=username, failure=failure
     )
+
+
+def sign_in_routes(door: RoleDoor, checked: Callable[..., RoleUser]) -> APIRouter:
+    """``door``'s sign-in form, sign-in and sign-out, the same on the bank's and the auditor's
+    pages; ``checked`` is the page's signed-in user with a checked CSRF token."""
+    router = APIRouter()
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request) -> HTMLResponse:
+        """The sign-in form."""
+        return render_role(request, "roles/login.html", user=None, door=door)
+
+    @router.post("/login", response_class=HTMLResponse)
+    async def login(
+        request: Request,
+        services: ServicesDep,
+        username: Annotated[str, Form(max_length=64)],
+        password: Annotated[str, Form(max_length=256)],
+    ) -> Response:
+        """Check the password and open the role's page (another role's home for others)."""
+        return await sign_in_at(request, services, door, username, password)
+
+    @router.post("/logout")
+    def logout(request: Request, services: ServicesDep, _: RoleUser = Depends(checked)) -> Response:
+        """End the session and return to the sign-in page."""
+        closed = redirect(door.login)
+        end_session(services, closed, request.cookies.get(SESSION_COOKIE))
+        return closed
+
+    return router

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from lab.catalogue.spreadsheet import defuse_cell, defuse_sql
 from lab.errors import InternalError
+from lab.sql_text import sql_name, sql_string
 
 BATCH_ROWS = 5_000
 MEMORY_LIMIT = "512MB"
@@ -61,7 +62,7 @@ def write_csv(source: Path, target: Path) -> None:
     """
     schema = pq.read_schema(source)
     columns = ", ".join(
-        f"{_csv_value(field)} AS {_quote(defuse_cell(field.name))}" for field in schema
+        f"{_csv_value(field)} AS {sql_name(defuse_cell(field.name))}" for field in schema
     )
     _copy(source, target, columns, "FORMAT csv, HEADER true, NULL ''")
 
@@ -71,13 +72,13 @@ def _copy(source: Path, target: Path, columns: str, options: str) -> None:
     with duckdb.connect(":memory:") as connection:
         connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         connection.execute(
-            f"COPY (SELECT {columns} FROM read_parquet({_literal(source)})) "  # noqa: S608
-            f"TO {_literal(target)} ({options})"
+            f"COPY (SELECT {columns} FROM read_parquet({sql_string(source)})) "  # noqa: S608
+            f"TO {sql_string(target)} ({options})"
         )
 
 
 def _csv_value(field: pa.Field) -> str:
-    name = _quote(field.name)
+    name = sql_name(field.name)
     if pa.types.is_floating(field.type):
         return (
             f"CASE WHEN NOT isfinite({name}) THEN NULL "
@@ -89,14 +90,6 @@ def _csv_value(field: pa.Field) -> str:
     return f"CAST({name} AS VARCHAR)"
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def write_json(source: Path, target: Path) -> None:
     """A JSON array of objects, one per row, keyed by column name, written by DuckDB.
 
@@ -105,9 +98,9 @@ def write_json(source: Path, target: Path) -> None:
     """
     schema = pq.read_schema(source)
     columns = ", ".join(
-        f"CASE WHEN isfinite({_quote(f.name)}) THEN {_quote(f.name)} END AS {_quote(f.name)}"
+        f"CASE WHEN isfinite({sql_name(f.name)}) THEN {sql_name(f.name)} END AS {sql_name(f.name)}"
         if pa.types.is_floating(f.type)
-        else _quote(f.name)
+        else sql_name(f.name)
         for f in schema
     )
     _copy(source, target, columns, "FORMAT json, ARRAY true")

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lab.errors import InternalError, InvalidInput
+from lab.sql_text import sql_name
 
 OPERATORS = ("exact", "in", "gt", "gte", "lt", "lte", "isnull", "notnull")
 _COMPARE = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -185,12 +186,12 @@ def read_rows(path: Path, query: RowQuery) -> RowPage:
     where, parameters = _where(query, available)
     keyset, key_parameters = _after(query, available)
     source = "read_parquet(?, file_row_number = true)"
-    selected = ", ".join(_quote(f.name) for f in shown)
+    selected = ", ".join(sql_name(f.name) for f in shown)
     order = ", ".join(
-        [f"{_quote(k.column)} {'DESC' if k.descending else 'ASC'} NULLS LAST" for k in query.sort]
+        [f"{sql_name(k.column)} {'DESC' if k.descending else 'ASC'} NULLS LAST" for k in query.sort]
         + ["file_row_number"]
     )
-    keys = "".join(f", {_quote(k.column)}" for k in query.sort)
+    keys = "".join(f", {sql_name(k.column)}" for k in query.sort)
     sql = (
         f"SELECT {selected or 'NULL'}{keys}, file_row_number FROM {source} "
         f"WHERE {' AND '.join([*where, *keyset]) or 'TRUE'} ORDER BY {order} "
@@ -211,10 +212,6 @@ def _connection() -> duckdb.DuckDBPyConnection:
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     connection.execute("SET threads = 2")
     return connection
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _shown_fields(query: RowQuery, available: Mapping[str, Field]) -> tuple[Field, ...]:
@@ -241,7 +238,7 @@ def _where(query: RowQuery, available: Mapping[str, Field]) -> tuple[list[str], 
         texts = [f for f in available.values() if f.type == "text"]
         if texts:
             clauses.append(
-                "(" + " OR ".join(f"contains(lower({_quote(f.name)}), ?)" for f in texts) + ")"
+                "(" + " OR ".join(f"contains(lower({sql_name(f.name)}), ?)" for f in texts) + ")"
             )
             parameters.extend([query.text.lower()] * len(texts))
         else:
@@ -250,7 +247,7 @@ def _where(query: RowQuery, available: Mapping[str, Field]) -> tuple[list[str], 
 
 
 def _clause(condition: Condition, column: Field) -> tuple[str, list[object]]:
-    name = _quote(column.name)
+    name = sql_name(column.name)
     if condition.operator in ("isnull", "notnull"):
         wanted = _flag(condition)
         is_null = wanted if condition.operator == "isnull" else not wanted
@@ -294,7 +291,7 @@ def _after(query: RowQuery, available: Mapping[str, Field]) -> tuple[list[str], 
     prefix: list[str] = []
     prefix_parameters: list[object] = []
     for key, value in zip(query.sort, keys, strict=True):
-        column = _quote(key.column)
+        column = sql_name(key.column)
         if value is not None:
             beyond = f"({column} {'<' if key.descending else '>'} ? OR {column} IS NULL)"
             alternatives.append(" AND ".join([*prefix, beyond]))

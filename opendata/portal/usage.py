@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lab.clock import now
 from lab.db.models import Dataset, PortalUsage
 from lab.errors import InvalidInput
-from lab.identity.accounts import now
 from opendata.portal.catalogue import FORMATS, dataset_id_of
 from opendata.portal.upsert import insert_for
 

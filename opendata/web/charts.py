@@ -15,10 +15,11 @@ from pathlib import Path
 import duckdb
 from markupsafe import Markup, escape
 
+from lab.sql_text import sql_name, sql_string
 from opendata.portal.catalogue import PublicDataset
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 56, 40, 16
-# SQL below is built from identifiers passed through _quote and a quoted file path; values are
+# SQL below is built from identifiers passed through sql_name and a quoted file path; values are
 # bound as parameters.
 BINS = 12
 MAX_PERIODS = 60
@@ -38,12 +39,8 @@ class Chart:
     svg: Markup
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _source(path: Path) -> str:
-    return "read_parquet('" + str(path).replace("'", "''") + "')"
+    return f"read_parquet({sql_string(path)})"
 
 
 def chart_for(dataset: PublicDataset, path: Path) -> Chart | None:
@@ -62,20 +59,20 @@ def chart_for(dataset: PublicDataset, path: Path) -> Chart | None:
 
 def _is_time(connection, path: Path, column: str) -> bool:
     (share,) = connection.execute(
-        f"SELECT avg(CASE WHEN regexp_matches({_quote(column)}, ?) THEN 1 ELSE 0 END) "  # noqa: S608 — quoted identifier
-        f"FROM (SELECT {_quote(column)} FROM {_source(path)} "
-        f"WHERE {_quote(column)} IS NOT NULL LIMIT 200)",
+        f"SELECT avg(CASE WHEN regexp_matches({sql_name(column)}, ?) THEN 1 ELSE 0 END) "  # noqa: S608 — quoted identifier
+        f"FROM (SELECT {sql_name(column)} FROM {_source(path)} "
+        f"WHERE {sql_name(column)} IS NOT NULL LIMIT 200)",
         [_DATE_LIKE],
     ).fetchone()
     return bool(share) and share >= 0.95
 
 
 def _over_time(connection, path: Path, column: str, measure: str | None) -> Chart | None:
-    value = f"avg({_quote(measure)})" if measure else "count(*)"
+    value = f"avg({sql_name(measure)})" if measure else "count(*)"
     for width in (7, 10, 13):  # month, day, hour
         rows = connection.execute(
-            f"SELECT left({_quote(column)}, {width}) AS period, {value} FROM {_source(path)} "  # noqa: S608
-            f"WHERE {_quote(column)} IS NOT NULL GROUP BY period ORDER BY period "
+            f"SELECT left({sql_name(column)}, {width}) AS period, {value} FROM {_source(path)} "  # noqa: S608
+            f"WHERE {sql_name(column)} IS NOT NULL GROUP BY period ORDER BY period "
             f"LIMIT {MAX_PERIODS + 1}"
         ).fetchall()
         if len(rows) >= 2:
@@ -89,15 +86,15 @@ def _over_time(connection, path: Path, column: str, measure: str | None) -> Char
 
 def _histogram(connection, path: Path, column: str) -> Chart | None:
     low, high = connection.execute(
-        f"SELECT min({_quote(column)}), max({_quote(column)}) FROM {_source(path)}"  # noqa: S608
+        f"SELECT min({sql_name(column)}), max({sql_name(column)}) FROM {_source(path)}"  # noqa: S608
     ).fetchone()
     if low is None or high is None or low == high:
         return None
     step = (high - low) / BINS
     counts = dict(
         connection.execute(
-            f"SELECT least(floor(({_quote(column)} - ?) / ?), {BINS - 1})::INT AS bin, count(*) "  # noqa: S608
-            f"FROM {_source(path)} WHERE {_quote(column)} IS NOT NULL GROUP BY bin",
+            f"SELECT least(floor(({sql_name(column)} - ?) / ?), {BINS - 1})::INT AS bin, count(*) "  # noqa: S608
+            f"FROM {_source(path)} WHERE {sql_name(column)} IS NOT NULL GROUP BY bin",
             [low, step],
         ).fetchall()
     )

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from lab.catalogue.portal_workflow.working_days import city_day
+from lab.clock import city_day
 from lab.errors import LabError
 from lab.form_rules import FormInvalid, TextRule
 from lab.http.browser_session import (

@@ -28,10 +28,10 @@ from lab.catalogue.portal_workflow.working_days import (
     ANSWER_WORKING_DAYS,
     AnswerClock,
     add_working_days,
-    as_utc,
 )
 from lab.catalogue.t2_extracts.column_choice import check_choice, offered_columns
 from lab.catalogue.versions.datasets import current_version
+from lab.clock import as_utc, now
 from lab.db.models import Dataset, ExtractApplication, User
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lab.form_rules import (
@@ -44,7 +44,6 @@ from lab.form_rules import (
     breaches_of,
     normalised_phone,
 )
-from lab.identity.accounts import now
 
 MIN_REASONS = 10
 # How the applicant says the approved data was used (the usage report's summary).

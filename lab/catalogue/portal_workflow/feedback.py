@@ -23,6 +23,7 @@ from lab.catalogue.portal_workflow.working_days import (
     AnswerClock,
     add_working_days,
 )
+from lab.clock import now
 from lab.db.models import PortalFeedback
 from lab.errors import Conflict, InvalidInput, NotFound
 from lab.form_rules import (
@@ -35,7 +36,6 @@ from lab.form_rules import (
     breaches_of,
     normalised_phone,
 )
-from lab.identity.accounts import now
 
 MIN_MESSAGE = 10
 MAX_MESSAGE = 4000

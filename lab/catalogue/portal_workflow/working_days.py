@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from lab.clock import CITY_ZONE, as_utc, city_day
 
 ANSWER_WORKING_DAYS = 5
-CITY_ZONE = ZoneInfo("Asia/Shanghai")
 CALENDAR_FILE = Path(__file__).with_name("work_calendar.toml")
 # 《全国年节及纪念日放假办法》: the statutory holidays with a fixed solar date.
 FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
@@ -60,16 +60,6 @@ class WorkCalendar:
 def city_calendar() -> WorkCalendar:
     """The calendar shipped with the lab (``work_calendar.toml``)."""
     return WorkCalendar.from_toml(CALENDAR_FILE.read_text(encoding="utf-8"))
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` with its UTC zone (SQLite returns naive datetimes; every stored time is UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def city_day(moment: datetime) -> date:
-    """The date in the city at ``moment``."""
-    return as_utc(moment).astimezone(CITY_ZONE).date()
 
 
 def add_working_days(start: datetime, days: int, calendar: WorkCalendar | None = None) -> datetime:

@@ -39,10 +39,10 @@ from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import current_guide, known_category
 from lab.catalogue.versions.hierarchy_store import current_hierarchies
 from lab.catalogue.versions.staged import open_staged
+from lab.clock import now
 from lab.db import transaction
 from lab.db.models import DatasetVersion
 from lab.errors import Conflict, InternalError, InvalidInput
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 PREVIEW_ROWS = 10

@@ -39,14 +39,14 @@ from lab.catalogue.t2_extracts.fingerprint import (
     row_digest,
 )
 from lab.catalogue.t2_extracts.manifests import MANIFEST_NAME, SIGNATURE_NAME, sign
-from lab.catalogue.versions.artifacts import sql_path_literal
 from lab.catalogue.versions.datasets import current_version
+from lab.clock import now
 from lab.db import row_of, transaction
 from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import Conflict, NotFound
-from lab.identity.accounts import now
 from lab.reference import code_labels
 from lab.services import LabServices
+from lab.sql_text import sql_string
 
 DATA_OBJECT = "data.parquet"
 BOM = "\ufeff".encode()
@@ -243,10 +243,10 @@ def _numbered_csv(
     published.unlink()
     with duckdb.connect() as engine:
         engine.execute(f"SET memory_limit = '{_SORT_MEMORY}'")
-        engine.execute(f"SET temp_directory = {sql_path_literal(folder / 'spill')}")
+        engine.execute(f"SET temp_directory = {sql_string(folder / 'spill')}")
         engine.execute(
-            f"COPY (SELECT * FROM read_parquet({sql_path_literal(numbered)}) "  # noqa: S608
-            f'ORDER BY "{RECORD_ID_COLUMN}") TO {sql_path_literal(ordered)} (FORMAT csv, HEADER)'
+            f"COPY (SELECT * FROM read_parquet({sql_string(numbered)}) "  # noqa: S608
+            f'ORDER BY "{RECORD_ID_COLUMN}") TO {sql_string(ordered)} (FORMAT csv, HEADER)'
         )
     numbered.unlink()
     return ordered, rows

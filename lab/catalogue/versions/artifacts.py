@@ -20,28 +20,20 @@ from lab.db.models import DpMetadata
 from lab.errors import InternalError
 from lab.publication.duckdb_cut import ROWS_PER_PASS, cut_with_duckdb
 from lab.publication.plan import CutSpec
+from lab.sql_text import sql_name, sql_string
 
 MEMORY_LIMIT = "4GB"
 # Building a restricted table keeps per-unit state (10M rows needed more than 1 GB); beyond the
 # limit DuckDB spills to a folder inside the private staging folder, removed with it.
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _connection(spill_to: Path | None = None) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     if spill_to is not None:
-        connection.execute(f"SET temp_directory = {sql_path_literal(spill_to)}")
+        connection.execute(f"SET temp_directory = {sql_string(spill_to)}")
     connection.execute("SET preserve_insertion_order = false")
     return connection
-
-
-def sql_path_literal(path: Path) -> str:
-    """``path`` as a DuckDB string literal (DuckDB takes no parameters for COPY targets)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 # Digits that a number type would change: a leading zero (codes such as 00123) or more digits
@@ -57,20 +49,22 @@ def build_open_table(staged: Path, target: Path, numeric_columns: set[str], colu
     with _connection() as connection:
         numeric_columns = {c for c in numeric_columns if not _code_like(connection, staged, c)}
     select = ", ".join(
-        f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" if c in numeric_columns else _quote(c)
+        f"TRY_CAST({sql_name(c)} AS DOUBLE) AS {sql_name(c)}"
+        if c in numeric_columns
+        else sql_name(c)
         for c in columns
     )
     with _connection() as connection:
         connection.execute(
-            f"COPY (SELECT {select} FROM read_parquet({sql_path_literal(staged)})) "
-            f"TO {sql_path_literal(target)} (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY (SELECT {select} FROM read_parquet({sql_string(staged)})) "
+            f"TO {sql_string(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
 
 
 def _code_like(connection: duckdb.DuckDBPyConnection, staged: Path, column: str) -> bool:
     row = connection.execute(
-        f"SELECT bool_or(regexp_matches({_quote(column)}, ?)) "
-        f"FROM read_parquet({sql_path_literal(staged)})",
+        f"SELECT bool_or(regexp_matches({sql_name(column)}, ?)) "
+        f"FROM read_parquet({sql_string(staged)})",
         [_CODE_LIKE],
     ).fetchone()
     if row is None:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lab.clock import now
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import InvalidInput, NotFound
-from lab.identity.accounts import now
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}[a-z0-9]$")
 

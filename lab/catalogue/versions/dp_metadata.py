@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from classification import Tier
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.db.models import DatasetVersion, DpMetadata
 from lab.errors import Conflict, InvalidInput
 from lab.gateway.domains import (
@@ -42,7 +43,6 @@ from lab.gateway.domains import (
     is_generated,
     parse_domain,
 )
-from lab.identity.accounts import now
 from lab.reference import PUBLIC_CODE_LISTS, public_code_list
 
 MAX_ROWS_PER_UNIT = 10_000

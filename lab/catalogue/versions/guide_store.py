@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from classification import Category, Guide, GuideError, NegativeEntry, load_guide
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.db import transaction
 from lab.db.models import GuideRevision
 from lab.errors import InvalidInput
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from classification import GuideError
 from classification.hierarchies import HierarchySet, load_hierarchies
 from lab.audit import AuditLog
+from lab.clock import now
 from lab.db.models import HierarchyRevision
 from lab.errors import InvalidInput
-from lab.identity.accounts import now
 
 
 def current_hierarchies(session: Session) -> HierarchySet:

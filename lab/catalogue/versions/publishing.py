@@ -29,11 +29,11 @@ from lab.catalogue.versions.decisions import VersionState
 from lab.catalogue.versions.guide_store import current_guide, known_category
 from lab.catalogue.versions.hierarchy_store import current_hierarchies
 from lab.catalogue.versions.staged import open_staged, purge
+from lab.clock import now
 from lab.db import row_of, transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict, InternalError
 from lab.gateway.spark_engine import SparkConfig
-from lab.identity.accounts import now
 from lab.publication.engine import build_on_spark, spark_for
 from lab.services import LabServices
 from lab.storage.base import VERSIONS_FOLDER

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from lab.audit import AuditLog
 from lab.catalogue.versions.decisions import VersionState
+from lab.clock import now
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import Conflict, InvalidInput, NotFound
-from lab.identity.accounts import now
 from lab.services import LabServices
 
 MIN_REASON = 10

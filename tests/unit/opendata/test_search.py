@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from lab.clock import now
 from lab.db import transaction
 from lab.db.models import Dataset
 from lab.errors import InvalidInput
-from lab.identity.accounts import now
 from lab.services import LabServices
 from opendata.portal.search import SearchQuery, normalise, search
 from opendata.portal.usage import record_view

@@ -121,7 +121,7 @@ def test_a_pinned_public_key_defeats_a_replaced_key_file(home: Path) -> None:
     original = json.loads((home / "objects" / checkpoint_key(3)).read_text())["public_key"]
     with sqlite3.connect(home / "lab.db") as db:
         db.execute("DELETE FROM audit_entries WHERE seq > 1")
-    (home / "secrets" / "audit-signing-key.pem").unlink()
+    (home / "secrets" / "signing-keys.json").unlink()  # the audit key lives there
     for stale in (home / "objects" / "audit" / "checkpoints").iterdir():
         stale.unlink()  # possible on a local disk; S3 object lock would refuse it
     written = datalab(home, "audit", "checkpoint")

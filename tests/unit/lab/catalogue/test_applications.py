@@ -20,7 +20,8 @@ from lab.catalogue.portal_workflow.applications import (
     return_incomplete,
     submit_application,
 )
-from lab.catalogue.portal_workflow.working_days import CITY_ZONE, working_days_between
+from lab.catalogue.portal_workflow.working_days import working_days_between
+from lab.clock import CITY_ZONE
 from lab.db import transaction
 from lab.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lab.identity.accounts import get_user

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from lab.catalogue.portal_workflow.working_days import (
-    CITY_ZONE,
     AnswerClock,
     WorkCalendar,
     add_working_days,
     city_calendar,
     working_days_between,
 )
+from lab.clock import CITY_ZONE
 
 FRIDAY = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Qingdao
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

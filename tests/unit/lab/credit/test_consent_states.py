@@ -10,13 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lab.clock import now
 from lab.credit import access
 from lab.credit import consent as consents
 from lab.credit.access import ProfileRequest, answer_profile_request
 from lab.credit.vocabulary import ConsentState
 from lab.db import transaction
 from lab.db.models import CreditConsent, Organisation
-from lab.identity.accounts import now
 from tests.unit.lab.credit.conftest import BANK, CreditWorld, ask, grant
 
 TERMS = {"purpose": "renewal", "scopes": ["tax"], "level": "verify"}

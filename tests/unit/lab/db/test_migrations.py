@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import JSON, DateTime, column, insert, select, table
 
+from lab.clock import now
 from lab.db import make_engine, session_factory, transaction, upgrade
 from lab.db.migrate import current_revision, head_revision
 from lab.db.models import Base, Dataset, DatasetVersion
-from lab.identity.accounts import now
 
 
 def test_upgrade_reaches_head_and_matches_models(database_url: str) -> None:

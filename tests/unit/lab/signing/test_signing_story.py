@@ -23,7 +23,6 @@ from lab.credit.consent import receipt_of
 from lab.credit.signing import lab_signer, verify_receipt
 from lab.db.models import CreditConsent
 from lab.errors import IntegrityError
-from lab.private_files import make_private_dir
 from lab.services import LabServices, open_services
 from lab.settings import LabSettings
 from lab.signing import CONSENT_KEY, MANIFEST_KEY, key_id_of
@@ -31,6 +30,7 @@ from lab.signing.legacy import derived_manifest_key
 from tests.unit.lab.catalogue.conditional import approved_application, publish_conditional
 from tests.unit.lab.catalogue.test_tracing import _issue
 from tests.unit.lab.cli.shell import datalab
+from tests.unit.lab.signing.legacy_pem import write_pem
 
 CONSENT = {
     "consent_id": "cst_0042",
@@ -142,16 +142,7 @@ def test_manifest_of_the_derived_key_still_verifies_after_the_change_and_rotatio
 def test_consent_pem_of_an_existing_deployment_is_imported_as_the_active_key(tmp_path) -> None:
     """Receipts signed with the old PEM key (old byte form) verify, and the kid does not change."""
     pem_key = Ed25519PrivateKey.generate()
-    pem = tmp_path / "home" / "secrets" / "credit-signing-key.pem"
-    make_private_dir(pem.parent)
-    pem.write_bytes(
-        pem_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    pem.chmod(0o600)
+    write_pem(tmp_path / "home" / "secrets" / "credit-signing-key.pem", pem_key)
     public = pem_key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
