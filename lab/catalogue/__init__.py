@@ -8,5 +8,7 @@
   leaked copy back to its download.
 * ``portal_workflow`` — what the portal's visitors start: applications for T2 data, suggestions
   and corrections, and the working-day clock that times the answers.
+* ``dictionary``      — a dataset's data dictionary: each column's description, unit and code
+  list, read from a steward's CSV or JSON sidecar.
 * ``spreadsheet``     — cells defused before they reach any CSV or XLSX file the lab writes.
 """
