@@ -15,8 +15,6 @@ from lab.catalogue.portal_workflow.applications import (
     DEFAULT_ACCESS_DAYS,
     FORM_FIELDS,
     MAX_ACCESS_DAYS,
-    PLEDGE_ITEMS,
-    STATE_LABELS,
     ApplicationForm,
     ApplicationState,
     SecurityPledge,
@@ -28,7 +26,6 @@ from lab.catalogue.portal_workflow.applications import (
     return_incomplete,
 )
 from lab.catalogue.portal_workflow.feedback import (
-    KIND_LABELS,
     answer_feedback,
     feedback_clock,
     open_feedback,
@@ -38,10 +35,20 @@ from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import InvalidInput, LabError
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.params import IdPath
+from lab.web.language import language_of
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
+from lab.web.steward_text import (
+    APPLICATION_STATES,
+    CREDIT_CODE,
+    FEEDBACK_KINDS,
+    FORM_FIELD_NAMES,
+    PLEDGE_NAMES,
+    application_gaps,
+)
 
 router = APIRouter()
 QUEUE = "/steward/applications"
+FEEDBACK = "/steward/feedback"
 
 
 @router.get("/applications", response_class=HTMLResponse)
@@ -59,9 +66,10 @@ def queue(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
         request,
         "applications.html",
         steward,
+        page=QUEUE,
         waiting=[(a, db.get(Dataset, a.dataset_id), clock(a)) for a in waiting],
         answered=[(a, db.get(Dataset, a.dataset_id), clock(a)) for a in answered],
-        labels=STATE_LABELS,
+        labels=APPLICATION_STATES,
     )
 
 
@@ -82,14 +90,16 @@ def application_page(
         request,
         "application.html",
         steward,
+        page=f"{QUEUE}/{application_id}",
         application=application,
         applicant=db.get(User, application.applicant_id),
         dataset=db.get(Dataset, application.dataset_id),
         clock=clock(application),
-        labels=STATE_LABELS,
-        form_fields=FORM_FIELDS,
-        pledge_items=PLEDGE_ITEMS,
-        gaps=form.missing() + pledge.missing(),
+        labels=APPLICATION_STATES,
+        form_fields=FORM_FIELD_NAMES,
+        credit_code=CREDIT_CODE,
+        pledge_items=PLEDGE_NAMES,
+        gaps=application_gaps(language_of(request), form, pledge),
         downloads=downloads,
         default_days=DEFAULT_ACCESS_DAYS,
         max_days=MAX_ACCESS_DAYS,
@@ -139,7 +149,9 @@ def answer(
 def feedback(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
     """Visitors' suggestions and corrections, open ones first, with their clocks."""
     notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
-    return render(request, "feedback.html", steward, notes=notes, kinds=KIND_LABELS)
+    return render(
+        request, "feedback.html", steward, page=FEEDBACK, notes=notes, kinds=FEEDBACK_KINDS
+    )
 
 
 @router.post("/feedback/{feedback_id}/answer", response_class=HTMLResponse)
@@ -164,6 +176,12 @@ def answer_note(
     except LabError as exc:
         notes = [(row, feedback_clock(row)) for row in open_feedback(db)]
         return render(
-            request, "feedback.html", steward, failure=exc, notes=notes, kinds=KIND_LABELS
+            request,
+            "feedback.html",
+            steward,
+            page=FEEDBACK,
+            failure=exc,
+            notes=notes,
+            kinds=FEEDBACK_KINDS,
         )
-    return redirect("/steward/feedback", "answered")
+    return redirect(FEEDBACK, "answered")

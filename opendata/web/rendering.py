@@ -133,7 +133,9 @@ def render(
         "visitor": who,
         "visitor_home": home_for(who),
         "csrf_token": csrf_of(request, services),
-        "error": message_for_page(lang, failure.http_status, failure.message) if failure else None,
+        "error": message_for_page(lang, failure.http_status, failure.message, failure.code)
+        if failure
+        else None,
         "path": request.url.path,
     }
     status = failure.http_status if failure else status_code
