@@ -124,7 +124,7 @@ def _evidence(say: _Say, evidence: str) -> Markup | None:
         return escape(
             say(
                 f"自由文本中嵌有 {found['n']} 个{NOUNS_ZH[kind]}"
-                f"（首次出现在第 {found['rows']} 行；"
+                f"（见第 {found['rows']} 行等；"
                 f"已扫描全部 {found['m']} 行）",
                 evidence,
             )

@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from classification import Tier
+from classification.engine import classify_frame
+from classification.guide import load_guide
 from lab.catalogue.portal_workflow.applications import submit_application
 from lab.catalogue.portal_workflow.feedback import FeedbackKind, FeedbackNote, submit_feedback
 from lab.catalogue.versions.datasets import get_version
@@ -91,6 +94,7 @@ def world(sqlite_lab: LabServices, tmp_path) -> dict[str, int]:
     publish_conditional(sqlite_lab, tmp_path, "annual-bands")
     add_applicant(sqlite_lab, "alice")
     people = ingested(sqlite_lab, tables.person_table(tmp_path), "people")
+    rejected = ingested(sqlite_lab, tables.prohibited_table(tmp_path), "accounts")
     (tmp_path / "t2").mkdir()
     t2 = ingested(sqlite_lab, write_people(tmp_path / "t2"), "people-t2")
     with transaction(sqlite_lab.sessions) as session:
@@ -141,7 +145,7 @@ def world(sqlite_lab: LabServices, tmp_path) -> dict[str, int]:
             reason="评分与本企业实际经营情况不符，请核实。",
             actor="firm",
         )
-    return {"people": people, "t2": t2}
+    return {"people": people, "t2": t2, "rejected": rejected}
 
 
 def pages(world: dict[str, int]) -> list[str]:
@@ -151,6 +155,7 @@ def pages(world: dict[str, int]) -> list[str]:
         "/steward/datasets",
         f"/steward/versions/{world['people']}",
         f"/steward/versions/{world['t2']}",
+        f"/steward/versions/{world['rejected']}",
         "/steward/applications",
         "/steward/applications/1",
         "/steward/feedback",
@@ -259,3 +264,32 @@ def test_unknown_reasons_stay_as_stored_and_known_ones_name_the_category() -> No
     assert not CJK.search(visible(str(english), "zh-CN"))
     odd = reason_in("zh", "something new & strange", None)
     assert odd == '<span lang="en">something new &amp; strange</span>'
+
+
+def _frames(folder) -> dict[str, pd.DataFrame]:
+    made = {}
+    for name in ("open_table", "monthly_table", "person_table", "prohibited_table"):
+        (folder / name).mkdir()
+        made[name] = pd.read_csv(getattr(tables, name)(folder / name), dtype=str)
+    made["small cells"] = pd.DataFrame({"街道": ["甲", "乙", "丙"], "人数": ["3", "120", "0"]})
+    made["no small cells"] = pd.DataFrame({"街道": ["甲", "乙"], "人数": ["30", "0"]})
+    made["free text"] = pd.DataFrame({"备注": ["联系 13800000001", "无", "—"] * 5})
+    made["wrong values"] = pd.DataFrame({"手机": ["abc", "def", "ghi"]})
+    return made
+
+
+def test_every_reason_the_classifier_writes_is_said_in_both_languages(tmp_path) -> None:
+    """Each reason shape the classifier writes (scope, tier, cue, values, free text, a cue the
+    values contradict, negative list, small cells, combinations) is read back: none falls back
+    to the stored English, English holds no unmarked Chinese, Chinese no English sentence."""
+    guide = load_guide()
+    said = 0
+    for name, frame in _frames(tmp_path).items():
+        found = classify_frame(frame, guide=guide)
+        for reason in [*found.reasons, *(r for c in found.columns for r in c.reasons)]:
+            chinese, english = reason_in("zh", reason, guide), reason_in("en", reason, guide)
+            assert 'lang="en"' not in chinese, (name, reason)
+            assert not CJK.search(visible(str(english), "zh-CN")), (name, english)
+            assert not ENGLISH_SENTENCE.search(visible(str(chinese), "en")), (name, chinese)
+            said += 1
+    assert said > 30
