@@ -15,9 +15,7 @@ from lab.catalogue.portal_workflow.applications import (
     DEFAULT_ACCESS_DAYS,
     FORM_FIELDS,
     MAX_ACCESS_DAYS,
-    PLEDGE_ITEMS,
     REASONS_RULE,
-    STATE_LABELS,
     ApplicationForm,
     ApplicationState,
     SecurityPledge,
@@ -30,7 +28,6 @@ from lab.catalogue.portal_workflow.applications import (
 )
 from lab.catalogue.portal_workflow.feedback import (
     ANSWER_RULE,
-    KIND_LABELS,
     answer_feedback,
     feedback_clock,
     open_feedback,
@@ -40,10 +37,20 @@ from lab.db.models import Dataset, ExtractDownload, User
 from lab.errors import InvalidInput, LabError
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.params import IdPath
+from lab.web.language import language_of
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
+from lab.web.steward_text import (
+    APPLICATION_STATES,
+    CREDIT_CODE,
+    FEEDBACK_KINDS,
+    FORM_FIELD_NAMES,
+    PLEDGE_NAMES,
+    application_gaps,
+)
 
 router = APIRouter()
 QUEUE = "/steward/applications"
+FEEDBACK = "/steward/feedback"
 
 
 @router.get("/applications", response_class=HTMLResponse)
@@ -61,9 +68,10 @@ def queue(request: Request, db: DbDep, steward: StewardPageDep) -> HTMLResponse:
         request,
         "applications.html",
         steward,
+        page=QUEUE,
         waiting=[(a, db.get(Dataset, a.dataset_id), clock(a)) for a in waiting],
         answered=[(a, db.get(Dataset, a.dataset_id), clock(a)) for a in answered],
-        labels=STATE_LABELS,
+        labels=APPLICATION_STATES,
     )
 
 
@@ -84,14 +92,16 @@ def application_page(
         request,
         "application.html",
         steward,
+        page=f"{QUEUE}/{application_id}",
         application=application,
         applicant=db.get(User, application.applicant_id),
         dataset=db.get(Dataset, application.dataset_id),
         clock=clock(application),
-        labels=STATE_LABELS,
-        form_fields=FORM_FIELDS,
-        pledge_items=PLEDGE_ITEMS,
-        gaps=form.missing() + pledge.missing(),
+        labels=APPLICATION_STATES,
+        form_fields=FORM_FIELD_NAMES,
+        credit_code=CREDIT_CODE,
+        pledge_items=PLEDGE_NAMES,
+        gaps=application_gaps(language_of(request), form, pledge),
         downloads=downloads,
         default_days=DEFAULT_ACCESS_DAYS,
         reasons_rule=REASONS_RULE,
@@ -151,8 +161,9 @@ def _feedback_page(request: Request, db, steward, typed=None, **extra) -> HTMLRe
         request,
         "feedback.html",
         steward,
+        page=FEEDBACK,
         notes=notes,
-        kinds=KIND_LABELS,
+        kinds=FEEDBACK_KINDS,
         answer_rule=ANSWER_RULE,
         typed=typed or {},
         **extra,
@@ -180,4 +191,4 @@ def answer_note(
             )
     except LabError as exc:
         return _feedback_page(request, db, steward, failure=exc, typed={feedback_id: answer_text})
-    return redirect("/steward/feedback", "answered")
+    return redirect(FEEDBACK, "answered")

@@ -17,19 +17,24 @@ from lab.credit.cards import active_card
 from lab.credit.disputes import answer_dispute, days_left, open_disputes
 from lab.credit.drift import recent_checks
 from lab.credit.item_names import item_name
-from lab.credit.limits import recent_alarms
+from lab.credit.limits import DENIAL_SHARE, MANY_ENTERPRISES, recent_alarms
 from lab.credit.repairs import decide_repair, repairs_awaiting
 from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError, NotFound
 from lab.http.deps import DbDep, ServicesDep
 from lab.http.params import IdPath
+from lab.web.language import language_of
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
 
 router = APIRouter(prefix="/credit")
 PAGE = "/steward/credit"
 ALARMS_SHOWN = 50
 CHECKS_SHOWN = 10
+ALARM_KINDS = {
+    DENIAL_SHARE: ("拒绝率过高", "Too many refusals"),
+    MANY_ENTERPRISES: ("查询企业过多", "Too many enterprises queried"),
+}
 
 
 def _card(db: Session) -> dict | None:
@@ -41,12 +46,21 @@ def _card(db: Session) -> dict | None:
 
 def credit_page(request: Request, db: Session, steward: SignedIn, **extra: Any):
     """The steward's credit page: open disputes, repairs awaiting a decision, recent alarms."""
-    disputes = [(d, days_left(d), item_name(d.item, "zh")) for d in open_disputes(db)]
+    lang = language_of(request)
+    disputes = [(d, days_left(d), item_name(d.item, lang)) for d in open_disputes(db)]
+
+    def item_label(key: str) -> str:
+        named = item_name(key, lang)
+        return "" if named == key else named
+
     alarms = [(a, db.get(Organisation, a.bank_org_id)) for a in recent_alarms(db, ALARMS_SHOWN)]
     return render(
         request,
         "credit.html",
         steward,
+        page=PAGE,
+        alarm_kinds=ALARM_KINDS,
+        item_label=item_label,
         disputes=disputes,
         repairs=repairs_awaiting(db),
         alarms=alarms,

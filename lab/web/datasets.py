@@ -26,7 +26,13 @@ def list_page(
     with services.sessions() as session:
         datasets = published_datasets(session)
     return render(
-        request, "datasets.html", steward, datasets=datasets, min_reason=MIN_REASON, **extra
+        request,
+        "datasets.html",
+        steward,
+        page=PAGE,
+        datasets=datasets,
+        min_reason=MIN_REASON,
+        **extra,
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from lab.web.domain_messages import message_in
 from lab.web.language import language_of, pick
 from lab.web.site_templates import render_site
 
@@ -101,11 +102,12 @@ _OTHER = StatusText(
 
 
 def shown_detail(lang: str, message: str) -> str | None:
-    """The lab's own message, where it suits the page: English pages show it, Chinese pages
-    only when it is written in Chinese (developer English never reaches a Chinese page)."""
+    """The lab's own message, where it suits the page: Chinese pages only when it is written in
+    Chinese (developer English never reaches a Chinese page), English pages only when it holds
+    no Chinese."""
     if not message:
         return None
-    return message if lang == "en" or _CJK.search(message) else None
+    return message if (lang == "en") != bool(_CJK.search(message)) else None
 
 
 def error_page(
@@ -131,7 +133,12 @@ def error_page(
     )
 
 
-def message_for_page(lang: str, status: int, message: str) -> str:
-    """What a page shows inline for a caller error: the lab's message where it suits the page
+def message_for_page(lang: str, status: int, message: str, code: str = "") -> str:
+    """What a page shows inline for a caller error: the domain message in the page's language
+    (``lab.web.domain_messages``), else the lab's message where it suits the page
     (``shown_detail``), else the status's explanation in the page's language."""
-    return shown_detail(lang, message) or pick(lang, *STATUS_TEXTS.get(status, _OTHER).text)
+    return (
+        message_in(lang, code, message)
+        or shown_detail(lang, message)
+        or pick(lang, *STATUS_TEXTS.get(status, _OTHER).text)
+    )

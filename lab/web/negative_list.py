@@ -10,7 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from lab.catalogue.versions.guide_store import current_guide, list_negative, unlist_negative
 from lab.errors import LabError
 from lab.http.deps import DbDep, ServicesDep
+from lab.web.language import language_of
 from lab.web.pages import SignedIn, StewardFormDep, StewardPageDep, redirect, render
+from lab.web.steward_text import category_name
 
 router = APIRouter(prefix="/negative-list")
 PAGE = "/steward/negative-list"
@@ -18,7 +20,16 @@ PAGE = "/steward/negative-list"
 
 def list_page(request: Request, db: DbDep, steward: SignedIn, **extra: Any) -> HTMLResponse:
     """The page (``extra``: a failure to show and the fields entered)."""
-    return render(request, "negative_list.html", steward, guide=current_guide(db), **extra)
+    lang, guide = language_of(request), current_guide(db)
+    return render(
+        request,
+        "negative_list.html",
+        steward,
+        page=PAGE,
+        guide=guide,
+        category_name=lambda code: category_name(lang, code, guide),
+        **extra,
+    )
 
 
 @router.get("", response_class=HTMLResponse)

@@ -19,46 +19,92 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from classification import Tier
-from lab.catalogue.versions.decisions import VersionState
 from lab.clock import CITY_ZONE, as_utc, city_day
 from lab.errors import LabError
 from lab.http.browser_session import require_form_token, signed_in_or_sign_in
 from lab.http.deps import ServicesDep
 from lab.identity import Principal, Role
+from lab.web.error_pages import message_for_page
+from lab.web.language import HTML_LANG, language_of, pick, remember_language, switch_url
+from lab.web.steward_text import VERSION_STATES
 
 LOGIN_PATH = "/steward/login"
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-TEMPLATES.env.globals["state_labels"] = {
-    VersionState.PROPOSED: "待决定",
-    VersionState.DECIDED: "已决定，待发布",
-    VersionState.PUBLISHED: "已发布",
-    VersionState.SUPERSEDED: "已被新版本取代",
-    VersionState.REJECTED: "已拒绝（T5，数据未保存）",
-    VersionState.WITHDRAWN: "已撤回，不再提供",
-}
+TEMPLATES.env.globals["state_labels"] = VERSION_STATES
 TEMPLATES.env.filters["day"] = lambda moment: city_day(moment).isoformat() if moment else ""
 TEMPLATES.env.filters["city_time"] = lambda moment: city_time(moment) if moment else ""
 TEMPLATES.env.globals["decidable_tiers"] = (Tier.T1, Tier.T2, Tier.T3, Tier.T4)
 
-FLASH = {
-    "ingested": "文件已接收，系统已给出分级建议，请审核。",
-    "rejected": "该文件被判定为 T5（禁止·不予开放）：已拒绝，暂存文件已清除，仅保留审计记录。",
-    "decided": "分级决定已记录，并已写入审计日志。",
-    "dp-saved": "差分隐私元数据已保存，并已写入审计日志。",
-    "published": "已按决定的级别发布，原版本已被取代。",
-    "deidentified": "脱敏方案已选定并写入审计日志；发布时按此方案生成抽取件。",
-    "listed": "已加入负面清单，新的分级指南版本立即生效。",
-    "unlisted": "已从负面清单移除，新的分级指南版本立即生效。",
-    "project-approved": "项目已批准，预算已生效，并已写入审计日志。",
-    "project-rejected": "项目已拒绝，理由已记录并写入审计日志。",
-    "cap-set": "机构级预算上限已调整，并已写入审计日志。",
-    "answered": "答复已记录，并已写入审计日志；申请人可在门户查看。",
-    "dispute-answered": "异议答复已记录，该项不再标注为异议，并已写入审计日志。",
-    "repair-approved": "已准予信用修复：该处罚已从该企业的信用画像中移除，并已写入审计日志。",
-    "repair-rejected": "已不予信用修复，理由已记录并写入审计日志。",
-    "withdrawn": "数据集已撤回：门户、API 和沙箱从此刻起都不再提供，已写入审计日志。",
-    "other-door": "您的账号是数据管理员，已为您打开数据管理员主页。",
+FLASH: dict[str, tuple[str, str]] = {
+    "ingested": (
+        "文件已接收，系统已给出分级建议，请审核。",
+        "File received; the system has proposed a tier. Please review it.",
+    ),
+    "rejected": (
+        "该文件被判定为 T5（禁止·不予开放）：已拒绝，暂存文件已清除，仅保留审计记录。",
+        "Classified T5 (prohibited): rejected, the staged file erased; only the audit record kept.",
+    ),
+    "decided": (
+        "分级决定已记录，并已写入审计日志。",
+        "The tier decision was recorded and written to the audit log.",
+    ),
+    "dp-saved": (
+        "差分隐私元数据已保存，并已写入审计日志。",
+        "The differential-privacy metadata was saved and written to the audit log.",
+    ),
+    "published": (
+        "已按决定的级别发布，原版本已被取代。",
+        "Published at the decided tier; the previous version is superseded.",
+    ),
+    "deidentified": (
+        "脱敏方案已选定并写入审计日志；发布时按此方案生成抽取件。",
+        "De-identification chosen and audited; publication builds the extract with it.",
+    ),
+    "listed": (
+        "已加入负面清单，新的分级指南版本立即生效。",
+        "Added to the negative list; a new guide version is in force at once.",
+    ),
+    "unlisted": (
+        "已从负面清单移除，新的分级指南版本立即生效。",
+        "Removed from the negative list; a new guide version is in force at once.",
+    ),
+    "project-approved": (
+        "项目已批准，预算已生效，并已写入审计日志。",
+        "Project approved; its budgets are in force and the decision is in the audit log.",
+    ),
+    "project-rejected": (
+        "项目已拒绝，理由已记录并写入审计日志。",
+        "Project rejected; the reason is recorded and in the audit log.",
+    ),
+    "cap-set": (
+        "机构级预算上限已调整，并已写入审计日志。",
+        "The organisation's budget cap was changed and written to the audit log.",
+    ),
+    "answered": (
+        "答复已记录，并已写入审计日志；申请人可在门户查看。",
+        "Answer recorded and audited; the applicant sees it on the portal.",
+    ),
+    "dispute-answered": (
+        "异议答复已记录，该项不再标注为异议，并已写入审计日志。",
+        "Dispute answered and audited; the item is no longer flagged.",
+    ),
+    "repair-approved": (
+        "已准予信用修复：该处罚已从该企业的信用画像中移除，并已写入审计日志。",
+        "Credit repair granted and audited: the penalty left the enterprise's credit profile.",
+    ),
+    "repair-rejected": (
+        "已不予信用修复，理由已记录并写入审计日志。",
+        "Credit repair refused; the reasons are recorded and in the audit log.",
+    ),
+    "withdrawn": (
+        "数据集已撤回：门户、API 和沙箱从此刻起都不再提供，已写入审计日志。",
+        "Dataset withdrawn and audited: the portal, API and sandbox stop serving it now.",
+    ),
+    "other-door": (
+        "您的账号是数据管理员，已为您打开数据管理员主页。",
+        "Your account is a data steward's; the steward's home was opened for you.",
+    ),
 }
 
 
@@ -107,25 +153,38 @@ def render(
     steward: SignedIn | None,
     *,
     failure: LabError | None = None,
+    page: str = "/steward/",
     **context: Any,
 ) -> HTMLResponse:
-    """A page with the layout's context: the steward (and CSRF token), a flash, an error.
+    """A page in the visitor's language (Chinese unless switched; the switch is remembered in
+    the cookie) with the layout's context: the steward (and CSRF token), a flash, an error.
 
-    ``failure`` is a caller error to show inline, with its status; server faults re-raise.
+    ``failure`` is a caller error to show inline, in the page's language, with its status;
+    server faults re-raise. ``page`` is where the language switch leads from a form's answer.
     """
     if failure is not None and failure.http_status >= 500:
         raise failure
+    lang = language_of(request)
+    done = FLASH.get(request.query_params.get("done", ""))
     shared = {
         "steward": steward,
-        "flash": FLASH.get(request.query_params.get("done", "")),
-        "error": failure.message if failure else None,
+        "lang": lang,
+        "html_lang": HTML_LANG[lang],
+        "tr": lambda chinese, english: pick(lang, chinese, english),
+        "switch_url": switch_url(request, lang, page),
+        "flash": pick(lang, *done) if done else None,
+        "error": message_for_page(lang, failure.http_status, failure.message, failure.code)
+        if failure
+        else None,
     }
-    return TEMPLATES.TemplateResponse(
+    response = TEMPLATES.TemplateResponse(
         request,
         f"steward/{template}",
         {**shared, **context},
         status_code=failure.http_status if failure else 200,
     )
+    remember_language(request, response)
+    return response
 
 
 def redirect(path: str, done: str | None = None) -> RedirectResponse:

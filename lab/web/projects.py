@@ -38,6 +38,7 @@ from lab.web.pages import (
     redirect,
     render,
 )
+from lab.web.steward_text import PROJECT_STATES
 
 router = APIRouter(prefix="/projects")
 PAGE = "/steward/projects"
@@ -65,6 +66,8 @@ def projects_page(request: Request, db: Session, steward: SignedIn, **extra: Any
         request,
         "projects.html",
         steward,
+        page=PAGE,
+        project_states=PROJECT_STATES,
         rows=rows,
         default_delta=DEFAULT_DELTA_PER_DATASET,
         **extra,

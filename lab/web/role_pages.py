@@ -98,7 +98,8 @@ def render_role(
     }
     if failure is not None:
         status = getattr(failure, "http_status", 400)
-        shared["error"] = message_for_page(lang, status, getattr(failure, "message", ""))
+        message, code = getattr(failure, "message", ""), getattr(failure, "code", "")
+        shared["error"] = message_for_page(lang, status, message, code)
     response = TEMPLATES.TemplateResponse(
         request, template, {**shared, **context}, status_code=status
     )

@@ -17,6 +17,7 @@ from lab.http.deps import ServicesDep
 from lab.http.signin import page_refusal, password_sign_in
 from lab.identity.throttle import SignInThrottled
 from lab.web.homes import door_for
+from lab.web.language import language_of, pick
 from lab.web.pages import LOGIN_PATH, StewardFormDep, redirect, render
 from lab.web.role_pages import landing_after
 
@@ -28,7 +29,7 @@ router = APIRouter()
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "login.html", None)
+    return render(request, "login.html", None, page=LOGIN_PATH)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -44,12 +45,17 @@ async def login(
         minted = await password_sign_in(request, services, username, password)
     except SignInThrottled as refusal:
         failure = page_refusal(refusal)
-        page = render(request, "login.html", None, failure=failure, username=username)
-        page.headers.update(refusal.headers)
-        return page
+        answer = render(
+            request, "login.html", None, failure=failure, username=username, page=LOGIN_PATH
+        )
+        answer.headers.update(refusal.headers)
+        return answer
     except NotAuthenticated:
-        refused = NotAuthenticated("用户名或密码错误。")
-        return render(request, "login.html", None, failure=refused, username=username)
+        wrong = pick(language_of(request), "用户名或密码错误。", "Wrong username or password.")
+        refused = NotAuthenticated(wrong)
+        return render(
+            request, "login.html", None, failure=refused, username=username, page=LOGIN_PATH
+        )
     opened = redirect(landing_after(services, minted, STEWARD_DOOR))
     set_session_cookie(opened, services.settings, minted)
     return opened

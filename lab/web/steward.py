@@ -20,6 +20,7 @@ from lab.api.schemas.steward import VersionDetailOut, VersionSummaryOut
 from lab.catalogue.versions.datasets import DatasetMeta, get_version
 from lab.catalogue.versions.decisions import MIN_JUSTIFICATION, VersionState, decide
 from lab.catalogue.versions.dp_metadata import MAX_ROWS_PER_UNIT, set_dp_metadata
+from lab.catalogue.versions.guide_store import current_guide
 from lab.catalogue.versions.publishing import publish
 from lab.catalogue.versions.version_queries import version_under_review, versions_in_state
 from lab.db import transaction
@@ -37,7 +38,9 @@ from lab.web import (
     projects,
     signin,
 )
+from lab.web.classification_reasons import reason_in
 from lab.web.forms import dp_declaration
+from lab.web.language import language_of
 from lab.web.pages import (
     SignedIn,
     StewardFormDep,
@@ -45,6 +48,7 @@ from lab.web.pages import (
     redirect,
     render,
 )
+from lab.web.steward_text import category_name
 
 router = APIRouter(prefix="/steward", include_in_schema=False)
 router.include_router(signin.router)
@@ -60,11 +64,15 @@ def review_page(
     request: Request, db: DbDep, steward: SignedIn, version_id: int, **extra: Any
 ) -> HTMLResponse:
     """The review page of one version (``extra``: a failure to show, the justification typed)."""
+    lang, guide = language_of(request), current_guide(db)
     return render(
         request,
         "review.html",
         steward,
+        page=f"/steward/versions/{version_id}",
         version=VersionDetailOut.of_review(version_under_review(db, version_id)),
+        category_name=lambda code: category_name(lang, code, guide),
+        reason_text=lambda reason: reason_in(lang, reason, guide),
         code_lists=sorted(PUBLIC_CODE_LISTS),
         min_justification=MIN_JUSTIFICATION,
         max_rows_per_unit=MAX_ROWS_PER_UNIT,
@@ -175,7 +183,9 @@ def upload_page(
 ) -> HTMLResponse:
     """The upload page (``extra``: a failure to show and the fields entered)."""
     limit_mb = services.settings.ingest_max_bytes / 1024**2
-    return render(request, "upload.html", steward, limit_mb=limit_mb, **extra)
+    return render(
+        request, "upload.html", steward, page="/steward/upload", limit_mb=limit_mb, **extra
+    )
 
 
 @router.post("/upload", response_class=HTMLResponse)

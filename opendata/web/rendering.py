@@ -163,7 +163,7 @@ def _shown_failure(lang: str, failure: LabError | None) -> str | None:
         return None
     if isinstance(failure, FormInvalid):
         return failure.summary.text(lang)
-    return message_for_page(lang, failure.http_status, failure.message)
+    return message_for_page(lang, failure.http_status, failure.message, failure.code)
 
 
 def _field_errors(lang: str, failure: LabError | None) -> dict[str, str]:

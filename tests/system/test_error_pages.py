@@ -268,13 +268,14 @@ def test_robots_and_favicon(site: Site) -> None:
 
 
 def test_portal_pages_keep_developer_english_off_chinese_pages(site: Site) -> None:
-    """A portal page's inline error is Chinese on a Chinese page, the lab's detail in English."""
+    """A portal page's inline error is the domain's message said in the page's language
+    (``lab.web.domain_messages``): Chinese on a Chinese page, English on an English one."""
     with httpx.Client(base_url=site.url, headers=BROWSER) as client:
         chinese = client.get("/datasets/tax-monthly")
         assert chinese.status_code == 404 and "no open dataset" not in chinese.text
-        assert "没有这个页面或数据集" in chinese.text
+        assert "没有开放数据集“tax-monthly”" in chinese.text
         english = client.get("/datasets/tax-monthly?lang=en")
-        assert "no open dataset &#39;tax-monthly&#39;" in english.text
+        assert "No open dataset &#39;tax-monthly&#39;" in english.text
 
 
 def test_conflict_on_a_steward_form_is_a_page(site: Site) -> None:

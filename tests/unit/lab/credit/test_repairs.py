@@ -216,7 +216,7 @@ def test_steward_page_answers_disputes_and_decides_repairs(repair_world) -> None
         short = post(
             browser, f"{PAGE}/repairs/{rejected_id}/reject", {"csrf_token": token, "reasons": "不"}
         )
-        assert short.status_code == 400 and "at least 10" in short.text
+        assert short.status_code == 400 and "至少 10 个字" in short.text
         after = browser.get(f"{PAGE}?done=repair-approved").text
     assert "准予信用修复" in after and f"#{approved_id} " not in after
     assert f"#{rejected_id} " in after and f"#{dispute.id} {code}" not in after

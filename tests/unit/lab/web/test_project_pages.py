@@ -87,7 +87,7 @@ def test_bad_input_is_shown_inline_and_changes_nothing(client) -> None:
     browser, lab = client
     csrf = csrf_of(browser, PAGE)
     bad = post(browser, f"{PAGE}/1/approve", {"csrf_token": csrf, "epsilon:tax": "lots"})
-    assert bad.status_code == 400 and "ε must be a number" in bad.text
+    assert bad.status_code == 400 and "ε 须为数字" in bad.text
     empty = post(browser, f"{PAGE}/1/approve", {"csrf_token": csrf, "epsilon:tax": ""})
     assert empty.status_code == 400
     with lab.sessions() as s:
@@ -116,7 +116,7 @@ def test_page_shows_and_changes_the_organisation_caps(client) -> None:
     assert "unit:category:ENTERPRISE_ID" in page
     csrf = csrf_of(browser, PAGE)
     too_much = post(browser, f"{PAGE}/2/approve", {"csrf_token": csrf, "epsilon:tax": "3"})
-    assert too_much.status_code == 409 and "2 ε" in too_much.text
+    assert too_much.status_code == 409 and "尚可划拨 2 ε" in too_much.text
     cap = {"csrf_token": csrf, "scope": "dataset:tax", "epsilon": "12"}
     changed = post(browser, f"{PAGE}/organisations/1/cap", cap)
     assert changed.status_code == 303 and "cap-set" in changed.headers["location"]

@@ -130,11 +130,12 @@ def test_review_page_shows_reasons_and_hides_restricted_values(
     page = client.get(f"/steward/versions/{people}")
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text
     assert "T4 高敏·授权使用" in page.text and "逐列分级" in page.text
-    assert "header cue &#39;身份证&#39;" in page.text and "PERSON_NAME" in page.text
+    assert '列名线索 <span lang="zh-CN">身份证</span>' in page.text
+    assert "自然人姓名 <code>PERSON_NAME</code>" in page.text and "header cue" not in page.text
     assert "370202" not in page.text and "居民1" not in page.text and "13800000001" not in page.text
     assert '<label for="justification">' in page.text and "书面理由" in page.text
     open_page = client.get(f"/steward/versions/{stops}").text
-    assert "站点1（1）" in open_page and "T1 公开·无条件开放" in open_page
+    assert "站点1</span>（1）" in open_page and "T1 公开·无条件开放" in open_page
 
 
 def test_decision_form_needs_its_csrf_token(
@@ -165,7 +166,7 @@ def test_lowering_without_justification_is_refused_inline(
     token = csrf_of(client, f"/steward/versions/{version}")
     refused = post(client, action, {"tier": "T3", "csrf_token": token})
     assert refused.status_code == 400 and 'role="alert"' in refused.text
-    assert "needs a written justification" in refused.text
+    assert "须填写不少于 10 个字的书面理由" in refused.text
     reason = "发布前以密钥化假名替换姓名和证件号，经数据安全小组批准"
     lowered = post(client, action, {"tier": "T3", "justification": reason, "csrf_token": token})
     assert lowered.status_code == 303
@@ -187,9 +188,9 @@ def test_dp_form_then_publish(client: TestClient, sqlite_lab: LabServices, tmp_p
     assert "qingdao_district_name" in review
     form = {"csrf_token": token, "privacy_unit": "统一社会信用代码", "max_rows_per_unit": "12"}
     half = post(client, f"{page}/dp-metadata", {**form, "low_3": "0"})
-    assert half.status_code == 400 and "need both a low and a high" in half.text
+    assert half.status_code == 400 and "须同时填写下限和上限" in half.text
     fractional = post(client, f"{page}/dp-metadata", {**form, "low_3": "0.5", "high_3": "9.5"})
-    assert fractional.status_code == 400 and "declare the column&#39;s precision" in fractional.text
+    assert fractional.status_code == 400 and "请填写该列的精度" in fractional.text
     exact = {**form, "low_3": "0.5", "high_3": "9.5", "precision_3": "0.1"}
     assert post(client, f"{page}/dp-metadata", exact).status_code == 303
     assert 'value="0.1"' in client.get(page).text
@@ -218,10 +219,10 @@ def test_dp_form_declares_a_month_range(
     huge = post(
         client, f"{page}/dp-metadata", {**form, "generated_1": "days:1000-01-01:2026-12-31"}
     )
-    assert huge.status_code == 400 and "more than the 100,000 a domain may hold" in huge.text
+    assert huge.status_code == 400 and "超过上限 100,000 组" in huge.text
     both = {**form, "generated_1": "months:2026-01:2026-06", "domain_1": "gb4754_section"}
     refused = post(client, f"{page}/dp-metadata", both)
-    assert refused.status_code == 400 and "keep one" in refused.text
+    assert refused.status_code == 400 and "只能保留一个" in refused.text
     months = {**form, "generated_1": "months:2026-01:2026-06", "domain_2": "qingdao_district_name"}
     assert post(client, f"{page}/dp-metadata", months).status_code == 303
     assert 'value="months:2026-01:2026-06"' in client.get(page).text
@@ -251,10 +252,10 @@ def test_upload_page_ingests_and_rejects_prohibited_files(
     rejected = send(tables.prohibited_table(tmp_path), {**fields, "slug": "accounts"})
     assert rejected.headers["location"].endswith("done=rejected")
     page = client.get(rejected.headers["location"]).text
-    assert "已拒绝" in page and "negative list" in page and "分级决定" not in page
+    assert "已拒绝" in page and "命中负面清单" in page and "分级决定" not in page
     assert list(staging.iterdir()) == awaiting  # only the accepted file's folder
     missing = send(tables.open_table(tmp_path), {**fields, "title": " ", "description": "说明文字"})
-    assert missing.status_code == 400 and "needs a title" in missing.text
+    assert missing.status_code == 400 and "请填写数据集名称" in missing.text
     assert "说明文字" in missing.text
 
 
@@ -269,7 +270,7 @@ def test_negative_list_page_adds_and_removes_entries(
     added = post(client, "/steward/negative-list", {**entry, "note": "加入车架号"})
     assert added.status_code == 303 and "车架号" in client.get(added.headers["location"]).text
     again = post(client, "/steward/negative-list", entry)
-    assert again.status_code == 400 and "already on the list" in again.text
+    assert again.status_code == 400 and "已在负面清单中" in again.text
     removal = {"csrf_token": token, "value": "车架号", "note": "误加"}
     removed = post(client, "/steward/negative-list/remove", removal)
     assert removed.status_code == 303 and "车架号" not in client.get("/steward/negative-list").text
