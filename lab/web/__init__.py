@@ -18,7 +18,10 @@
 * ``auditor``       — browse, filter, verify and export the audit log (``/auditor/``).
 * ``homes``         — each role's sign-in page and home; ``role_pages`` — what the bank's and
   auditor's pages share (sign-in landing on one's own home, CSRF, two languages).
-* ``language``      — the page's language (Chinese by default, ``?lang=en``, one cookie).
+* ``language``      — the page's language (Chinese by default, ``?lang=en``, one cookie);
+  ``steward_text`` — the steward pages' English labels and category names;
+  ``classification_reasons`` — a stored classification reason said in either language;
+  ``domain_messages`` — domain errors said in the page's language (one table).
 * ``error_pages``, ``site_templates``, ``site`` — HTML error pages for browsers in the portal's
   style; ``/robots.txt``, the favicon, ``/home`` and the role chooser ``/sign-in``.
 """
