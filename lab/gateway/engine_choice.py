@@ -9,6 +9,7 @@ from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine, QueryEngine
 from lab.gateway.open_tables import OpenTableCache
 from lab.gateway.spark_engine import SparkConfig, SparkEngine, check_prerequisites
+from lab.gateway.table_exports import exports_enabled
 from lab.services import LabServices
 from lab.settings import LabSettings
 
@@ -33,20 +34,16 @@ def tables_for(lab: LabServices) -> OpenTableCache | EncryptedTables:
     """Where the gateway leases restricted tables: encrypted Parquet on the shared folder when
     Spark reads them itself (``DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet``), else the
     bounded cache of tables decrypted into the lab's memory."""
-    if _reads_encrypted_parquet(lab.settings):
+    if exports_enabled(lab.settings):
         return encrypted_tables(lab)
     return OpenTableCache(lab.sealed.open_plaintext_memfd, lab.settings.gateway_cache_bytes)
-
-
-def _reads_encrypted_parquet(settings: LabSettings) -> bool:
-    return settings.gateway_engine == "spark" and settings.gateway_spark_storage != "memory"
 
 
 def _spark_config(settings: LabSettings) -> SparkConfig:
     """The Spark settings as the engine takes them (with the lab's KMS client jar when Spark
     reads encrypted Parquet; missing, it stops the lab in one line)."""
     jars: tuple[str, ...] = ()
-    if _reads_encrypted_parquet(settings):
+    if exports_enabled(settings):
         if not JAR.is_file():
             raise ConfigurationError(
                 f"DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet needs the lab's KMS client jar "
