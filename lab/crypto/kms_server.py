@@ -8,26 +8,60 @@ Two routes, JSON in and out, the token as ``Authorization: Bearer``::
 Errors use the lab's one error shape, ``{"error": {"code", "message"}}``, with its status (401
 bad or expired token, 403 another table's key or a reading token that tries to wrap, 400
 malformed request). The server binds loopback by default; a cluster's executors reach it on the
-address ``DATALAB_GATEWAY_SPARK_KMS_BIND`` names (behind TLS in production: docs/scale.md).
+address ``DATALAB_GATEWAY_SPARK_KMS_BIND`` names (behind TLS in production: docs/scale.md). That
+address may name a range of ports, ``host:9550-9553``: each process of ``datalab serve --workers
+N`` runs its own key service (its tokens are signed with a secret of that process) on the first
+free port of the range, and hands its own URL to its Spark session with each lease.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import json
 import logging
+import re
 import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from lab.crypto.kms import LabKms
-from lab.errors import InvalidInput, LabError
+from lab.errors import ConfigurationError, InvalidInput, LabError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024
 _EVERY_INTERFACE = ("0.0.0.0", "::", "")  # noqa: S104 (recognised, not bound here)
+_BIND = re.compile(r"(?P<host>[\w.-]+):(?P<first>\d{1,5})(?:-(?P<last>\d{1,5}))?")
+
+
+def parse_bind(bind: str) -> tuple[str, range]:
+    """The host and the ports of ``host:port`` or ``host:first-last`` (port 0: any free one)."""
+    found = _BIND.fullmatch(bind)
+    first = int(found["first"]) if found else -1
+    last = int(found["last"] or first) if found else -1
+    if found is None or not 0 <= first <= last <= 65535 or (first == 0 and last != 0):
+        raise ConfigurationError(
+            f"DATALAB_GATEWAY_SPARK_KMS_BIND={bind!r} is not host:port or host:first-last"
+        )
+    return found["host"], range(first, last + 1)
+
+
+def serve_on_first_free(kms: LabKms, bind: str) -> KmsServer:
+    """A started key service on the first free port of ``bind`` (``parse_bind``);
+    ConfigurationError when every port of the range is taken."""
+    host, ports = parse_bind(bind)
+    for port in ports:
+        try:
+            return KmsServer(kms, host, port).start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+    raise ConfigurationError(
+        f"every port of DATALAB_GATEWAY_SPARK_KMS_BIND={bind} is taken: give each server "
+        "process one (a range as long as `datalab serve --workers`), or port 0"
+    )
 
 
 class KmsServer:

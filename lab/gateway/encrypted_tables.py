@@ -26,7 +26,7 @@ from sqlalchemy import select
 from lab.catalogue.versions.decisions import VersionState
 from lab.crypto.keyring import Keyring
 from lab.crypto.kms import LabKms, table_scope
-from lab.crypto.kms_server import KmsServer
+from lab.crypto.kms_server import serve_on_first_free
 from lab.crypto.sealed_store import SealedObjectStore
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import NotFound
@@ -52,8 +52,7 @@ class EncryptedTables:
         self.folder = folder
         self._privacy_unit_of = privacy_unit_of
         self.kms = LabKms(sealed.keyring, token_seconds=token_seconds)
-        host, _, port = bind.rpartition(":")
-        self._server = KmsServer(self.kms, host, int(port)).start()
+        self._server = serve_on_first_free(self.kms, bind)
         self._lock = threading.RLock()  # a lease exports through `export`, which locks too
 
     @property

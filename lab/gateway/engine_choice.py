@@ -4,6 +4,7 @@ restricted tables reach it (decrypted in the lab's memory, or encrypted Parquet 
 from __future__ import annotations
 
 from lab.crypto.kms_jar import JAR
+from lab.crypto.kms_server import parse_bind
 from lab.errors import ConfigurationError
 from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine, QueryEngine
@@ -14,10 +15,24 @@ from lab.services import LabServices
 from lab.settings import LabSettings
 
 
-def check_engine(settings: LabSettings) -> None:
-    """Check, without starting it, that the chosen engine can start (ConfigurationError)."""
+def check_engine(settings: LabSettings, workers: int = 1) -> None:
+    """Check, without starting it, that the chosen engine can start in each of ``workers``
+    server processes (ConfigurationError)."""
+    if exports_enabled(settings):
+        check_key_service_ports(settings.gateway_spark_kms_bind, workers)
     if settings.gateway_engine == "spark":
         check_prerequisites(_spark_config(settings))
+
+
+def check_key_service_ports(bind: str, workers: int) -> None:
+    """Each server process runs its own key service: a fixed range must hold one port each."""
+    _, ports = parse_bind(bind)
+    if ports != range(1) and len(ports) < workers:
+        raise ConfigurationError(
+            f"{workers} server processes each run a key service for Spark, and "
+            f"DATALAB_GATEWAY_SPARK_KMS_BIND={bind} has {len(ports)} port(s): give a range "
+            f"of at least {workers} (host:first-last) or port 0"
+        )
 
 
 def engine_for(settings: LabSettings) -> QueryEngine:
