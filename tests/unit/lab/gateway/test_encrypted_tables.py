@@ -24,6 +24,7 @@ import pytest
 from lab.crypto import kms_jar
 from lab.crypto.keyring import Keyring, read_keyring_file
 from lab.errors import ConfigurationError
+from lab.gateway import encrypted_tables as encrypted_tables_module
 from lab.gateway import engine_choice
 from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine
@@ -165,17 +166,28 @@ def test_spark_without_a_valid_token_reads_nothing(published, jvm_client, token:
             jvm_client.run(compiled, [stolen])
 
 
-def test_the_gateway_answers_from_encrypted_parquet(sqlite_lab, tmp_path, jvm_client) -> None:
-    """The gateway's whole path — ledger, noise, cache — with Spark reading the encrypted copy."""
-    gateway, engine, project_id = _open_gateway(
-        sqlite_lab, tmp_path, units=40, epsilon=1.0, inner=jvm_client
+def test_the_gateway_answers_from_the_export_publication_wrote(
+    sqlite_lab, tmp_path, jvm_client, monkeypatch
+) -> None:
+    """The gateway's whole path — ledger, noise, cache — with Spark reading the encrypted copy
+    that publishing wrote; the query only leases it (writing an export again fails the test)."""
+    lab = replace_settings(
+        sqlite_lab, gateway_engine="spark", gateway_spark_storage="encrypted-parquet"
     )
-    gateway.tables.close()
-    gateway.tables = encrypted_tables(sqlite_lab)
+    gateway, engine, project_id = _open_gateway(
+        lab, tmp_path, units=40, epsilon=1.0, inner=jvm_client
+    )
+    exported = sorted(lab.settings.resolved_spark_tables_dir.iterdir())
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the query exported the table again")
+
+    monkeypatch.setattr(encrypted_tables_module, "write_encrypted", refused)
     try:
+        assert isinstance(gateway.tables, EncryptedTables) and len(exported) == 1
         answer = _ask(gateway, project_id, QUERIES[0].replace(", MEDIAN", ", AVG"))
         assert len(answer.rows) == 10 and engine.runs == 1
-        assert any(sqlite_lab.settings.resolved_spark_tables_dir.iterdir())
+        assert sorted(lab.settings.resolved_spark_tables_dir.iterdir()) == exported
     finally:
         gateway.tables.close()
 
