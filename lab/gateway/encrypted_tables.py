@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from lab.catalogue.versions.decisions import VersionState
 from lab.crypto.keyring import Keyring
 from lab.crypto.kms import LabKms, table_scope
-from lab.crypto.kms_server import serve_on_first_free
+from lab.crypto.kms_server import serve_on_first_free, server_tls
 from lab.crypto.sealed_store import SealedObjectStore
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import NotFound
@@ -47,12 +48,15 @@ class EncryptedTables:
         *,
         bind: str = "127.0.0.1:0",
         token_seconds: int = 900,
+        tls: ssl.SSLContext | None = None,
+        trusted_ca: str | None = None,
     ) -> None:
         self.sealed = sealed
         self.folder = folder
         self._privacy_unit_of = privacy_unit_of
         self.kms = LabKms(sealed.keyring, token_seconds=token_seconds)
-        self._server = serve_on_first_free(self.kms, bind)
+        self._server = serve_on_first_free(self.kms, bind, tls)
+        self._ca = trusted_ca
         self._lock = threading.RLock()  # a lease exports through `export`, which locks too
 
     @property
@@ -68,7 +72,8 @@ class EncryptedTables:
         with self._lock:
             if not target.is_dir():
                 self._export_served(key)
-        yield EncryptedParquet(target, KeyService(self.kms_url, self.kms.issue_token(scope)))
+        reading = KeyService(self.kms_url, self.kms.issue_token(scope), self._ca)
+        yield EncryptedParquet(target, reading)
 
     def export(self, key: str, source: str, unit: str) -> Path:
         """Write ``source`` (the plaintext Parquet of the sealed table ``key``, partitioned by
@@ -115,7 +120,7 @@ class EncryptedTables:
 
     def _writing(self, scope: str) -> KeyService:
         token = self.kms.issue_token(scope, may_wrap=True, seconds=_EXPORT_TOKEN_SECONDS)
-        return KeyService(self.kms_url, token)
+        return KeyService(self.kms_url, token, self._ca)
 
     def _exported_folders(self) -> list[Path]:
         if not self.folder.is_dir():
@@ -136,6 +141,8 @@ def encrypted_tables(
         lambda key: privacy_unit_of_object(lab, key),
         bind=bind or settings.gateway_spark_kms_bind,
         token_seconds=settings.gateway_spark_kms_token_seconds,
+        tls=server_tls(settings.gateway_spark_kms_tls_cert, settings.gateway_spark_kms_tls_key),
+        trusted_ca=str(ca) if (ca := settings.gateway_spark_kms_tls_ca) else None,
     )
 
 

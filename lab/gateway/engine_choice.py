@@ -4,7 +4,7 @@ restricted tables reach it (decrypted in the lab's memory, or encrypted Parquet 
 from __future__ import annotations
 
 from lab.crypto.kms_jar import JAR
-from lab.crypto.kms_server import parse_bind
+from lab.crypto.kms_server import parse_bind, server_tls
 from lab.errors import ConfigurationError
 from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine, QueryEngine
@@ -20,6 +20,7 @@ def check_engine(settings: LabSettings, workers: int = 1) -> None:
     server processes (ConfigurationError)."""
     if exports_enabled(settings):
         check_key_service_ports(settings.gateway_spark_kms_bind, workers)
+        server_tls(settings.gateway_spark_kms_tls_cert, settings.gateway_spark_kms_tls_key)
     if settings.gateway_engine == "spark":
         check_prerequisites(_spark_config(settings))
 
