@@ -2,7 +2,7 @@
 time and peak memory side by side; then publication of the same table on both engines.
 
     .venv/bin/python benchmarks/scale.py [--rows 10000000] [--repeat 3] [--no-queries]
-        [--no-publication]
+        [--no-publication] [--spark-storage memory|encrypted-parquet]
 
 Uses ``dp_gateway.py``'s table (about 12 rows per enterprise; district, industry section,
 integer revenue; generated once into ``benchmarks/.work/``) and its three queries: Q1 count by
@@ -11,7 +11,11 @@ once (``compile_plan``) and run by each engine's ``run`` — the exact-aggregate
 gateway, which is the only part that changes with the engine (ledger, cache and noise stay in
 the lab and cost milliseconds). Each engine runs in its own child process, so its peak memory
 (VmHWM, Spark's driver JVM included) is its own; DuckDB scans the Parquet in place, Spark gets
-the columns a query reads through Arrow, as the gateway hands them over. The exact aggregates of
+the columns a query reads through Arrow, as the gateway hands them over (``--spark-storage
+memory``), or reads encrypted Parquet itself through the lab's key service
+(``encrypted-parquet``: the table is first exported as publication exports a restricted table,
+under a throwaway KEK, and the export's time and peak memory are printed apart; the peak is then
+reset so the queries' figure is Spark's own). The exact aggregates of
 the two engines must be equal, or the run fails. Prints medians of ``--repeat`` runs after one
 warm-up, the ratio Spark / DuckDB, Spark's start time and the load average.
 
@@ -35,6 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -45,8 +51,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dp_gateway import QUERIES, UNIT, WORK, build_table
 from dp_gateway_baselines import DISTRICT, INDUSTRY, REVENUE, REVENUE_BOUNDS
 
+from lab.crypto.keyring import KEK_SIZE, Keyring
+from lab.crypto.kms import LabKms, table_scope
+from lab.crypto.kms_jar import JAR
+from lab.crypto.kms_server import KmsServer
 from lab.gateway.engine import DuckDBEngine
 from lab.gateway.metadata import ColumnKind, TableMetadata
+from lab.gateway.parquet_crypto import EncryptedParquet, KeyService, write_encrypted
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
 from lab.reference import public_code_list
@@ -84,38 +95,80 @@ def peak_memory_mb() -> float:
     return total / 1024
 
 
-def measure(engine_name: str, path: Path, repeat: int) -> dict:
+SINGLE_TABLE_QUERIES = ("Q1", "Q2", "Q3")  # Q4 joins a second table (dp_gateway.py's)
+
+
+def measure(engine_name: str, path: Path, repeat: int, storage: str = "memory") -> dict:
     """In this (child) process: start the engine, then time each query; exact answers kept."""
+    if engine_name == "spark" and storage == "encrypted-parquet":
+        with encrypted_copy(path) as (source, export):
+            return {**_measure(engine_name, source, repeat), "export": export}
+    return _measure(engine_name, path, repeat)
+
+
+def _measure(engine_name: str, source: Path | EncryptedParquet, repeat: int) -> dict:
     started = time.perf_counter()
     if engine_name == "spark":
         from lab.gateway.spark_engine import SparkConfig, SparkEngine
 
-        engine = SparkEngine(SparkConfig("local[2]", "4g"))
+        jars = (str(JAR),) if isinstance(source, EncryptedParquet) else ()
+        engine = SparkEngine(SparkConfig("local[2]", "4g", jars))
         engine.start()
     else:
         engine = DuckDBEngine(memory_limit="4GB")
     start_seconds = time.perf_counter() - started
     times, answers = {}, {}
-    for name, (_, sql) in QUERIES.items():
-        compiled = compile_plan(plan_query(sql, [TABLE]))
-        answers[name] = engine.run(compiled, path).to_pylist()  # warm-up, kept for equality
+    for name in SINGLE_TABLE_QUERIES:
+        compiled = compile_plan(plan_query(QUERIES[name][1], [TABLE]))
+        answers[name] = engine.run(compiled, [source]).to_pylist()  # warm-up, kept for equality
         runs = []
         for _ in range(repeat):
             begun = time.perf_counter()
-            engine.run(compiled, path)
+            engine.run(compiled, [source])
             runs.append(time.perf_counter() - begun)
         times[name] = statistics.median(runs)
+        progress(f"{engine_name} {name}: {times[name]:.2f} s")
     memory = peak_memory_mb()
     engine.close()
     return {"start": start_seconds, "times": times, "memory": memory, "answers": answers}
 
 
-def in_child(engine_name: str, path: Path, repeat: int, step: str = "queries") -> dict:
+def progress(line: str) -> None:
+    """A progress line on stderr with the time and load (a run cut short still shows them)."""
+    stamp = time.strftime("%H:%M:%S", time.gmtime())
+    print(f"[{stamp} UTC, load {os.getloadavg()[0]:.1f}] {line}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def encrypted_copy(path: Path) -> Iterator[tuple[EncryptedParquet, dict]]:
+    """``path`` exported as publication exports a restricted table (``write_encrypted``, keys
+    wrapped by a throwaway KEK through a key service of this process), with the export's seconds
+    and peak memory; the process's peak memory is reset afterwards."""
+    kms = LabKms(Keyring("bench", {"bench": os.urandom(KEK_SIZE)}), token_seconds=6 * 3600)
+    server = KmsServer(kms).start()
+    scope = table_scope(str(path))
+    try:
+        with tempfile.TemporaryDirectory(dir=WORK) as work:
+            writing = KeyService(server.url, kms.issue_token(scope, may_wrap=True))
+            begun = time.perf_counter()
+            write_encrypted(str(path), Path(work) / scope, unit=UNIT, scope=scope, keys=writing)
+            export = {"seconds": time.perf_counter() - begun, "memory": peak_memory_mb()}
+            progress(f"encrypted export: {export['seconds']:.1f} s, {export['memory']:.0f} MB")
+            Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+            reading = KeyService(server.url, kms.issue_token(scope))
+            yield EncryptedParquet(Path(work) / scope, reading), export
+    finally:
+        server.close()
+
+
+def in_child(
+    engine_name: str, path: Path, repeat: int, step: str = "queries", storage: str = "memory"
+) -> dict:
     """``measure`` (or ``publication``) run in a fresh Python process."""
     command = [sys.executable, __file__, "--child", engine_name, "--path", str(path)]
     done = subprocess.run(
-        [*command, "--repeat", str(repeat), "--step", step],
-        capture_output=True,
+        [*command, "--repeat", str(repeat), "--step", step, "--spark-storage", storage],
+        stdout=subprocess.PIPE,  # the child's progress lines pass through on stderr
         text=True,
         check=True,
     )
@@ -177,12 +230,19 @@ def report(rows: int, duck: dict, spark: dict) -> None:
     """The side-by-side table."""
     print(f"\n{rows:,} rows · medians of the timed runs · load average {os.getloadavg()[0]:.1f}")
     print(f"{'query':<48} {'DuckDB s':>9} {'Spark s':>9} {'Spark/DuckDB':>13}")
-    for name, (title, _) in QUERIES.items():
+    for name in SINGLE_TABLE_QUERIES:
+        title = QUERIES[name][0]
         d, s = duck["times"][name], spark["times"][name]
         print(f"{name} {title:<45} {d:>9.3f} {s:>9.3f} {s / d:>12.1f}×")
     print(f"engine start: DuckDB {duck['start']:.2f} s, Spark {spark['start']:.1f} s")
     print(f"peak memory:  DuckDB {duck['memory']:.0f} MB, Spark {spark['memory']:.0f} MB")
     print("exact aggregates: equal on both engines for Q1, Q2, Q3")
+    if "export" in spark:
+        export = spark["export"]
+        print(
+            f"encrypted export for Spark: {export['seconds']:.1f} s, "
+            f"peak {export['memory']:.0f} MB (before the queries; not in Spark's peak above)"
+        )
 
 
 def main() -> None:
@@ -194,12 +254,20 @@ def main() -> None:
     parser.add_argument("--step", default="queries", help=argparse.SUPPRESS)
     parser.add_argument("--no-queries", action="store_true", help="skip the gateway queries")
     parser.add_argument("--no-publication", action="store_true", help="skip publication")
+    parser.add_argument(
+        "--spark-storage",
+        choices=["memory", "encrypted-parquet"],
+        default="memory",
+        help="how Spark gets the table for the queries (as DATALAB_GATEWAY_SPARK_STORAGE)",
+    )
     arguments = parser.parse_args()
     if arguments.child:
         if arguments.step == "publication":
             done = publication(arguments.child, arguments.path)
         else:
-            done = measure(arguments.child, arguments.path, arguments.repeat)
+            done = measure(
+                arguments.child, arguments.path, arguments.repeat, arguments.spark_storage
+            )
         print(json.dumps(done, default=str))
         return
     WORK.mkdir(exist_ok=True)
@@ -209,7 +277,7 @@ def main() -> None:
         build_table(arguments.rows, path)
     if not arguments.no_queries:
         duck = in_child("duckdb", path, arguments.repeat)
-        spark = in_child("spark", path, arguments.repeat)
+        spark = in_child("spark", path, arguments.repeat, storage=arguments.spark_storage)
         if duck["answers"] != spark["answers"]:
             raise SystemExit("the engines' exact aggregates differ: this is a bug")
         report(arguments.rows, duck, spark)

@@ -225,9 +225,26 @@ class LabSettings(BaseSettings):
     )
     gateway_spark_kms_bind: str = Field(
         default="127.0.0.1:0",
-        pattern=r"^[\w.-]+:\d{1,5}$",
+        pattern=r"^[\w.-]+:\d{1,5}(-\d{1,5})?$",
         description="Address of the lab's key service for Spark's Parquet readers, host:port "
-        "(port 0: any free port; a cluster needs an address its executors reach).",
+        "or host:first-last (port 0: any free port; a cluster needs an address its executors "
+        "reach). Each `datalab serve` worker runs its own key service on the first free port "
+        "of the range, so a fixed range needs at least as many ports as workers.",
+    )
+    gateway_spark_kms_tls_cert: Path | None = Field(
+        default=None,
+        description="PEM certificate (chain) the key service presents; with "
+        "`DATALAB_GATEWAY_SPARK_KMS_TLS_KEY` it serves HTTPS (needed once executors reach it "
+        "from other machines).",
+    )
+    gateway_spark_kms_tls_key: Path | None = Field(
+        default=None,
+        description="PEM private key of `DATALAB_GATEWAY_SPARK_KMS_TLS_CERT`.",
+    )
+    gateway_spark_kms_tls_ca: Path | None = Field(
+        default=None,
+        description="PEM CA certificate(s) the lab's exporter and Spark's executors trust for "
+        "the key service (default: the system's trust store).",
     )
     gateway_spark_kms_token_seconds: int = Field(
         default=900,

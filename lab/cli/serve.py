@@ -91,7 +91,7 @@ def run_server(
             with suppress(KeyboardInterrupt):
                 _AnnouncingServer(config, message).run()
         else:
-            check_engine(lab.settings)
+            check_engine(lab.settings, workers)
             typer.echo(message)
             uvicorn.run(
                 "lab.cli.serve:worker_app",

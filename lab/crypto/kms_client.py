@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import urllib.error
 import urllib.request
 
@@ -21,12 +22,14 @@ TIMEOUT_SECONDS = 30
 
 
 class LabKmsClient(pe.KmsClient):
-    """Calls ``POST {url}/v1/wrap`` and ``/v1/unwrap`` with a Bearer token."""
+    """Calls ``POST {url}/v1/wrap`` and ``/v1/unwrap`` with a Bearer token (over HTTPS
+    trusting the PEM CA file ``ca`` when given, else the system's trust store)."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, ca: str | None = None) -> None:
         super().__init__()
         self._url = url.rstrip("/")
         self._token = token
+        self._tls = ssl.create_default_context(cafile=ca) if ca else None
 
     def wrap_key(self, key_bytes: bytes, master_key_identifier: str) -> str:
         """``key_bytes`` wrapped by the lab for ``master_key_identifier``."""
@@ -46,7 +49,9 @@ class LabKmsClient(pe.KmsClient):
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
+            with urllib.request.urlopen(  # noqa: S310
+                request, timeout=TIMEOUT_SECONDS, context=self._tls
+            ) as answer:
                 return json.loads(answer.read())
         except urllib.error.HTTPError as refused:
             message = json.loads(refused.read() or b"{}").get("error", {}).get("message", "")
@@ -55,9 +60,12 @@ class LabKmsClient(pe.KmsClient):
             ) from None
 
 
-def connection(url: str, token: str) -> tuple[pe.CryptoFactory, pe.KmsConnectionConfig]:
-    """A crypto factory whose KMS client is ``LabKmsClient`` and a connection for ``token``."""
+def connection(
+    url: str, token: str, ca: str | None = None
+) -> tuple[pe.CryptoFactory, pe.KmsConnectionConfig]:
+    """A crypto factory whose KMS client is ``LabKmsClient`` (trusting ``ca``) and a
+    connection for ``token``."""
     factory = pe.CryptoFactory(
-        lambda config: LabKmsClient(config.kms_instance_url, config.key_access_token)
+        lambda config: LabKmsClient(config.kms_instance_url, config.key_access_token, ca)
     )
     return factory, pe.KmsConnectionConfig(kms_instance_url=url, key_access_token=token)

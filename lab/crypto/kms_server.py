@@ -8,35 +8,84 @@ Two routes, JSON in and out, the token as ``Authorization: Bearer``::
 Errors use the lab's one error shape, ``{"error": {"code", "message"}}``, with its status (401
 bad or expired token, 403 another table's key or a reading token that tries to wrap, 400
 malformed request). The server binds loopback by default; a cluster's executors reach it on the
-address ``DATALAB_GATEWAY_SPARK_KMS_BIND`` names (behind TLS in production: docs/scale.md).
+address ``DATALAB_GATEWAY_SPARK_KMS_BIND`` names, over HTTPS when a certificate and key are set
+(``server_tls``; required off-machine: docs/scale.md). That
+address may name a range of ports, ``host:9550-9553``: each process of ``datalab serve --workers
+N`` runs its own key service (its tokens are signed with a secret of that process) on the first
+free port of the range, and hands its own URL to its Spark session with each lease.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import json
 import logging
+import re
 import socket
+import ssl
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from lab.crypto.kms import LabKms
-from lab.errors import InvalidInput, LabError
+from lab.errors import ConfigurationError, InvalidInput, LabError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024
 _EVERY_INTERFACE = ("0.0.0.0", "::", "")  # noqa: S104 (recognised, not bound here)
+_BIND = re.compile(r"(?P<host>[\w.-]+):(?P<first>\d{1,5})(?:-(?P<last>\d{1,5}))?")
+
+
+def parse_bind(bind: str) -> tuple[str, range]:
+    """The host and the ports of ``host:port`` or ``host:first-last`` (port 0: any free one)."""
+    found = _BIND.fullmatch(bind)
+    first = int(found["first"]) if found else -1
+    last = int(found["last"] or first) if found else -1
+    if found is None or not 0 <= first <= last <= 65535 or (first == 0 and last != 0):
+        raise ConfigurationError(
+            f"DATALAB_GATEWAY_SPARK_KMS_BIND={bind!r} is not host:port or host:first-last"
+        )
+    return found["host"], range(first, last + 1)
+
+
+def serve_on_first_free(kms: LabKms, bind: str, tls: ssl.SSLContext | None = None) -> KmsServer:
+    """A started key service on the first free port of ``bind`` (``parse_bind``);
+    ConfigurationError when every port of the range is taken."""
+    host, ports = parse_bind(bind)
+    for port in ports:
+        try:
+            return KmsServer(kms, host, port, tls).start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+    raise ConfigurationError(
+        f"every port of DATALAB_GATEWAY_SPARK_KMS_BIND={bind} is taken: give each server "
+        "process one (a range as long as `datalab serve --workers`), or port 0"
+    )
 
 
 class KmsServer:
-    """A ``LabKms`` served on ``host:port`` (port 0 picks a free one) from a daemon thread."""
+    """A ``LabKms`` served on ``host:port`` (port 0 picks a free one) from a daemon thread, over
+    HTTPS when given a server ``tls`` context."""
 
-    def __init__(self, kms: LabKms, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        kms: LabKms,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.kms = kms
         self._server = ThreadingHTTPServer((host, port), _handler_for(kms))
         self._server.daemon_threads = True
+        self._scheme = "http" if tls is None else "https"
+        if tls is not None:  # the handshake happens in the request's thread, not in accept
+            self._server.socket = tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="datalab-kms", daemon=True
         )
@@ -50,7 +99,7 @@ class KmsServer:
             host = host.decode()
         if host in _EVERY_INTERFACE:
             host = socket.gethostname()
-        return f"http://{host}:{port}"
+        return f"{self._scheme}://{host}:{port}"
 
     def start(self) -> KmsServer:
         """Serve in the background; returns self."""
@@ -62,6 +111,25 @@ class KmsServer:
         if self._thread.is_alive():
             self._server.shutdown()
         self._server.server_close()
+
+
+def server_tls(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The key service's TLS context from a PEM certificate and key, or None for plain HTTP;
+    ConfigurationError when only one is given or they do not load."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ConfigurationError(
+            "set both DATALAB_GATEWAY_SPARK_KMS_TLS_CERT and DATALAB_GATEWAY_SPARK_KMS_TLS_KEY"
+        )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as error:
+        raise ConfigurationError(
+            f"the key service's TLS certificate or key does not load: {error.strerror or error}"
+        ) from None
+    return context
 
 
 def _handler_for(kms: LabKms) -> type[BaseHTTPRequestHandler]:

@@ -1,16 +1,22 @@
 """Restricted tables for a Spark cluster: encrypted Parquet on the shared folder, keys in the lab.
 
 With ``DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet`` the gateway leases tables from here
-instead of the in-memory cache (``open_tables``). The first lease of a table version exports it:
-the sealed object is decrypted into an anonymous memory file in the lab and written to
+instead of the in-memory cache (``open_tables``). Publishing a restricted version exports it
+(``table_exports``): its plaintext, in an anonymous memory file of the lab, is written to
 ``<shared folder>/<scope>`` as Parquet with modular encryption (``parquet_crypto``), so only
 ciphertext and wrapped keys ever reach shared storage. Every lease hands the engine the folder
 and a fresh token of the lab's key service (``lab/crypto/kms_server``) for that table alone,
-short-lived; Spark's executors present it to unwrap the file keys they need.
+short-lived; Spark's executors present it to unwrap the file keys they need. A served version
+without an export (published before the setting was on) is exported at its first lease, and the
+export is removed again if the version stopped being served meanwhile.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,11 +24,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from lab.catalogue.versions.decisions import VersionState
 from lab.crypto.keyring import Keyring
 from lab.crypto.kms import LabKms, table_scope
-from lab.crypto.kms_server import KmsServer
+from lab.crypto.kms_server import serve_on_first_free, server_tls
 from lab.crypto.sealed_store import SealedObjectStore
-from lab.db.models import DatasetVersion, DpMetadata
+from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import NotFound
 from lab.gateway.parquet_crypto import EncryptedParquet, KeyService, rotate, write_encrypted
 from lab.services import LabServices
@@ -31,7 +38,7 @@ _EXPORT_TOKEN_SECONDS = 3600
 
 
 class EncryptedTables:
-    """Leases encrypted table versions (exported on first use) and serves their keys to Spark."""
+    """Exports and leases encrypted table versions and serves their keys to Spark."""
 
     def __init__(
         self,
@@ -41,14 +48,16 @@ class EncryptedTables:
         *,
         bind: str = "127.0.0.1:0",
         token_seconds: int = 900,
+        tls: ssl.SSLContext | None = None,
+        trusted_ca: str | None = None,
     ) -> None:
         self.sealed = sealed
         self.folder = folder
         self._privacy_unit_of = privacy_unit_of
         self.kms = LabKms(sealed.keyring, token_seconds=token_seconds)
-        host, _, port = bind.rpartition(":")
-        self._server = KmsServer(self.kms, host, int(port)).start()
-        self._lock = threading.Lock()
+        self._server = serve_on_first_free(self.kms, bind, tls)
+        self._ca = trusted_ca
+        self._lock = threading.RLock()  # a lease exports through `export`, which locks too
 
     @property
     def kms_url(self) -> str:
@@ -62,8 +71,27 @@ class EncryptedTables:
         target = self.folder / scope
         with self._lock:
             if not target.is_dir():
-                self._export(key, target, scope)
-        yield EncryptedParquet(target, KeyService(self.kms_url, self.kms.issue_token(scope)))
+                self._export_served(key)
+        reading = KeyService(self.kms_url, self.kms.issue_token(scope), self._ca)
+        yield EncryptedParquet(target, reading)
+
+    def export(self, key: str, source: str, unit: str) -> Path:
+        """Write ``source`` (the plaintext Parquet of the sealed table ``key``, partitioned by
+        the privacy unit ``unit``) as ``key``'s encrypted export, unless it is there already;
+        returns its folder. Another process exporting the same table at once is harmless: the
+        first rename wins and the other copy is discarded."""
+        scope = table_scope(key)
+        target = self.folder / scope
+        with self._lock:
+            if target.is_dir():
+                return target
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                write_encrypted(source, target, unit=unit, scope=scope, keys=self._writing(scope))
+            except OSError:
+                if not target.is_dir():
+                    raise
+        return target
 
     def rotate(self) -> int:
         """Re-wrap the key material of every exported table under the active KEK; returns how
@@ -77,16 +105,22 @@ class EncryptedTables:
         """Stop the key service (exported tables stay; they are ciphertext)."""
         self._server.close()
 
-    def _export(self, key: str, target: Path, scope: str) -> None:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def _export_served(self, key: str) -> None:
+        """Export a served version that has no export yet (NotFound unless it is served), and
+        remove the export again if the version was withdrawn or superseded while it was written
+        (its withdrawal may have looked for the folder before it existed)."""
+        unit = self._privacy_unit_of(key)
         with self.sealed.open_plaintext_memfd(key) as plaintext:
-            source = f"/proc/self/fd/{plaintext.fileno()}"
-            unit = self._privacy_unit_of(key)
-            write_encrypted(source, target, unit=unit, scope=scope, keys=self._writing(scope))
+            folder = self.export(key, f"/proc/self/fd/{plaintext.fileno()}", unit)
+        try:
+            self._privacy_unit_of(key)
+        except NotFound:
+            remove_export(folder)
+            raise
 
     def _writing(self, scope: str) -> KeyService:
         token = self.kms.issue_token(scope, may_wrap=True, seconds=_EXPORT_TOKEN_SECONDS)
-        return KeyService(self.kms_url, token)
+        return KeyService(self.kms_url, token, self._ca)
 
     def _exported_folders(self) -> list[Path]:
         if not self.folder.is_dir():
@@ -107,6 +141,8 @@ def encrypted_tables(
         lambda key: privacy_unit_of_object(lab, key),
         bind=bind or settings.gateway_spark_kms_bind,
         token_seconds=settings.gateway_spark_kms_token_seconds,
+        tls=server_tls(settings.gateway_spark_kms_tls_cert, settings.gateway_spark_kms_tls_key),
+        trusted_ca=str(ca) if (ca := settings.gateway_spark_kms_tls_ca) else None,
     )
 
 
@@ -122,13 +158,33 @@ def rotate_exported(lab: LabServices, keyring: Keyring) -> int:
         tables.close()
 
 
+def export_folder(folder: Path, key: str) -> Path:
+    """Where the encrypted export of the sealed table ``key`` lies under the shared ``folder``."""
+    return folder / table_scope(key)
+
+
+def remove_export(folder: Path) -> bool:
+    """Delete an export (data files and wrapped keys): renamed out of place first, so a reader
+    never finds half of one, then removed; False if there was none. A crash between the two
+    steps leaves a hidden ``.<scope>.*.removing`` folder that ``sweep_exports`` deletes."""
+    doomed = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.removing")
+    try:
+        os.rename(folder, doomed)
+    except FileNotFoundError:
+        return False
+    shutil.rmtree(doomed)
+    return True
+
+
 def privacy_unit_of_object(lab: LabServices, key: str) -> str:
-    """The privacy-unit column of the published restricted table stored as ``key``."""
+    """The privacy-unit column of the served (published, current) restricted table stored as
+    ``key``; NotFound once it is withdrawn or superseded."""
     with lab.sessions() as session:
         rows = session.execute(
-            select(DatasetVersion.objects, DpMetadata.privacy_unit).join(
-                DpMetadata, DpMetadata.version_id == DatasetVersion.id
-            )
+            select(DatasetVersion.objects, DpMetadata.privacy_unit)
+            .join(DpMetadata, DpMetadata.version_id == DatasetVersion.id)
+            .join(Dataset, Dataset.current_version_id == DatasetVersion.id)
+            .where(DatasetVersion.state == VersionState.PUBLISHED)
         )
         for objects, unit in rows:
             if objects and key in objects.values():

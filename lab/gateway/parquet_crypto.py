@@ -47,16 +47,19 @@ BUCKET_COLUMN = "unit_bucket"
 DATA_FILE = "part-0.parquet"
 KEY_MATERIAL_PREFIX = "_KEY_MATERIAL_FOR_"
 CRYPTO_FACTORY = "org.apache.parquet.crypto.keytools.PropertiesDrivenCryptoFactory"
+TRUSTED_CA_OPTION = "datalab.kms.trusted.ca.pem"
 _BATCH_ROWS = 512 * 1024
 _KEY_CACHE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class KeyService:
-    """Where the lab's key service answers, and the token a call presents."""
+    """Where the lab's key service answers, the token a call presents, and the PEM CA file a
+    client trusts for its HTTPS (None: the system's trust store)."""
 
     url: str
     token: str
+    ca: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,19 +73,22 @@ class EncryptedParquet:
     def spark_options(self) -> dict[str, str]:
         """The reader options that make Spark's Parquet decrypt through the lab's key service
         (they become the Hadoop configuration of this one read)."""
-        return {
+        options = {
             "parquet.crypto.factory.class": CRYPTO_FACTORY,
             "parquet.encryption.kms.client.class": CLIENT_CLASS,
             "parquet.encryption.kms.instance.url": self.key_service.url,
             "parquet.encryption.key.access.token": self.key_service.token,
             "parquet.encryption.cache.lifetime.seconds": str(int(_KEY_CACHE.total_seconds())),
         }
+        if self.key_service.ca:  # the CA certificate itself (public), read by the JVM client
+            options[TRUSTED_CA_OPTION] = Path(self.key_service.ca).read_text()
+        return options
 
 
 def write_encrypted(source: str, target: Path, *, unit: str, scope: str, keys: KeyService) -> None:
     """Write the Parquet at ``source`` as ``target`` (a folder named for ``scope``), encrypted
     and partitioned by ``unit``'s hash; ``keys`` must hold a writing token for ``scope``."""
-    factory, kms = connection(keys.url, keys.token)
+    factory, kms = connection(keys.url, keys.token, keys.ca)
     config = pe.EncryptionConfiguration(
         footer_key=master_key_id(scope, FOOTER),
         column_keys={master_key_id(scope, COLUMNS): pq.read_schema(source).names},
@@ -146,7 +152,7 @@ def read_encrypted(folder: Path, keys: KeyService) -> pa.Table:
 
 def read_encrypted_file(path: Path, keys: KeyService) -> pa.Table:
     """One data file of a table, decrypted in memory through the key service."""
-    factory, kms = connection(keys.url, keys.token)
+    factory, kms = connection(keys.url, keys.token, keys.ca)
     config = pe.DecryptionConfiguration(cache_lifetime=_KEY_CACHE)
     properties = factory.file_decryption_properties(kms, config, str(path))
     return pq.read_table(str(path), decryption_properties=properties)
@@ -155,7 +161,7 @@ def read_encrypted_file(path: Path, keys: KeyService) -> pa.Table:
 def rotate(folder: Path, keys: KeyService) -> int:
     """Re-wrap every file's key material under the lab's active KEK (a writing token for the
     table's scope); the data files are not rewritten. Returns how many files were re-wrapped."""
-    factory, kms = connection(keys.url, keys.token)
+    factory, kms = connection(keys.url, keys.token, keys.ca)
     files = data_files(folder)
     for path in files:
         factory.rotate_master_keys(kms, str(path), double_wrapping=True)

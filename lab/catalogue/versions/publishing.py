@@ -5,6 +5,11 @@ transaction marks the version published, supersedes the previous one, points the
 new version and writes the audit entry. Readers follow the database, so until that transaction
 commits they are served the previous version; a publish killed at any point leaves no partial
 version visible (its orphan folder is swept by ``sweep_orphans``).
+
+When Spark reads restricted tables as encrypted Parquet, a restricted version's export is
+written before that transaction (the gateway's first query then only leases it) and deleted if
+the transaction fails; the export of the version it supersedes is deleted after it
+(``lab.gateway.table_exports``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ from lab.db import row_of, transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict, InternalError
 from lab.gateway.spark_engine import SparkConfig
+from lab.gateway.table_exports import (
+    export_published,
+    exports_enabled,
+    retire_exports,
+    table_objects,
+)
 from lab.publication.engine import build_on_spark, spark_for
 from lab.services import LabServices
 from lab.storage.base import VERSIONS_FOLDER
@@ -73,20 +84,26 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
             else:
                 publication.put("data.parquet", data)
         publication.commit()
-    with transaction(lab.sessions) as session:
-        switched = _switch_current(session, version_id, publication)
-        lab.audit.append_in(
-            session,
-            actor=actor,
-            action="dataset.publish",
-            target=f"dataset:{dataset.slug}",
-            details={
-                "version": switched.number,
-                "tier": tier.value,
-                "publication": publication.version,
-                **details,
-            },
-        )
+        exported = _export_for_spark(lab, tier, publication.objects, built, dp)
+    try:
+        with transaction(lab.sessions) as session:
+            switched, superseded = _switch_current(session, version_id, publication)
+            lab.audit.append_in(
+                session,
+                actor=actor,
+                action="dataset.publish",
+                target=f"dataset:{dataset.slug}",
+                details={
+                    "version": switched.number,
+                    "tier": tier.value,
+                    "publication": publication.version,
+                    **details,
+                },
+            )
+    except BaseException:
+        retire_exports(lab.settings, exported)
+        raise
+    retire_exports(lab.settings, superseded)
     purge(folder)
     return switched
 
@@ -102,6 +119,19 @@ def _load_for_publish(session: Session, version_id: int):
     if Tier(version.tier) >= Tier.T3 and dp is None:
         raise Conflict(f"version {version_id} is {version.tier}: set its DP metadata first")
     return version, dataset, dp
+
+
+def _export_for_spark(
+    lab: LabServices, tier: Tier, objects: dict[str, str], built: Path, dp
+) -> list[str]:
+    """Export a restricted table for Spark when the settings say it reads encrypted Parquet;
+    the object keys exported (none otherwise)."""
+    if tier < Tier.T3 or not exports_enabled(lab.settings):
+        return []
+    keys = table_objects(objects)
+    for key in keys:
+        export_published(lab, object_key=key, plaintext=built, unit=dp.privacy_unit)
+    return keys
 
 
 def _bounding_seed(lab: LabServices, tier: Tier, dataset: Dataset) -> BoundingSeed | None:
@@ -172,6 +202,8 @@ def _numeric_columns(version: DatasetVersion, guide) -> set[str]:
 
 
 def _switch_current(session: Session, version_id: int, publication):
+    """Mark the version published and the previous one superseded; the version and the sealed
+    tables of the superseded ones."""
     version = session.get(DatasetVersion, version_id, with_for_update=True)
     if version is None:
         raise InternalError(f"version {version_id} vanished while it was being published")
@@ -183,14 +215,16 @@ def _switch_current(session: Session, version_id: int, publication):
             DatasetVersion.state == VersionState.PUBLISHED,
         )
     )
+    superseded = []
     for old in previous:
         old.state = VersionState.SUPERSEDED.value
+        superseded += table_objects(old.objects)
     version.state, version.published_at = VersionState.PUBLISHED.value, now()
     version.objects, version.publication = dict(publication.objects), publication.version
     version.staging_dir = None
     dataset = row_of(session, Dataset, version.dataset_id)
     dataset.current_version_id, dataset.updated_at = version.id, now()
-    return version
+    return version, superseded
 
 
 def sweep_orphans(lab: LabServices, slug: str) -> int:

@@ -3,8 +3,9 @@
 One transaction marks the served version ``withdrawn``, points the dataset at no version and
 writes the audit entry with the steward's reason. Every reader follows ``current_version_id``
 (the portal, its search, the APIs, the DP gateway), so none serves the dataset from the commit
-on; its stored objects stay, as the record of what was published. Publishing a new version
-serves the dataset again.
+on; its stored objects stay, as the record of what was published, but the encrypted Parquet
+export Spark read it from (if any) is deleted after the commit (``table_exports``). Publishing a
+new version serves the dataset again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from lab.clock import now
 from lab.db import transaction
 from lab.db.models import Dataset, DatasetVersion
 from lab.errors import Conflict, InvalidInput, NotFound
+from lab.gateway.table_exports import retire_exports, table_objects
 from lab.services import LabServices
 
 MIN_REASON = 10
@@ -38,6 +40,8 @@ def withdraw(lab: LabServices, *, slug: str, reason: str, actor: str) -> Dataset
         version.state = VersionState.WITHDRAWN.value
         dataset.current_version_id, dataset.updated_at = None, now()
         _audit(lab.audit, session, actor, dataset, version, reason)
+        exported = table_objects(version.objects)
+    retire_exports(lab.settings, exported)
     return version
 
 

@@ -8,8 +8,10 @@ spark.py``); without Java or a JDK these tests skip and say why.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import io
+import ipaddress
 import json
 import os
 import re
@@ -20,10 +22,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from lab.crypto import kms_jar
 from lab.crypto.keyring import Keyring, read_keyring_file
 from lab.errors import ConfigurationError
+from lab.gateway import encrypted_tables as encrypted_tables_module
 from lab.gateway import engine_choice
 from lab.gateway.encrypted_tables import EncryptedTables, encrypted_tables
 from lab.gateway.engine import DuckDBEngine
@@ -165,17 +172,28 @@ def test_spark_without_a_valid_token_reads_nothing(published, jvm_client, token:
             jvm_client.run(compiled, [stolen])
 
 
-def test_the_gateway_answers_from_encrypted_parquet(sqlite_lab, tmp_path, jvm_client) -> None:
-    """The gateway's whole path — ledger, noise, cache — with Spark reading the encrypted copy."""
-    gateway, engine, project_id = _open_gateway(
-        sqlite_lab, tmp_path, units=40, epsilon=1.0, inner=jvm_client
+def test_the_gateway_answers_from_the_export_publication_wrote(
+    sqlite_lab, tmp_path, jvm_client, monkeypatch
+) -> None:
+    """The gateway's whole path — ledger, noise, cache — with Spark reading the encrypted copy
+    that publishing wrote; the query only leases it (writing an export again fails the test)."""
+    lab = replace_settings(
+        sqlite_lab, gateway_engine="spark", gateway_spark_storage="encrypted-parquet"
     )
-    gateway.tables.close()
-    gateway.tables = encrypted_tables(sqlite_lab)
+    gateway, engine, project_id = _open_gateway(
+        lab, tmp_path, units=40, epsilon=1.0, inner=jvm_client
+    )
+    exported = sorted(lab.settings.resolved_spark_tables_dir.iterdir())
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the query exported the table again")
+
+    monkeypatch.setattr(encrypted_tables_module, "write_encrypted", refused)
     try:
+        assert isinstance(gateway.tables, EncryptedTables) and len(exported) == 1
         answer = _ask(gateway, project_id, QUERIES[0].replace(", MEDIAN", ", AVG"))
         assert len(answer.rows) == 10 and engine.runs == 1
-        assert any(sqlite_lab.settings.resolved_spark_tables_dir.iterdir())
+        assert sorted(lab.settings.resolved_spark_tables_dir.iterdir()) == exported
     finally:
         gateway.tables.close()
 
@@ -283,3 +301,96 @@ def test_a_failed_export_leaves_nothing_behind(sqlite_lab: LabServices, publishe
                 keys=writing,
             )
     assert not tables.folder.exists() or not any(tables.folder.iterdir())
+
+
+def _certificate(
+    subject: str, key, issuer: tuple[str, object] | None, *, ca: bool
+) -> x509.Certificate:
+    """A day-long certificate for ``subject``, self-signed or signed by ``issuer`` (name, key);
+    a leaf names 127.0.0.1 as its address."""
+    now = datetime.datetime.now(datetime.UTC)
+    issuer_name, issuer_key = issuer or (subject, key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+        builder = builder.add_extension(x509.SubjectAlternativeName([address]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A test CA and a server certificate and key it signed for 127.0.0.1, as PEM files."""
+    ca_key, server_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca = _certificate("datalab test CA", ca_key, None, ca=True)
+    server = _certificate("127.0.0.1", server_key, ("datalab test CA", ca_key), ca=False)
+    paths = folder / "ca.pem", folder / "kms.pem", folder / "kms.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+def test_spark_reads_through_the_key_service_over_tls(
+    sqlite_lab: LabServices, tmp_path, jvm_client
+) -> None:
+    """With a certificate and key the key service speaks HTTPS: the exporter (Python) and
+    Spark's executors (JVM) trust the lab's CA and read the table, and a client without the CA
+    is refused at the handshake, in Python and in Spark."""
+    ca, cert, private = _tls_files(tmp_path)
+    lab = replace_settings(
+        sqlite_lab,
+        gateway_spark_kms_tls_cert=cert,
+        gateway_spark_kms_tls_key=private,
+        gateway_spark_kms_tls_ca=ca,
+    )
+    publish_tax_table(lab, tmp_path, units=50, canary=CANARY)
+    with lab.sessions() as session:
+        metadata, _, key = table_metadata(session, "tax")
+    compiled = compile_plan(plan_query(QUERIES[2], [metadata]))
+    tables = encrypted_tables(lab)
+    try:
+        assert tables.kms_url.startswith("https://127.0.0.1:")
+        with tables.lease(key) as table:
+            assert jvm_client.run(compiled, [table]).to_pylist()[0]["rows"] == 50 * 4
+            scope = table.folder.name
+            untrusting = KeyService(tables.kms_url, tables.kms.issue_token(scope))
+            with pytest.raises(Exception, match=r"(?i)certificate verify failed"):
+                read_encrypted_file(data_files(table.folder)[0], untrusting)
+            with pytest.raises(Exception, match=r"(?i)cannot be reached|PKIX|certificat"):
+                jvm_client.run(compiled, [EncryptedParquet(table.folder, untrusting)])
+    finally:
+        tables.close()
+
+
+def test_a_certificate_without_its_key_stops_in_one_line(sqlite_lab: LabServices, tmp_path) -> None:
+    """Half a TLS configuration is refused in one line: by the start-up check of
+    ``datalab serve`` and when the key service starts."""
+    _, cert, _ = _tls_files(tmp_path)
+    lab = replace_settings(
+        sqlite_lab,
+        gateway_spark_kms_tls_cert=cert,
+        gateway_engine="spark",
+        gateway_spark_storage="encrypted-parquet",
+    )
+    with pytest.raises(ConfigurationError, match="set both"):
+        check_engine(lab.settings)
+    with pytest.raises(ConfigurationError, match="set both") as raised:
+        encrypted_tables(lab)
+    assert "\n" not in raised.value.message

@@ -3,13 +3,21 @@ package org.citydatalab.kms;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.crypto.KeyAccessDeniedException;
 import org.apache.parquet.crypto.ParquetCryptoRuntimeException;
@@ -22,10 +30,13 @@ import org.apache.parquet.crypto.keytools.KmsClient;
  * <p>Configured by Parquet's properties: {@code parquet.encryption.kms.instance.url} (the lab's
  * key service) and {@code parquet.encryption.key.access.token} (a short-lived token the lab
  * issued for one table version). The routes are those of {@code lab/crypto/kms_server.py}.
+ * Over HTTPS it trusts the JVM's trust store, or only the PEM CA certificates given as
+ * {@code datalab.kms.trusted.ca.pem} (the lab passes them with each read).
  */
 public final class LabKmsClient implements KmsClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final String TRUSTED_CA_PEM = "datalab.kms.trusted.ca.pem";
 
   private HttpClient http;
   private String url;
@@ -45,10 +56,36 @@ public final class LabKmsClient implements KmsClient {
     }
     this.url = kmsInstanceUrl.replaceAll("/+$", "");
     this.token = accessToken;
-    this.http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(TIMEOUT)
-            .build();
+    HttpClient.Builder builder =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT);
+    String trustedCa = configuration.getTrimmed(TRUSTED_CA_PEM, "");
+    if (!trustedCa.isEmpty()) {
+      builder.sslContext(trusting(trustedCa));
+    }
+    this.http = builder.build();
+  }
+
+  /** A TLS context that trusts exactly the CA certificates in {@code pem}. */
+  private static SSLContext trusting(String pem) {
+    try {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int index = 0;
+      CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+      byte[] bytes = pem.getBytes(StandardCharsets.US_ASCII);
+      for (Certificate ca : x509.generateCertificates(new ByteArrayInputStream(bytes))) {
+        store.setCertificateEntry("lab-ca-" + index++, ca);
+      }
+      TrustManagerFactory trust =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(store);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, trust.getTrustManagers(), null);
+      return context;
+    } catch (GeneralSecurityException | IOException error) {
+      throw new ParquetCryptoRuntimeException(
+          TRUSTED_CA_PEM + " does not hold PEM CA certificates", error);
+    }
   }
 
   @Override
