@@ -34,7 +34,9 @@ Modules:
 * ``catalogue``, ``mock`` — what a project may see of the catalogue, and mock rows from metadata.
 * ``fixed_point`` — fixed-point columns: analysts use the declared unit, the engine integers.
 * ``encrypted_tables``, ``parquet_crypto`` — restricted tables for a Spark cluster: Parquet with
-  modular encryption on the shared folder, its keys kept in the lab.
+  modular encryption on the shared folder, its keys kept in the lab; ``table_exports`` — a
+  version's encrypted export written at publication and deleted when it is withdrawn or
+  superseded.
 """
 
 from lab.gateway.engine import DuckDBEngine, QueryEngine, parquet_path, run_compiled
