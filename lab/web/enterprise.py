@@ -42,8 +42,6 @@ from lab.db import transaction
 from lab.db.models import Organisation
 from lab.errors import LabError
 from lab.http.browser_session import (
-    SESSION_COOKIE,
-    end_session,
     require_form_token,
     signed_in_or_sign_in,
 )
@@ -53,7 +51,7 @@ from lab.web.homes import door_for
 from lab.web.language import language_of
 from lab.web.own_profile_view import score_view, sections
 from lab.web.pages import redirect
-from lab.web.role_pages import render_role, sign_in_at
+from lab.web.role_pages import render_role, sign_in_routes
 
 DOOR = door_for("/enterprise/")
 LOGIN, HOME = DOOR.login, DOOR.home
@@ -171,29 +169,7 @@ def home_page(
     )
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
-    """The sign-in form."""
-    return render_role(request, "roles/login.html", user=None, door=DOOR)
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(
-    request: Request,
-    services: ServicesDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=256)],
-) -> Response:
-    """Check the password and open the enterprise's home (another role's home for others)."""
-    return await sign_in_at(request, services, DOOR, username, password)
-
-
-@router.post("/logout")
-def logout(request: Request, services: ServicesDep, _: FormDep) -> Response:
-    """End the enterprise's browser session and go back to the sign-in page."""
-    closed = redirect(LOGIN)
-    end_session(services, closed, request.cookies.get(SESSION_COOKIE))
-    return closed
+router.include_router(sign_in_routes(DOOR, checked))
 
 
 @router.get("/", response_class=HTMLResponse)

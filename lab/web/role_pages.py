@@ -142,9 +142,9 @@ def _login_again(request: Request, door: RoleDoor, username: str, failure) -> HT
     )
 
 
-def sign_in_routes(door: RoleDoor, checked: Callable[..., RoleUser]) -> APIRouter:
-    """``door``'s sign-in form, sign-in and sign-out, the same on the bank's and the auditor's
-    pages; ``checked`` is the page's signed-in user with a checked CSRF token."""
+def sign_in_routes(door: RoleDoor, checked: Callable[..., PageUser]) -> APIRouter:
+    """``door``'s sign-in form, sign-in and sign-out, the same on the bank's, the auditor's and
+    the enterprise's pages; ``checked`` is the page's signed-in user with a checked CSRF token."""
     router = APIRouter()
 
     @router.get("/login", response_class=HTMLResponse)
@@ -163,7 +163,7 @@ def sign_in_routes(door: RoleDoor, checked: Callable[..., RoleUser]) -> APIRoute
         return await sign_in_at(request, services, door, username, password)
 
     @router.post("/logout")
-    def logout(request: Request, services: ServicesDep, _: RoleUser = Depends(checked)) -> Response:
+    def logout(request: Request, services: ServicesDep, _: PageUser = Depends(checked)) -> Response:
         """End the session and return to the sign-in page."""
         closed = redirect(door.login)
         end_session(services, closed, request.cookies.get(SESSION_COOKIE))
