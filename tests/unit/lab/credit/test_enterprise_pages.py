@@ -145,3 +145,17 @@ def test_dispute_form_states_the_reason_rule_the_server_checks(world: CreditWorl
         world, "/enterprise/disputes", csrf_token=csrf, item="tax.months_in_arrears", reason="不对"
     )
     assert short.status_code == 400 and f"理由：{REASON_RULE.hint_zh}" in short.text
+
+
+def test_sign_out_needs_the_token_and_ends_the_session(world: CreditWorld) -> None:
+    """A sign-out posted without the page's token is refused and the session stays; with it,
+    the browser goes back to the sign-in page and the old cookie opens nothing."""
+    csrf = signed_in(world)
+    cookie = world.client.cookies.get("datalab_session")
+    assert form(world, "/enterprise/logout").status_code == 403
+    assert world.client.get("/enterprise/", follow_redirects=False).status_code == 200
+    out = world.client.post("/enterprise/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"].startswith("/enterprise/login")
+    world.client.cookies.set("datalab_session", cookie)  # replaying the old cookie
+    again = world.client.get("/enterprise/", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"].startswith("/enterprise/login")
