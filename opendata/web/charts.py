@@ -26,7 +26,7 @@ from opendata.portal.catalogue import PublicColumn, PublicDataset
 from opendata.portal.column_roles import Role, is_money, role_of
 
 WIDTH, HEIGHT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 640, 240, 40, 16, 12
-MAP_HEIGHT, MAP_PAD = 360, 28
+MAP_HEIGHT, MAP_PAD, MAP_PAD_LEFT = 360, 28, 72
 # SQL below is built from identifiers passed through sql_name and a quoted file path; values are
 # bound as parameters.
 BINS = 12
@@ -240,9 +240,16 @@ def _bar_svg(title: str, points) -> Markup:
             f'<rect x="{x + 2:.1f}" y="{PAD_TOP + plot_h - h:.1f}" width="{step - 4:.1f}" '
             f'height="{h:.1f}" fill="#0b5394"><title>{escape(label)}: {value:,.0f}</title></rect>'
         )
-    centres = [(pad_left + (i + 0.5) * step, label) for i, (label, _) in enumerate(points)]
+    # A range too wide for its bar is ticked by its lower edge (the full range is in the table).
+    centres = [
+        (pad_left + (i + 0.5) * step, _fitted(label, step)) for i, (label, _) in enumerate(points)
+    ]
     body.extend(_ticks(centres, always_last=False))
     return _frame(title, body, top_label, pad_left)
+
+
+def _fitted(label: str, room: float) -> str:
+    return label if _text_width(label, 10) <= room else label.split("–")[0]
 
 
 def _line_svg(title: str, dated, money: bool) -> Markup:
@@ -276,7 +283,6 @@ def _ticks(centres: list[tuple[float, str]], always_last: bool) -> list[str]:
         order = [0, len(order) - 1, *order[1:-1]]
     for i in order:
         x, label = centres[i]
-        label = label[:16]
         half = _text_width(label, size) / 2
         left = min(max(x - half, 2.0), WIDTH - 2 - 2 * half)
         if fits(left, left + 2 * half):
@@ -323,9 +329,9 @@ def _map_svg(title: str, summary: str, spots, box: tuple[float, float, float, fl
     span_x, span_y = (east - west) * squeeze, north - south
     if span_x == 0 and span_y == 0:
         span_x = span_y = 0.01
-    plot_w, plot_h = WIDTH - 2 * MAP_PAD, MAP_HEIGHT - 2 * MAP_PAD
+    plot_w, plot_h = WIDTH - MAP_PAD_LEFT - MAP_PAD, MAP_HEIGHT - 2 * MAP_PAD
     scale = min(plot_w / span_x if span_x else math.inf, plot_h / span_y if span_y else math.inf)
-    left = MAP_PAD + (plot_w - span_x * scale) / 2
+    left = MAP_PAD_LEFT + (plot_w - span_x * scale) / 2
     top = MAP_PAD + (plot_h - span_y * scale) / 2
     dots = "".join(
         f'<circle cx="{left + (x - west) * squeeze * scale:.1f}" '
@@ -341,7 +347,10 @@ def _map_svg(title: str, summary: str, spots, box: tuple[float, float, float, fl
         f'<text x="{left - 6:.1f}" y="{bottom + 20:.1f}" font-size="10">{_degrees(west)}</text>'
         f'<text x="{right + 6:.1f}" y="{bottom + 20:.1f}" font-size="10" text-anchor="end">'
         f"{_degrees(east)}</text>"
-        f'<text x="{left - 6:.1f}" y="{top - 10:.1f}" font-size="10">{_degrees(north)}</text>'
+        f'<text x="{left - 10:.1f}" y="{top + 4:.1f}" font-size="10" text-anchor="end">'
+        f"{_degrees(north)}</text>"
+        f'<text x="{left - 10:.1f}" y="{bottom + 4:.1f}" font-size="10" text-anchor="end">'
+        f"{_degrees(south)}</text>"
     )
     return Markup(  # noqa: S704 — the title and summary went through escape(); the rest is numbers
         f'<svg viewBox="0 0 {WIDTH} {MAP_HEIGHT}" role="img" class="chart chart-map" '

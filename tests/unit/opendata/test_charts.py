@@ -126,6 +126,9 @@ def test_money_is_never_in_scientific_notation(tmp_path) -> None:
     assert chart.kind == "bars" and "e+" not in chart.svg
     assert all("e+" not in label and "e+" not in value for label, value in chart.table)
     assert chart.points[0][0] == "0–499,999,999"
+    ticks = re.findall(r'font-size="10">([^<]+)</text>', str(chart.svg))
+    edges = {label.split("–")[0] for label, _ in chart.points}
+    assert ticks and all(t in edges or t in dict(chart.points) for t in ticks), ticks
     line = _chart(
         tmp_path,
         {"月份": ["2026-01", "2026-02"], "金额": [1.5e9, 2.25e9]},
