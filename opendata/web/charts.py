@@ -297,16 +297,18 @@ def _ticks(centres: list[tuple[float, str]], always_last: bool) -> list[str]:
 def _map(connection, path: Path, longitude: str, latitude: str) -> Chart | None:
     lon, lat = sql_name(longitude), sql_name(latitude)
     valid = f"{lon} BETWEEN -180 AND 180 AND {lat} BETWEEN -90 AND 90"
+    # Rows at one place (a station's hourly readings) are one point.
+    places = (
+        f"SELECT DISTINCT {lon}::DOUBLE AS x, {lat}::DOUBLE AS y FROM {_source(path)} WHERE {valid}"  # noqa: S608
+    )
     total, west, east, south, north = connection.execute(
-        f"SELECT count(*), min({lon}), max({lon}), min({lat}), max({lat}) "  # noqa: S608
-        f"FROM {_source(path)} WHERE {valid}"
+        f"SELECT count(*), min(x), max(x), min(y), max(y) FROM ({places})"  # noqa: S608
     ).fetchone()
     if not total:
         return None
     # A deterministic sample: the same file always shows the same points.
     spots = connection.execute(
-        f"SELECT {lon}::DOUBLE, {lat}::DOUBLE FROM {_source(path)} WHERE {valid} "  # noqa: S608
-        f"ORDER BY hash({lon}, {lat}), {lon}, {lat} LIMIT {MAX_POINTS}"
+        f"SELECT x, y FROM ({places}) ORDER BY hash(x, y), x, y LIMIT {MAX_POINTS}"  # noqa: S608
     ).fetchall()
     box = (float(west), float(east), float(south), float(north))
     lon_range = f"{_degrees(box[0])}–{_degrees(box[1])}"

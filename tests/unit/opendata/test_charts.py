@@ -91,6 +91,16 @@ def test_coordinates_give_a_map_and_never_a_line_of_longitude(tmp_path) -> None:
     assert chart_for(_dataset(columns), tmp_path / "d.parquet").svg == chart.svg  # same sample
 
 
+def test_rows_at_one_place_are_one_point(tmp_path) -> None:
+    """Hourly readings of 14 stations → 14 points, each station shown (not a sample of 2)."""
+    stations = [(120.2 + k / 50, 36.0 + k / 70) for k in range(14)]
+    rows = [stations[i % 14] for i in range(14 * 300)]
+    data = {"经度": [x for x, _ in rows], "纬度": [y for _, y in rows]}
+    chart = _chart(tmp_path, data, [("经度", "number"), ("纬度", "number")])
+    assert chart.kind == "map" and chart.svg.count("<circle") == 14
+    assert chart.summary.startswith("14 个点，")
+
+
 def test_a_lone_longitude_is_not_averaged(tmp_path) -> None:
     """Time + longitude (no latitude) → rows counted per period, not the mean longitude."""
     data = {"日期": ["2026-01-01", "2026-02-01", "2026-02-02"], "lng": [120.1, 120.2, 120.3]}
