@@ -48,7 +48,8 @@ _NUMBER_ROLES = ("attribute", "count")
 
 @dataclass(frozen=True)
 class PublicColumn:
-    """One column of a dataset: its dictionary entry ("" when undescribed) and its category."""
+    """One column of a dataset: its dictionary entry ("" when undescribed) and its category
+    (``category_role`` is the guide's role for it: identifier, count, …; "" when unmatched)."""
 
     name: str
     type: str
@@ -56,6 +57,8 @@ class PublicColumn:
     category: str
     category_name: str = ""
     unit: str = ""
+    category_role: str = ""
+    code_list: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,8 @@ def _column(
         category=finding["category"],
         category_name=category.name_zh if category else "",
         unit=entry.unit if entry else "",
+        category_role=category.role if category else "",
+        code_list=entry.code_list if entry else "",
     )
 
 

@@ -115,6 +115,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_mean": ("{measure} 按 {by} 的平均值", "Mean {measure} by {by}"),
     "chart_count": ("按 {by} 的记录数", "Rows by {by}"),
     "chart_bars": ("{measure} 的分布", "Distribution of {measure}"),
+    "chart_map": ("位置分布（{lon}、{lat}）", "Locations ({lon}, {lat})"),
+    "chart_points": ("点数", "Points"),
     "download": ("数据下载", "Downloads"),
     "format": ("格式", "Format"),
     "size": ("大小", "Size"),

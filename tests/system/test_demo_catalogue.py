@@ -12,8 +12,9 @@ from lab.demo.catalogue import load_demo_catalogue
 from lab.demo.projects import DEMO_PROJECTS, seed_demo_projects
 from lab.gateway.org_budgets import organisation_levels
 from lab.services import LabServices
-from opendata.portal.catalogue import get_public
+from opendata.portal.catalogue import get_public, list_public, open_rows
 from opendata.portal.search import SearchQuery, search
+from opendata.web.charts import chart_for
 
 OPEN = ("T1", "T2")
 
@@ -32,6 +33,7 @@ def test_demo_catalogue_tiers(lab: LabServices, tmp_path) -> None:
     assert lab.audit.verify().ok
     _assert_a_city_sized_open_catalogue(data, states)
     _assert_dictionaries_are_served(lab)
+    _assert_coordinates_are_mapped(lab)
     again = load_demo_catalogue(lab, data)
     assert {r.state for r in again} == {"already loaded"}
 
@@ -100,3 +102,18 @@ def test_demo_bank_is_capped_once_about_each_enterprise(lab: LabServices, tmp_pa
     assert sorted(scopes) == sorted(
         [f"dataset:{slug}" for slug in bank.budgets] + ["unit:category:ENTERPRISE_ID"]
     )
+
+
+def _assert_coordinates_are_mapped(lab: LabServices) -> None:
+    """Every open dataset with 经度 and 纬度 (bus stops, air-quality stations, places) pages a
+    map of its points, never a line or histogram of a coordinate."""
+    with lab.sessions() as session:
+        located = [
+            (d, open_rows(lab, session, d))
+            for d in list_public(session)
+            if d.is_open and {"经度", "纬度"} <= {c.name for c in d.columns}
+        ]
+    assert {"bus-stops", "air-quality-hourly"} <= {d.slug for d, _ in located}
+    for dataset, path in located:
+        chart = chart_for(dataset, path)
+        assert chart is not None and chart.kind == "map", (dataset.slug, chart and chart.kind)

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lab.app import create_app
+from lab.catalogue.dictionary import DataDictionary
 from lab.catalogue.portal_workflow.feedback import open_feedback
 from lab.services import LabServices
 from tests.unit.lab.catalogue.conditional import publish_conditional
@@ -158,3 +159,30 @@ def test_feedback_posts_are_limited_per_address(client: TestClient) -> None:
     assert int(answers[5].headers["retry-after"]) >= 1
     with client.app.state.services.sessions() as session:
         assert len(open_feedback(session)) == 5
+
+
+def test_dataset_page_maps_coordinates_and_draws_no_line_of_longitude(
+    sqlite_lab: LabServices, tmp_path
+) -> None:
+    """A published table with time, longitude, latitude and an id → the page shows a map of
+    its points (inline SVG, no external URL) with its text alternative, and no line."""
+    rows = [
+        [f"2026-{1 + i % 6:02d}-01", f"{120.30 + i / 1000:.4f}", f"{36.05 + i / 2000:.4f}", i]
+        for i in range(40)
+    ]
+    path = write_csv(tmp_path / "stops.csv", ["日期", "经度", "纬度", "编号"], rows)
+    dictionary = DataDictionary.from_pairs(
+        [
+            ("经度", "站点 WGS-84 经度（度）"),
+            ("纬度", "站点 WGS-84 纬度（度）"),
+            ("编号", "站点编号"),
+        ]
+    )
+    publish_table(sqlite_lab, path, "stops", title="站点", dictionary=dictionary)
+    with TestClient(create_app(sqlite_lab)) as client:
+        page = client.get("/datasets/stops").text
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert 'class="chart chart-map"' in svg and svg.count("<circle") == 40
+    assert "<polyline" not in page and "位置分布（经度、纬度）" in page
+    assert "40 个点，经度 120.3–120.339，纬度 36.05–36.0695" in page
+    assert not re.search(r"https?:", svg.replace('xmlns="http://www.w3.org/2000/svg"', ""))
