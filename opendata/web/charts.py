@@ -56,8 +56,9 @@ def _source(path: Path) -> str:
     return f"read_parquet({sql_string(path)})"
 
 
-def chart_for(dataset: PublicDataset, path: Path) -> Chart | None:
-    """The chart of an open dataset's Parquet file at ``path``, or None if nothing fits."""
+def chart_for(dataset: PublicDataset, path: Path, lang: str = "zh") -> Chart | None:
+    """The chart of an open dataset's Parquet file at ``path``, or None if nothing fits; its
+    words (the row count, the map's summary) in ``lang``, the data's names as they are."""
     roles = {c.name: role_of(c) for c in dataset.columns}
     named = {c.name: c for c in dataset.columns}
     longitude = next((n for n, r in roles.items() if r is Role.LONGITUDE), None)
@@ -69,13 +70,13 @@ def chart_for(dataset: PublicDataset, path: Path) -> Chart | None:
     with duckdb.connect(":memory:") as connection:
         connection.execute("SET memory_limit = '256MB'")
         if longitude and latitude:
-            located = _map(connection, path, longitude, latitude)
+            located = _map(connection, path, longitude, latitude, lang)
             if located is not None:
                 return located
         time_column = next((c for c in times if _is_time(connection, path, c)), None)
         if time_column is not None:
             measure = measures[0] if measures else None
-            line = _over_time(connection, path, time_column, measure)
+            line = _over_time(connection, path, time_column, measure, lang)
             if line is not None:
                 return line
         for column in measures:
@@ -110,7 +111,9 @@ def _period_width(connection, path: Path, column: str) -> int | None:
     return next((w for w in (7, 10, 13) if 2 <= by_width[w] <= MAX_PERIODS), None)
 
 
-def _over_time(connection, path: Path, column: str, measure: PublicColumn | None) -> Chart | None:
+def _over_time(
+    connection, path: Path, column: str, measure: PublicColumn | None, lang: str
+) -> Chart | None:
     width = _period_width(connection, path, column)
     if width is None:
         return None
@@ -135,7 +138,8 @@ def _over_time(connection, path: Path, column: str, measure: PublicColumn | None
     money = measure is not None and is_money(measure)
     points = tuple((p, v) for p, v, _ in dated)
     table = tuple((p, _number(v, money)) for p, v in points)
-    title = f"{measure.name if measure else 'count'} / {column}"
+    count = "记录数" if lang == "zh" else "rows"
+    title = f"{measure.name if measure else count} / {column}"
     summary = f"{title}: {dated[0][0]} – {dated[-1][0]}"
     svg = _line_svg(title, dated, money)
     return Chart("line", measure.name if measure else "", column, points, svg, table, summary)
@@ -294,7 +298,7 @@ def _ticks(centres: list[tuple[float, str]], always_last: bool) -> list[str]:
     ]
 
 
-def _map(connection, path: Path, longitude: str, latitude: str) -> Chart | None:
+def _map(connection, path: Path, longitude: str, latitude: str, lang: str) -> Chart | None:
     lon, lat = sql_name(longitude), sql_name(latitude)
     valid = f"{lon} BETWEEN -180 AND 180 AND {lat} BETWEEN -90 AND 90"
     # Rows at one place (a station's hourly readings) are one point.
@@ -313,8 +317,14 @@ def _map(connection, path: Path, longitude: str, latitude: str) -> Chart | None:
     box = (float(west), float(east), float(south), float(north))
     lon_range = f"{_degrees(box[0])}–{_degrees(box[1])}"
     lat_range = f"{_degrees(box[2])}–{_degrees(box[3])}"
-    shown = f"（显示 {len(spots):,} 个）" if len(spots) < total else ""
-    summary = f"{total:,} 个点{shown}，经度 {lon_range}，纬度 {lat_range}"
+    sampled = len(spots) < total
+    if lang == "zh":
+        shown = f"（显示 {len(spots):,} 个）" if sampled else ""
+        summary = f"{total:,} 个点{shown}，经度 {lon_range}，纬度 {lat_range}"
+    else:
+        shown = f" ({len(spots):,} shown)" if sampled else ""
+        noun = "point" if total == 1 else "points"
+        summary = f"{total:,} {noun}{shown}, longitude {lon_range}, latitude {lat_range}"
     title = f"{latitude} / {longitude}"
     table = (("n", f"{total:,}"), (longitude, lon_range), (latitude, lat_range))
     svg = _map_svg(title, summary, spots, box)

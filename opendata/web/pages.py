@@ -21,6 +21,7 @@ from lab.catalogue.t2_extracts.manifests import public_key_hex
 from lab.db import transaction
 from lab.errors import InvalidInput, LabError, NotFound
 from lab.http.deps import DbDep, ServicesDep
+from lab.web.language import language_of
 from opendata.portal.catalogue import CONDITIONAL_TIER, FORMATS, get_public, open_rows
 from opendata.portal.downloads import built_file, ensure_file
 from opendata.portal.rows import RowQuery, read_rows
@@ -140,7 +141,7 @@ def dataset_page(
     files_by_format = {}
     if path is not None:
         preview = read_rows(path, RowQuery(limit=PREVIEW_ROWS))
-        chart = chart_for(dataset, path)
+        chart = chart_for(dataset, path, language_of(request))
         files_by_format = {fmt: _file_for_page(services, dataset, fmt) for fmt in FORMATS}
     with services.sessions() as session:
         usage = usage_for(session, slug)

@@ -181,8 +181,11 @@ def test_dataset_page_maps_coordinates_and_draws_no_line_of_longitude(
     publish_table(sqlite_lab, path, "stops", title="站点", dictionary=dictionary)
     with TestClient(create_app(sqlite_lab)) as client:
         page = client.get("/datasets/stops").text
+        english = client.get("/datasets/stops?lang=en").text
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert 'class="chart chart-map"' in svg and svg.count("<circle") == 40
     assert "<polyline" not in page and "位置分布（经度、纬度）" in page
     assert "40 个点，经度 120.3–120.339，纬度 36.05–36.0695" in page
+    assert "40 points, longitude 120.3–120.339, latitude 36.05–36.0695" in english
+    assert "个点" not in english  # the summary follows the page's language
     assert not re.search(r"https?:", svg.replace('xmlns="http://www.w3.org/2000/svg"', ""))
