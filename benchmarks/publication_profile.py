@@ -8,8 +8,10 @@ wall-clock and CPU seconds (this process, all its threads; a Spark JVM's CPU is 
 the load average when each ends: staging (read, profile, sample, write the text Parquet), the
 classification's full scan, sealing the staged table, decrypting it for publication, the build
 (per-unit cut and typing; on DuckDB each statement over half a second is shown too) and sealing
-the publication. CPU seconds are the figure to compare between runs on a shared machine: wall
-time follows the load.
+the publication; on Spark, the job's three steps (the lab encrypts the staged table onto the
+shared folder, Spark runs the window and writes the encrypted cut, the lab decrypts it back).
+CPU seconds are the figure to compare between runs on a shared machine: wall time follows the
+load.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import lab.catalogue.versions.publishing as publishing
 import lab.ingest.pipeline as pipeline
 import lab.ingest.staging as staging
 import lab.publication.duckdb_cut as duckdb_cut
+import lab.publication.spark_cut as spark_cut
 from lab.crypto import SealedObjectStore
 from lab.services import open_services
 from lab.settings import LabSettings
@@ -43,6 +46,9 @@ STEPS = [
     (publishing, "open_staged", "decrypt staged"),
     (publishing, "_build", "cut + type"),
     (SealedObjectStore, "seal_into", "seal publication"),
+    (spark_cut, "write_encrypted", "  spark: encrypt the source"),
+    (spark_cut, "_run", "  spark: window, write cut"),
+    (spark_cut, "copy_decrypted", "  spark: decrypt the cut"),
 ]
 
 
@@ -68,6 +74,30 @@ def _timed(owner, name: str, label: str) -> None:
             print(f"  {label:<24} {_since(start)}", flush=True)
 
     setattr(owner, name, timed)
+
+
+def _descendants() -> list[tuple[int, float, float]]:
+    """This process's live descendants (the Spark JVM): pid, CPU seconds, peak RSS in MB."""
+    found, tick = [], os.sysconf("SC_CLK_TCK")
+    parents = {os.getpid()}
+    for entry in sorted(
+        Path("/proc").iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else 0
+    ):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if int(fields[1]) not in parents:
+            continue
+        parents.add(int(entry.name))
+        hwm = next(
+            (line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0"
+        )
+        found.append((int(entry.name), (int(fields[11]) + int(fields[12])) / tick, int(hwm) / 1024))
+    return found
 
 
 class _TimedStatements:
@@ -118,6 +148,8 @@ def main() -> None:
         publish_table(lab, source, "rev", REVENUE_DP)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  {'ingest + publish':<24} {_since(start)}; peak RSS {peak:,.0f} MB")
+        for pid, cpu, hwm in _descendants():
+            print(f"  child process {pid}: cpu {cpu:7.1f} s, peak RSS {hwm:,.0f} MB (a Spark JVM)")
         lab.close()
 
 

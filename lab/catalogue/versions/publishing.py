@@ -38,14 +38,13 @@ from lab.clock import now
 from lab.db import row_of, transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict, InternalError
-from lab.gateway.spark_engine import SparkConfig
 from lab.gateway.table_exports import (
     export_published,
     exports_enabled,
     retire_exports,
     table_objects,
 )
-from lab.publication.engine import build_on_spark, spark_for
+from lab.publication.engine import SparkPublication, spark_for
 from lab.services import LabServices
 from lab.storage.base import VERSIONS_FOLDER
 
@@ -68,7 +67,8 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
     seed = _bounding_seed(lab, tier, dataset)
     folder = Path(version.staging_dir)
     columns = [p["name"] for p in version.profile]
-    spark = spark_for(lab.settings, version.rows) if tier >= Tier.T3 else None
+    config = spark_for(lab.settings, version.rows) if tier >= Tier.T3 else None
+    spark = SparkPublication(lab, config) if config else None
     with (
         open_staged(folder, lab.sealed.keyring) as plaintext,
         tempfile.TemporaryDirectory(dir=folder) as work,
@@ -167,7 +167,7 @@ def _build(
     rules: tuple[Guide, HierarchySet],
     seed: BoundingSeed | None,
     work: Path,
-    spark: SparkConfig | None = None,
+    spark: SparkPublication | None = None,
 ) -> dict:
     guide, hierarchies = rules
     if tier == Tier.T1:
@@ -182,7 +182,7 @@ def _build(
     if seed is None:
         raise InternalError(f"a {tier} table is built without its bounding seed")
     if spark is not None:
-        record = build_on_spark(staged, built, dp, columns, seed, spark)
+        record = spark.build(staged, built, dp, columns, seed)
     else:
         record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")
     return {"bounding": record.to_json()}
