@@ -24,7 +24,7 @@ from pydantic_settings import (
 from lab.errors import ConfigurationError
 
 ENV_PREFIX = "DATALAB_"
-SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key"})
+SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key", "gateway_spark_cluster_secret"})
 REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # a Kubernetes name (RFC 1123 label)
 _IMAGE_WITH_TAG = r"^\S+:[\w][\w.-]{0,127}$"  # name:tag; a registry's :port is not a tag
@@ -211,6 +211,14 @@ class LabSettings(BaseSettings):
         default="2g",
         pattern=r"^\d+[kmgt]$",
         description="Memory of the Spark driver JVM (local mode holds the table there), e.g. `2g`.",
+    )
+    gateway_spark_cluster_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Shared secret of a standalone Spark cluster (`spark.authenticate`), the "
+        "one its master and workers are started with; required with a `spark://` master, so "
+        "only the lab can run jobs on executors that are handed its tables' keys. With it the "
+        "driver, master and executors authenticate and encrypt their traffic "
+        "(`spark.network.crypto.enabled`).",
     )
     gateway_spark_storage: Literal["memory", "encrypted-parquet"] = Field(
         default="memory",

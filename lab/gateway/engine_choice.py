@@ -66,4 +66,4 @@ def _spark_config(settings: LabSettings) -> SparkConfig:
     # on the class path whenever it is built: a publication's Spark job in this process shares
     # the session and reads and writes encrypted Parquet through it
     jars = (str(JAR),) if JAR.is_file() else ()
-    return SparkConfig(settings.gateway_spark_master, settings.gateway_spark_driver_memory, jars)
+    return SparkConfig.of(settings, jars)

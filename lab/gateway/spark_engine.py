@@ -31,7 +31,7 @@ import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -42,6 +42,7 @@ from lab.gateway.engine import ParquetSource, parquet_path
 from lab.gateway.parquet_crypto import EncryptedParquet
 from lab.gateway.planner import CompiledQuery
 from lab.gateway.spark_sql import source_columns, spark_sql
+from lab.settings import LabSettings
 
 MIN_JAVA = 17
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
@@ -56,6 +57,22 @@ class SparkConfig:
     master: str = "local[2]"
     driver_memory: str = "2g"
     jars: tuple[str, ...] = ()
+    secret: str = field(default="", repr=False)  # a standalone cluster's shared secret
+
+    @classmethod
+    def of(cls, settings: LabSettings, jars: tuple[str, ...] = ()) -> SparkConfig:
+        """The Spark settings of the lab, with ``jars`` on the class path."""
+        return cls(
+            settings.gateway_spark_master,
+            settings.gateway_spark_driver_memory,
+            jars,
+            settings.gateway_spark_cluster_secret.get_secret_value(),
+        )
+
+    @property
+    def is_standalone(self) -> bool:
+        """Whether the master is a standalone cluster's (``spark://``)."""
+        return self.master.startswith("spark://")
 
     @property
     def is_connect(self) -> bool:
@@ -86,7 +103,18 @@ class SparkConfig:
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.log.level": "ERROR",
             "spark.ui.showConsoleProgress": "false",
-        } | self._jar_options()
+        } | self._jar_options() | self._cluster_options()
+
+    def _cluster_options(self) -> dict[str, str]:
+        """With a cluster's secret: authenticate to the master and the executors, and encrypt
+        the traffic between them (task results and shuffle blocks cross the network)."""
+        if not self.secret:
+            return {}
+        return {
+            "spark.authenticate": "true",
+            "spark.authenticate.secret": self.secret,
+            "spark.network.crypto.enabled": "true",
+        }
 
     def _jar_options(self) -> dict[str, str]:
         """Extra jars (the lab's KMS client) on the driver's class path and shipped to executors."""
@@ -171,6 +199,11 @@ def check_prerequisites(config: SparkConfig) -> None:
             )
     else:
         _check_java()
+    if config.is_standalone and not config.secret:
+        raise ConfigurationError(
+            f"the standalone Spark master {config.master} needs the cluster's shared secret "
+            "(DATALAB_GATEWAY_SPARK_CLUSTER_SECRET, its spark.authenticate.secret)"
+        )
     _check_reachable(config.master)
 
 

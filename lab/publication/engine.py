@@ -24,7 +24,7 @@ def spark_for(settings: LabSettings, rows: int) -> SparkConfig | None:
     engine = settings.publication_engine
     if engine == "duckdb" or (engine == "auto" and rows < settings.publication_spark_min_rows):
         return None
-    return SparkConfig(settings.gateway_spark_master, settings.gateway_spark_driver_memory)
+    return SparkConfig.of(settings)
 
 
 @dataclass(frozen=True)
