@@ -1,6 +1,6 @@
 """Where a restricted publication's time goes: each step of ingest and publish, wall and CPU.
 
-    .venv/bin/python benchmarks/publication_profile.py [--rows 5000000] [--engine duckdb]
+    .venv/bin/python benchmarks/publication_profile.py [--rows 5000000] [--engine duckdb|spark|both]
 
 Ingests and publishes ``dp_gateway.py``'s table (generated into ``benchmarks/.work/`` if
 missing; T3, 12 rows per unit) through the real path, with the steps wrapped to print their
@@ -17,6 +17,7 @@ load.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import resource
@@ -28,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from dp_gateway import REVENUE_DP, WORK, build_table, publish_table
+import duckdb
+from dp_gateway import REVENUE_DP, UNIT, WORK, build_table, publish_table
 
 import lab.catalogue.versions.publishing as publishing
 import lab.ingest.pipeline as pipeline
@@ -74,6 +76,20 @@ def _timed(owner, name: str, label: str) -> None:
             print(f"  {label:<24} {_since(start)}", flush=True)
 
     setattr(owner, name, timed)
+
+
+def _fingerprint(published: Path) -> str:
+    """Rows, units and an order-free checksum of the published table's rows (the same on both
+    engines exactly when they kept the same rows, typed the same way)."""
+    with duckdb.connect() as database:
+        names = database.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(published)])
+        columns = ", ".join(f'"{d[0]}"' for d in names.description)
+        rows, units, checksum = database.execute(
+            f'SELECT count(*), count(DISTINCT "{UNIT}"), '
+            f"sum(hash({columns})::HUGEINT) FROM read_parquet(?)",
+            [str(published)],
+        ).fetchone()
+    return f"{rows:,} rows, {units:,} units, checksum {checksum % 10**12:012d}"
 
 
 def _descendants() -> list[tuple[int, float, float]]:
@@ -124,7 +140,7 @@ class _TimedStatements:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
-    parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    parser.add_argument("--engine", choices=["duckdb", "spark", "both"], default="duckdb")
     arguments = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     source = WORK / f"dp_gateway_{arguments.rows}.parquet"
@@ -135,22 +151,33 @@ def main() -> None:
         _timed(owner, name, label)
     connect = duckdb_cut._connection
     duckdb_cut._connection = lambda *a, **k: _TimedStatements(connect(*a, **k))
+    engines = ["duckdb", "spark"] if arguments.engine == "both" else [arguments.engine]
+    fingerprints = []
     with tempfile.TemporaryDirectory(dir=WORK) as work:
         settings = LabSettings(
             home=Path(work) / "home",
             ingest_max_bytes=64 * 1024**3,
-            publication_engine=arguments.engine,
             gateway_spark_driver_memory="6g",
         )
         lab = open_services(settings)
-        print(f"{arguments.rows:,} rows on {arguments.engine}; load {os.getloadavg()}", flush=True)
-        start = _clock()
-        publish_table(lab, source, "rev", REVENUE_DP)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  {'ingest + publish':<24} {_since(start)}; peak RSS {peak:,.0f} MB")
+        for engine in engines:  # versions of one dataset: one bounding seed for both engines
+            each = dataclasses.replace(
+                lab, settings=settings.model_copy(update={"publication_engine": engine})
+            )
+            print(f"{arguments.rows:,} rows on {engine}; load {os.getloadavg()}", flush=True)
+            start = _clock()
+            plain = publish_table(each, source, "rev", REVENUE_DP)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"  {'ingest + publish':<24} {_since(start)}; peak RSS so far {peak:,.0f} MB")
+            fingerprints.append(_fingerprint(plain))
+            print(f"  published: {fingerprints[-1]}", flush=True)
         for pid, cpu, hwm in _descendants():
             print(f"  child process {pid}: cpu {cpu:7.1f} s, peak RSS {hwm:,.0f} MB (a Spark JVM)")
         lab.close()
+    if len(set(fingerprints)) > 1:
+        sys.exit("the engines published different rows")
+    if len(engines) > 1:
+        print("both engines published the same rows (same count, units and checksum)")
 
 
 if __name__ == "__main__":
