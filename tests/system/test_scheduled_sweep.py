@@ -70,7 +70,8 @@ def test_a_running_server_sweeps_an_old_leftover_export(tmp_path: Path) -> None:
         leftover = home / "spark-tables" / ("t" + "0" * 32) / "unit_bucket=00"
         leftover.mkdir(parents=True)
         (leftover / "part-0.parquet").write_bytes(b"ciphertext of a crashed publication")
-        _wait_until(lambda: not leftover.parent.exists(), GRACE_SECONDS + 30)
+        took = _wait_until(lambda: not leftover.parent.exists(), GRACE_SECONDS + 30)
+        print(f"the leftover was swept {took:.1f} s after it was left")
         assert server.poll() is None, "the server stopped"
     finally:
         server.send_signal(signal.SIGINT)
