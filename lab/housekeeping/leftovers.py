@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from lab.catalogue.versions.orphans import sweep_orphans
 from lab.db.models import Dataset
+from lab.errors import InternalError
 from lab.gateway.table_exports import sweep_exports
 from lab.housekeeping.turn import sweeping_turn
 from lab.services import LabServices
@@ -39,7 +40,7 @@ class SweepReport:
 
     def __post_init__(self) -> None:
         if self.exports < 0 or any(count <= 0 for _, count in self.objects):
-            raise ValueError("a sweep report counts deletions: positive per dataset listed")
+            raise InternalError("a sweep report counts deletions: positive per dataset listed")
 
     @property
     def object_count(self) -> int:

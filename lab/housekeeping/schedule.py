@@ -49,6 +49,7 @@ class LeftoverSweeper:
 
     @classmethod
     def for_settings(cls, lab: LabServices) -> LeftoverSweeper:
+        """Every ``DATALAB_SWEEP_EVERY_SECONDS``."""
         return cls(lab, lab.settings.sweep_every_seconds)
 
     @property

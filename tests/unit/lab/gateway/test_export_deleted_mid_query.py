@@ -96,6 +96,8 @@ class World:
 
 @pytest.fixture
 def world(sqlite_lab: LabServices, jvm_client, tmp_path):  # noqa: F811 (the fixture above)
+    """Version 1 of ``tax`` published and exported; the app's gateway on the test session's
+    Spark; a steward signed in; an analyst's project with ε = 2 on ``tax``."""
     settings = sqlite_lab.settings.model_copy(
         update={"gateway_engine": "spark", "gateway_spark_storage": "encrypted-parquet"}
     )
