@@ -20,6 +20,7 @@ from lab.clock import frozen, now
 from lab.crypto import SealedObjectStore
 from lab.gateway.encrypted_tables import export_folder
 from lab.gateway.targets import table_metadata
+from lab.housekeeping import leftovers
 from lab.housekeeping.leftovers import AUDIT_ACTION, SweepReport, sweep_leftovers
 from lab.services import LabServices
 from tests.unit.lab.gateway.restricted import publish_tax_table
@@ -160,3 +161,22 @@ def _publish_v2(lab: LabServices, folder: Path, failures: list[BaseException]) -
         publish_tax_table(lab, folder, units=UNITS + 5)
     except BaseException as failure:  # the test asserts there was none
         failures.append(failure)
+
+
+def test_a_sweep_cut_short_still_audits_what_it_deleted(
+    sqlite_lab: LabServices, tmp_path: Path, monkeypatch
+) -> None:
+    """The object-store part deleted a crashed publication's objects, then the export part
+    failed: the failure propagates, and the objects deleted are in one audit entry."""
+    publish_tax_table(sqlite_lab, tmp_path, units=UNITS)
+    _crashed_publications(sqlite_lab)
+
+    def failing(*args, **kwargs):
+        raise OSError("shared folder unreachable")
+
+    monkeypatch.setattr(leftovers, "sweep_exports", failing)
+    with frozen(now() + GRACE + timedelta(minutes=1)), pytest.raises(OSError):
+        sweep_leftovers(sqlite_lab, actor="server")
+    assert _sweeps(sqlite_lab) == [
+        {"actor": "server", "grace_seconds": 21_600, "objects": {"tax": 3}, "exports": 0}
+    ]
