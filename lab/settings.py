@@ -322,14 +322,14 @@ class LabSettings(BaseSettings):
     )
     # housekeeping: what crashed publications and deletions leave behind (docs/operations.md)
     sweep_grace_seconds: int = Field(
-        default=21_600,
+        default=43_200,
         ge=1,
-        description="Leftovers (object-store version folders and Spark's encrypted Parquet "
-        "exports that no recorded or served version owns) are deleted only once untouched for "
-        "this long, so a sweep never takes the fresh objects or export of a publication still "
-        "in flight. Must exceed the longest publication: 100M rows take about 6 minutes here "
-        "(the export about 5); the default of 6 hours leaves room for tables 50 times larger "
-        "on this machine's speed.",
+        description="Leftovers (object-store version folders, Spark's encrypted Parquet exports "
+        "and publication jobs' exchange folders that no recorded or served version owns) are "
+        "deleted only once untouched for this long, so a sweep never takes the fresh objects or "
+        "files of a publication still in flight. Must exceed the longest publication: 100M rows "
+        "take about 6 minutes here (the export about 5), and a Spark publication job's keys "
+        "expire after 6 hours, so none runs longer; the default of 12 hours is twice that.",
     )
     sweep_every_seconds: int = Field(
         default=3_600,

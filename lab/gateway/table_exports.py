@@ -15,6 +15,7 @@ half an export is never read.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,8 @@ from lab.services import LabServices
 from lab.settings import LabSettings
 
 DATA_OBJECT = "data.parquet"
+_FOLDER = r"(?:t[0-9a-f]{32}|job-[0-9a-f]{32})"
+_SHAPES = re.compile(rf"{_FOLDER}|\.{_FOLDER}\.[0-9a-f]{{8}}\.(?:tmp|removing)")
 
 
 def exports_enabled(settings: LabSettings) -> bool:
@@ -62,7 +65,8 @@ def table_objects(objects: dict[str, str] | None) -> list[str]:
 
 def sweep_exports(lab: LabServices, *, older_than: timedelta) -> int:
     """Delete every export no served restricted version owns, and the leftovers of a crashed
-    export or deletion, once untouched for ``older_than``; returns how many folders went.
+    export, deletion or Spark publication job, once untouched for ``older_than``; returns how
+    many folders went.
 
     Safe while publications are in flight, as long as ``older_than`` exceeds the longest one:
     a publication's fresh export is not owned until it commits, so only its age protects it.
@@ -74,7 +78,7 @@ def sweep_exports(lab: LabServices, *, older_than: timedelta) -> int:
     if not folder.is_dir():
         return 0
     cutoff = now() - older_than
-    candidates = [path for path in folder.iterdir() if path.is_dir() and _is_export(path.name)]
+    candidates = [p for p in folder.iterdir() if p.is_dir() and _is_leftover_shape(p.name)]
     stale = [path for path in candidates if _last_touched(path) < cutoff]
     owned = {export_folder(folder, key).name for key in served_table_objects(lab)}
     return sum(_remove_leftover(path) for path in stale if path.name not in owned)
@@ -92,12 +96,12 @@ def _remove_leftover(path: Path) -> bool:
     return True
 
 
-def _is_export(name: str) -> bool:
-    """An export's folder (``t<digest>``), or a hidden one an export or a deletion left:
-    ``.t<digest>.<random>.tmp`` (being written) or ``….removing`` (being deleted)."""
-    if name.startswith("t"):
-        return True
-    return name.startswith(".t") and name.endswith((".tmp", ".removing"))
+def _is_leftover_shape(name: str) -> bool:
+    """Whether ``name`` is a folder the lab writes to the shared folder (nothing else there is
+    touched): an export, ``t<digest>`` (``kms.table_scope``), or a Spark publication job's
+    exchange folder, ``job-<hex>`` (``lab.publication.spark_cut``); or either as a hidden
+    folder being written (``.<name>.<random>.tmp``) or deleted (``….removing``)."""
+    return _SHAPES.fullmatch(name) is not None
 
 
 def _last_touched(folder: Path) -> datetime:

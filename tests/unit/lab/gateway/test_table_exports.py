@@ -33,7 +33,8 @@ from tests.unit.lab.gateway.restricted import publish_tax_table
 from tests.unit.lab.web.test_steward_pages import add_user, csrf_of, pages_app, post, sign_in
 
 UNITS = 20
-GRACE = timedelta(hours=6)
+GRACE = timedelta(hours=12)
+FOREIGN = "lost+found"
 REASON = "来源部门更正数据后重新发布"
 
 
@@ -179,12 +180,15 @@ def test_a_version_published_before_the_setting_is_exported_at_its_first_lease(
 
 def _leftovers(lab: LabServices) -> list[str]:
     """Leave what crashes leave: an export whose publication never committed, a staging folder
-    of an export cut short and a deletion cut short; their names."""
+    of an export cut short, a deletion cut short and a killed Spark publication job's exchange
+    folder; their names (beside a folder of someone else's, never touched)."""
     shared = _shared(lab)
     (shared / ("t" + "0" * 32) / "unit_bucket=01").mkdir(parents=True)
+    (shared / ("job-" + "4" * 32) / "part-00000.parquet").mkdir(parents=True)
+    (shared / "lost+found").mkdir()
     (shared / f".{'t' + '2' * 32}.0123abcd.tmp" / "unit_bucket=03").mkdir(parents=True)
     (shared / f".{'t' + '1' * 32}.abcd1234.removing").mkdir()
-    return sorted(p.name for p in shared.iterdir() if p.name != _served_folder(lab))
+    return sorted(p.name for p in shared.iterdir() if p.name not in (_served_folder(lab), FOREIGN))
 
 
 def _served_folder(lab: LabServices) -> str:
@@ -192,21 +196,21 @@ def _served_folder(lab: LabServices) -> str:
 
 
 def test_sweep_deletes_exports_no_served_version_owns_once_old(spark_lab, tmp_path) -> None:
-    """After crashes (an export whose publication never committed, an export or a deletion cut
-    short), a sweep keeps all of them while they are younger than the grace period — a
-    publication in flight looks just like that — and deletes them once older, never the served
-    version's export."""
+    """After crashes (an export whose publication never committed, an export, a deletion or a
+    Spark publication job cut short), a sweep keeps all of them while they are younger than the
+    grace period — a publication in flight looks just like that — and deletes them once older,
+    never the served version's export nor a folder the lab does not write."""
     publish_tax_table(spark_lab, tmp_path, units=UNITS)
     served = _served_folder(spark_lab)
     left = _leftovers(spark_lab)
-    assert len(left) == 3
+    assert len(left) == 4
     assert sweep_exports(spark_lab, older_than=GRACE) == 0
     with frozen(now() + GRACE - timedelta(minutes=1)):
         assert sweep_exports(spark_lab, older_than=GRACE) == 0
-    assert _entries(spark_lab) == sorted([served, *left])
+    assert _entries(spark_lab) == sorted([served, FOREIGN, *left])
     with frozen(now() + GRACE + timedelta(minutes=1)):
-        assert sweep_exports(spark_lab, older_than=GRACE) == 3
-        assert _entries(spark_lab) == [served]
+        assert sweep_exports(spark_lab, older_than=GRACE) == 4
+        assert _entries(spark_lab) == sorted([served, FOREIGN])
         assert sweep_exports(spark_lab, older_than=GRACE) == 0
     with frozen(now() + timedelta(days=365)):
         assert sweep_exports(spark_lab, older_than=GRACE) == 0, "the served export always stays"

@@ -26,7 +26,7 @@ from lab.services import LabServices
 from tests.unit.lab.gateway.restricted import publish_tax_table
 
 UNITS = 20
-GRACE = timedelta(seconds=21_600)  # the setting's default
+GRACE = timedelta(seconds=43_200)  # the setting's default
 
 
 def _on_spark(lab: LabServices, store=None) -> LabServices:
@@ -105,7 +105,7 @@ def test_old_leftovers_go_and_owned_ones_always_stay(spark_lab: LabServices, tmp
         report = sweep_leftovers(spark_lab, actor="steward")
     assert report == SweepReport(int(GRACE.total_seconds()), (("tax", 3),), 1)
     assert _objects(spark_lab) == served_objects and _exports(spark_lab) == served_exports
-    audited = {"actor": "steward", "grace_seconds": 21_600, "objects": {"tax": 3}, "exports": 1}
+    audited = {"actor": "steward", "grace_seconds": 43_200, "objects": {"tax": 3}, "exports": 1}
     assert _sweeps(spark_lab) == [audited]
     with frozen(now() + timedelta(days=365)):
         assert not sweep_leftovers(spark_lab, actor="steward").deleted_anything
@@ -178,5 +178,5 @@ def test_a_sweep_cut_short_still_audits_what_it_deleted(
     with frozen(now() + GRACE + timedelta(minutes=1)), pytest.raises(OSError):
         sweep_leftovers(sqlite_lab, actor="server")
     assert _sweeps(sqlite_lab) == [
-        {"actor": "server", "grace_seconds": 21_600, "objects": {"tax": 3}, "exports": 0}
+        {"actor": "server", "grace_seconds": 43_200, "objects": {"tax": 3}, "exports": 0}
     ]
