@@ -26,7 +26,7 @@ def described(report: SweepReport) -> list[str]:
         return [f"nothing to sweep: no leftovers {age}"]
     lines = [f"deleted leftovers {age}:"]
     lines += [f"  {slug}: {n} objects no recorded version owns" for slug, n in report.objects]
-    lines.append(f"  Spark export folders no served version owns: {report.exports}")
+    lines.append(f"  Spark exports and job folders no served version owns: {report.exports}")
     return lines
 
 

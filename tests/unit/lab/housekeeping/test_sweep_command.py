@@ -29,7 +29,7 @@ def test_datalab_sweep_deletes_old_leftovers_and_says_what(
     assert done.stdout.splitlines() == [
         "deleted leftovers untouched for 2 s or more:",
         "  tax: 3 objects no recorded version owns",
-        "  Spark export folders no served version owns: 1",
+        "  Spark exports and job folders no served version owns: 1",
     ]
     assert _objects(sqlite_lab) == served and _exports(sqlite_lab) == []
     assert _sweeps(sqlite_lab) == [
