@@ -320,6 +320,24 @@ class LabSettings(BaseSettings):
         description="Write a signed audit checkpoint once the last one is this old and entries "
         "followed it (0: after every append).",
     )
+    # housekeeping: what crashed publications and deletions leave behind (docs/operations.md)
+    sweep_grace_seconds: int = Field(
+        default=43_200,
+        ge=1,
+        description="Leftovers (object-store version folders, Spark's encrypted Parquet exports "
+        "and publication jobs' exchange folders that no recorded or served version owns) are "
+        "deleted only once untouched for this long, so a sweep never takes the fresh objects or "
+        "files of a publication still in flight. Must exceed the longest publication: 100M rows "
+        "take about 6 minutes here (the export about 5), and a Spark publication job's keys "
+        "expire after 6 hours, so none runs longer; the default of 12 hours is twice that.",
+    )
+    sweep_every_seconds: int = Field(
+        default=3_600,
+        ge=0,
+        description="How often each `datalab serve` process sweeps leftovers (at start, then at "
+        "this interval; one process at a time, the others skip that turn); 0: never (run "
+        "`datalab sweep` instead). Leftovers only come from crashes, so hourly is plenty.",
+    )
     # signing keys of manifests, consents and audit checkpoints (docs/security.md, "Signing keys")
     signing_keys_file: Path | None = Field(
         default=None,
