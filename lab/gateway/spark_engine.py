@@ -91,19 +91,23 @@ class SparkConfig:
 
     def options(self) -> dict[str, str]:
         """The session's settings: no UI, encrypted transfers and spills, UTC, ANSI SQL."""
-        return {
-            "spark.app.name": "datalab-gateway",
-            "spark.ui.enabled": "false",
-            "spark.io.encryption.enabled": "true",
-            "spark.sql.session.timeZone": "UTC",
-            "spark.sql.ansi.enabled": "true",
-            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
-            "spark.driver.memory": self.driver_memory,
-            "spark.driver.host": "127.0.0.1",
-            "spark.driver.bindAddress": "127.0.0.1",
-            "spark.log.level": "ERROR",
-            "spark.ui.showConsoleProgress": "false",
-        } | self._jar_options() | self._cluster_options()
+        return (
+            {
+                "spark.app.name": "datalab-gateway",
+                "spark.ui.enabled": "false",
+                "spark.io.encryption.enabled": "true",
+                "spark.sql.session.timeZone": "UTC",
+                "spark.sql.ansi.enabled": "true",
+                "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
+                "spark.driver.memory": self.driver_memory,
+                "spark.driver.host": "127.0.0.1",
+                "spark.driver.bindAddress": "127.0.0.1",
+                "spark.log.level": "ERROR",
+                "spark.ui.showConsoleProgress": "false",
+            }
+            | self._jar_options()
+            | self._cluster_options()
+        )
 
     def _cluster_options(self) -> dict[str, str]:
         """With a cluster's secret: authenticate to the master and the executors, and encrypt
