@@ -57,7 +57,8 @@ def tables_for(lab: LabServices) -> OpenTableCache | EncryptedTables:
 
 def _spark_config(settings: LabSettings) -> SparkConfig:
     """The Spark settings as the engine takes them (with the lab's KMS client jar when Spark
-    reads encrypted Parquet; missing, it stops the lab in one line)."""
+    reads encrypted Parquet; missing, it stops the lab in one line; and a Connect server's
+    token)."""
     jars: tuple[str, ...] = ()
     if exports_enabled(settings):
         if not JAR.is_file():
@@ -66,4 +67,7 @@ def _spark_config(settings: LabSettings) -> SparkConfig:
                 f"{JAR}: build it with `make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
             )
         jars = (str(JAR),)
-    return SparkConfig(settings.gateway_spark_master, settings.gateway_spark_driver_memory, jars)
+    token = settings.gateway_spark_connect_token.get_secret_value()
+    return SparkConfig(
+        settings.gateway_spark_master, settings.gateway_spark_driver_memory, jars, token
+    )
