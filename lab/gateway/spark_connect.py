@@ -33,7 +33,6 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlparse
 
 from lab.crypto.kms_jar import JAR
 from lab.errors import ConfigurationError
@@ -212,7 +211,8 @@ def main() -> int:
     try:
         settings = load_settings()
         config = SparkConfig(settings.gateway_spark_master)
-        if not config.is_connect or not is_loopback(urlparse(config.master).hostname or ""):
+        host, port = config.connect_address
+        if not config.is_connect or not is_loopback(host):
             raise ConfigurationError(
                 "set DATALAB_GATEWAY_SPARK_MASTER=sc://localhost:<port> (and "
                 "DATALAB_GATEWAY_SPARK_CONNECT_TOKEN) to serve Spark Connect on this machine"
@@ -221,7 +221,7 @@ def main() -> int:
             threads=os.cpu_count() or 1,
             driver_memory=settings.gateway_spark_driver_memory,
             jars=(str(JAR),) if JAR.is_file() else (),
-            port=urlparse(config.connect_url()).port or 0,
+            port=port,
             token=settings.gateway_spark_connect_token.get_secret_value(),
         )
         server.start()

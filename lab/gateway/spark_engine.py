@@ -45,7 +45,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -60,6 +60,7 @@ MIN_JAVA = 17
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
 _REMOTE = re.compile(r"^(spark|sc)://([\w.-]+)(?::(\d+))?")
 _CONNECT_PORT = 15002
+_GRPC_STATUS = re.compile(r'status = StatusCode\.(\w+)\s+details = "([^"]*)"')
 # The SQL semantics the plans rely on: runtime options, the only ones a Connect session may set.
 SQL_OPTIONS = {"spark.sql.session.timeZone": "UTC", "spark.sql.ansi.enabled": "true"}
 # pyspark's Connect client: the modules it imports and the packages that hold them.
@@ -94,15 +95,21 @@ class SparkConfig:
         """Whether the master is a Spark Connect URL (``sc://``)."""
         return self.master.startswith("sc://")
 
+    @property
+    def connect_address(self) -> tuple[str, int]:
+        """A Connect master's host and port (15002 unless it says otherwise)."""
+        address = self.master.removeprefix("sc://").partition("/;")[0]
+        url = urlsplit(f"//{address}")
+        return url.hostname or "localhost", url.port or _CONNECT_PORT
+
     def connect_url(self) -> str:
         """The Connect URL as pyspark dials it (without the token): a loopback address becomes
         ``localhost``, the one name pyspark reaches without TLS (gRPC's local credentials)."""
-        url = urlparse(self.master)
-        host = url.hostname or "localhost"
-        if is_loopback(host) and "use_ssl=true" not in url.params.lower().split(";"):
+        host, port = self.connect_address
+        params = self.master.partition("/;")[2]
+        if is_loopback(host) and "use_ssl=true" not in params.lower().split(";"):
             host = "localhost"
-        params = f"/;{url.params}" if url.params else ""
-        return f"sc://{host}:{url.port or _CONNECT_PORT}{params}"
+        return f"sc://{host}:{port}" + (f"/;{params}" if params else "")
 
     @property
     def shuffle_partitions(self) -> int:
@@ -297,8 +304,19 @@ def start_session(config: SparkConfig) -> Any:
         with quiet_pyspark():
             return _connect_session(config) if config.is_connect else _classic_session(config)
     except Exception as error:  # py4j, gRPC and pyspark raise many kinds; all: "did not start"
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ConfigurationError(f"Spark did not start at {config.master}: {first}") from None
+        raise ConfigurationError(
+            f"Spark did not start at {config.master}: {_reason(error)}"
+        ) from None
+
+
+def _reason(error: Exception) -> str:
+    """An error's first line, or a gRPC error's status and details (its text is a
+    multi-line repr whose first line says nothing)."""
+    text = str(error).strip()
+    grpc = _GRPC_STATUS.search(text)
+    if grpc:
+        return f"{grpc.group(1)}: {grpc.group(2)}"
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _classic_session(config: SparkConfig) -> Any:
