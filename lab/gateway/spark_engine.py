@@ -336,6 +336,9 @@ def _connect_session(config: SparkConfig) -> Any:
 
     pyspark's Connect classes are used directly: its generic builder would mark the whole
     process as Connect-only, and a local session beside it (publication) could not start."""
+    # The lab forks children that exec at once (``datalab serve``'s checks, sandboxes); gRPC's
+    # fork handlers would print epoll errors into their stderr (2 forks in 20 measured here).
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     from pyspark.sql.connect.client import DefaultChannelBuilder
     from pyspark.sql.connect.session import SparkSession as ConnectSession
 
