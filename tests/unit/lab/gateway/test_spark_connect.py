@@ -14,7 +14,7 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,20 +25,16 @@ from lab.app import create_app
 from lab.crypto.keyring import Keyring
 from lab.crypto.kms import LabKms
 from lab.crypto.kms_server import serve_on_first_free
-from lab.db import transaction
 from lab.errors import ConfigurationError
 from lab.gateway.engine import DuckDBEngine
 from lab.gateway.parquet_crypto import EncryptedParquet, KeyService, write_encrypted
 from lab.gateway.planner import compile_plan
-from lab.gateway.projects import apply_for_project, approve_project
 from lab.gateway.query import plan_query
 from lab.gateway.spark_connect import TOKEN_VARIABLE
 from lab.gateway.spark_engine import SparkConfig, SparkEngine, check_prerequisites
-from lab.identity import OrganisationKind, Role, TokenKind
-from lab.identity.accounts import create_organisation, create_user, issue_token
 from lab.services import LabServices
 from lab.settings import load_settings
-from tests.unit.lab.gateway.restricted import publish_tax_table
+from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token
 from tests.unit.lab.gateway.test_spark_exactness import SHAPES, TABLE, edge_table  # noqa: F401
 
 # A representative subset of the DuckDB-vs-Spark shapes: every aggregate kind, public domains
@@ -58,7 +54,7 @@ EDGE_SCOPE = "t" + "e" * 32
 
 
 @pytest.fixture(scope="module")
-def encrypted_edge(edge_table: Path, tmp_path_factory) -> EncryptedParquet:  # noqa: F811
+def encrypted_edge(edge_table: Path, tmp_path_factory) -> Iterator[EncryptedParquet]:  # noqa: F811
     """The edge-case table written as the gateway's exports are (encrypted, partitioned by the
     unit's hash), with a key service of its own and a reading token for it."""
     kms = LabKms(Keyring("k1", {"k1": os.urandom(32)}))
@@ -90,8 +86,8 @@ def test_a_live_connect_engine_refuses_a_plaintext_table(
     edge_table: Path,  # noqa: F811
     connect_engine: SparkEngine,
 ) -> None:
-    """Even to the server on loopback, the engine sends no plaintext table: the lab's decrypted
-    columns are refused in one line, and the session still answers from encrypted Parquet."""
+    """Even to the server on loopback, with a session open, the engine sends no plaintext
+    table: the lab's decrypted columns are refused in one line."""
     compiled = compile_plan(plan_query("SELECT COUNT(*) FROM edge", [TABLE]))
     with pytest.raises(ConfigurationError, match="not sent in plaintext") as refused:
         connect_engine.run(compiled, [edge_table])
@@ -204,34 +200,6 @@ def test_connect_prerequisites_fail_in_one_line(monkeypatch) -> None:
     assert "\n" not in missing.value.message
 
 
-def _sandbox_token(lab: LabServices) -> str:
-    """An approved project on the tax table and a sandbox token of its organisation's analyst."""
-    with transaction(lab.sessions) as s:
-        bank = create_organisation(s, lab.audit, actor="t", name="银行", kind=OrganisationKind.BANK)
-        analyst = create_user(
-            s, lab.audit, actor="t", username="analyst", roles=[Role.ANALYST], organisation="银行"
-        )
-        project = apply_for_project(
-            s,
-            lab.audit,
-            organisation_id=bank.id,
-            title="基准",
-            purpose="district tax benchmark",
-            actor="analyst",
-        )
-        approve_project(s, lab.audit, project=project, budgets={"tax": 1.0}, actor="steward")
-        return issue_token(
-            s,
-            lab.audit,
-            actor="t",
-            user=analyst,
-            kind=TokenKind.SANDBOX,
-            name="t",
-            scopes=[f"project:{project.id}"],
-            lifetime=timedelta(hours=1),
-        ).plain
-
-
 def test_the_gateway_route_answers_from_spark_connect(
     sqlite_lab: LabServices, tmp_path, spark_connect_server
 ) -> None:
@@ -247,18 +215,19 @@ def test_the_gateway_route_answers_from_spark_connect(
     )
     lab = dataclasses.replace(sqlite_lab, settings=settings)
     publish_tax_table(lab, tmp_path, units=40)
-    token = _sandbox_token(lab)
+    token = sandbox_token(lab, epsilon=1.0)
     body = {"dataset": "tax", "sql": 'SELECT "所属区", COUNT(*) FROM tax GROUP BY "所属区"',
             "epsilon": 0.25}  # fmt: skip
-    with TestClient(create_app(lab)) as client:
-        engine = client.app.state.gateway.engine
+    app = create_app(lab)
+    with TestClient(app) as client:
+        engine = app.state.gateway.engine
         answer = client.post(
             "/api/gateway/query", json=body, headers={"Authorization": f"Bearer {token}"}
         )
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["rows"]) == 10 and answer.json()["budget_left"] == pytest.approx(0.75)
     assert isinstance(engine, SparkEngine) and engine.config.is_connect
-    assert any(settings.resolved_spark_tables_dir.iterdir()), "Spark read the export"
+    assert any(settings.resolved_spark_tables_dir.iterdir()), "publishing wrote the export"
 
 
 def test_serving_a_master_on_another_host_is_refused(tmp_path: Path) -> None:
