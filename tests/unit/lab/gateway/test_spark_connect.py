@@ -26,7 +26,9 @@ from lab.crypto.keyring import Keyring
 from lab.crypto.kms import LabKms
 from lab.crypto.kms_server import serve_on_first_free
 from lab.errors import ConfigurationError
+from lab.gateway import engine_choice
 from lab.gateway.engine import DuckDBEngine
+from lab.gateway.engine_choice import check_engine
 from lab.gateway.parquet_crypto import EncryptedParquet, KeyService, write_encrypted
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
@@ -228,6 +230,25 @@ def test_the_gateway_route_answers_from_spark_connect(
     assert len(answer.json()["rows"]) == 10 and answer.json()["budget_left"] == pytest.approx(0.75)
     assert isinstance(engine, SparkEngine) and engine.config.is_connect
     assert any(settings.resolved_spark_tables_dir.iterdir()), "publishing wrote the export"
+
+
+def test_the_lab_needs_no_kms_jar_of_its_own_for_connect(
+    sqlite_lab: LabServices, spark_connect_server, monkeypatch
+) -> None:
+    """With a Connect master the KMS client jar is the server's business: the start-up check
+    passes on a lab that has none (local mode would stop, saying how to build it)."""
+    monkeypatch.setattr(engine_choice, "JAR", Path("/nonexistent/datalab-kms-client.jar"))
+    settings = sqlite_lab.settings.model_copy(
+        update={
+            "gateway_engine": "spark",
+            "gateway_spark_master": spark_connect_server.config.master,
+            "gateway_spark_connect_token": SecretStr(spark_connect_server.token),
+            "gateway_spark_storage": "encrypted-parquet",
+        }
+    )
+    check_engine(settings)
+    with pytest.raises(ConfigurationError, match="KMS client jar"):
+        check_engine(settings.model_copy(update={"gateway_spark_master": "local[1]"}))
 
 
 def test_serving_a_master_on_another_host_is_refused(tmp_path: Path) -> None:
