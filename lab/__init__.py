@@ -8,7 +8,8 @@
 * ``crypto`` (encryption at rest), ``signing`` (signing keys of manifests and receipts),
   ``storage`` (object stores), ``db`` (models and migrations), ``demo`` (the demo data);
 * ``publication`` (the per-unit cut of restricted publications), ``reference`` (public code
-  lists, the public domains of DP group keys);
+  lists, the public domains of DP group keys), ``housekeeping`` (sweeping what crashes leave
+  behind, on demand and on a schedule);
 * ``app`` (the composition root that builds the HTTP app) and ``http`` (the plumbing routes,
   pages and the portal share);
 * ``services`` opens them all from ``settings``; ``settings_doc`` renders the README's settings

@@ -34,6 +34,7 @@ from lab.audit.checkpoints import CheckpointTicker
 from lab.db.discipline import ConnectionGuard
 from lab.errors import InternalError
 from lab.gateway.service import DpGateway
+from lab.housekeeping.schedule import LeftoverSweeper
 from lab.http.deps import confine_sandbox_tokens
 from lab.http.errors import install_error_handlers
 from lab.http.middleware import RequestIdMiddleware
@@ -62,12 +63,15 @@ def plugin_routers() -> list[APIRouter]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Tick the audit checkpoints while serving; close what the app holds open (the gateway's
-    decrypted tables, its engine) when it stops and audit the sign-in refusals counted so far."""
+    """Tick the audit checkpoints and sweep leftovers of crashes while serving; close what the
+    app holds open (the gateway's decrypted tables, its engine) when it stops and audit the
+    sign-in refusals counted so far."""
     ticker = CheckpointTicker.for_settings(app.state.services.checkpoints).start()
+    sweeper = LeftoverSweeper.for_settings(app.state.services).start()
     try:
         yield
     finally:
+        sweeper.stop()
         ticker.stop()
         app.state.sign_in_gate.guard.refusals.flush()
         app.state.gateway.close()

@@ -24,7 +24,15 @@ from pydantic_settings import (
 from lab.errors import ConfigurationError
 
 ENV_PREFIX = "DATALAB_"
-SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key", "gateway_spark_connect_token"})
+SECRET_SETTINGS = frozenset(
+    {
+        "s3_secret_key",
+        "kek",
+        "secret_key",
+        "gateway_spark_cluster_secret",
+        "gateway_spark_connect_token",
+    }
+)
 REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # a Kubernetes name (RFC 1123 label)
 _IMAGE_WITH_TAG = r"^\S+:[\w][\w.-]{0,127}$"  # name:tag; a registry's :port is not a tag
@@ -219,6 +227,14 @@ class LabSettings(BaseSettings):
         pattern=r"^\d+[kmgt]$",
         description="Memory of the Spark driver JVM (local mode holds the table there), e.g. `2g`.",
     )
+    gateway_spark_cluster_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Shared secret of a standalone Spark cluster (`spark.authenticate`), the "
+        "one its master and workers are started with; required with a `spark://` master, so "
+        "only the lab can run jobs on executors that are handed its tables' keys. With it the "
+        "driver, master and executors authenticate and encrypt their traffic "
+        "(`spark.network.crypto.enabled`).",
+    )
     gateway_spark_storage: Literal["memory", "encrypted-parquet"] = Field(
         default="memory",
         description="How restricted tables reach Spark: `memory` (decrypted in the lab and "
@@ -319,6 +335,24 @@ class LabSettings(BaseSettings):
         ge=0,
         description="Write a signed audit checkpoint once the last one is this old and entries "
         "followed it (0: after every append).",
+    )
+    # housekeeping: what crashed publications and deletions leave behind (docs/operations.md)
+    sweep_grace_seconds: int = Field(
+        default=43_200,
+        ge=1,
+        description="Leftovers (object-store version folders, Spark's encrypted Parquet exports "
+        "and publication jobs' exchange folders that no recorded or served version owns) are "
+        "deleted only once untouched for this long, so a sweep never takes the fresh objects or "
+        "files of a publication still in flight. Must exceed the longest publication: 100M rows "
+        "take about 6 minutes here (the export about 5), and a Spark publication job's keys "
+        "expire after 6 hours, so none runs longer; the default of 12 hours is twice that.",
+    )
+    sweep_every_seconds: int = Field(
+        default=3_600,
+        ge=0,
+        description="How often each `datalab serve` process sweeps leftovers (at start, then at "
+        "this interval; one process at a time, the others skip that turn); 0: never (run "
+        "`datalab sweep` instead). Leftovers only come from crashes, so hourly is plenty.",
     )
     # signing keys of manifests, consents and audit checkpoints (docs/security.md, "Signing keys")
     signing_keys_file: Path | None = Field(

@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.s3",
     "tests.fixtures.spark",
+    "tests.fixtures.spark_cluster",
     "tests.fixtures.spark_connect",
 ]
 

@@ -10,5 +10,5 @@ settings and services and turns lab errors into one line; ``__main__`` runs it a
   credit source mapping.
 * ``audit`` — verify, checkpoint and read the audit log; ``keys`` — encryption and signing keys.
 * ``database`` — ``datalab db``: migrations; ``serve`` — the HTTP app under uvicorn; ``demo`` —
-  the demo city, its logins, then serve.
+  the demo city, its logins, then serve; ``sweep`` — delete what crashes left behind.
 """

@@ -16,6 +16,7 @@ from lab.cli import (
     org_budgets,
     projects,
     serve,
+    sweep,
     trace,
 )
 from lab.cli.context import one_line_errors, settings
@@ -45,6 +46,7 @@ catalogue.dataset_app.command("deidentify")(deidentify.deidentify)
 app.add_typer(catalogue.dataset_app, name="dataset")
 app.add_typer(projects.project_app, name="project")
 app.command("trace")(trace.trace)
+app.command("sweep")(sweep.sweep)
 
 app.add_typer(keys_app, name="keys")
 credit_app.add_typer(sources_app, name="sources")

@@ -72,8 +72,7 @@ class EncryptedTables:
         with self._lock:
             if not target.is_dir():
                 self._export_served(key)
-        reading = KeyService(self.kms_url, self.kms.issue_token(scope), self._ca)
-        yield EncryptedParquet(target, reading)
+        yield EncryptedParquet(target, self.reading(scope))
 
     def export(self, key: str, source: str, unit: str) -> Path:
         """Write ``source`` (the plaintext Parquet of the sealed table ``key``, partitioned by
@@ -87,7 +86,7 @@ class EncryptedTables:
                 return target
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             try:
-                write_encrypted(source, target, unit=unit, scope=scope, keys=self._writing(scope))
+                write_encrypted(source, target, unit=unit, scope=scope, keys=self.writing(scope))
             except OSError:
                 if not target.is_dir():
                     raise
@@ -98,7 +97,7 @@ class EncryptedTables:
         many files were re-wrapped (their data is not rewritten)."""
         with self._lock:
             return sum(
-                rotate(folder, self._writing(folder.name)) for folder in self._exported_folders()
+                rotate(folder, self.writing(folder.name)) for folder in self._exported_folders()
             )
 
     def close(self) -> None:
@@ -118,8 +117,14 @@ class EncryptedTables:
             remove_export(folder)
             raise
 
-    def _writing(self, scope: str) -> KeyService:
-        token = self.kms.issue_token(scope, may_wrap=True, seconds=_EXPORT_TOKEN_SECONDS)
+    def reading(self, scope: str, seconds: float | None = None) -> KeyService:
+        """The key service with a token that unwraps ``scope``'s keys only, for ``seconds``
+        (the service's default lifetime when None)."""
+        return KeyService(self.kms_url, self.kms.issue_token(scope, seconds=seconds), self._ca)
+
+    def writing(self, scope: str, seconds: float = _EXPORT_TOKEN_SECONDS) -> KeyService:
+        """The key service with a token that may also wrap keys of ``scope``, for ``seconds``."""
+        token = self.kms.issue_token(scope, may_wrap=True, seconds=seconds)
         return KeyService(self.kms_url, token, self._ca)
 
     def _exported_folders(self) -> list[Path]:

@@ -57,18 +57,15 @@ def tables_for(lab: LabServices) -> OpenTableCache | EncryptedTables:
 
 def _spark_config(settings: LabSettings) -> SparkConfig:
     """The Spark settings as the engine takes them (with the lab's KMS client jar when Spark
-    reads encrypted Parquet; missing, it stops the lab in one line; and a Connect server's
-    token). A Connect server has the jar on its own class path: the lab needs none then."""
-    jars: tuple[str, ...] = ()
+    reads encrypted Parquet; missing, it stops the lab in one line). A Spark Connect server has
+    the jar on its own class path: the lab needs none then."""
     connect = settings.gateway_spark_master.startswith("sc://")
-    if exports_enabled(settings) and not connect:
-        if not JAR.is_file():
-            raise ConfigurationError(
-                f"DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet needs the lab's KMS client jar "
-                f"{JAR}: build it with `make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
-            )
-        jars = (str(JAR),)
-    token = settings.gateway_spark_connect_token.get_secret_value()
-    return SparkConfig(
-        settings.gateway_spark_master, settings.gateway_spark_driver_memory, jars, token
-    )
+    if exports_enabled(settings) and not connect and not JAR.is_file():
+        raise ConfigurationError(
+            f"DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet needs the lab's KMS client jar "
+            f"{JAR}: build it with `make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
+        )
+    # on the class path whenever it is built: a publication's Spark job in this process shares
+    # the session and reads and writes encrypted Parquet through it
+    jars = (str(JAR),) if JAR.is_file() else ()
+    return SparkConfig.of(settings, jars)

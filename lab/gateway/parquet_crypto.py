@@ -73,16 +73,32 @@ class EncryptedParquet:
     def spark_options(self) -> dict[str, str]:
         """The reader options that make Spark's Parquet decrypt through the lab's key service
         (they become the Hadoop configuration of this one read)."""
-        options = {
-            "parquet.crypto.factory.class": CRYPTO_FACTORY,
-            "parquet.encryption.kms.client.class": CLIENT_CLASS,
-            "parquet.encryption.kms.instance.url": self.key_service.url,
-            "parquet.encryption.key.access.token": self.key_service.token,
-            "parquet.encryption.cache.lifetime.seconds": str(int(_KEY_CACHE.total_seconds())),
-        }
-        if self.key_service.ca:  # the CA certificate itself (public), read by the JVM client
-            options[TRUSTED_CA_OPTION] = Path(self.key_service.ca).read_text()
-        return options
+        return _spark_kms_options(self.key_service)
+
+
+def spark_writing_options(scope: str, keys: KeyService) -> dict[str, str]:
+    """The writer options that make Spark write encrypted Parquet for ``scope``: the footer and
+    every column under the one master key ``<scope>/footer`` (a uniform key, so no column name
+    has to be spelled in a property), data keys wrapped by the lab through ``keys``, which must
+    hold a writing token for ``scope``; the wrapped keys stay inside each file."""
+    return _spark_kms_options(keys) | {
+        "parquet.encryption.uniform.key": master_key_id(scope, FOOTER),
+        "parquet.encryption.key.material.store.internally": "true",
+        "compression": "zstd",
+    }
+
+
+def _spark_kms_options(keys: KeyService) -> dict[str, str]:
+    options = {
+        "parquet.crypto.factory.class": CRYPTO_FACTORY,
+        "parquet.encryption.kms.client.class": CLIENT_CLASS,
+        "parquet.encryption.kms.instance.url": keys.url,
+        "parquet.encryption.key.access.token": keys.token,
+        "parquet.encryption.cache.lifetime.seconds": str(int(_KEY_CACHE.total_seconds())),
+    }
+    if keys.ca:  # the CA certificate itself (public), read by the JVM client
+        options[TRUSTED_CA_OPTION] = Path(keys.ca).read_text()
+    return options
 
 
 def write_encrypted(source: str, target: Path, *, unit: str, scope: str, keys: KeyService) -> None:
@@ -156,6 +172,30 @@ def read_encrypted_file(path: Path, keys: KeyService) -> pa.Table:
     config = pe.DecryptionConfiguration(cache_lifetime=_KEY_CACHE)
     properties = factory.file_decryption_properties(kms, config, str(path))
     return pq.read_table(str(path), decryption_properties=properties)
+
+
+def copy_decrypted(files: list[Path], target: Path, keys: KeyService) -> int:
+    """Write the rows of the encrypted Parquet ``files`` (one table, one schema) into ``target``
+    as one zstd Parquet file, decrypting a batch at a time through the key service (a reading
+    token suffices); returns the rows copied."""
+    factory, kms = connection(keys.url, keys.token, keys.ca)
+    config = pe.DecryptionConfiguration(cache_lifetime=_KEY_CACHE)
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for path in files:
+            properties = factory.file_decryption_properties(kms, config, str(path))
+            with pq.ParquetFile(str(path), decryption_properties=properties) as source:
+                schema = source.schema_arrow.remove_metadata()
+                if writer is None:
+                    writer = pq.ParquetWriter(str(target), schema, compression="zstd")
+                for batch in source.iter_batches(_BATCH_ROWS):
+                    writer.write_batch(batch.replace_schema_metadata())
+                    rows += batch.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 def rotate(folder: Path, keys: KeyService) -> int:

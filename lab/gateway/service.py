@@ -20,7 +20,8 @@ Order matters and is the privacy argument of the whole path:
 6. the answer is stored, then returned. The steps after the reservation are total on any data
    (aggregates saturated into a fixed range, arithmetic that cannot raise — ``releases``); a
    failure there (the engine running out of memory) keeps the cost charged and surfaces as one
-   generic message.
+   generic message — or, when the version read stopped being served meanwhile (withdrawn or
+   superseded mid-query), as one message saying so (409), the cost charged all the same.
 
 A join of two datasets on their privacy unit (``joins``) follows the same path: both datasets'
 served versions are resolved (the project must hold a budget on each), the plan is made against
@@ -36,7 +37,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lab.errors import InternalError, InvalidInput
+from lab.errors import Conflict, InternalError, InvalidInput
 from lab.gateway.accounting import MICRO, PICO, PrivacyCost, Spend
 from lab.gateway.accuracy import (
     AccuracyTarget,
@@ -62,12 +63,19 @@ from lab.gateway.releases import (
     plan_zcdp_cost,
     release_answer,
 )
+from lab.gateway.table_exports import served_table_objects
 from lab.gateway.targets import QueryTarget, QueryTargets
 from lab.gateway.zcdp import Accounting, RhoSpend, implied_epsilon
 from lab.services import LabServices
 
 log = logging.getLogger("lab.gateway")
 GENERIC_FAILURE = "the query could not be answered; its cost stays charged"
+# A failed query whose version stopped being served meanwhile (withdrawn or superseded: with Spark
+# on encrypted Parquet that deletes the export under it) says so: which version is served is
+# public in the catalogue, so this tells nothing the generic failure does not, and it is no bug.
+VERSION_CHANGED = (
+    "the dataset's version was withdrawn or replaced while the query ran; its cost stays charged"
+)
 MOST_EPSILON = 10.0  # the largest ε (or ρ) one query may ask for, as the API allows
 
 
@@ -304,6 +312,8 @@ class DpGateway:
         except Exception as exc:  # data-dependent failures: charged, generic, logged by type only
             log.error("gateway query failed: %s", type(exc).__name__)
             self.ledger.record_failure(release_id)
+            if not set(object_keys) <= served_table_objects(self.lab):
+                raise Conflict(VERSION_CHANGED) from None
             raise InternalError(GENERIC_FAILURE) from None
         self.ledger.record_answer(release_id, answer)
         return answer

@@ -55,6 +55,7 @@ from lab.gateway.engine import ParquetSource, parquet_path
 from lab.gateway.parquet_crypto import EncryptedParquet
 from lab.gateway.planner import CompiledQuery
 from lab.gateway.spark_sql import source_columns, spark_sql
+from lab.settings import LabSettings
 
 MIN_JAVA = 17
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
@@ -81,7 +82,8 @@ class SparkConfig:
     master: str = "local[2]"
     driver_memory: str = "2g"
     jars: tuple[str, ...] = ()
-    connect_token: str = field(default="", repr=False)
+    secret: str = field(default="", repr=False)  # a standalone cluster's shared secret
+    connect_token: str = field(default="", repr=False)  # a Spark Connect server's token
 
     def __post_init__(self) -> None:
         if self.is_connect and re.search(r";token=", self.master):
@@ -89,6 +91,22 @@ class SparkConfig:
                 "the Spark Connect token belongs in DATALAB_GATEWAY_SPARK_CONNECT_TOKEN, "
                 "not in the master URL"
             )
+
+    @classmethod
+    def of(cls, settings: LabSettings, jars: tuple[str, ...] = ()) -> SparkConfig:
+        """The Spark settings of the lab, with ``jars`` on the class path."""
+        return cls(
+            settings.gateway_spark_master,
+            settings.gateway_spark_driver_memory,
+            jars,
+            settings.gateway_spark_cluster_secret.get_secret_value(),
+            settings.gateway_spark_connect_token.get_secret_value(),
+        )
+
+    @property
+    def is_standalone(self) -> bool:
+        """Whether the master is a standalone cluster's (``spark://``)."""
+        return self.master.startswith("spark://")
 
     @property
     def is_connect(self) -> bool:
@@ -136,6 +154,18 @@ class SparkConfig:
             "spark.log.level": "ERROR",
             "spark.ui.showConsoleProgress": "false",
             **self._jar_options(),
+            **self._cluster_options(),
+        }
+
+    def _cluster_options(self) -> dict[str, str]:
+        """With a cluster's secret: authenticate to the master and the executors, and encrypt
+        the traffic between them (task results and shuffle blocks cross the network)."""
+        if not self.secret:
+            return {}
+        return {
+            "spark.authenticate": "true",
+            "spark.authenticate.secret": self.secret,
+            "spark.network.crypto.enabled": "true",
         }
 
     def _jar_options(self) -> dict[str, str]:
@@ -240,6 +270,11 @@ def check_prerequisites(config: SparkConfig) -> None:
         check_connect_client()
     else:
         check_java()
+    if config.is_standalone and not config.secret:
+        raise ConfigurationError(
+            f"the standalone Spark master {config.master} needs the cluster's shared secret "
+            "(DATALAB_GATEWAY_SPARK_CLUSTER_SECRET, its spark.authenticate.secret)"
+        )
     _check_reachable(config.master)
 
 

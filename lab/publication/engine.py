@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lab.catalogue.versions.artifacts import BoundingRecord
 from lab.catalogue.versions.bounding_seed import BoundingSeed
+from lab.crypto.kms_jar import JAR
 from lab.db.models import DpMetadata
+from lab.errors import ConfigurationError
+from lab.gateway.encrypted_tables import encrypted_tables
 from lab.gateway.spark_engine import SparkConfig
 from lab.publication.plan import CutSpec
 from lab.publication.spark_cut import cut_with_spark
+from lab.services import LabServices
 from lab.settings import LabSettings
 
 
@@ -19,17 +24,37 @@ def spark_for(settings: LabSettings, rows: int) -> SparkConfig | None:
     engine = settings.publication_engine
     if engine == "duckdb" or (engine == "auto" and rows < settings.publication_spark_min_rows):
         return None
-    return SparkConfig(settings.gateway_spark_master, settings.gateway_spark_driver_memory)
+    return SparkConfig.of(settings)
 
 
-def build_on_spark(
-    staged: Path,
-    target: Path,
-    dp: DpMetadata,
-    columns: list[str],
-    seed: BoundingSeed,
-    config: SparkConfig,
-) -> BoundingRecord:
-    """``artifacts.build_restricted_table``'s table and record, computed by a Spark job."""
-    spec = CutSpec.of(dp, columns)
-    return BoundingRecord(*cut_with_spark(spec, staged, target, seed.hex, config))
+@dataclass(frozen=True)
+class SparkPublication:
+    """A publication's cut as a Spark job: the lab whose shared folder and keyring the job's
+    encrypted files go through, and where Spark runs."""
+
+    lab: LabServices
+    config: SparkConfig
+
+    def build(
+        self, staged: Path, target: Path, dp: DpMetadata, columns: list[str], seed: BoundingSeed
+    ) -> BoundingRecord:
+        """``artifacts.build_restricted_table``'s table and record, computed by a Spark job."""
+        if not JAR.is_file():
+            raise ConfigurationError(
+                f"a publication on Spark needs the lab's KMS client jar {JAR}: build it with "
+                "`make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
+            )
+        config = replace(self.config, jars=(*self.config.jars, str(JAR)))
+        spec = CutSpec.of(dp, columns)
+        exchange = encrypted_tables(self.lab, bind=self._key_service_bind())
+        try:
+            return BoundingRecord(*cut_with_spark(spec, staged, target, seed.hex, config, exchange))
+        finally:
+            exchange.close()
+
+    def _key_service_bind(self) -> str:
+        """Where the job's key service listens: loopback for a local master (the executors are
+        this machine's JVM), else where the settings put the lab's key service for a cluster."""
+        if self.config.master.startswith("local"):
+            return "127.0.0.1:0"
+        return self.lab.settings.gateway_spark_kms_bind

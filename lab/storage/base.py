@@ -199,7 +199,7 @@ class ObjectStore(abc.ABC):
 
         Only for prefixes whose ``_CURRENT`` pointer is the authority; the catalogue keeps its
         versions in the database and sweeps with
-        ``lab.catalogue.versions.publishing.sweep_orphans``.
+        ``lab.catalogue.versions.orphans.sweep_orphans``.
         Only call this when no publication under ``prefix`` is in flight.
         """
         validate_key(prefix)

@@ -8,13 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pyarrow.parquet as pq
 
 from classification import Tier
 from lab.catalogue.versions.datasets import DatasetMeta, get_dataset, get_version
 from lab.catalogue.versions.decisions import decide
-from lab.catalogue.versions.publishing import publish, sweep_orphans
+from lab.catalogue.versions.orphans import sweep_orphans
+from lab.catalogue.versions.publishing import publish
 from lab.db import transaction
 from lab.ingest.pipeline import ingest
 from lab.services import open_services
@@ -77,7 +79,7 @@ def test_killed_publish_never_shows_a_partial_version(tmp_path) -> None:
                 break
     assert kills >= 1, "every publish finished before it could be killed"
     assert lab.audit.verify().ok
-    sweep_orphans(lab, SLUG)
+    sweep_orphans(lab, SLUG, older_than=timedelta(0))  # nothing in flight: sweep everything
     with lab.sessions() as s:
         served = get_version(s, get_dataset(s, SLUG).current_version_id)
     assert lab.store.exists(served.objects["data.parquet"]), "sweeping removed a live object"

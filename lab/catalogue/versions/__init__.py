@@ -8,7 +8,8 @@
 * ``hierarchy_store`` — the generalisation hierarchies in force.
 * ``bounding_seed``   — the secret seed choosing rows kept for over-limit privacy units.
 * ``artifacts``       — what a publication stores, by tier.
-* ``publishing``      — publishing a decided version atomically; sweeping orphans.
+* ``publishing``      — publishing a decided version atomically.
+* ``orphans``         — sweeping the object-store folders crashed publications left.
 * ``withdrawal``      — withdrawing a published dataset everywhere at once.
 * ``version_queries`` — the steward's queue and one version under review.
 * ``listing``         — published datasets with their versions and use.

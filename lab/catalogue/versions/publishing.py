@@ -4,7 +4,7 @@ Objects are written into a fresh publication folder (invisible to readers), then
 transaction marks the version published, supersedes the previous one, points the dataset at the
 new version and writes the audit entry. Readers follow the database, so until that transaction
 commits they are served the previous version; a publish killed at any point leaves no partial
-version visible (its orphan folder is swept by ``sweep_orphans``).
+version visible (its orphan folder is swept by ``orphans.sweep_orphans``).
 
 When Spark reads restricted tables as encrypted Parquet, a restricted version's export is
 written before that transaction (the gateway's first query then only leases it) and deleted if
@@ -38,16 +38,14 @@ from lab.clock import now
 from lab.db import row_of, transaction
 from lab.db.models import Dataset, DatasetVersion, DpMetadata
 from lab.errors import Conflict, InternalError
-from lab.gateway.spark_engine import SparkConfig
 from lab.gateway.table_exports import (
     export_published,
     exports_enabled,
     retire_exports,
     table_objects,
 )
-from lab.publication.engine import build_on_spark, spark_for
+from lab.publication.engine import SparkPublication, spark_for
 from lab.services import LabServices
-from lab.storage.base import VERSIONS_FOLDER
 
 OPEN_PREFIX = "open"
 RESTRICTED_PREFIX = "restricted"
@@ -68,7 +66,8 @@ def publish(lab: LabServices, *, version_id: int, actor: str) -> DatasetVersion:
     seed = _bounding_seed(lab, tier, dataset)
     folder = Path(version.staging_dir)
     columns = [p["name"] for p in version.profile]
-    spark = spark_for(lab.settings, version.rows) if tier >= Tier.T3 else None
+    config = spark_for(lab.settings, version.rows) if tier >= Tier.T3 else None
+    spark = SparkPublication(lab, config) if config else None
     with (
         open_staged(folder, lab.sealed.keyring) as plaintext,
         tempfile.TemporaryDirectory(dir=folder) as work,
@@ -167,7 +166,7 @@ def _build(
     rules: tuple[Guide, HierarchySet],
     seed: BoundingSeed | None,
     work: Path,
-    spark: SparkConfig | None = None,
+    spark: SparkPublication | None = None,
 ) -> dict:
     guide, hierarchies = rules
     if tier == Tier.T1:
@@ -182,7 +181,7 @@ def _build(
     if seed is None:
         raise InternalError(f"a {tier} table is built without its bounding seed")
     if spark is not None:
-        record = build_on_spark(staged, built, dp, columns, seed, spark)
+        record = spark.build(staged, built, dp, columns, seed)
     else:
         record = build_restricted_table(staged, built, dp, columns, seed, spill_to=work / "spill")
     return {"bounding": record.to_json()}
@@ -225,31 +224,3 @@ def _switch_current(session: Session, version_id: int, publication):
     dataset = row_of(session, Dataset, version.dataset_id)
     dataset.current_version_id, dataset.updated_at = version.id, now()
     return version, superseded
-
-
-def sweep_orphans(lab: LabServices, slug: str) -> int:
-    """Delete version folders of ``slug`` that no recorded version owns; return objects removed.
-
-    The database, not the store's ``_CURRENT`` pointer, says which publications exist: a publish
-    killed between writing its pointer and committing its transaction leaves a pointer to a
-    version no reader is ever sent to. Run when no publish of ``slug`` is in flight.
-    """
-    with lab.sessions() as session:
-        dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
-        if dataset is None:
-            return 0
-        owned = set(
-            session.scalars(
-                select(DatasetVersion.publication).where(
-                    DatasetVersion.dataset_id == dataset.id, DatasetVersion.publication.is_not(None)
-                )
-            )
-        )
-    removed = 0
-    for tier in (Tier.T1, Tier.T3):
-        prefix = f"{object_prefix(tier, slug)}/{VERSIONS_FOLDER}/"
-        for info in list(lab.store.list(prefix)):
-            if info.key[len(prefix) :].split("/", 1)[0] not in owned:
-                lab.store.delete(info.key)
-                removed += 1
-    return removed

@@ -68,9 +68,26 @@ def test_unreachable_master_stops_serve_in_one_line(tmp_path: Path) -> None:
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: the Java check answers first (tested below)")
     result = datalab(
-        tmp_path, "serve", DATALAB_GATEWAY_ENGINE="spark", DATALAB_GATEWAY_SPARK_MASTER=master
+        tmp_path,
+        "serve",
+        DATALAB_GATEWAY_ENGINE="spark",
+        DATALAB_GATEWAY_SPARK_MASTER=master,
+        DATALAB_GATEWAY_SPARK_CLUSTER_SECRET="a-shared-secret",
     )
     assert _one_line(result).startswith(f"datalab: cannot reach the Spark master {master}")
+    assert "serving" not in result.stdout and "a-shared-secret" not in result.stderr
+
+
+def test_a_standalone_master_without_the_clusters_secret_stops_serve(tmp_path: Path) -> None:
+    """A ``spark://`` master needs the cluster's shared secret: without it the lab would run
+    jobs on a cluster any program could use (and see its executors' keys); one line says so."""
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the Java check answers first (tested below)")
+    master = f"spark://127.0.0.1:{_closed_port()}"
+    result = datalab(
+        tmp_path, "serve", DATALAB_GATEWAY_ENGINE="spark", DATALAB_GATEWAY_SPARK_MASTER=master
+    )
+    assert "DATALAB_GATEWAY_SPARK_CLUSTER_SECRET" in _one_line(result)
     assert "serving" not in result.stdout
 
 

@@ -1,6 +1,7 @@
 """The encrypted Parquet export of a restricted version follows its life: written by publishing,
 only leased by the gateway, deleted (files and wrapped keys) when the version is withdrawn or
-superseded, never left half-written, and swept when a crash orphaned it.
+superseded, never left half-written, and swept when a crash orphaned it (once older than the
+sweep's grace period, so a publication in flight keeps its export).
 
 No JVM is needed: exports are written and read by pyarrow through the lab's key service; Spark
 reading them is ``test_encrypted_tables``'s job.
@@ -9,12 +10,16 @@ reading them is ``test_encrypted_tables``'s job.
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from lab.catalogue.versions import publishing
+from lab.clock import frozen, now
 from lab.errors import Conflict, NotFound
 from lab.gateway import encrypted_tables as encrypted_tables_module
 from lab.gateway import parquet_crypto
@@ -28,6 +33,8 @@ from tests.unit.lab.gateway.restricted import publish_tax_table
 from tests.unit.lab.web.test_steward_pages import add_user, csrf_of, pages_app, post, sign_in
 
 UNITS = 20
+GRACE = timedelta(hours=12)
+FOREIGN = "lost+found"
 REASON = "来源部门更正数据后重新发布"
 
 
@@ -171,13 +178,61 @@ def test_a_version_published_before_the_setting_is_exported_at_its_first_lease(
     assert _entries(spark_lab) == [export_folder(_shared(spark_lab), _served_key(spark_lab)).name]
 
 
-def test_sweep_deletes_exports_no_served_version_owns(spark_lab, tmp_path) -> None:
-    """After crashes (an export whose publication never committed, a deletion cut short), the
-    sweep deletes both leftovers and keeps the served version's export."""
+def _leftovers(lab: LabServices) -> list[str]:
+    """Leave what crashes leave: an export whose publication never committed, a staging folder
+    of an export cut short, a deletion cut short and a killed Spark publication job's exchange
+    folder; their names (beside a folder of someone else's, never touched)."""
+    shared = _shared(lab)
+    (shared / ("t" + "0" * 32) / "unit_bucket=01").mkdir(parents=True)
+    (shared / ("job-" + "4" * 32) / "part-00000.parquet").mkdir(parents=True)
+    (shared / "lost+found").mkdir()
+    (shared / f".{'t' + '2' * 32}.0123abcd.tmp" / "unit_bucket=03").mkdir(parents=True)
+    (shared / f".{'t' + '1' * 32}.abcd1234.removing").mkdir()
+    return sorted(p.name for p in shared.iterdir() if p.name not in (_served_folder(lab), FOREIGN))
+
+
+def _served_folder(lab: LabServices) -> str:
+    return export_folder(_shared(lab), _served_key(lab)).name
+
+
+def test_sweep_deletes_exports_no_served_version_owns_once_old(spark_lab, tmp_path) -> None:
+    """After crashes (an export whose publication never committed, an export, a deletion or a
+    Spark publication job cut short), a sweep keeps all of them while they are younger than the
+    grace period — a publication in flight looks just like that — and deletes them once older,
+    never the served version's export nor a folder the lab does not write."""
     publish_tax_table(spark_lab, tmp_path, units=UNITS)
-    served = export_folder(_shared(spark_lab), _served_key(spark_lab)).name
-    (_shared(spark_lab) / ("t" + "0" * 32) / "unit_bucket=01").mkdir(parents=True)
-    (_shared(spark_lab) / f".{'t' + '1' * 32}.abcd1234.removing").mkdir()
-    assert sweep_exports(spark_lab) == 2
-    assert _entries(spark_lab) == [served]
-    assert sweep_exports(spark_lab) == 0
+    served = _served_folder(spark_lab)
+    left = _leftovers(spark_lab)
+    assert len(left) == 4
+    assert sweep_exports(spark_lab, older_than=GRACE) == 0
+    with frozen(now() + GRACE - timedelta(minutes=1)):
+        assert sweep_exports(spark_lab, older_than=GRACE) == 0
+    assert _entries(spark_lab) == sorted([served, FOREIGN, *left])
+    with frozen(now() + GRACE + timedelta(minutes=1)):
+        assert sweep_exports(spark_lab, older_than=GRACE) == 4
+        assert _entries(spark_lab) == sorted([served, FOREIGN])
+        assert sweep_exports(spark_lab, older_than=GRACE) == 0
+    with frozen(now() + timedelta(days=365)):
+        assert sweep_exports(spark_lab, older_than=GRACE) == 0, "the served export always stays"
+    assert _rows_of_export(spark_lab, _served_key(spark_lab)) == UNITS * 4
+
+
+def test_an_old_export_renamed_just_now_counts_as_new(spark_lab, tmp_path) -> None:
+    """A rename keeps a folder's mtime: an export written a day ago and renamed out of place by
+    a withdrawal a moment ago (its files still being removed) shows day-old mtimes everywhere,
+    yet the sweep leaves it to the withdrawal, counting from the rename (its ctime)."""
+    shared = _shared(spark_lab)
+    old = shared / ("t" + "3" * 32)
+    (old / "unit_bucket=05").mkdir(parents=True)
+    (old / "unit_bucket=05" / "part-0.parquet").write_bytes(b"ciphertext")
+    day_ago = time.time() - 86_400
+    for path in (old / "unit_bucket=05" / "part-0.parquet", old / "unit_bucket=05", old):
+        os.utime(path, (day_ago, day_ago))
+    removing = old.with_name(f".{old.name}.5678abcd.removing")
+    os.rename(old, removing)
+    assert all(p.stat().st_mtime < day_ago + 1 for p in (removing, *removing.rglob("*")))
+    assert sweep_exports(spark_lab, older_than=timedelta(hours=1)) == 0
+    assert removing.is_dir()
+    with frozen(now() + timedelta(hours=2)):
+        assert sweep_exports(spark_lab, older_than=timedelta(hours=1)) == 1
+    assert not removing.exists()

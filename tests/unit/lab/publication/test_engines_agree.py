@@ -21,9 +21,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from lab.catalogue.versions.dp_metadata import DeclaredBounds
+from lab.crypto import kms_jar
+from lab.gateway.encrypted_tables import encrypted_tables
+from lab.publication import spark_cut
 from lab.publication.duckdb_cut import cut_with_duckdb
 from lab.publication.plan import SEED_VARIABLE, CutSpec, for_spark, window_cut
 from lab.publication.spark_cut import cut_in_session
+from lab.services import LabServices
 
 SEED = bytes(range(32)).hex()
 COLUMNS = ("unit", "month", "amount", "rate", "note")
@@ -100,17 +104,48 @@ def test_duckdb_cut_keeps_the_plans_rows(spec: CutSpec, staged: Path, tmp_path: 
     assert None not in {row[0] for row in kept} and units == 54 and truncated > 0
 
 
+@pytest.fixture
+def exchange(sqlite_lab: LabServices, spark_engine):
+    """The lab's shared Spark folder and key service, once Spark has the lab's KMS client."""
+    if str(kms_jar.JAR) not in spark_engine.config.jars:
+        pytest.skip(f"the JVM KMS client is not built: {kms_jar.missing_tools()}")
+    tables = encrypted_tables(sqlite_lab)
+    yield tables
+    tables.close()
+
+
 @pytest.mark.parametrize("spec", [SPEC, UNIQUE], ids=["cut", "unique-then-cut"])
 def test_spark_keeps_the_same_rows_as_duckdb(
-    spec: CutSpec, staged: Path, tmp_path: Path, spark_engine
+    spec: CutSpec, staged: Path, tmp_path: Path, spark_engine, exchange
 ) -> None:
-    """Spark's window per unit keeps the identical rows, typed identically, with equal counts."""
+    """Spark's window per unit, reading and writing encrypted Parquet, keeps the identical
+    rows, typed identically, with equal counts, and leaves nothing on the shared folder."""
     kept, counts = _duckdb_cut(spec, staged, tmp_path)
     target = tmp_path / "spark.parquet"
-    spark_counts = cut_in_session(spark_engine.session(), spec, staged, target, SEED)
+    spark_counts = cut_in_session(spark_engine.session(), spec, staged, target, SEED, exchange)
     assert _kept(target) == kept
     assert spark_counts == counts
     assert pq.read_schema(target).field("rate").type == pa.int64()
+    assert list(exchange.folder.iterdir()) == []
+
+
+def test_a_failed_spark_job_leaves_nothing_on_the_shared_folder(
+    staged: Path, tmp_path: Path, spark_engine, exchange, monkeypatch
+) -> None:
+    """A job that fails after Spark wrote its cut still deletes both of its encrypted folders,
+    and the target holds nothing."""
+    seen: list[str] = []
+
+    def fail(files, target, keys):
+        seen.extend(sorted(p.name for p in exchange.folder.iterdir()))
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(spark_cut, "copy_decrypted", fail)
+    target = tmp_path / "spark.parquet"
+    with pytest.raises(OSError, match="disk is full"):
+        cut_in_session(spark_engine.session(), SPEC, staged, target, SEED, exchange)
+    assert len(seen) == 2 and all(name.startswith(spark_cut.JOB_SCOPE_PREFIX) for name in seen)
+    assert list(exchange.folder.iterdir()) == [] and not target.exists()
 
 
 def test_the_seed_is_a_parameter_never_sql_text() -> None:
