@@ -32,10 +32,10 @@ from lab.gateway.engine_choice import check_engine
 from lab.gateway.parquet_crypto import EncryptedParquet, KeyService, write_encrypted
 from lab.gateway.planner import compile_plan
 from lab.gateway.query import plan_query
-from lab.gateway.spark_connect import TOKEN_VARIABLE
+from lab.gateway.spark_connect import TOKEN_VARIABLE, LocalConnectServer
 from lab.gateway.spark_engine import SparkConfig, SparkEngine, check_prerequisites
 from lab.services import LabServices
-from lab.settings import load_settings
+from lab.settings import LabSettings, load_settings
 from tests.unit.lab.gateway.restricted import publish_tax_table, sandbox_token
 from tests.unit.lab.gateway.test_spark_exactness import SHAPES, TABLE, edge_table  # noqa: F401
 
@@ -202,19 +202,24 @@ def test_connect_prerequisites_fail_in_one_line(monkeypatch) -> None:
     assert "\n" not in missing.value.message
 
 
+def _on_connect(settings: LabSettings, server: LocalConnectServer) -> LabSettings:
+    """``settings`` with the gateway on ``server``, reading encrypted Parquet."""
+    return settings.model_copy(
+        update={
+            "gateway_engine": "spark",
+            "gateway_spark_master": server.config.master,
+            "gateway_spark_connect_token": SecretStr(server.token),
+            "gateway_spark_storage": "encrypted-parquet",
+        }
+    )
+
+
 def test_the_gateway_route_answers_from_spark_connect(
     sqlite_lab: LabServices, tmp_path, spark_connect_server
 ) -> None:
     """``POST /api/gateway/query`` on a lab whose engine is the Connect server, reading the
     encrypted export publishing wrote: a charged answer over every district."""
-    settings = sqlite_lab.settings.model_copy(
-        update={
-            "gateway_engine": "spark",
-            "gateway_spark_master": spark_connect_server.config.master,
-            "gateway_spark_connect_token": SecretStr(spark_connect_server.token),
-            "gateway_spark_storage": "encrypted-parquet",
-        }
-    )
+    settings = _on_connect(sqlite_lab.settings, spark_connect_server)
     lab = dataclasses.replace(sqlite_lab, settings=settings)
     publish_tax_table(lab, tmp_path, units=40)
     token = sandbox_token(lab, epsilon=1.0)
@@ -238,14 +243,7 @@ def test_the_lab_needs_no_kms_jar_of_its_own_for_connect(
     """With a Connect master the KMS client jar is the server's business: the start-up check
     passes on a lab that has none (local mode would stop, saying how to build it)."""
     monkeypatch.setattr(engine_choice, "JAR", Path("/nonexistent/datalab-kms-client.jar"))
-    settings = sqlite_lab.settings.model_copy(
-        update={
-            "gateway_engine": "spark",
-            "gateway_spark_master": spark_connect_server.config.master,
-            "gateway_spark_connect_token": SecretStr(spark_connect_server.token),
-            "gateway_spark_storage": "encrypted-parquet",
-        }
-    )
+    settings = _on_connect(sqlite_lab.settings, spark_connect_server)
     check_engine(settings)
     with pytest.raises(ConfigurationError, match="KMS client jar"):
         check_engine(settings.model_copy(update={"gateway_spark_master": "local[1]"}))
