@@ -24,7 +24,15 @@ from pydantic_settings import (
 from lab.errors import ConfigurationError
 
 ENV_PREFIX = "DATALAB_"
-SECRET_SETTINGS = frozenset({"s3_secret_key", "kek", "secret_key", "gateway_spark_cluster_secret"})
+SECRET_SETTINGS = frozenset(
+    {
+        "s3_secret_key",
+        "kek",
+        "secret_key",
+        "gateway_spark_cluster_secret",
+        "gateway_spark_connect_token",
+    }
+)
 REQUEST_THREADS = 40  # anyio's default thread limit, which runs FastAPI's synchronous routes
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # a Kubernetes name (RFC 1123 label)
 _IMAGE_WITH_TAG = r"^\S+:[\w][\w.-]{0,127}$"  # name:tag; a registry's :port is not a tag
@@ -205,7 +213,14 @@ class LabSettings(BaseSettings):
         default="local[2]",
         description="Where the Spark engine runs: `local[N]` (in a JVM beside the lab, N "
         "threads), `spark://host:port` (a standalone master) or `sc://host:port` (Spark "
-        "Connect). Checked at start: a malformed or unreachable master stops the lab.",
+        "Connect; its token goes in `DATALAB_GATEWAY_SPARK_CONNECT_TOKEN`, never in the URL). "
+        "Checked at start: a malformed or unreachable master stops the lab.",
+    )
+    gateway_spark_connect_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="The Spark Connect server's authentication token (its "
+        "`spark.connect.authenticate.token`), required with an `sc://` master; sent as a "
+        "bearer token, over TLS to any host but `localhost` (see docs/scale.md).",
     )
     gateway_spark_driver_memory: str = Field(
         default="2g",
@@ -224,7 +239,8 @@ class LabSettings(BaseSettings):
         default="memory",
         description="How restricted tables reach Spark: `memory` (decrypted in the lab and "
         "streamed to a local driver) or `encrypted-parquet` (Parquet modular encryption on the "
-        "shared folder, keys unwrapped by the lab's key service; what a cluster needs).",
+        "shared folder, keys unwrapped by the lab's key service; what a cluster and Spark Connect "
+        "need).",
     )
     gateway_spark_tables_dir: Path | None = Field(
         default=None,
@@ -555,6 +571,35 @@ class LabSettings(BaseSettings):
             raise ValueError(
                 "a Spark master: local[N], local[*], spark://host:port or sc://host:port"
             )
+        if "token" in _connect_parameters(value):
+            raise ValueError(
+                "the Spark Connect token belongs in DATALAB_GATEWAY_SPARK_CONNECT_TOKEN, not in "
+                "the master URL (which the lab shows in its messages)"
+            )
+        return value
+
+    @field_validator("gateway_spark_connect_token")
+    @classmethod
+    def _connect_needs_its_token(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        master = info.data.get("gateway_spark_master", "")
+        if master.startswith("sc://") and not value.get_secret_value():
+            raise ValueError(
+                f"the Spark Connect master {master} needs the server's authentication token "
+                "(spark.connect.authenticate.token): a Connect server without one runs SQL for "
+                "anyone who reaches its port"
+            )
+        return value
+
+    @field_validator("gateway_spark_storage")
+    @classmethod
+    def _no_plaintext_to_spark_connect(cls, value: str, info: ValidationInfo) -> str:
+        master = info.data.get("gateway_spark_master", "")
+        connect = master.startswith("sc://")
+        if info.data.get("gateway_engine") == "spark" and value == "memory" and connect:
+            raise ValueError(
+                f"`memory` would send restricted rows in plaintext over gRPC to the Spark Connect "
+                f"server {master}, which stages large ones on its disk: use encrypted-parquet"
+            )
         return value
 
     @field_validator("sandbox_k8s_hub_image", "sandbox_k8s_server_image")
@@ -614,6 +659,19 @@ class LabSettings(BaseSettings):
         return self.hub_state_dir or self.home / "hub"
 
 
+def _connect_parameters(master: str) -> set[str]:
+    """The names of a Spark Connect URL's ``;name=value`` parameters."""
+    if not master.startswith("sc://"):
+        return set()
+    _, _, parameters = master.partition(";")
+    return {part.partition("=")[0] for part in parameters.split(";") if part}
+
+
+def _without_token(value: object) -> str:
+    """``repr(value)`` with any ``token=…`` parameter's value hidden."""
+    return re.sub(r"(token=)[^;'\"\s]*", r"\1(hidden)", repr(value))
+
+
 def load_settings(**overrides: object) -> LabSettings:
     """Read the settings, turning a validation failure into one clear ConfigurationError."""
     try:
@@ -627,6 +685,6 @@ def describe_invalid_settings(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "?"
-        shown = "(hidden)" if name in SECRET_SETTINGS else repr(error.get("input"))
+        shown = "(hidden)" if name in SECRET_SETTINGS else _without_token(error.get("input"))
         parts.append(f"{ENV_PREFIX}{name.upper()}: {error['msg']} (got {shown})")
     return "invalid setting — " + "; ".join(parts)

@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.spark",
     "tests.fixtures.spark_cluster",
+    "tests.fixtures.spark_connect",
 ]
 
 

@@ -11,7 +11,8 @@ Modules:
 * ``planner`` — ``compile_plan`` turns a plan into one bounded-aggregation SQL statement.
 * ``engine`` — ``QueryEngine`` interface and ``DuckDBEngine``, which scans the Parquet in place.
 * ``spark_sql`` — the planner's statement rendered for Spark by sqlglot (and the rewrites it lacks).
-* ``spark_engine`` — ``SparkEngine``: the same statement on Spark, the table handed over in memory.
+* ``spark_engine`` — ``SparkEngine``: the same statement on Spark (local, a cluster, or Connect).
+* ``spark_connect`` — ``LocalConnectServer``: a Spark Connect server on loopback with a token.
 * ``engine_choice`` — the engine ``DATALAB_GATEWAY_ENGINE`` selects, checked at start.
 * ``noise`` — OpenDP discrete Laplace (or discrete Gaussian) releases of count, sum and
   sum-of-squares vectors.

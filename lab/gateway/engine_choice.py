@@ -57,8 +57,10 @@ def tables_for(lab: LabServices) -> OpenTableCache | EncryptedTables:
 
 def _spark_config(settings: LabSettings) -> SparkConfig:
     """The Spark settings as the engine takes them (with the lab's KMS client jar when Spark
-    reads encrypted Parquet; missing, it stops the lab in one line)."""
-    if exports_enabled(settings) and not JAR.is_file():
+    reads encrypted Parquet; missing, it stops the lab in one line). A Spark Connect server has
+    the jar on its own class path: the lab needs none then."""
+    connect = settings.gateway_spark_master.startswith("sc://")
+    if exports_enabled(settings) and not connect and not JAR.is_file():
         raise ConfigurationError(
             f"DATALAB_GATEWAY_SPARK_STORAGE=encrypted-parquet needs the lab's KMS client jar "
             f"{JAR}: build it with `make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
