@@ -73,7 +73,7 @@ def cut_with_spark(
     try:
         return cut_in_session(session, spec, staged, target, seed_hex, exchange)
     finally:
-        if running is None:
+        if running is None or config.is_connect:  # a Connect session is the job's own
             session.stop()
 
 
@@ -123,18 +123,19 @@ def _run(
     """Spark's part: read the encrypted source, write the encrypted cut; (units, over bound)."""
     view = f"staged_{uuid.uuid4().hex}"
     seed = {SEED_VARIABLE: seed_hex}
-    job = session.newSession()  # its own SQL settings and views; the gateway's stay untouched
-    partitions = max(int(job.conf.get("spark.sql.shuffle.partitions")), 1)
-    job.conf.set("spark.sql.shuffle.partitions", max(partitions, rows // ROWS_PER_PARTITION))
+    # Rows of one unit together, in enough partitions for the table's size: the window (and the
+    # per-unit deduplication and count) need no other shuffle, and no session setting changes
+    # under the gateway's queries sharing the session.
+    wanted = max(int(session.conf.get("spark.sql.shuffle.partitions")), rows // ROWS_PER_PARTITION)
     with quiet_pyspark():
-        frame = job.read.options(**source.spark_options()).parquet(str(source.folder))
-        frame.createOrReplaceTempView(view)
+        frame = session.read.options(**source.spark_options()).parquet(str(source.folder))
+        frame.repartition(wanted, frame[spec.unit]).createOrReplaceTempView(view)
         try:
-            kept = job.sql(for_spark(window_cut(spec, view)), args=seed)
+            kept = session.sql(for_spark(window_cut(spec, view)), args=seed)
             kept.write.options(**spark_writing_options(cut_dir.name, cut_keys)).parquet(
                 str(cut_dir)
             )
-            counts = job.sql(for_spark(unit_counts(spec, view)), args=seed).collect()[0]
+            counts = session.sql(for_spark(unit_counts(spec, view)), args=seed).collect()[0]
         finally:
-            job.catalog.dropTempView(view)
+            session.catalog.dropTempView(view)
     return int(counts["units"]), int(counts["units_truncated"])

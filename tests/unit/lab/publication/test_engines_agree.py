@@ -129,6 +129,22 @@ def test_spark_keeps_the_same_rows_as_duckdb(
     assert list(exchange.folder.iterdir()) == []
 
 
+def test_the_job_keeps_the_same_rows_over_spark_connect(
+    staged: Path, tmp_path: Path, sqlite_lab: LabServices, connect_engine
+) -> None:
+    """The same job through a Spark Connect server (whose executors read and write the shared
+    folder through the lab's key service) keeps DuckDB's rows."""
+    kept, counts = _duckdb_cut(UNIQUE, staged, tmp_path)
+    target = tmp_path / "connect.parquet"
+    tables = encrypted_tables(sqlite_lab)
+    try:
+        got = cut_in_session(connect_engine.session(), UNIQUE, staged, target, SEED, tables)
+    finally:
+        tables.close()
+    assert _kept(target) == kept and got == counts
+    assert list(tables.folder.iterdir()) == []
+
+
 def test_a_failed_spark_job_leaves_nothing_on_the_shared_folder(
     staged: Path, tmp_path: Path, spark_engine, exchange, monkeypatch
 ) -> None:
