@@ -39,12 +39,14 @@ class SparkPublication:
         self, staged: Path, target: Path, dp: DpMetadata, columns: list[str], seed: BoundingSeed
     ) -> BoundingRecord:
         """``artifacts.build_restricted_table``'s table and record, computed by a Spark job."""
-        if not JAR.is_file():
-            raise ConfigurationError(
-                f"a publication on Spark needs the lab's KMS client jar {JAR}: build it with "
-                "`make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
-            )
-        config = replace(self.config, jars=(*self.config.jars, str(JAR)))
+        config = self.config
+        if not config.is_connect:  # a Connect server carries the jar on its own class path
+            if not JAR.is_file():
+                raise ConfigurationError(
+                    f"a publication on Spark needs the lab's KMS client jar {JAR}: build it with "
+                    "`make install` (or `python -m lab.crypto.kms_jar`; a JDK 17)"
+                )
+            config = replace(config, jars=(*config.jars, str(JAR)))
         spec = CutSpec.of(dp, columns)
         exchange = encrypted_tables(self.lab, bind=self._key_service_bind())
         try:
