@@ -69,6 +69,13 @@ def _refuses_a_forged_token(port: int) -> bool:
     return False
 
 
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).is_success
+    except httpx.HTTPError:
+        return False
+
+
 def _with_bind(lab: LabServices, bind: str) -> LabServices:
     settings = lab.settings.model_copy(
         update={
@@ -162,7 +169,8 @@ def test_datalab_serve_with_two_workers_runs_two_key_services(tmp_path: Path) ->
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and server.poll() is None:
-            if all(_refuses_a_forged_token(p) for p in (first, first + 1)):
+            # a worker's key service starts with its app, before the worker listens for HTTP
+            if all(_refuses_a_forged_token(p) for p in (first, first + 1)) and _healthy(port):
                 break
             time.sleep(1)
         assert server.poll() is None, "the server stopped"
